@@ -1,0 +1,130 @@
+"""`python -m earmark`: load, export, stats, datasets, drop (see design.md)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from earmark.datasets import DatasetError, drop_dataset, get_dataset, list_datasets
+from earmark.export import FORMATS, ExportFilter, export
+from earmark.loader import load_sources
+from earmark.stats import dataset_stats
+from earmark.store import StoreError, default_db_path, open_store
+
+
+def _split(value: str | None) -> list[str] | None:
+    return [v.strip() for v in value.split(",") if v.strip()] if value else None
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m earmark", description="Earmark audio annotation")
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--db", type=Path, default=None,
+                        help=f"database file (default: $EARMARK_DB or {default_db_path()})")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("load", parents=[common], help="add audio files or JSONL tasks to a dataset")
+    p.add_argument("dataset")
+    p.add_argument("sources", nargs="+", help="directories, JSONL files or audio files")
+    p.add_argument("--view", default=None, help="audio, audio_manual, transcript or alignment")
+    p.add_argument("--label", default=None, help="comma-separated labels, e.g. SPEECH,NOISE")
+    p.add_argument("--keep-base64", action="store_true",
+                   help="keep base64 audio inside the stored tasks (dropped by default)")
+    p.add_argument("--no-peaks", action="store_true",
+                   help="skip computing waveform peaks now (they are computed on first view)")
+
+    p = sub.add_parser("export", parents=[common], help="write annotations as JSONL or CSV")
+    p.add_argument("dataset")
+    p.add_argument("--format", choices=FORMATS, default="jsonl")
+    p.add_argument("--out", type=Path, default=None, help="file to write (default: stdout)")
+    p.add_argument("--all", action="store_true", help="also the tasks nobody has answered yet")
+    p.add_argument("--answer", default=None, help="only these answers, e.g. accept,reject")
+    p.add_argument("--session", default=None, help="only these annotators (session names)")
+    p.add_argument("--keep-base64", action="store_true")
+
+    p = sub.add_parser("stats", parents=[common], help="counts, labels and durations")
+    p.add_argument("dataset", nargs="?")
+    p.add_argument("--json", action="store_true")
+
+    sub.add_parser("datasets", parents=[common], help="list datasets")
+    p = sub.add_parser("drop", parents=[common], help="delete a dataset and its annotations")
+    p.add_argument("dataset")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        store = open_store(args.db)
+        return COMMANDS[args.command](store, args)
+    except (StoreError, DatasetError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except BrokenPipeError:
+        return 0  # `export | head` closed the pipe: not an error
+
+
+def cmd_load(store, args) -> int:
+    def progress(done: int, origin: str) -> None:
+        if done % 500 == 0:
+            print(f"... {done} processed", file=sys.stderr)
+    report = load_sources(store, args.dataset, args.sources, view=args.view,
+                          labels=_split(args.label), keep_base64=args.keep_base64,
+                          peaks=not args.no_peaks, progress=progress)
+    for failure in report.failures:
+        print(f"failed: {failure}", file=sys.stderr)
+    print(f"{args.dataset}: added {report.added}, skipped {report.skipped} duplicates, "
+          f"failed {report.failed}")
+    nothing_loaded = report.added == 0 and report.skipped == 0
+    return 1 if nothing_loaded else 0
+
+
+def cmd_export(store, args) -> int:
+    if get_dataset(store, args.dataset) is None:
+        raise DatasetError(f"no dataset named {args.dataset!r}")
+    filt = ExportFilter(answers=_split(args.answer), sessions=_split(args.session),
+                        include_unanswered=args.all, keep_base64=args.keep_base64)
+    if args.out is None:
+        export(store, args.dataset, sys.stdout, args.format, filt)
+        return 0
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    with open(args.out, "w", encoding="utf-8", newline="") as fh:
+        count = export(store, args.dataset, fh, args.format, filt)
+    print(f"wrote {count} records to {args.out}", file=sys.stderr)
+    return 0
+
+
+def cmd_stats(store, args) -> int:
+    if args.dataset and get_dataset(store, args.dataset) is None:
+        raise DatasetError(f"no dataset named {args.dataset!r}")
+    stats = dataset_stats(store, args.dataset)
+    if args.json:
+        print(json.dumps(stats))
+        return 0
+    print(f"tasks: {stats['tasks']}  audio: {stats['audio_seconds']:.1f} s  "
+          f"answered: {stats['answered']}")
+    for answer, n in stats["answers"].items():
+        print(f"  {answer}: {n}")
+    for label, row in stats["labels"].items():
+        print(f"  label {label or '(none)'}: {row['regions']} regions, {row['seconds']:.1f} s")
+    return 0
+
+
+def cmd_datasets(store, args) -> int:
+    for ds in list_datasets(store):
+        n = store.query_one("SELECT count(*) FROM tasks WHERE dataset = ?", [ds.name])[0]
+        print(f"{ds.name}\t{ds.view}\t{n} tasks\t{','.join(ds.labels)}")
+    return 0
+
+
+def cmd_drop(store, args) -> int:
+    if not drop_dataset(store, args.dataset):
+        raise DatasetError(f"no dataset named {args.dataset!r}")
+    print(f"dropped {args.dataset}")
+    return 0
+
+
+COMMANDS = {"load": cmd_load, "export": cmd_export, "stats": cmd_stats,
+            "datasets": cmd_datasets, "drop": cmd_drop}

@@ -1,0 +1,107 @@
+"""Export annotations as JSONL (Prodigy's task format) or CSV, streamed.
+
+Rows come from DuckDB in batches and are written as they come, so a dataset
+larger than memory exports with flat memory.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import TextIO
+
+from earmark.annotations import CURRENT_ANNOTATIONS, strip_base64
+from earmark.store import Store
+
+FORMATS = ("jsonl", "csv")
+CSV_COLUMNS = (
+    "_input_hash", "_task_hash", "_session_id", "_view_id", "_timestamp", "answer",
+    "audio", "path", "file", "segment_start", "segment_end", "transcript",
+    "span_id", "start", "end", "label", "channel", "text", "color",
+)
+
+
+@dataclass
+class ExportFilter:
+    answers: Sequence[str] | None = None      # None: every answer
+    sessions: Sequence[str] | None = None     # None: every annotator
+    include_unanswered: bool = False          # add tasks nobody answered yet
+    keep_base64: bool = False
+
+
+def iter_records(store: Store, dataset: str, filt: ExportFilter | None = None) -> Iterator[dict]:
+    """The dataset's current annotations (then, if asked, its unanswered tasks)."""
+    filt = filt or ExportFilter()
+    where, params = ["dataset = ?"], [dataset]
+    if filt.answers:
+        where.append(f"answer IN ({', '.join('?' * len(filt.answers))})")
+        params += list(filt.answers)
+    if filt.sessions:
+        where.append(f"session IN ({', '.join('?' * len(filt.sessions))})")
+        params += list(filt.sessions)
+    sql = (f"SELECT annotation FROM ({CURRENT_ANNOTATIONS}) AS current "
+           f"WHERE {' AND '.join(where)} ORDER BY id")
+    for (document,) in store.iter_rows(sql, params):
+        record = json.loads(document)
+        yield record if filt.keep_base64 else strip_base64(record)
+    if filt.include_unanswered:
+        sql = ("SELECT task FROM tasks t WHERE dataset = ? AND NOT EXISTS "
+               "(SELECT 1 FROM annotations a WHERE a.task_id = t.id) ORDER BY id")
+        for (document,) in store.iter_rows(sql, [dataset]):
+            record = json.loads(document)
+            yield record if filt.keep_base64 else strip_base64(record)
+
+
+def write_jsonl(records: Iterator[dict], out: TextIO) -> int:
+    count = 0
+    for record in records:
+        out.write(json.dumps(record, ensure_ascii=False))
+        out.write("\n")
+        count += 1
+    return count
+
+
+def csv_rows(record: dict) -> Iterator[dict]:
+    """One row per region; a record with no region gives one row."""
+    segment = record.get("segment") or {}
+    audio = record.get("audio")
+    base = {
+        "_input_hash": record.get("_input_hash"), "_task_hash": record.get("_task_hash"),
+        "_session_id": record.get("_session_id"), "_view_id": record.get("_view_id"),
+        "_timestamp": record.get("_timestamp"), "answer": record.get("answer"),
+        "audio": None if isinstance(audio, str) and audio.startswith("data:") else audio,
+        "path": record.get("path"), "file": record.get("file"),
+        "segment_start": segment.get("start"), "segment_end": segment.get("end"),
+        "transcript": record.get("transcript"),
+    }
+    spans = record.get("audio_spans") or []
+    if not spans:
+        yield base
+        return
+    for span in spans:
+        yield {**base, "span_id": span.get("id"), "start": span.get("start"),
+               "end": span.get("end"), "label": span.get("label"),
+               "channel": span.get("channel"), "text": span.get("text"),
+               "color": span.get("color")}
+
+
+def write_csv(records: Iterator[dict], out: TextIO) -> int:
+    writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, extrasaction="ignore")
+    writer.writeheader()
+    count = 0
+    for record in records:
+        for row in csv_rows(record):
+            writer.writerow(row)
+        count += 1
+    return count
+
+
+def export(store: Store, dataset: str, out: TextIO, fmt: str = "jsonl",
+           filt: ExportFilter | None = None) -> int:
+    """Write the dataset to `out`; return the number of records written."""
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown export format {fmt!r}; choose one of {', '.join(FORMATS)}")
+    records = iter_records(store, dataset, filt)
+    return write_jsonl(records, out) if fmt == "jsonl" else write_csv(records, out)

@@ -1,0 +1,210 @@
+"""Load sources into a dataset: probe, hash, dedupe, store, compute peaks.
+
+Files are probed and hashed by a small thread pool (ffprobe runs as a
+process, hashing releases the GIL), tasks are inserted in batches, one
+transaction per batch, and every file that cannot be read is reported with
+its reason while the rest loads.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from itertools import islice
+from pathlib import Path
+
+import pandas as pd
+
+from earmark import hashing
+from earmark.datasets import ensure_dataset
+from earmark.media import MediaInfo, inspect_file, insert_media, save_media_bytes
+from earmark.peaks import PeaksError, get_peaks
+from earmark.probe import ProbeError
+from earmark.sources import Candidate, Failure, iter_sources, upload_candidate
+from earmark.store import Store
+
+BATCH = 500
+WORKERS = 4
+Progress = Callable[[int, str], None]   # (items processed so far, current origin)
+
+
+@dataclass
+class LoadReport:
+    added: int = 0
+    skipped: int = 0
+    failures: list[Failure] = field(default_factory=list)
+    task_ids: list[int] = field(default_factory=list)
+
+    @property
+    def failed(self) -> int:
+        return len(self.failures)
+
+
+def load_sources(store: Store, dataset: str, sources: Iterable[str | Path], *,
+                 view: str | None = None, labels: list[str] | None = None,
+                 keep_base64: bool = False, peaks: bool = True,
+                 progress: Progress | None = None) -> LoadReport:
+    """Add the tasks found in `sources` to `dataset` (created when new)."""
+    def save(data: bytes, suffix: str) -> Path:
+        return save_media_bytes(store, data, suffix)
+    return load_candidates(store, dataset, iter_sources(list(sources), save), view=view,
+                           labels=labels, keep_base64=keep_base64, peaks=peaks, progress=progress)
+
+
+def load_uploads(store: Store, dataset: str, files: Iterable[tuple[str, bytes]], **kwargs) -> LoadReport:
+    """Add uploaded files, given as (name, bytes), to `dataset`."""
+    def save(data: bytes, suffix: str) -> Path:
+        return save_media_bytes(store, data, suffix)
+    candidates = (upload_candidate(name, data, save) for name, data in files)
+    return load_candidates(store, dataset, candidates, **kwargs)
+
+
+def load_candidates(store: Store, dataset: str, items: Iterable[Candidate | Failure], *,
+                    view: str | None = None, labels: list[str] | None = None,
+                    keep_base64: bool = False, peaks: bool = True,
+                    progress: Progress | None = None) -> LoadReport:
+    ensure_dataset(store, dataset, view=view, labels=labels)
+    report = LoadReport()
+    known = {h for (h,) in store.query("SELECT input_hash FROM tasks WHERE dataset = ?", [dataset])}
+    new_media: dict[str, MediaInfo] = {}
+    done = 0
+    with ThreadPoolExecutor(WORKERS) as pool:
+        for batch in _batches(items, BATCH):
+            inspected = pool.map(_inspect, batch)
+            rows, media = [], []
+            for item, result in zip(batch, inspected):
+                done += 1
+                if progress:
+                    progress(done, item.origin)
+                if isinstance(result, Failure):
+                    report.failures.append(result)
+                    continue
+                task, info = _complete_task(item, result, keep_base64)  # type: ignore[arg-type]
+                ih = task["_input_hash"]
+                if ih in known:
+                    report.skipped += 1
+                    continue
+                known.add(ih)
+                if info is not None:
+                    media.append(info)
+                rows.append((task, info.id if info else None))
+            ids = _insert(store, dataset, rows, media)
+            report.added += len(ids)
+            report.task_ids.extend(ids)
+            new_media.update({m.id: m for m in media})
+    if peaks:
+        _compute_peaks(store, dataset, new_media, report)
+    return report
+
+
+def _batches(items: Iterable, size: int) -> Iterator[list]:
+    iterator = iter(items)
+    while batch := list(islice(iterator, size)):
+        yield batch
+
+
+def _inspect(item: Candidate | Failure) -> Failure | MediaInfo | None:
+    if isinstance(item, Failure):
+        return item
+    if item.audio_file is None:
+        return None
+    try:
+        media, _ = inspect_file(item.audio_file)
+        return media
+    except ProbeError as exc:
+        return Failure(item.origin, str(exc))
+    except OSError as exc:
+        return Failure(item.origin, f"cannot read: {exc.strerror or exc}")
+
+
+def _complete_task(item: Candidate, media: MediaInfo | None, keep_base64: bool) -> tuple[dict, MediaInfo | None]:
+    task = dict(item.task)
+    if media is not None:
+        audio = task.get("audio")
+        if isinstance(audio, str) and audio.startswith("data:"):
+            if not keep_base64:
+                del task["audio"]
+        task.setdefault("path", task.get("audio") if isinstance(task.get("audio"), str)
+                        and not task["audio"].startswith("data:") else media.path)
+        task.setdefault("file", Path(task["path"]).name)
+        meta = dict(task.get("meta") or {})
+        meta.setdefault("file", task["file"])
+        meta.setdefault("duration", round(media.duration or 0.0, 3))
+        meta.setdefault("channels", media.channels)
+        meta.setdefault("sample_rate", media.sample_rate)
+        task["meta"] = meta
+    ih = task.get("_input_hash")
+    if not isinstance(ih, int):
+        ih = hashing.input_hash(task, media.id if media else None)
+        task["_input_hash"] = ih
+    if not isinstance(task.get("_task_hash"), int):
+        task["_task_hash"] = hashing.task_hash(task, ih)
+    if task.get("audio_spans"):
+        task["audio_spans"] = [_with_id(span, ih, i) for i, span in enumerate(task["audio_spans"])]
+    return task, media
+
+
+def _with_id(span: dict, input_hash: int, index: int) -> dict:
+    """Give a pre-annotated span a stable id, so reloads name it the same."""
+    if span.get("id"):
+        return span
+    name = f"{input_hash}:{index}:{span.get('start')}:{span.get('end')}:{span.get('label')}"
+    return {**span, "id": str(uuid.uuid5(uuid.NAMESPACE_URL, name))}
+
+
+def _insert(store: Store, dataset: str, rows: list[tuple[dict, str | None]],
+            media: list[MediaInfo]) -> list[int]:
+    if not rows:
+        return []
+    frame = pd.DataFrame({
+        "dataset": dataset,
+        "input_hash": [t["_input_hash"] for t, _ in rows],
+        "task_hash": [t["_task_hash"] for t, _ in rows],
+        "media_id": [media_id for _, media_id in rows],
+        "task": [json.dumps(t, ensure_ascii=False) for t, _ in rows],
+        "added": time.time(),
+    })
+
+    def insert(cur) -> list[int]:
+        insert_media(cur, media)
+        cur.register("new_tasks", frame)
+        try:
+            rows = cur.execute(
+                "INSERT INTO tasks (dataset, input_hash, task_hash, media_id, task, added) "
+                "SELECT dataset, input_hash, task_hash, media_id, task, added FROM new_tasks "
+                "ON CONFLICT DO NOTHING RETURNING id"
+            ).fetchall()
+        finally:
+            cur.unregister("new_tasks")
+        return [r[0] for r in rows]
+
+    return store.write(insert)
+
+
+def _compute_peaks(store: Store, dataset: str, media: dict[str, MediaInfo], report: LoadReport) -> None:
+    """Peaks for the new media; a file that fails to decode is taken out again."""
+    def one(m: MediaInfo) -> Failure | None:
+        try:
+            get_peaks(store, m.id)
+            return None
+        except PeaksError as exc:
+            return Failure(m.path, str(exc))
+
+    with ThreadPoolExecutor(2) as pool:
+        for m, failure in zip(media.values(), pool.map(one, media.values())):
+            if failure is None:
+                continue
+            report.failures.append(failure)
+
+            def remove(cur, media_id: str = m.id) -> list[int]:
+                rows = cur.execute("DELETE FROM tasks WHERE dataset = ? AND media_id = ? RETURNING id",
+                                   [dataset, media_id]).fetchall()
+                return [r[0] for r in rows]
+            removed = store.write(remove)
+            report.added -= len(removed)
+            gone = set(removed)
+            report.task_ids = [t for t in report.task_ids if t not in gone]

@@ -1,0 +1,79 @@
+"""The DuckDB schema, as an ordered list of migrations.
+
+Each entry moves the schema from version N to N+1; `Store` applies the ones a
+file has not seen yet, inside one transaction, when it opens the file.
+Append new migrations, never edit a released one.
+"""
+
+MIGRATIONS: list[str] = [
+    # 1: datasets, media, tasks, annotations, spans, peaks
+    """
+    CREATE TABLE datasets (
+        name      VARCHAR PRIMARY KEY,
+        view      VARCHAR NOT NULL,
+        labels    VARCHAR NOT NULL DEFAULT '[]',   -- JSON list of label names
+        settings  VARCHAR NOT NULL DEFAULT '{}',   -- JSON object (design.md settings)
+        created   DOUBLE NOT NULL
+    );
+    CREATE TABLE media (
+        id            VARCHAR PRIMARY KEY,         -- content hash (hex)
+        path          VARCHAR NOT NULL,            -- absolute path on the server
+        format        VARCHAR NOT NULL,
+        duration      DOUBLE,
+        sample_rate   INTEGER,
+        channels      INTEGER,
+        size          BIGINT NOT NULL,
+        added         DOUBLE NOT NULL
+    );
+    CREATE SEQUENCE task_ids START 1;
+    CREATE TABLE tasks (
+        id          BIGINT PRIMARY KEY DEFAULT nextval('task_ids'),
+        dataset     VARCHAR NOT NULL,
+        input_hash  BIGINT NOT NULL,
+        task_hash   BIGINT NOT NULL,
+        media_id    VARCHAR,
+        task        VARCHAR NOT NULL,              -- the task as JSON
+        added       DOUBLE NOT NULL,
+        UNIQUE (dataset, input_hash)
+    );
+    CREATE SEQUENCE annotation_ids START 1;
+    CREATE TABLE annotations (
+        id          BIGINT PRIMARY KEY DEFAULT nextval('annotation_ids'),
+        dataset     VARCHAR NOT NULL,
+        task_id     BIGINT,
+        input_hash  BIGINT NOT NULL,
+        task_hash   BIGINT NOT NULL,
+        session     VARCHAR NOT NULL,
+        view        VARCHAR,
+        answer      VARCHAR NOT NULL,
+        created     DOUBLE NOT NULL,               -- Unix seconds
+        supersedes  BIGINT,                        -- earlier version this one corrects
+        annotation  VARCHAR NOT NULL               -- the annotation as JSON
+    );
+    CREATE INDEX annotations_dataset ON annotations (dataset);
+    CREATE TABLE spans (
+        annotation_id  BIGINT NOT NULL,
+        dataset        VARCHAR NOT NULL,
+        session        VARCHAR NOT NULL,
+        answer         VARCHAR NOT NULL,
+        media_id       VARCHAR,
+        span_id        VARCHAR,
+        label          VARCHAR,
+        start          DOUBLE NOT NULL,
+        "end"          DOUBLE NOT NULL,
+        channel        INTEGER,
+        text           VARCHAR
+    );
+    CREATE INDEX spans_dataset ON spans (dataset);
+    CREATE TABLE peaks (
+        media_id   VARCHAR PRIMARY KEY,            -- content hash, as media.id
+        rate       INTEGER NOT NULL,               -- buckets per second
+        channels   INTEGER NOT NULL,
+        buckets    BIGINT NOT NULL,
+        duration   DOUBLE NOT NULL,                -- decoded duration, seconds
+        data       BLOB NOT NULL                   -- int16 (channels, buckets, 2) min/max
+    );
+    """,
+]
+
+SCHEMA_VERSION = len(MIGRATIONS)
