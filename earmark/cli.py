@@ -108,7 +108,7 @@ def cmd_stats(store, args) -> int:
     for answer, n in stats["answers"].items():
         print(f"  {answer}: {n}")
     for label, row in stats["labels"].items():
-        print(f"  label {label or '(none)'}: {row['regions']} regions, {row['seconds']:.1f} s")
+        print(f"  label {label or '(none)'}: {row['regions']} regions, {row['seconds']:.2f} s")
     return 0
 
 

@@ -54,10 +54,19 @@ def iter_records(store: Store, dataset: str, filt: ExportFilter | None = None) -
             yield record if filt.keep_base64 else strip_base64(record)
 
 
+# Line breaks that JSON leaves raw but Python's str.splitlines() and other
+# line readers split on; escaped so that one record is always one line.
+_LINE_BREAKS = str.maketrans({"\x85": "\\u0085", "\u2028": "\\u2028", "\u2029": "\\u2029"})
+
+
+def to_json_line(record: dict) -> str:
+    return json.dumps(record, ensure_ascii=False).translate(_LINE_BREAKS)
+
+
 def write_jsonl(records: Iterator[dict], out: TextIO) -> int:
     count = 0
     for record in records:
-        out.write(json.dumps(record, ensure_ascii=False))
+        out.write(to_json_line(record))
         out.write("\n")
         count += 1
     return count

@@ -156,16 +156,17 @@ def _with_id(span: dict, input_hash: int, index: int) -> dict:
     return {**span, "id": str(uuid.uuid5(uuid.NAMESPACE_URL, name))}
 
 
-def _insert(store: Store, dataset: str, rows: list[tuple[dict, str | None]],
+def _insert(store: Store, dataset: str, rows_in: list[tuple[dict, str | None]],
             media: list[MediaInfo]) -> list[int]:
-    if not rows:
+    """Insert new tasks (and their media); return their ids in input order."""
+    if not rows_in:
         return []
     frame = pd.DataFrame({
         "dataset": dataset,
-        "input_hash": [t["_input_hash"] for t, _ in rows],
-        "task_hash": [t["_task_hash"] for t, _ in rows],
-        "media_id": [media_id for _, media_id in rows],
-        "task": [json.dumps(t, ensure_ascii=False) for t, _ in rows],
+        "input_hash": [t["_input_hash"] for t, _ in rows_in],
+        "task_hash": [t["_task_hash"] for t, _ in rows_in],
+        "media_id": [media_id for _, media_id in rows_in],
+        "task": [json.dumps(t, ensure_ascii=False) for t, _ in rows_in],
         "added": time.time(),
     })
 
@@ -176,11 +177,12 @@ def _insert(store: Store, dataset: str, rows: list[tuple[dict, str | None]],
             rows = cur.execute(
                 "INSERT INTO tasks (dataset, input_hash, task_hash, media_id, task, added) "
                 "SELECT dataset, input_hash, task_hash, media_id, task, added FROM new_tasks "
-                "ON CONFLICT DO NOTHING RETURNING id"
+                "ON CONFLICT DO NOTHING RETURNING input_hash, id"
             ).fetchall()
         finally:
             cur.unregister("new_tasks")
-        return [r[0] for r in rows]
+        ids = dict(rows)  # RETURNING order is not the input order
+        return [ids[t["_input_hash"]] for t, _ in rows_in if t["_input_hash"] in ids]
 
     return store.write(insert)
 

@@ -1,0 +1,93 @@
+"""`python -m earmark`, exactly as design.md says scripts may rely on it."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from earmark.annotations import get_task, save_annotation
+from earmark.store import Store
+
+
+@pytest.fixture
+def cli(tmp_path, root):
+    db = tmp_path / "cli.duckdb"
+
+    def run(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "earmark", *args, "--db", str(db)],
+                              capture_output=True, text=True, cwd=root)
+    run.db = db  # type: ignore[attr-defined]
+    return run
+
+
+def test_load_reports_added_skipped_failed(cli, corpus, tmp_path):
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    (bad / "broken.flac").write_bytes(b"fLaC" + b"\0" * 20)
+    done = cli("load", "talks", str(corpus / "diarization"), str(bad), "--label", "SPK1,SPK2",
+               "--view", "audio_manual")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "talks: added 5, skipped 0 duplicates, failed 1"
+    assert "broken.flac" in done.stderr and "failed:" in done.stderr
+    again = cli("load", "talks", str(corpus / "diarization"))
+    assert again.stdout.strip() == "talks: added 0, skipped 5 duplicates, failed 0"
+    listing = cli("datasets")
+    assert listing.stdout.split("\t")[:3] == ["talks", "audio_manual", "5 tasks"]
+
+
+def test_load_exits_non_zero_when_nothing_loads(cli, tmp_path):
+    (tmp_path / "x.wav").write_bytes(b"")
+    done = cli("load", "d", str(tmp_path / "x.wav"))
+    assert done.returncode == 1
+    assert "x.wav: empty file" in done.stderr
+
+
+def test_unknown_view_is_a_clear_error(cli, corpus):
+    done = cli("load", "d", str(corpus / "praat" / "bobby.wav"), "--view", "video")
+    assert done.returncode == 2 and "unknown view 'video'" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_export_stats_drop(cli, corpus, tmp_path):
+    cli("load", "d", str(corpus / "formats"))
+    store = Store(cli.db)
+    ids = [i for (i,) in store.query("SELECT id FROM tasks ORDER BY id")]
+    spans = [{"id": "a", "start": 0.1, "end": 0.4, "label": "SPEECH"},
+             {"id": "b", "start": 0.5, "end": 1.0, "label": "SPEECH"},
+             {"id": "c", "start": 0.0, "end": 0.25, "label": "NOISE"}]
+    save_annotation(store, get_task(store, ids[0]), "accept", "ann", edits={"audio_spans": spans})
+    save_annotation(store, get_task(store, ids[1]), "reject", "ann")
+    store.close()
+
+    out = cli("export", "d")
+    records = [json.loads(line) for line in out.stdout.splitlines()]
+    assert [r["answer"] for r in records] == ["accept", "reject"]
+    assert cli("export", "d", "--all").stdout.count("\n") == len(ids)
+    target = tmp_path / "out" / "d.csv"
+    done = cli("export", "d", "--format", "csv", "--out", str(target))
+    assert done.returncode == 0 and target.read_text().count("\n") == 1 + 3 + 1
+
+    stats = json.loads(cli("stats", "d", "--json").stdout)
+    assert set(stats) == {"tasks", "answered", "answers", "labels", "audio_seconds"}
+    assert stats["tasks"] == len(ids) and stats["answered"] == 2
+    assert stats["answers"] == {"accept": 1, "reject": 1}
+    assert stats["labels"] == {"NOISE": {"regions": 1, "seconds": 0.25},
+                               "SPEECH": {"regions": 2, "seconds": 0.8}}
+    assert stats["audio_seconds"] == pytest.approx(1.194625 * len(ids), abs=0.01)
+    assert f"tasks: {len(ids)} " in cli("stats", "d").stdout
+
+    assert cli("drop", "d").returncode == 0
+    assert cli("datasets").stdout == ""
+    missing = cli("export", "d")
+    assert missing.returncode == 2 and "no dataset named 'd'" in missing.stderr
+
+
+def test_db_from_environment(tmp_path, corpus, root):
+    import os
+    env = {**os.environ, "EARMARK_DB": str(tmp_path / "env.duckdb")}
+    subprocess.run([sys.executable, "-m", "earmark", "load", "e", str(corpus / "praat")],
+                   env=env, cwd=root, check=True, capture_output=True)
+    assert (tmp_path / "env.duckdb").exists()

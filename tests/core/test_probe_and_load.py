@@ -1,0 +1,106 @@
+"""Loading real recordings: what is probed must agree with ffprobe."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+
+import pytest
+
+from earmark.loader import load_sources
+from earmark.media import get_media
+from earmark.peaks import get_peaks
+from earmark.probe import probe
+
+
+def ffprobe(path) -> dict:
+    out = subprocess.run(
+        ["ffprobe", "-v", "error", "-select_streams", "a:0", "-print_format", "json",
+         "-show_entries", "stream=sample_rate,channels,duration", str(path)],
+        capture_output=True, check=True).stdout
+    stream = json.loads(out)["streams"][0]
+    return {"rate": int(stream["sample_rate"]), "channels": int(stream["channels"]),
+            "duration": float(stream["duration"])}
+
+
+def corpus_files(corpus):
+    return sorted(corpus.rglob("*.wav"))
+
+
+def test_corpus_has_the_tricky_files(corpus):
+    names = {p.name for p in corpus_files(corpus)}
+    assert {"trñ00.wav", "empty.wav", "bobby_16bit_16khz_2ch.wav", "bobby_32bit_48khz.wav"} <= names
+
+
+def test_every_corpus_file_loads_with_ffprobes_header_values(corpus, store):
+    files = corpus_files(corpus)
+    report = load_sources(store, "corpus", [corpus])
+    assert report.failures == []
+    # bobby.wav and formats/bobby_16bit_48khz.wav are the same bytes: one task.
+    assert report.added + report.skipped == len(files)
+    assert report.skipped == 1
+    rows = store.query("SELECT media_id, task FROM tasks WHERE dataset = 'corpus'")
+    by_path = {}
+    for media_id, task in rows:
+        by_path[json.loads(task)["path"]] = get_media(store, media_id)
+    for path in files:
+        expected = ffprobe(path)
+        got = probe(path)
+        assert got.sample_rate == expected["rate"], path.name
+        assert got.channels == expected["channels"], path.name
+        assert got.duration == pytest.approx(expected["duration"], abs=1e-3), path.name
+        media = by_path.get(str(path.resolve()))
+        if media is not None:
+            assert (media.sample_rate, media.channels) == (expected["rate"], expected["channels"])
+            assert media.duration == pytest.approx(expected["duration"], abs=1e-3)
+
+
+def test_task_meta_and_non_ascii_name(corpus, store):
+    load_sources(store, "d", [corpus / "diarization"])
+    tasks = [json.loads(t) for (t,) in store.query("SELECT task FROM tasks")]
+    names = {t["file"] for t in tasks}
+    assert "trñ00.wav" in names
+    t = next(t for t in tasks if t["file"] == "trñ00.wav")
+    assert t["meta"] == {"file": "trñ00.wav", "duration": 30.0, "channels": 1, "sample_rate": 16000}
+    assert isinstance(t["_input_hash"], int) and isinstance(t["_task_hash"], int)
+    assert abs(t["_input_hash"]) < 2**53
+
+
+def test_peaks_for_stereo_and_float_wav_match_the_samples(corpus, store):
+    import numpy as np
+    report = load_sources(store, "d", [corpus / "formats" / "bobby_16bit_16khz_2ch.wav",
+                                       corpus / "diarization" / "trn01.wav"])
+    assert report.added == 2
+    media_ids = [m for (m,) in store.query("SELECT media_id FROM tasks ORDER BY id")]
+    stereo = get_peaks(store, media_ids[0])
+    assert stereo.channels == 2 and stereo.rate == 100
+    assert stereo.buckets == 120  # 1.194625 s at 100 buckets/s, last one partial
+    raw = np.fromfile(corpus / "formats" / "bobby_16bit_16khz_2ch.wav", dtype="<i2", offset=44).reshape(-1, 2)
+    for ch in (0, 1):
+        bucket = raw[50 * 160:51 * 160, ch]
+        assert stereo.minmax[ch, 50].tolist() == [bucket.min(), bucket.max()]
+    floats = get_peaks(store, media_ids[1])
+    samples = np.fromfile(corpus / "diarization" / "trn01.wav", dtype="<f4", offset=58)
+    loudest = int(np.argmax(np.abs(samples)))
+    bucket = loudest // 160
+    assert abs(floats.minmax[0, bucket]).max() == int(abs(samples[loudest]) * 32767)
+    # cached: a second call reads the row instead of decoding
+    assert store.query_one("SELECT count(*) FROM peaks")[0] == 2
+    assert (get_peaks(store, media_ids[1]).minmax == floats.minmax).all()
+
+
+def test_compressed_formats_through_ffmpeg(corpus, store, tmp_path):
+    src = corpus / "formats" / "bobby_16bit_16khz_2ch.wav"
+    made = []
+    for ext in ("mp3", "flac", "ogg", "opus", "m4a", "webm"):
+        out = tmp_path / f"bobby.{ext}"
+        subprocess.run(["ffmpeg", "-v", "error", "-i", str(src), str(out)], check=True)
+        made.append(out)
+    report = load_sources(store, "c", [tmp_path])
+    assert report.failures == [] and report.added == len(made)
+    for (media_id,) in store.query("SELECT media_id FROM tasks"):
+        media = get_media(store, media_id)
+        assert media.channels == 2
+        assert media.duration == pytest.approx(1.19, abs=0.1), media.path
+        peaks = get_peaks(store, media_id)
+        assert peaks.channels == 2 and peaks.minmax.max() > 5000, media.path
