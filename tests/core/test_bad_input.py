@@ -88,3 +88,16 @@ def test_duplicates_are_skipped_across_loads(corpus, store):
 def test_a_missing_source_is_reported(store, tmp_path):
     report = load_sources(store, "d", [tmp_path / "nope"])
     assert [str(f) for f in report.failures] == [f"{tmp_path / 'nope'}: no such file or directory"]
+
+
+def test_uploaded_bytes_are_stored_once_and_loaded(corpus, store):
+    from earmark.loader import load_uploads
+    data = (corpus / "formats" / "bobby_16bit_16khz_2ch.wav").read_bytes()
+    report = load_uploads(store, "up", [("call.wav", data), ("again.wav", data),
+                                        ("empty.mp3", b""), ("junk.ogg", b"not audio")])
+    assert report.added == 1 and report.skipped == 1
+    assert sorted(f.origin for f in report.failures) == ["empty.mp3", "junk.ogg"]
+    task = json.loads(store.query_one("SELECT task FROM tasks")[0])
+    assert task["file"] == "call.wav" and task["meta"]["channels"] == 2
+    stored = list((store.path.parent / "media").iterdir())
+    assert len(stored) == 2  # the audio once, plus the junk bytes that failed to probe

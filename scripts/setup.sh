@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Installs what Earmark needs on a Debian machine with Python 3.11 and Node 20:
+# system packages (ffmpeg; Chromium with --dev), a virtualenv in .venv with the
+# pinned requirements, and (with --dev) the component's npm packages.
+# Idempotent and quick when everything is already there.
+# Usage: scripts/setup.sh [--dev]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+dev=0
+[ "${1:-}" = "--dev" ] && dev=1
+
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+
+missing=()
+command -v ffmpeg >/dev/null && command -v ffprobe >/dev/null || missing+=(ffmpeg)
+if [ $dev = 1 ]; then
+  [ -x /usr/bin/chromium ] || missing+=(chromium)
+fi
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing ${missing[*]} with apt-get" >&2
+  as_root apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+python=${PYTHON:-python3.11}
+command -v "$python" >/dev/null || python=python3
+if [ ! -x .venv/bin/python ]; then
+  echo "setup: creating .venv with $python" >&2
+  "$python" -m venv .venv
+fi
+stamp=.venv/.requirements.sha256
+want=$(sha256sum requirements.txt | cut -d' ' -f1)
+if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+  echo "setup: installing Python packages" >&2
+  .venv/bin/python -m pip install -q --disable-pip-version-check --upgrade pip
+  .venv/bin/python -m pip install -q --disable-pip-version-check -r requirements.txt
+  echo "$want" > "$stamp"
+fi
+
+if [ $dev = 1 ]; then
+  frontend=components/waveform/frontend
+  lock_stamp=$frontend/node_modules/.lock.sha256
+  want=$(sha256sum $frontend/package-lock.json | cut -d' ' -f1)
+  if [ "$(cat "$lock_stamp" 2>/dev/null)" != "$want" ]; then
+    echo "setup: installing npm packages" >&2
+    (cd $frontend && npm ci --no-audit --no-fund --loglevel=error)
+    echo "$want" > "$lock_stamp"
+  fi
+fi

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Runs every test: installs what is missing, checks that the committed
+# component build matches its source, then the frontend unit tests (vitest)
+# and the Python tests (pytest: core, pages, and Playwright in Chromium).
+# Extra arguments go to pytest.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh --dev
+frontend=components/waveform/frontend
+
+echo "== component build matches its source"
+fresh=$(mktemp -d)
+trap 'rm -rf "$fresh"' EXIT
+(cd $frontend && npm run --silent build -- --outDir "$fresh/dist" --emptyOutDir --logLevel warn)
+if ! diff -r "$fresh/dist" $frontend/dist >/dev/null; then
+  diff -r "$fresh/dist" $frontend/dist | head -20
+  echo "The committed build in $frontend/dist differs from its source: run 'npm run build' there and commit dist/." >&2
+  exit 1
+fi
+
+echo "== frontend unit tests"
+(cd $frontend && npm test --silent)
+
+echo "== Python tests"
+exec .venv/bin/python -m pytest "$@"
