@@ -74,6 +74,18 @@ MIGRATIONS: list[str] = [
         data       BLOB NOT NULL                   -- int16 (channels, buckets, 2) min/max
     );
     """,
+    # 2: claims, so that annotators sharing a queue (feed_overlap off) never
+    # receive the same task at once; a claim expires when left unanswered.
+    """
+    CREATE TABLE claims (
+        dataset   VARCHAR NOT NULL,
+        task_id   BIGINT NOT NULL,
+        session   VARCHAR NOT NULL,
+        claimed   DOUBLE NOT NULL,
+        PRIMARY KEY (dataset, task_id)
+    );
+    CREATE INDEX annotations_task ON annotations (task_id);
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -128,11 +128,13 @@ class Store:
         finally:
             cur.close()
 
-    def write(self, fn: Callable[[duckdb.DuckDBPyConnection], T], attempts: int = 20) -> T:
+    def write(self, fn: Callable[[duckdb.DuckDBPyConnection], T], attempts: int = 20,
+              retry_on: tuple[type[Exception], ...] = (duckdb.TransactionException,)) -> T:
         """Run `fn(cursor)` in a transaction; it is committed when this returns.
 
         A conflict with another thread's transaction rolls back and retries
-        `fn` from the start, with a short random back-off.
+        `fn` from the start, with a short random back-off. Callers whose
+        inserts may race on a key pass `duckdb.ConstraintException` too.
         """
         cur = self.cursor()
         for attempt in range(attempts):
@@ -141,7 +143,7 @@ class Store:
                 result = fn(cur)
                 cur.execute("COMMIT")
                 return result
-            except duckdb.TransactionException:
+            except retry_on:
                 _rollback(cur)
                 if attempt == attempts - 1:
                     raise

@@ -1,0 +1,104 @@
+"""Which task an annotator sees next, and undo.
+
+With `feed_overlap` on, every annotator sees every task: the next task is the
+first one this session has not answered. With it off, the tasks are shared
+out: a task is claimed by one session when shown, and nobody else receives it
+while the claim is fresh (an abandoned claim expires). Reloading the page
+returns the task the session holds, so work resumes where it was.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass
+
+import duckdb
+
+from earmark.annotations import CURRENT_ANNOTATIONS, Task, get_task
+from earmark.store import Store
+
+CLAIM_SECONDS = 30 * 60
+
+
+def next_task(store: Store, dataset: str, session: str, overlap: bool) -> Task | None:
+    """The task `session` should annotate now, or None when the queue is done."""
+    if overlap:
+        row = store.query_one(
+            "SELECT id FROM tasks t WHERE dataset = ? AND NOT EXISTS "
+            "(SELECT 1 FROM annotations a WHERE a.task_id = t.id AND a.session = ?) "
+            "ORDER BY id LIMIT 1", [dataset, session])
+        return get_task(store, row[0]) if row else None
+
+    def claim(cur) -> int | None:
+        now = time.time()
+        unanswered = "NOT EXISTS (SELECT 1 FROM annotations a WHERE a.task_id = {0})"
+        held = cur.execute(
+            f"SELECT task_id FROM claims c WHERE dataset = ? AND session = ? "
+            f"AND {unanswered.format('c.task_id')} ORDER BY claimed LIMIT 1",
+            [dataset, session]).fetchall()
+        if held:
+            task_id = held[0][0]
+        else:
+            free = cur.execute(
+                f"SELECT id FROM tasks t WHERE dataset = ? AND {unanswered.format('t.id')} "
+                "AND NOT EXISTS (SELECT 1 FROM claims c WHERE c.dataset = t.dataset "
+                "AND c.task_id = t.id AND c.session <> ? AND c.claimed > ?) ORDER BY id LIMIT 1",
+                [dataset, session, now - CLAIM_SECONDS]).fetchall()
+            if not free:
+                return None
+            task_id = free[0][0]
+        cur.execute(
+            "INSERT INTO claims (dataset, task_id, session, claimed) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT (dataset, task_id) DO UPDATE SET session = excluded.session, "
+            "claimed = excluded.claimed", [dataset, task_id, session, now])
+        return task_id
+
+    # Two sessions may pick the same free task at once: the loser retries.
+    task_id = store.write(claim, retry_on=(duckdb.TransactionException, duckdb.ConstraintException))
+    return get_task(store, task_id) if task_id is not None else None
+
+
+@dataclass
+class Answered:
+    """An annotation that undo reopens: its task and the annotation as saved."""
+    annotation_id: int
+    task: Task
+    annotation: dict
+    created: float
+
+
+def previous_answer(store: Store, dataset: str, session: str,
+                    before: float | None = None) -> Answered | None:
+    """The session's latest current annotation (created before `before`, if given)."""
+    sql = (f"SELECT id, task_id, annotation, created FROM ({CURRENT_ANNOTATIONS}) AS c "
+           "WHERE dataset = ? AND session = ?")
+    params: list = [dataset, session]
+    if before is not None:
+        sql += " AND created < ?"
+        params.append(before)
+    row = store.query_one(sql + " ORDER BY created DESC, id DESC LIMIT 1", params)
+    if not row or row[1] is None:
+        return None
+    task = get_task(store, row[1])
+    if task is None:
+        return None
+    return Answered(row[0], task, json.loads(row[2]), row[3])
+
+
+@dataclass
+class Progress:
+    tasks: int        # tasks in the dataset
+    done: int         # tasks answered by anyone
+    session_done: int # annotations by this session
+
+
+def progress(store: Store, dataset: str, session: str) -> Progress:
+    tasks, done = store.query_one(
+        "SELECT count(*), count(*) FILTER (WHERE EXISTS "
+        "(SELECT 1 FROM annotations a WHERE a.task_id = t.id)) FROM tasks t WHERE dataset = ?",
+        [dataset])
+    mine = store.query_one(
+        f"SELECT count(*) FROM ({CURRENT_ANNOTATIONS}) AS c WHERE dataset = ? AND session = ?",
+        [dataset, session])[0]
+    return Progress(tasks, done, mine)

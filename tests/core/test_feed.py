@@ -1,0 +1,78 @@
+"""The queue: next task per session, shared or overlapping, resume and undo."""
+
+from __future__ import annotations
+
+import threading
+
+from earmark.annotations import save_annotation
+from earmark.feed import next_task, previous_answer, progress
+from earmark.loader import load_sources
+
+
+def load(store, corpus):
+    return load_sources(store, "q", [corpus / "formats"], peaks=False).task_ids
+
+
+def test_overlap_every_session_sees_every_task(store, corpus):
+    ids = load(store, corpus)
+    for session in ("ann", "bob"):
+        seen = []
+        while (task := next_task(store, "q", session, overlap=True)) is not None:
+            seen.append(task.id)
+            save_annotation(store, task, "accept", session)
+        assert seen == ids
+
+
+def test_shared_queue_gives_disjoint_tasks_and_resumes(store, corpus):
+    ids = load(store, corpus)
+    a = next_task(store, "q", "ann", overlap=False)
+    b = next_task(store, "q", "bob", overlap=False)
+    assert a.id != b.id
+    # a reload asks again: the same task comes back while it is unanswered
+    assert next_task(store, "q", "ann", overlap=False).id == a.id
+    save_annotation(store, a, "accept", "ann")
+    a2 = next_task(store, "q", "ann", overlap=False)
+    assert a2.id not in (a.id, b.id)
+    seen = {a.id, b.id, a2.id}
+    save_annotation(store, a2, "reject", "ann")
+    save_annotation(store, b, "accept", "bob")
+    while (t := next_task(store, "q", "bob", overlap=False)) is not None:
+        assert t.id not in seen
+        seen.add(t.id)
+        save_annotation(store, t, "accept", "bob")
+    assert seen == set(ids)
+    assert next_task(store, "q", "ann", overlap=False) is None
+
+
+def test_concurrent_claims_never_hand_out_a_task_twice(store, corpus):
+    load(store, corpus)
+    got: dict[str, int | None] = {}
+
+    def take(session: str) -> None:
+        task = next_task(store, "q", session, overlap=False)
+        got[session] = task.id if task else None
+
+    threads = [threading.Thread(target=take, args=(f"s{i}",)) for i in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    handed = [v for v in got.values() if v is not None]
+    assert len(handed) == 4 and len(set(handed)) == 4
+
+
+def test_undo_walks_back_through_the_sessions_answers(store, corpus):
+    ids = load(store, corpus)
+    for task_id in ids[:3]:
+        task = next_task(store, "q", "ann", overlap=True)
+        save_annotation(store, task, "accept", "ann",
+                        edits={"audio_spans": [{"id": f"r{task_id}", "start": 0, "end": 1, "label": "A"}]})
+    last = previous_answer(store, "q", "ann")
+    assert last.task.id == ids[2] and last.annotation["audio_spans"][0]["id"] == f"r{ids[2]}"
+    before = previous_answer(store, "q", "ann", before=last.created)
+    assert before is not None and before.task.id == ids[1]
+    # answering the reopened task again replaces the old answer
+    save_annotation(store, last.task, "reject", "ann", supersedes=last.annotation_id)
+    p = progress(store, "q", "ann")
+    assert (p.tasks, p.done, p.session_done) == (len(ids), 3, 3)
+    assert previous_answer(store, "q", "ann").annotation["answer"] == "reject"
