@@ -1,0 +1,237 @@
+"""The waveform region editor: a bidirectional Streamlit component.
+
+`waveform_editor` draws a recording from its server-side peaks while the audio
+streams by URL, lets the annotator draw, move, resize, relabel and delete
+regions (per channel on stereo), and returns the committed regions to Python.
+The browser part lives in `frontend/` (TypeScript on wavesurfer.js 8); its
+build, `frontend/dist/`, is committed so the app runs without Node.
+
+Protocol (design.md, "Component protocol"): the component sends a value only
+when an edit is committed (a region created, moved or resized at drag end,
+removed, relabelled, its text changed, an undo or redo) or when an answer key
+is pressed inside its frame. Every value carries the `task_id` and `revision`
+it was made for, so a value from another task is never applied.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Mapping, Sequence
+
+import numpy as np
+import streamlit.components.v1 as components
+
+if TYPE_CHECKING:  # the core's type; duck-typed at run time
+    from earmark.peaks import Peaks
+
+__all__ = ["waveform_editor", "label_color", "PALETTE", "encode_peaks", "SETTING_NAMES"]
+
+_FRONTEND_DIST = Path(__file__).parent / "frontend" / "dist"
+# EARMARK_WAVEFORM_DEV_URL=http://localhost:5173 serves the frontend from vite's dev server.
+_DEV_URL = os.environ.get("EARMARK_WAVEFORM_DEV_URL")
+_component = (
+    components.declare_component("waveform", url=_DEV_URL)
+    if _DEV_URL
+    else components.declare_component("waveform", path=str(_FRONTEND_DIST))
+)
+
+#: Default label colours, the same list and order as frontend/src/colors.ts.
+PALETTE: tuple[str, ...] = (
+    "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#17becf",
+    "#bcbd22", "#393b79", "#e6550d", "#31a354", "#7b4173", "#3182bd", "#ad494a", "#637939",
+)
+
+#: Settings the component understands (names as in Prodigy, see design.md).
+SETTING_NAMES: frozenset[str] = frozenset({
+    "show_audio_cursor", "show_audio_cursor_time", "show_audio_timeline", "show_audio_minimap",
+    "audio_autoplay", "audio_loop", "audio_rate", "audio_max_zoom", "audio_bar_width",
+    "audio_bar_height", "audio_bar_gap", "audio_bar_radius", "audio_min_region", "custom_theme",
+})
+
+
+def _fnv1a(text: str) -> int:
+    h = 0x811C9DC5
+    for b in text.encode("utf-8"):
+        h ^= b
+        h = (h * 0x01000193) & 0xFFFFFFFF
+    return h
+
+
+def label_color(name: str) -> str:
+    """The stable default colour of a label: the same name gets the same colour everywhere.
+
+    FNV-1a of the UTF-8 name into `PALETTE`, exactly as the browser computes it,
+    so pages, exports and the waveform agree.
+    """
+    return PALETTE[_fnv1a(str(name)) % len(PALETTE)]
+
+
+def encode_peaks(peaks: Any) -> tuple[bytes, int, int]:
+    """Pack peaks for the browser: one byte of |amplitude| per 10 ms bucket per channel.
+
+    The renderer draws each bucket's largest absolute value, so min and max
+    fold into one unsigned byte (1/255 of full scale, finer than a pixel of
+    any lane); rounding up keeps quiet but non-silent audio visible. Channel-major.
+    Returns (bytes, channels, buckets per second). A one-hour stereo file at
+    100 buckets/s is 720 kB, sent as a binary argument (no base64).
+    """
+    minmax = np.asarray(peaks.minmax)
+    if minmax.ndim != 3 or minmax.shape[2] != 2:
+        raise ValueError(f"peaks.minmax must have shape (channels, buckets, 2), not {minmax.shape}")
+    amp = np.abs(minmax.astype(np.int32)).max(axis=2)
+    scaled = np.ceil(amp * (255.0 / 32767.0))
+    out = np.clip(scaled, 0, 255).astype(np.uint8)
+    return np.ascontiguousarray(out).tobytes(), int(minmax.shape[0]), int(getattr(peaks, "rate", 100))
+
+
+def _ms(x: Any) -> float:
+    v = float(x)
+    if not math.isfinite(v):
+        raise ValueError(f"not a finite time: {x!r}")
+    return round(v, 3)
+
+
+def _clean_region(r: Mapping[str, Any]) -> dict[str, Any]:
+    if "id" not in r or "start" not in r or "end" not in r:
+        raise ValueError(f"a region needs id, start and end: {dict(r)!r}")
+    start, end = _ms(r["start"]), _ms(r["end"])
+    if end < start:
+        start, end = end, start
+    out: dict[str, Any] = {"id": str(r["id"]), "start": start, "end": end, "label": str(r.get("label") or "")}
+    if r.get("color"):
+        out["color"] = str(r["color"])
+    ch = r.get("channel")
+    out["channel"] = None if ch is None else int(ch)
+    if r.get("text") is not None:
+        out["text"] = str(r["text"])
+    return out
+
+
+def _clean_labels(labels: Sequence[Mapping[str, Any] | str], theme: Mapping[str, str]) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    seen: set[str] = set()
+    for item in labels:
+        spec = {"name": item} if isinstance(item, str) else dict(item)
+        name = str(spec.get("name", ""))
+        if not name or name in seen:
+            continue
+        seen.add(name)
+        color = spec.get("color") or theme.get(name) or label_color(name)
+        entry: dict[str, Any] = {"name": name, "color": str(color)}
+        if spec.get("key"):
+            entry["key"] = str(spec["key"])
+        out.append(entry)
+    return out
+
+
+def waveform_editor(
+    *,
+    task_id: str,
+    audio_url: str,
+    duration: float,
+    peaks: "Peaks | None",
+    regions: Sequence[Mapping[str, Any]],
+    labels: Sequence[Mapping[str, Any] | str],
+    editable: bool = True,
+    settings: Mapping[str, Any] | None = None,
+    keymap: Mapping[str, str | Sequence[str]] | None = None,
+    revision: int = 0,
+    key: str,
+    height: int | None = None,
+    file_name: str | None = None,
+) -> dict[str, Any] | None:
+    """Render the waveform region editor and return what the annotator committed.
+
+    Args:
+        task_id: identity of the task shown. A new task_id resets the editor
+            (audio, regions, undo history); values always carry it back.
+        audio_url: where the browser streams the audio from, e.g.
+            `earmark.web.routes.media_url(media.id)` (served with HTTP Range),
+            or a `data:` URI for small embedded audio.
+        duration: length of the audio in seconds.
+        peaks: the server's `earmark.peaks.Peaks` (min/max per 10 ms per
+            channel). With peaks nothing is downloaded whole before the
+            waveform shows, and stereo shows one lane per channel. None makes
+            the browser fetch and decode the whole file: small files only.
+        regions: `{"id", "start", "end", "label", "color"?, "channel"?, "text"?}`
+            in seconds (ms precision); channel None means all channels.
+        labels: `{"name", "color"?, "key"?}` (or plain names). A label without
+            colour gets `settings["custom_theme"]["labels"][name]`, else
+            `label_color(name)`.
+        editable: False shows regions read-only (the `audio` view).
+        settings: the audio settings of design.md (`show_audio_cursor`,
+            `show_audio_cursor_time`, `show_audio_timeline`,
+            `show_audio_minimap`, `audio_autoplay`, `audio_loop`, `audio_rate`,
+            `audio_max_zoom` (pixels per second), `audio_bar_width`,
+            `audio_bar_height`, `audio_bar_gap`, `audio_bar_radius`,
+            `custom_theme.labels`), plus `audio_min_region` (shortest region in
+            seconds, default 0.02).
+        keymap: action → key or keys, overriding the defaults of design.md.
+            Actions: play_pause, play_region, accept, reject, ignore, undo,
+            delete_region, undo_edit, redo_edit, zoom_in, zoom_out, seek_back,
+            seek_forward, seek_back_long, seek_forward_long, rate_down,
+            rate_up, loop, deselect, label_1 … label_9.
+        revision: bump it when Python changes the regions of the same task
+            (e.g. a reset or a pre-annotation): the editor then replaces its
+            regions. Passing back what the editor sent, with the same
+            revision, changes nothing on screen and sends nothing back.
+        key: the Streamlit element key (required: it keeps the frame mounted
+            across tasks).
+        height: total height of the waveform lanes in pixels (default 150
+            for mono, 100 per channel otherwise).
+        file_name: the name shown when the audio cannot be loaded (default:
+            the last part of the URL).
+
+    Returns:
+        The last committed value `{"task_id", "revision", "regions", "event"}`
+        when it belongs to this `task_id` (and is not older than `revision`),
+        else None: a stale value of another task is never returned. `event`
+        is `{"type", "region_id"?, "action"?, "seq", "id", "time"}` with type
+        one of created, updated, removed, relabelled, undo, redo, key (and
+        action one of accept, reject, ignore, undo for forwarded keys);
+        `id` is unique per event, `seq` increases per mount, `time` is Unix
+        seconds. The same value is returned on later reruns until a new one
+        arrives: compare `event["id"]` to act on each event once.
+    """
+    settings = dict(settings or {})
+    theme_labels: dict[str, str] = {}
+    theme = settings.get("custom_theme")
+    if isinstance(theme, Mapping) and isinstance(theme.get("labels"), Mapping):
+        theme_labels = {str(k): str(v) for k, v in theme["labels"].items()}
+    clean_settings = {k: v for k, v in settings.items() if k in SETTING_NAMES}
+
+    peak_bytes: bytes | None = None
+    peak_channels, peak_rate = 1, 100
+    if peaks is not None:
+        peak_bytes, peak_channels, peak_rate = encode_peaks(peaks)
+
+    value = _component(
+        task_id=str(task_id),
+        audio=str(audio_url),
+        file_name=file_name,
+        duration=float(duration),
+        peaks=peak_bytes,
+        peaks_channels=peak_channels,
+        peaks_rate=peak_rate,
+        regions=[_clean_region(r) for r in regions],
+        labels=_clean_labels(labels, theme_labels),
+        editable=bool(editable),
+        settings=clean_settings,
+        keymap={str(k): (v if isinstance(v, str) else [str(x) for x in v]) for k, v in (keymap or {}).items()},
+        revision=int(revision),
+        wave_height=height,
+        key=key,
+        default=None,
+    )
+    if not isinstance(value, Mapping):
+        return None
+    if str(value.get("task_id")) != str(task_id):
+        return None
+    try:
+        if int(value.get("revision", 0)) < int(revision):
+            return None
+    except (TypeError, ValueError):
+        return None
+    return dict(value)

@@ -1,0 +1,1092 @@
+/**
+ * The waveform region editor: wavesurfer.js with its Regions, Minimap, Zoom
+ * and Hover plugins, a virtualised timeline, a label legend, a toolbar and
+ * keyboard control. Talks to Python through `send` (committed edits and
+ * forwarded answer keys only) and `render` (args from Python).
+ */
+import WaveSurfer from "wavesurfer.js";
+import RegionsPlugin, { type Region } from "wavesurfer.js/dist/plugins/regions.esm.js";
+import MinimapPlugin from "wavesurfer.js/dist/plugins/minimap.esm.js";
+import ZoomPlugin from "wavesurfer.js/dist/plugins/zoom.esm.js";
+import HoverPlugin from "wavesurfer.js/dist/plugins/hover.esm.js";
+
+import { labelColor, resolveLabelColors, withAlpha, type LabelSpec } from "./colors";
+import { ANSWER_ACTIONS, buildKeymap, eventCombo, isTextTarget, labelIndex } from "./keys";
+import {
+  decideRender,
+  decodePeaks,
+  fileNameOf,
+  RATES,
+  resolveSettings,
+  stepRate,
+  type Args,
+  type EventInfo,
+  type ResolvedSettings,
+  type Value,
+} from "./protocol";
+import { diffRegions, RegionStore, type RegionData } from "./state";
+import { formatTime } from "./ticks";
+import { Timeline } from "./timeline";
+
+type RegionsApi = ReturnType<typeof RegionsPlugin.create>;
+
+export interface Transport {
+  send(value: Value): void;
+  setHeight(): void;
+}
+
+const ZOOM_STEPS = 1000;
+
+function el<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  props: Partial<Record<string, string>> = {},
+  text?: string,
+): HTMLElementTagNameMap[K] {
+  const node = document.createElement(tag);
+  for (const [k, v] of Object.entries(props)) if (v !== undefined) node.setAttribute(k, v);
+  if (text !== undefined) node.textContent = text;
+  return node;
+}
+
+export function newId(): string {
+  const c = globalThis.crypto;
+  if (c && typeof c.randomUUID === "function") {
+    try {
+      return c.randomUUID();
+    } catch {
+      /* insecure context: fall through */
+    }
+  }
+  const b = new Uint8Array(16);
+  if (c && typeof c.getRandomValues === "function") c.getRandomValues(b);
+  else for (let i = 0; i < 16; i++) b[i] = Math.floor(Math.random() * 256);
+  b[6] = (b[6] & 0x0f) | 0x40;
+  b[8] = (b[8] & 0x3f) | 0x80;
+  const h = Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+}
+
+export class Editor {
+  private readonly root: HTMLElement;
+  private readonly transport: Transport;
+  private readonly mountId = newId().slice(0, 8);
+  private seq = 0;
+
+  // what Python last gave
+  private args: Args | null = null;
+  private settings: ResolvedSettings = resolveSettings({});
+  private taskId: string | null = null;
+  private revision = 0;
+  private buildSignature = "";
+
+  // editor state
+  private store: RegionStore = new RegionStore(0);
+  private selectedId: string | null = null;
+  private activeLabel = "";
+  private labelColors = new Map<string, string>();
+  private keymap = buildKeymap();
+  private loopOn = false;
+  private rate = 1;
+  private pps = 0; // 0 = fit to width
+  private drawMode: "all" | "lane" = "all";
+  private shiftHeld = false;
+
+  // wavesurfer and its parts, rebuilt per task
+  private ws: WaveSurfer | null = null;
+  private regionsApi: RegionsApi | null = null;
+  private shown = new Map<string, Region>();
+  /** What each shown region was last drawn from (to diff against the store). */
+  private shownData = new Map<string, RegionData>();
+  private syncing = false;
+  private disableDrag: (() => void) | null = null;
+  private dragOpts: { color: string; minLength: number; channelIdx: number; drag: boolean; resize: boolean } = {
+    color: "rgba(0,0,0,0.1)",
+    minLength: 0.02,
+    channelIdx: -1,
+    drag: true,
+    resize: true,
+  };
+  private timeline: Timeline | null = null;
+  private channels = 1;
+  private buildToken = 0;
+  private flags = { decoded: false, drawn: false, playable: false };
+  private renderStart = 0;
+  private timeFrame = 0;
+
+  // DOM
+  private toolbar!: HTMLElement;
+  private playBtn!: HTMLButtonElement;
+  private timeText!: HTMLElement;
+  private rateSel!: HTMLSelectElement;
+  private loopBtn!: HTMLButtonElement;
+  private zoomInput!: HTMLInputElement;
+  private drawSel!: HTMLSelectElement;
+  private drawWrap!: HTMLElement;
+  private undoBtn!: HTMLButtonElement;
+  private redoBtn!: HTMLButtonElement;
+  private legend!: HTMLElement;
+  private errorBox!: HTMLElement;
+  private errorText!: HTMLElement;
+  private waveBox!: HTMLElement;
+  private wave!: HTMLElement;
+  private timelineBox!: HTMLElement;
+  private minimapBox!: HTMLElement;
+  private selBar!: HTMLElement;
+  private selLabel!: HTMLElement;
+  private selTimes!: HTMLElement;
+  private selText!: HTMLInputElement;
+  private selDelete!: HTMLButtonElement;
+  private statusText!: HTMLElement;
+
+  constructor(root: HTMLElement, transport: Transport) {
+    this.root = root;
+    this.transport = transport;
+    this.buildDom();
+    document.addEventListener("keydown", (e) => this.onKeyDown(e, false), true);
+    document.addEventListener("keyup", (e) => this.onKeyUp(e), true);
+    window.addEventListener("blur", () => this.setShift(false));
+    this.listenToParentKeys();
+    // for tests and benchmarks: the playback position
+    (window as unknown as { __wfCurrentTime: () => number }).__wfCurrentTime = () => this.ws?.getCurrentTime() ?? 0;
+  }
+
+  // ------------------------------------------------------------------ DOM
+
+  private buildDom(): void {
+    const root = this.root;
+    root.className = "wf";
+    root.replaceChildren();
+
+    this.toolbar = el("div", { class: "wf-toolbar", role: "toolbar" });
+    this.playBtn = el("button", { type: "button", class: "wf-play", title: "Play / pause (space)" }, "▶ Play");
+    this.playBtn.addEventListener("click", () => this.playPause());
+    this.timeText = el("span", { class: "wf-time" }, "0:00.000");
+    const rateLabel = el("label", { class: "wf-rate", title: "Playback rate ([ and ])" }, "Rate ");
+    this.rateSel = el("select", { "aria-label": "Playback rate" });
+    for (const r of RATES) this.rateSel.appendChild(el("option", { value: String(r) }, `${r}×`));
+    this.rateSel.addEventListener("change", () => this.setRate(Number(this.rateSel.value)));
+    rateLabel.appendChild(this.rateSel);
+    this.loopBtn = el("button", { type: "button", class: "wf-loop", "aria-pressed": "false", title: "Loop (l)" }, "⟲ Loop");
+    this.loopBtn.addEventListener("click", () => this.toggleLoop());
+    const zoomLabel = el("label", { class: "wf-zoom", title: "Zoom (+ and -, ctrl+wheel)" }, "Zoom ");
+    this.zoomInput = el("input", { type: "range", min: "0", max: String(ZOOM_STEPS), value: "0", "aria-label": "Zoom" });
+    this.zoomInput.addEventListener("input", () => this.zoomFromSlider());
+    zoomLabel.appendChild(this.zoomInput);
+    this.drawWrap = el("label", { class: "wf-draw", title: "Draw new regions on all channels or on the lane under the pointer (alt inverts)" }, "Draw on ");
+    this.drawSel = el("select", { "aria-label": "Draw on" });
+    this.drawSel.appendChild(el("option", { value: "all" }, "all channels"));
+    this.drawSel.appendChild(el("option", { value: "lane" }, "one channel"));
+    this.drawSel.addEventListener("change", () => {
+      this.drawMode = this.drawSel.value === "lane" ? "lane" : "all";
+      this.drawSel.blur();
+    });
+    this.drawWrap.appendChild(this.drawSel);
+    this.undoBtn = el("button", { type: "button", class: "wf-undo", title: "Undo region edit (ctrl+z)" }, "↶");
+    this.undoBtn.addEventListener("click", () => this.undoEdit());
+    this.redoBtn = el("button", { type: "button", class: "wf-redo", title: "Redo region edit (ctrl+shift+z)" }, "↷");
+    this.redoBtn.addEventListener("click", () => this.redoEdit());
+    const reloadBtn = el("button", { type: "button", class: "wf-reload", title: "Reload the audio and the regions as last saved" }, "⟳");
+    reloadBtn.addEventListener("click", () => this.reload());
+    this.statusText = el("span", { class: "wf-status", "aria-live": "polite" });
+    this.toolbar.append(
+      this.playBtn,
+      this.timeText,
+      rateLabel,
+      this.loopBtn,
+      zoomLabel,
+      this.drawWrap,
+      this.undoBtn,
+      this.redoBtn,
+      reloadBtn,
+      this.statusText,
+    );
+
+    this.legend = el("div", { class: "wf-legend", role: "group", "aria-label": "Labels" });
+
+    this.errorBox = el("div", { class: "wf-error", role: "alert", hidden: "" });
+    this.errorText = el("span", { class: "wf-error-text" });
+    const errReload = el("button", { type: "button", class: "wf-error-reload" }, "Reload");
+    errReload.addEventListener("click", () => this.reload());
+    this.errorBox.append(this.errorText, errReload);
+
+    this.waveBox = el("div", { class: "wf-wavebox" });
+    this.wave = el("div", { class: "wf-wave", id: "wave" });
+    // ctrl+wheel zooms; a plain wheel keeps scrolling the page
+    this.wave.addEventListener(
+      "wheel",
+      (e) => {
+        if (!(e.ctrlKey || e.metaKey)) e.stopPropagation();
+      },
+      { capture: true },
+    );
+    // choose the lane of a new region before the drag starts
+    this.wave.addEventListener("pointerdown", (e) => this.onPointerDown(e), { capture: true });
+    this.timelineBox = el("div", { class: "wf-timeline-box" });
+    this.minimapBox = el("div", { class: "wf-minimap" });
+    this.waveBox.append(this.wave, this.timelineBox, this.minimapBox);
+
+    this.selBar = el("div", { class: "wf-selection", hidden: "" });
+    this.selLabel = el("span", { class: "wf-sel-label" });
+    this.selTimes = el("span", { class: "wf-sel-times" });
+    const selPlay = el("button", { type: "button", class: "wf-sel-play", title: "Play the region (shift+space)" }, "▶ region");
+    selPlay.addEventListener("click", () => this.playSelected());
+    this.selText = el("input", { type: "text", class: "wf-sel-text", placeholder: "region text", "aria-label": "Region text" });
+    this.selText.addEventListener("change", () => this.commitText());
+    this.selText.addEventListener("keydown", (e) => {
+      if (e.key === "Enter") {
+        this.commitText();
+        this.selText.blur();
+      } else if (e.key === "Escape") this.selText.blur();
+      e.stopPropagation();
+    });
+    this.selDelete = el("button", { type: "button", class: "wf-sel-delete", title: "Delete the region (delete)" }, "✕ delete");
+    this.selDelete.addEventListener("click", () => this.deleteSelected());
+    this.selBar.append(this.selLabel, this.selTimes, selPlay, this.selText, this.selDelete);
+
+    root.append(this.toolbar, this.legend, this.errorBox, this.waveBox, this.selBar);
+  }
+
+  // --------------------------------------------------------------- render
+
+  /** Apply args from Python. */
+  render(args: Args): void {
+    const decision = decideRender(this.taskId === null ? null : { taskId: this.taskId, revision: this.revision }, args);
+    const prevArgs = this.args;
+    this.args = args;
+    this.settings = resolveSettings(args.settings);
+    this.applyLabels(args.labels ?? []);
+    this.keymap = buildKeymap(args.keymap ?? {}, (args.labels ?? []).map((l) => l.key));
+    this.root.classList.toggle("wf-readonly", !args.editable);
+    document.body.dataset.editable = args.editable ? "1" : "0";
+
+    if (decision === "reset") {
+      this.taskId = String(args.task_id);
+      this.revision = Number(args.revision) || 0;
+      this.store = new RegionStore(Number(args.duration) || 0, args.regions ?? [], this.settings.audio_min_region);
+      this.selectedId = null;
+      this.loopOn = this.settings.audio_loop;
+      this.rate = this.settings.audio_rate;
+      this.pps = 0;
+      this.renderStart = performance.now();
+      this.build();
+    } else {
+      if (decision === "replace") {
+        this.revision = Number(args.revision) || 0;
+        this.store.reset(args.regions ?? []);
+        if (this.selectedId && !this.store.get(this.selectedId)) this.selectedId = null;
+      }
+      this.store.minLength = this.settings.audio_min_region;
+      if (this.signature(args) !== this.buildSignature) this.build();
+      else {
+        this.syncRegions(prevArgs !== null && labelsChanged(prevArgs.labels, args.labels));
+        this.applyEditable();
+      }
+    }
+    this.updateToolbar();
+    this.transport.setHeight();
+  }
+
+  /** What, when changed, needs the waveform rebuilt. */
+  private signature(args: Args): string {
+    const s = this.settings;
+    return JSON.stringify([
+      args.audio,
+      args.duration,
+      args.peaks ? args.peaks.length : 0,
+      args.peaks_channels ?? 1,
+      args.wave_height ?? null,
+      s.show_audio_cursor,
+      s.show_audio_cursor_time,
+      s.show_audio_timeline,
+      s.show_audio_minimap,
+      s.audio_bar_width,
+      s.audio_bar_height,
+      s.audio_bar_gap,
+      s.audio_bar_radius,
+      s.audio_max_zoom,
+    ]);
+  }
+
+  private applyLabels(labels: LabelSpec[]): void {
+    this.labelColors = resolveLabelColors(labels, this.settings.theme_labels);
+    if (!labels.some((l) => l.name === this.activeLabel)) this.activeLabel = labels[0]?.name ?? "";
+    this.renderLegend();
+  }
+
+  private colorOf(r: RegionData): string {
+    return r.color || this.labelColors.get(r.label) || this.settings.theme_labels[r.label] || labelColor(r.label);
+  }
+
+  private renderLegend(): void {
+    const labels = this.args?.labels ?? [];
+    this.legend.replaceChildren();
+    labels.forEach((label, i) => {
+      const color = this.labelColors.get(label.name) ?? labelColor(label.name);
+      const btn = el("button", { type: "button", class: "wf-label", "data-label": label.name });
+      btn.setAttribute("aria-pressed", label.name === this.activeLabel ? "true" : "false");
+      const sw = el("span", { class: "wf-swatch" });
+      sw.style.background = color;
+      const name = el("span", { class: "wf-label-name" }, label.name);
+      const keyCombo = [...this.keymap.entries()].find(([, a]) => a === `label_${i + 1}`)?.[0];
+      btn.append(sw, name);
+      if (keyCombo) btn.append(el("kbd", {}, keyCombo));
+      btn.title = keyCombo ? `${label.name} (${keyCombo})` : label.name;
+      btn.addEventListener("click", () => this.chooseLabel(i));
+      this.legend.appendChild(btn);
+    });
+    this.legend.hidden = labels.length === 0;
+  }
+
+  // ---------------------------------------------------------------- build
+
+  /** (Re)create wavesurfer for the current task from the committed regions. */
+  private build(): void {
+    const args = this.args;
+    if (!args) return;
+    const token = ++this.buildToken;
+    this.teardown();
+    this.buildSignature = this.signature(args);
+    this.flags = { decoded: false, drawn: false, playable: false };
+    const body = document.body;
+    delete body.dataset.ready;
+    delete body.dataset.drawn;
+    delete body.dataset.error;
+    body.dataset.taskId = String(args.task_id);
+    body.dataset.duration = String(args.duration);
+    body.dataset.audio = args.audio.startsWith("data:") ? "data:" : args.audio;
+    this.hideError();
+    this.status("Loading…");
+
+    const s = this.settings;
+    const peaks = args.peaks && args.peaks.length > 0 ? decodePeaks(args.peaks, args.peaks_channels ?? 1) : undefined;
+    this.channels = peaks ? peaks.length : 1;
+    body.dataset.channels = String(this.channels);
+    this.drawWrap.hidden = this.channels < 2;
+    const total = args.wave_height && args.wave_height > 40 ? args.wave_height : this.channels > 1 ? 100 * this.channels : 150;
+    const laneHeight = Math.max(30, Math.floor(total / this.channels));
+    const waveColor = "#8c96a8";
+    const progressColor = "#4a5670";
+    const barOpts = {
+      barWidth: s.audio_bar_width || undefined,
+      barGap: s.audio_bar_width ? s.audio_bar_gap : undefined,
+      barRadius: s.audio_bar_width ? s.audio_bar_radius : undefined,
+      barHeight: s.audio_bar_height,
+    };
+
+    const plugins = [];
+    this.regionsApi = RegionsPlugin.create();
+    plugins.push(this.regionsApi);
+    plugins.push(
+      ZoomPlugin.create({ scale: 0.5, maxZoom: s.audio_max_zoom, exponentialZooming: true, iterations: 24 }),
+    );
+    if (s.show_audio_cursor || s.show_audio_cursor_time) {
+      plugins.push(
+        HoverPlugin.create({
+          lineColor: s.show_audio_cursor ? "rgba(220, 40, 40, 0.6)" : "transparent",
+          lineWidth: 1,
+          labelBackground: s.show_audio_cursor_time ? "#333" : "transparent",
+          labelColor: s.show_audio_cursor_time ? "#fff" : "transparent",
+          labelSize: 11,
+          formatTimeCallback: (t: number) => formatTime(t, 2),
+        }),
+      );
+    }
+    if (s.show_audio_minimap) {
+      plugins.push(
+        MinimapPlugin.create({
+          container: this.minimapBox,
+          height: 28,
+          waveColor: "#b8c0cc",
+          progressColor: "#7d889c",
+          overlayColor: "rgba(80, 120, 200, 0.25)",
+          cursorWidth: 0,
+          normalize: true,
+          ...barOpts,
+          barWidth: undefined,
+        }),
+      );
+    }
+    this.minimapBox.hidden = !s.show_audio_minimap;
+
+    const ws = WaveSurfer.create({
+      container: this.wave,
+      height: laneHeight,
+      splitChannels:
+        this.channels > 1
+          ? Array.from({ length: this.channels }, () => ({ height: laneHeight, waveColor, progressColor }))
+          : undefined,
+      waveColor,
+      progressColor,
+      cursorColor: "#d62728",
+      cursorWidth: s.show_audio_cursor ? 2 : 0,
+      ...barOpts,
+      minPxPerSec: 0,
+      fillParent: true,
+      autoScroll: true,
+      autoCenter: true,
+      interact: true,
+      dragToSeek: false,
+      normalize: true,
+      url: args.audio,
+      peaks,
+      duration: Number(args.duration) || undefined,
+      audioRate: this.rate,
+      autoplay: s.audio_autoplay,
+      plugins,
+    });
+    this.ws = ws;
+    const media = ws.getMediaElement();
+    if (media) {
+      media.preload = "auto";
+      const onPlayable = () => {
+        if (token !== this.buildToken) return;
+        this.flags.playable = true;
+        this.checkReady();
+      };
+      media.addEventListener("canplay", onPlayable);
+      media.addEventListener("loadeddata", onPlayable);
+    }
+
+    ws.on("error", (err: Error) => {
+      if (token !== this.buildToken) return;
+      this.showError(err);
+    });
+    ws.on("decode", () => {
+      if (token !== this.buildToken) return;
+      this.flags.decoded = true;
+      this.afterDecode();
+    });
+    ws.on("redrawcomplete", () => {
+      if (token !== this.buildToken) return;
+      this.flags.drawn = true;
+      document.body.dataset.drawn = "1";
+      this.checkReady();
+    });
+    ws.on("play", () => this.updatePlayButton());
+    ws.on("pause", () => this.updatePlayButton());
+    ws.on("finish", () => {
+      this.updatePlayButton();
+      if (this.loopOn && !this.selectedRegion()) this.ws?.play(0);
+    });
+    ws.on("timeupdate", (t: number) => this.onTimeUpdate(t));
+    ws.on("zoom", (pps: number) => this.onZoom(pps));
+    ws.on("click", (relX: number, relY: number) => this.onWaveClick(relX, relY));
+    ws.on("dblclick", () => {
+      if (this.selectedId) this.playSelected();
+    });
+
+    if (s.show_audio_timeline) {
+      this.timeline = new Timeline(this.timelineBox, ws as never, Number(args.duration) || 0);
+    }
+    this.timelineBox.hidden = !s.show_audio_timeline;
+  }
+
+  private afterDecode(): void {
+    const ws = this.ws;
+    const api = this.regionsApi;
+    if (!ws || !api) return;
+    this.syncing = true;
+    try {
+      for (const r of this.store.list()) this.addShown(r);
+    } finally {
+      this.syncing = false;
+    }
+    api.on("region-created", (region: Region) => this.onRegionCreated(region));
+    api.on("region-updated", (region: Region) => this.onRegionUpdated(region));
+    this.applyEditable();
+    this.applySelection();
+    document.body.dataset.regionCount = String(this.store.size);
+    this.checkReady();
+  }
+
+  private checkReady(): void {
+    const f = this.flags;
+    if (!(f.decoded && f.drawn && f.playable)) return;
+    if (document.body.dataset.ready) return;
+    const ms = performance.now() - this.renderStart;
+    document.body.dataset.ready = "1";
+    document.body.dataset.readyMs = ms.toFixed(1);
+    (window as unknown as { __wfTimings: unknown }).__wfTimings = { renderToReady: ms, task: this.taskId };
+    this.status("");
+    this.updateZoomSlider();
+    this.transport.setHeight();
+  }
+
+  private teardown(): void {
+    this.disableDrag?.();
+    this.disableDrag = null;
+    this.timeline?.destroy();
+    this.timeline = null;
+    if (this.ws) {
+      try {
+        this.ws.destroy();
+      } catch {
+        /* already gone */
+      }
+    }
+    this.ws = null;
+    this.regionsApi = null;
+    this.shown.clear();
+    this.shownData.clear();
+    this.wave.replaceChildren();
+    this.minimapBox.replaceChildren();
+  }
+
+  /** Rebuild the card from the last committed state (the reload control). */
+  reload(): void {
+    if (!this.args) return;
+    this.renderStart = performance.now();
+    this.build();
+  }
+
+  // ------------------------------------------------------------ regions
+
+  private addShown(r: RegionData): Region | null {
+    const api = this.regionsApi;
+    if (!api) return null;
+    const editable = !!this.args?.editable;
+    const color = this.colorOf(r);
+    const region = api.addRegion({
+      id: r.id,
+      start: r.start,
+      end: r.end,
+      color: withAlpha(color, 0.28),
+      drag: editable,
+      resize: editable,
+      minLength: this.store.minLength,
+      channelIdx: this.channels > 1 && r.channel !== null && r.channel !== undefined ? r.channel : -1,
+      content: this.contentFor(r, color),
+    });
+    this.decorate(region, r);
+    this.shown.set(r.id, region);
+    this.shownData.set(r.id, { ...r });
+    return region;
+  }
+
+  private contentFor(r: RegionData, color: string): HTMLElement {
+    const c = el("div", { class: "wf-region-label" });
+    c.style.borderColor = color;
+    c.textContent = r.text ? `${r.label}: ${r.text}` : r.label;
+    c.title = c.textContent;
+    return c;
+  }
+
+  private decorate(region: Region, r: RegionData): void {
+    const e = region.element;
+    if (!e) return;
+    const color = this.colorOf(r);
+    e.style.borderLeft = `1px solid ${color}`;
+    e.style.borderRight = `1px solid ${color}`;
+    e.dataset.id = r.id;
+    e.dataset.label = r.label;
+    const selected = r.id === this.selectedId;
+    e.style.pointerEvents = selected && !this.shiftHeld ? "all" : "none";
+    e.style.outline = selected ? `2px solid ${color}` : "";
+    e.style.zIndex = selected ? "3" : "";
+    e.classList.toggle("wf-selected", selected);
+    if (selected) e.setAttribute("part", `region region-selected ${r.id}`);
+    else e.setAttribute("part", `region ${r.id}`);
+  }
+
+  private syncRegions(forceDecorate = false): void {
+    if (!this.regionsApi || !this.flags.decoded) return;
+    const shown: RegionData[] = [];
+    for (const [id, region] of this.shown) {
+      const data = this.shownData.get(id);
+      if (!data) continue;
+      shown.push({ ...data, start: region.start, end: region.end });
+    }
+    const wanted = this.store.list();
+    const diff = diffRegions(shown, wanted);
+    this.syncing = true;
+    try {
+      for (const id of diff.remove) {
+        this.shown.get(id)?.remove();
+        this.shown.delete(id);
+        this.shownData.delete(id);
+      }
+      for (const r of diff.change) {
+        const region = this.shown.get(r.id);
+        if (!region) continue;
+        const wantLane = this.channels > 1 && r.channel !== null && r.channel !== undefined ? r.channel : -1;
+        if (region.channelIdx !== wantLane) {
+          region.remove();
+          this.shown.delete(r.id);
+          this.addShown(r);
+          continue;
+        }
+        const color = this.colorOf(r);
+        region.setOptions({ start: r.start, end: r.end, color: withAlpha(color, 0.28), content: this.contentFor(r, color) });
+        this.decorate(region, r);
+        this.shownData.set(r.id, { ...r });
+      }
+      for (const r of diff.add) this.addShown(r);
+      if (forceDecorate) {
+        for (const r of wanted) {
+          const region = this.shown.get(r.id);
+          if (!region) continue;
+          const color = this.colorOf(r);
+          region.setOptions({ color: withAlpha(color, 0.28), content: this.contentFor(r, color) });
+          this.decorate(region, r);
+        }
+      }
+    } finally {
+      this.syncing = false;
+    }
+    if (this.selectedId && !this.store.get(this.selectedId)) this.selectedId = null;
+    this.applySelection();
+    document.body.dataset.regionCount = String(this.store.size);
+  }
+
+  private onRegionCreated(region: Region): void {
+    if (this.syncing) return;
+    if (!this.args?.editable) {
+      region.remove();
+      return;
+    }
+    const id = newId();
+    const data = this.store.create({
+      id,
+      start: region.start,
+      end: region.end,
+      label: this.activeLabel,
+      channel: this.channels > 1 && region.channelIdx >= 0 ? region.channelIdx : null,
+    });
+    this.syncing = true;
+    try {
+      const color = this.colorOf(data);
+      region.setOptions({ id, start: data.start, end: data.end, color: withAlpha(color, 0.28), content: this.contentFor(data, color) });
+    } finally {
+      this.syncing = false;
+    }
+    this.shown.set(id, region);
+    this.shownData.set(id, { ...data });
+    this.selectedId = id;
+    this.decorate(region, data);
+    this.applySelection();
+    document.body.dataset.regionCount = String(this.store.size);
+    this.commit("created", id);
+  }
+
+  private onRegionUpdated(region: Region): void {
+    if (this.syncing) return;
+    const id = region.id;
+    if (!this.store.get(id)) return;
+    if (!this.args?.editable) {
+      this.syncRegions();
+      return;
+    }
+    const updated = this.store.update(id, { start: region.start, end: region.end });
+    const data = this.store.get(id)!;
+    if (Math.abs(region.start - data.start) > 1e-9 || Math.abs(region.end - data.end) > 1e-9) {
+      this.syncing = true;
+      region.setOptions({ start: data.start, end: data.end });
+      this.syncing = false;
+    }
+    this.shownData.set(id, { ...data });
+    this.selectedId = id;
+    this.applySelection();
+    if (updated) this.commit("updated", id);
+  }
+
+  private selectedRegion(): RegionData | undefined {
+    return this.selectedId ? this.store.get(this.selectedId) : undefined;
+  }
+
+  private select(id: string | null): void {
+    if (this.selectedId === id) return;
+    this.selectedId = id;
+    this.applySelection();
+  }
+
+  private applySelection(): void {
+    for (const [id, region] of this.shown) {
+      const data = this.store.get(id);
+      if (data) this.decorate(region, data);
+    }
+    const r = this.selectedRegion();
+    document.body.dataset.selected = r ? r.id : "";
+    if (!r) {
+      this.selBar.hidden = true;
+    } else {
+      this.selBar.hidden = false;
+      this.selLabel.textContent = r.label || "(no label)";
+      this.selLabel.style.borderColor = this.colorOf(r);
+      const ch = r.channel === null || r.channel === undefined ? "" : ` · channel ${r.channel + 1}`;
+      this.selTimes.textContent = `${formatTime(r.start, 3)} – ${formatTime(r.end, 3)} (${(r.end - r.start).toFixed(3)} s)${ch}`;
+      if (document.activeElement !== this.selText) this.selText.value = r.text ?? "";
+      const editable = !!this.args?.editable;
+      this.selText.disabled = !editable;
+      this.selDelete.hidden = !editable;
+    }
+    this.transport.setHeight();
+  }
+
+  private applyEditable(): void {
+    const editable = !!this.args?.editable;
+    const api = this.regionsApi;
+    if (!api || !this.flags.decoded) return;
+    this.dragOpts.minLength = this.store.minLength;
+    if (editable && !this.disableDrag) {
+      this.disableDrag = api.enableDragSelection(this.dragOpts as never, 3);
+    } else if (!editable && this.disableDrag) {
+      this.disableDrag();
+      this.disableDrag = null;
+    }
+    for (const region of this.shown.values()) {
+      if (region.drag !== editable || region.resize !== editable) region.setOptions({ drag: editable, resize: editable });
+    }
+  }
+
+  private onPointerDown(e: PointerEvent): void {
+    // Set up the drag-selection options for the region this gesture may create.
+    const label = this.activeLabel;
+    const color = this.labelColors.get(label) ?? labelColor(label);
+    this.dragOpts.color = withAlpha(color, 0.28);
+    this.dragOpts.minLength = this.store.minLength;
+    let lane = -1;
+    const perLane = (this.drawMode === "lane") !== e.altKey;
+    if (this.channels > 1 && perLane && this.ws) {
+      const rect = this.ws.getWrapper().getBoundingClientRect();
+      const rel = (e.clientY - rect.top) / Math.max(1, rect.height);
+      lane = Math.max(0, Math.min(this.channels - 1, Math.floor(rel * this.channels)));
+    }
+    this.dragOpts.channelIdx = lane;
+  }
+
+  private onWaveClick(relX: number, relY: number): void {
+    const duration = this.ws?.getDuration() || this.args?.duration || 0;
+    const t = relX * duration;
+    const lane = this.channels > 1 ? Math.max(0, Math.min(this.channels - 1, Math.floor(relY * this.channels))) : null;
+    const hits = this.store.hitTest(t, lane);
+    if (hits.length === 0) {
+      this.select(null);
+      return;
+    }
+    const i = this.selectedId ? hits.indexOf(this.selectedId) : -1;
+    this.select(i >= 0 && hits.length > 1 ? hits[(i + 1) % hits.length] : i >= 0 ? this.selectedId : hits[0]);
+  }
+
+  // ------------------------------------------------------------- commits
+
+  private commit(type: string, regionId?: string): void {
+    this.updateToolbar();
+    const event: Omit<EventInfo, "seq" | "id" | "time"> = { type };
+    if (regionId) event.region_id = regionId;
+    this.send(event);
+  }
+
+  private send(partial: Omit<EventInfo, "seq" | "id" | "time">): void {
+    if (this.taskId === null) return;
+    this.seq += 1;
+    const event: EventInfo = { ...partial, seq: this.seq, id: `${this.mountId}-${this.seq}`, time: Date.now() / 1000 };
+    const value: Value = { task_id: this.taskId, revision: this.revision, regions: this.store.list(), event };
+    document.body.dataset.lastSeq = String(this.seq);
+    this.transport.send(value);
+  }
+
+  private deleteSelected(): boolean {
+    if (!this.args?.editable || !this.selectedId) return false;
+    const id = this.selectedId;
+    if (!this.store.remove(id)) return false;
+    this.selectedId = null;
+    this.syncRegions();
+    this.commit("removed", id);
+    return true;
+  }
+
+  private chooseLabel(index: number): void {
+    const label = this.args?.labels?.[index];
+    if (!label) return;
+    this.activeLabel = label.name;
+    this.renderLegend();
+    const sel = this.selectedRegion();
+    if (sel && this.args?.editable && sel.label !== label.name) {
+      this.store.update(sel.id, { label: label.name, color: null });
+      this.syncRegions();
+      this.commit("relabelled", sel.id);
+    }
+  }
+
+  private commitText(): void {
+    const sel = this.selectedRegion();
+    if (!sel || !this.args?.editable) return;
+    const text = this.selText.value;
+    if ((sel.text ?? "") === text) return;
+    this.store.update(sel.id, { text });
+    this.syncRegions();
+    this.commit("updated", sel.id);
+  }
+
+  private undoEdit(): void {
+    if (!this.args?.editable || !this.store.undo()) return;
+    this.syncRegions();
+    this.commit("undo");
+  }
+
+  private redoEdit(): void {
+    if (!this.args?.editable || !this.store.redo()) return;
+    this.syncRegions();
+    this.commit("redo");
+  }
+
+  // ------------------------------------------------------------ playback
+
+  private playPause(): void {
+    if (!this.ws) return;
+    void this.ws.playPause().catch(() => undefined);
+  }
+
+  private playSelected(): void {
+    const r = this.selectedRegion();
+    if (!r || !this.ws) return;
+    void this.ws.play(r.start, this.loopOn ? undefined : r.end).catch(() => undefined);
+  }
+
+  private toggleLoop(): void {
+    this.loopOn = !this.loopOn;
+    this.updateToolbar();
+    if (this.loopOn && this.selectedRegion() && this.ws && !this.ws.isPlaying()) this.playSelected();
+  }
+
+  private onTimeUpdate(t: number): void {
+    if (this.loopOn && this.ws?.isPlaying()) {
+      const r = this.selectedRegion();
+      if (r && (t >= r.end || t < r.start - 0.25)) this.ws.setTime(r.start);
+    }
+    if (this.timeFrame) return;
+    this.timeFrame = requestAnimationFrame(() => {
+      this.timeFrame = 0;
+      this.updateTime();
+    });
+  }
+
+  private updateTime(): void {
+    const ws = this.ws;
+    const cur = ws ? ws.getCurrentTime() : 0;
+    const dur = ws?.getDuration() || this.args?.duration || 0;
+    this.timeText.textContent = this.settings.show_audio_cursor_time
+      ? `${formatTime(cur, 3)} / ${formatTime(dur, 0)}`
+      : formatTime(dur, 0);
+  }
+
+  private setRate(rate: number): void {
+    this.rate = Math.max(0.5, Math.min(2, rate));
+    this.ws?.setPlaybackRate(this.rate, true);
+    this.updateToolbar();
+  }
+
+  private seek(delta: number): void {
+    const ws = this.ws;
+    if (!ws) return;
+    const d = ws.getDuration();
+    ws.setTime(Math.max(0, Math.min(d, ws.getCurrentTime() + delta)));
+  }
+
+  // ---------------------------------------------------------------- zoom
+
+  private fitPps(): number {
+    const d = this.ws?.getDuration() || this.args?.duration || 1;
+    return Math.max(1e-3, (this.wave.clientWidth || 600) / d);
+  }
+
+  private zoomTo(pps: number): void {
+    const ws = this.ws;
+    if (!ws) return;
+    const fit = this.fitPps();
+    const max = Math.max(fit, this.settings.audio_max_zoom);
+    const target = Math.max(fit, Math.min(max, pps));
+    const t = ws.getCurrentTime();
+    ws.zoom(target <= fit * 1.0001 ? 0 : target);
+    this.pps = target <= fit * 1.0001 ? 0 : target;
+    const visible = ws.getWidth() / (this.pps || fit);
+    ws.setScrollTime(Math.max(0, t - visible / 2));
+    this.updateZoomSlider();
+  }
+
+  private zoomBy(factor: number): void {
+    this.zoomTo((this.pps || this.fitPps()) * factor);
+  }
+
+  private zoomFromSlider(): void {
+    const fit = this.fitPps();
+    const max = Math.max(fit, this.settings.audio_max_zoom);
+    const v = Number(this.zoomInput.value) / ZOOM_STEPS;
+    this.zoomTo(fit * Math.pow(max / fit, v));
+  }
+
+  private onZoom(pps: number): void {
+    this.pps = pps;
+    this.updateZoomSlider();
+  }
+
+  private updateZoomSlider(): void {
+    const fit = this.fitPps();
+    const max = Math.max(fit * 1.0001, this.settings.audio_max_zoom);
+    const pps = Math.max(fit, this.pps || fit);
+    const v = Math.log(pps / fit) / Math.log(max / fit);
+    this.zoomInput.value = String(Math.round(Math.max(0, Math.min(1, v)) * ZOOM_STEPS));
+    document.body.dataset.pxPerSec = (this.pps || fit).toFixed(3);
+  }
+
+  // ---------------------------------------------------------------- keys
+
+  private listenToParentKeys(): void {
+    // Keys pressed on the page itself (focus on its body, not in a field or on a button)
+    // still drive the player; answer keys there belong to the page.
+    try {
+      const parentDoc = window.parent !== window ? window.parent.document : null;
+      parentDoc?.addEventListener("keydown", (e) => {
+        const active = parentDoc.activeElement;
+        if (active && active !== parentDoc.body && active.tagName !== "HTML") return;
+        this.onKeyDown(e, true);
+      });
+    } catch {
+      /* cross-origin parent: only keys inside the frame work */
+    }
+  }
+
+  private setShift(held: boolean): void {
+    if (this.shiftHeld === held) return;
+    this.shiftHeld = held;
+    // while shift is held a drag inside the selected region draws a new one
+    const sel = this.selectedId ? this.shown.get(this.selectedId) : undefined;
+    if (sel?.element) sel.element.style.pointerEvents = held ? "none" : "all";
+  }
+
+  private onKeyUp(e: KeyboardEvent): void {
+    if (e.key === "Shift") this.setShift(false);
+  }
+
+  private onKeyDown(e: KeyboardEvent, fromParent: boolean): void {
+    if (e.key === "Shift") this.setShift(true);
+    if (e.defaultPrevented || e.isComposing) return;
+    if (isTextTarget(e.target as Element | null)) return;
+    if (!fromParent && isTextTarget(document.activeElement)) return;
+    const combo = eventCombo(e);
+    if (!combo) return;
+    let action = this.keymap.get(combo);
+    if (!action) return;
+    if (fromParent && ANSWER_ACTIONS.has(action)) return;
+    if (action === "undo" && this.selectedId && this.args?.editable && combo === "backspace") action = "delete_region";
+    const handled = this.runAction(action);
+    if (handled) {
+      e.preventDefault();
+      e.stopPropagation();
+    }
+  }
+
+  /** Run a keymap action; returns whether it applied. */
+  runAction(action: string): boolean {
+    const li = labelIndex(action);
+    if (li !== null) {
+      if (!this.args?.labels?.[li]) return false;
+      this.chooseLabel(li);
+      return true;
+    }
+    switch (action) {
+      case "accept":
+      case "reject":
+      case "ignore":
+      case "undo":
+        this.send({ type: "key", action });
+        return true;
+      case "play_pause":
+        this.playPause();
+        return true;
+      case "play_region":
+        this.playSelected();
+        return true;
+      case "delete_region":
+        return this.deleteSelected();
+      case "undo_edit":
+        this.undoEdit();
+        return true;
+      case "redo_edit":
+        this.redoEdit();
+        return true;
+      case "zoom_in":
+        this.zoomBy(2);
+        return true;
+      case "zoom_out":
+        this.zoomBy(0.5);
+        return true;
+      case "seek_back":
+        this.seek(-1);
+        return true;
+      case "seek_forward":
+        this.seek(1);
+        return true;
+      case "seek_back_long":
+        this.seek(-5);
+        return true;
+      case "seek_forward_long":
+        this.seek(5);
+        return true;
+      case "rate_down":
+        this.setRate(stepRate(this.rate, -1));
+        return true;
+      case "rate_up":
+        this.setRate(stepRate(this.rate, 1));
+        return true;
+      case "loop":
+        this.toggleLoop();
+        return true;
+      case "deselect":
+        this.select(null);
+        return true;
+      default:
+        return false;
+    }
+  }
+
+  // ------------------------------------------------------------- chrome
+
+  private updatePlayButton(): void {
+    const playing = !!this.ws?.isPlaying();
+    this.playBtn.textContent = playing ? "⏸ Pause" : "▶ Play";
+    document.body.dataset.playing = playing ? "1" : "0";
+  }
+
+  private updateToolbar(): void {
+    this.rateSel.value = String(this.rate);
+    if (this.rateSel.value !== String(this.rate)) {
+      const o = el("option", { value: String(this.rate) }, `${this.rate}×`);
+      this.rateSel.appendChild(o);
+      this.rateSel.value = String(this.rate);
+    }
+    document.body.dataset.rate = String(this.rate);
+    this.loopBtn.setAttribute("aria-pressed", this.loopOn ? "true" : "false");
+    document.body.dataset.loop = this.loopOn ? "1" : "0";
+    const editable = !!this.args?.editable;
+    this.undoBtn.disabled = !editable || !this.store.canUndo();
+    this.redoBtn.disabled = !editable || !this.store.canRedo();
+    this.undoBtn.hidden = !editable;
+    this.redoBtn.hidden = !editable;
+    this.updatePlayButton();
+    this.updateTime();
+  }
+
+  private status(text: string): void {
+    this.statusText.textContent = text;
+  }
+
+  private showError(err: unknown): void {
+    const name = this.args?.file_name || fileNameOf(this.args?.audio ?? "");
+    const detail = err instanceof Error ? err.message : String(err ?? "");
+    this.errorText.textContent = `Could not load the audio “${name}”${detail ? `: ${detail}` : ""}.`;
+    this.errorBox.hidden = false;
+    document.body.dataset.error = "1";
+    this.status("");
+    this.transport.setHeight();
+  }
+
+  private hideError(): void {
+    this.errorBox.hidden = true;
+    this.errorText.textContent = "";
+  }
+}
+
+function labelsChanged(a: LabelSpec[] | undefined, b: LabelSpec[] | undefined): boolean {
+  return JSON.stringify(a ?? []) !== JSON.stringify(b ?? []);
+}

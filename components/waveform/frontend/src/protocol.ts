@@ -1,0 +1,176 @@
+/** The component protocol of design.md: args from Python, values back. */
+import type { RegionData } from "./state";
+import type { LabelSpec } from "./colors";
+
+export interface Settings {
+  show_audio_cursor?: boolean;
+  show_audio_cursor_time?: boolean;
+  show_audio_timeline?: boolean;
+  show_audio_minimap?: boolean;
+  audio_autoplay?: boolean;
+  audio_loop?: boolean;
+  audio_rate?: number;
+  audio_max_zoom?: number;
+  audio_bar_width?: number;
+  audio_bar_height?: number;
+  audio_bar_gap?: number;
+  audio_bar_radius?: number;
+  audio_min_region?: number;
+  custom_theme?: { labels?: Record<string, string> } | null;
+  [k: string]: unknown;
+}
+
+export interface Args {
+  task_id: string;
+  audio: string;
+  file_name?: string | null;
+  duration: number;
+  peaks?: Uint8Array | null;
+  peaks_channels?: number;
+  peaks_rate?: number;
+  channels?: number;
+  regions: RegionData[];
+  labels: LabelSpec[];
+  editable: boolean;
+  settings: Settings;
+  keymap: Record<string, string | string[]>;
+  revision: number;
+  wave_height?: number | null;
+}
+
+export interface EventInfo {
+  type: string;
+  region_id?: string;
+  action?: string;
+  seq: number;
+  id: string;
+  time: number;
+}
+
+export interface Value {
+  task_id: string;
+  revision: number;
+  regions: RegionData[];
+  event: EventInfo;
+}
+
+export type RenderDecision = "reset" | "replace" | "keep";
+
+/**
+ * What a render does to the regions on screen: a new task resets everything
+ * (audio, regions, undo); a higher revision from Python replaces the regions;
+ * anything else (Python passing back what it received) keeps the editor's own
+ * state, so there is no echo loop and no flicker.
+ */
+export function decideRender(
+  current: { taskId: string; revision: number } | null,
+  args: { task_id: string; revision: number },
+): RenderDecision {
+  if (!current || current.taskId !== String(args.task_id)) return "reset";
+  if (Number(args.revision) > current.revision) return "replace";
+  return "keep";
+}
+
+export const DEFAULT_SETTINGS: Required<
+  Pick<
+    Settings,
+    | "show_audio_cursor"
+    | "show_audio_cursor_time"
+    | "show_audio_timeline"
+    | "show_audio_minimap"
+    | "audio_autoplay"
+    | "audio_loop"
+    | "audio_rate"
+    | "audio_max_zoom"
+    | "audio_bar_width"
+    | "audio_bar_height"
+    | "audio_bar_gap"
+    | "audio_bar_radius"
+    | "audio_min_region"
+  >
+> = {
+  show_audio_cursor: true,
+  show_audio_cursor_time: true,
+  show_audio_timeline: true,
+  show_audio_minimap: true,
+  audio_autoplay: false,
+  audio_loop: false,
+  audio_rate: 1,
+  audio_max_zoom: 5000,
+  audio_bar_width: 3,
+  audio_bar_height: 1,
+  audio_bar_gap: 2,
+  audio_bar_radius: 2,
+  audio_min_region: 0.02,
+};
+
+export type ResolvedSettings = typeof DEFAULT_SETTINGS & { theme_labels: Record<string, string> };
+
+function num(v: unknown, fallback: number, min: number, max: number): number {
+  const n = typeof v === "number" ? v : typeof v === "string" && v.trim() !== "" ? Number(v) : NaN;
+  if (!Number.isFinite(n)) return fallback;
+  return Math.max(min, Math.min(max, n));
+}
+
+function bool(v: unknown, fallback: boolean): boolean {
+  return typeof v === "boolean" ? v : fallback;
+}
+
+export function resolveSettings(s: Settings | null | undefined): ResolvedSettings {
+  const d = DEFAULT_SETTINGS;
+  const x = s ?? {};
+  const theme = x.custom_theme && typeof x.custom_theme === "object" ? x.custom_theme.labels ?? {} : {};
+  return {
+    show_audio_cursor: bool(x.show_audio_cursor, d.show_audio_cursor),
+    show_audio_cursor_time: bool(x.show_audio_cursor_time, d.show_audio_cursor_time),
+    show_audio_timeline: bool(x.show_audio_timeline, d.show_audio_timeline),
+    show_audio_minimap: bool(x.show_audio_minimap, d.show_audio_minimap),
+    audio_autoplay: bool(x.audio_autoplay, d.audio_autoplay),
+    audio_loop: bool(x.audio_loop, d.audio_loop),
+    audio_rate: num(x.audio_rate, d.audio_rate, 0.5, 2),
+    audio_max_zoom: num(x.audio_max_zoom, d.audio_max_zoom, 10, 100000),
+    audio_bar_width: num(x.audio_bar_width, d.audio_bar_width, 0, 50),
+    audio_bar_height: num(x.audio_bar_height, d.audio_bar_height, 0.1, 20),
+    audio_bar_gap: num(x.audio_bar_gap, d.audio_bar_gap, 0, 50),
+    audio_bar_radius: num(x.audio_bar_radius, d.audio_bar_radius, 0, 50),
+    audio_min_region: num(x.audio_min_region, d.audio_min_region, 0.001, 10),
+    theme_labels: Object.fromEntries(
+      Object.entries(theme as Record<string, unknown>).filter(([, v]) => typeof v === "string"),
+    ) as Record<string, string>,
+  };
+}
+
+export const RATES: readonly number[] = [0.5, 0.75, 1, 1.25, 1.5, 1.75, 2];
+
+/** The next playback rate up or down the ladder, within 0.5 to 2. */
+export function stepRate(rate: number, dir: 1 | -1): number {
+  if (dir > 0) return RATES.find((r) => r > rate + 1e-9) ?? RATES[RATES.length - 1];
+  return [...RATES].reverse().find((r) => r < rate - 1e-9) ?? RATES[0];
+}
+
+/** Decode the peaks argument: uint8 |amplitude| per bucket, channel-major. */
+export function decodePeaks(bytes: Uint8Array, channels: number): Float32Array[] {
+  const ch = Math.max(1, channels | 0);
+  const n = Math.floor(bytes.length / ch);
+  const out: Float32Array[] = [];
+  for (let c = 0; c < ch; c++) {
+    const arr = new Float32Array(n);
+    const off = c * n;
+    for (let i = 0; i < n; i++) arr[i] = bytes[off + i] / 255;
+    out.push(arr);
+  }
+  return out;
+}
+
+/** A file name to show for an audio URL. */
+export function fileNameOf(url: string): string {
+  if (!url) return "(no audio)";
+  if (url.startsWith("data:")) return "(embedded audio)";
+  try {
+    const u = new URL(url, "http://x/");
+    const parts = u.pathname.split("/").filter(Boolean);
+    return decodeURIComponent(parts[parts.length - 1] || url);
+  } catch {
+    return url;
+  }
+}

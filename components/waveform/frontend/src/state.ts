@@ -1,0 +1,193 @@
+/**
+ * Region state of one task and its undo stack. Every committed edit
+ * (create, move/resize at drag end, remove, relabel, text) takes a snapshot;
+ * undo and redo move between snapshots. Pure: no DOM.
+ */
+
+export interface RegionData {
+  id: string;
+  start: number;
+  end: number;
+  label: string;
+  color?: string | null;
+  channel?: number | null;
+  text?: string | null;
+}
+
+export type EditType = "created" | "updated" | "removed" | "relabelled" | "undo" | "redo";
+
+/** Seconds rounded to the millisecond. */
+export function ms(x: number): number {
+  return Math.round(x * 1000) / 1000;
+}
+
+/** A region made valid: ms precision, start <= end, inside [0, duration], extra keys dropped. */
+export function normalizeRegion(r: RegionData, duration: number, minLength = 0): RegionData {
+  let start = Number(r.start);
+  let end = Number(r.end);
+  if (!Number.isFinite(start)) start = 0;
+  if (!Number.isFinite(end)) end = start;
+  if (end < start) [start, end] = [end, start];
+  if (duration > 0) {
+    start = Math.max(0, Math.min(duration, start));
+    end = Math.max(0, Math.min(duration, end));
+  }
+  if (minLength > 0 && end - start < minLength) {
+    end = start + minLength;
+    if (duration > 0 && end > duration) {
+      end = duration;
+      start = Math.max(0, end - minLength);
+    }
+  }
+  const out: RegionData = { id: String(r.id), start: ms(start), end: ms(end), label: String(r.label ?? "") };
+  if (r.color) out.color = String(r.color);
+  if (r.channel !== undefined && r.channel !== null && Number.isInteger(Number(r.channel)))
+    out.channel = Number(r.channel);
+  else out.channel = null;
+  if (r.text !== undefined && r.text !== null) out.text = String(r.text);
+  return out;
+}
+
+export function regionsEqual(a: RegionData, b: RegionData): boolean {
+  return (
+    a.id === b.id &&
+    a.start === b.start &&
+    a.end === b.end &&
+    a.label === b.label &&
+    (a.color ?? null) === (b.color ?? null) &&
+    (a.channel ?? null) === (b.channel ?? null) &&
+    (a.text ?? null) === (b.text ?? null)
+  );
+}
+
+export class RegionStore {
+  private regions: RegionData[] = [];
+  private undoStack: RegionData[][] = [];
+  private redoStack: RegionData[][] = [];
+  readonly maxUndo: number;
+  duration: number;
+  minLength: number;
+
+  constructor(duration: number, initial: RegionData[] = [], minLength = 0, maxUndo = 500) {
+    this.duration = duration;
+    this.minLength = minLength;
+    this.maxUndo = maxUndo;
+    this.reset(initial);
+  }
+
+  /** Replace every region and forget the undo history (new task or new revision from Python). */
+  reset(regions: RegionData[]): void {
+    const seen = new Set<string>();
+    this.regions = [];
+    for (const r of regions) {
+      const n = normalizeRegion(r, this.duration);
+      if (seen.has(n.id)) continue;
+      seen.add(n.id);
+      this.regions.push(n);
+    }
+    this.undoStack = [];
+    this.redoStack = [];
+  }
+
+  list(): RegionData[] {
+    return this.regions.map((r) => ({ ...r }));
+  }
+
+  get(id: string): RegionData | undefined {
+    const r = this.regions.find((x) => x.id === id);
+    return r ? { ...r } : undefined;
+  }
+
+  get size(): number {
+    return this.regions.length;
+  }
+
+  canUndo(): boolean {
+    return this.undoStack.length > 0;
+  }
+
+  canRedo(): boolean {
+    return this.redoStack.length > 0;
+  }
+
+  private snapshot(): void {
+    this.undoStack.push(this.list());
+    if (this.undoStack.length > this.maxUndo) this.undoStack.shift();
+    this.redoStack = [];
+  }
+
+  /** Add a region; returns it normalised (never shorter than minLength). */
+  create(r: RegionData): RegionData {
+    if (this.regions.some((x) => x.id === r.id)) throw new Error(`duplicate region id ${r.id}`);
+    const n = normalizeRegion(r, this.duration, this.minLength);
+    this.snapshot();
+    this.regions.push(n);
+    return { ...n };
+  }
+
+  /** Change times/label/text/channel of a region; returns null when nothing changed. */
+  update(id: string, changes: Partial<Omit<RegionData, "id">>): RegionData | null {
+    const i = this.regions.findIndex((x) => x.id === id);
+    if (i < 0) return null;
+    const next = normalizeRegion({ ...this.regions[i], ...changes, id }, this.duration, this.minLength);
+    if (regionsEqual(next, this.regions[i])) return null;
+    this.snapshot();
+    this.regions[i] = next;
+    return { ...next };
+  }
+
+  remove(id: string): RegionData | null {
+    const i = this.regions.findIndex((x) => x.id === id);
+    if (i < 0) return null;
+    this.snapshot();
+    const [r] = this.regions.splice(i, 1);
+    return r;
+  }
+
+  undo(): boolean {
+    const prev = this.undoStack.pop();
+    if (!prev) return false;
+    this.redoStack.push(this.list());
+    this.regions = prev;
+    return true;
+  }
+
+  redo(): boolean {
+    const next = this.redoStack.pop();
+    if (!next) return false;
+    this.undoStack.push(this.list());
+    this.regions = next;
+    return true;
+  }
+
+  /** Ids of regions containing time t (on the given lane), shortest first. */
+  hitTest(t: number, lane: number | null, tolerance = 0): string[] {
+    return this.regions
+      .filter(
+        (r) =>
+          r.start - tolerance <= t &&
+          t <= r.end + tolerance &&
+          (lane === null || r.channel === null || r.channel === undefined || r.channel === lane),
+      )
+      .sort((a, b) => a.end - a.start - (b.end - b.start))
+      .map((r) => r.id);
+  }
+}
+
+/** Differences between what is shown and what should be shown. */
+export function diffRegions(
+  shown: RegionData[],
+  wanted: RegionData[],
+): { add: RegionData[]; remove: string[]; change: RegionData[] } {
+  const shownById = new Map(shown.map((r) => [r.id, r]));
+  const wantedIds = new Set(wanted.map((r) => r.id));
+  const add: RegionData[] = [];
+  const change: RegionData[] = [];
+  for (const w of wanted) {
+    const s = shownById.get(w.id);
+    if (!s) add.push(w);
+    else if (!regionsEqual(s, w)) change.push(w);
+  }
+  const remove = shown.filter((s) => !wantedIds.has(s.id)).map((s) => s.id);
+  return { add, remove, change };
+}
