@@ -1,0 +1,142 @@
+"""The Datasets page."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from earmark.datasets import VIEWS, DatasetError, ensure_dataset, get_dataset, list_datasets
+from earmark.loader import LoadReport, load_sources, load_uploads
+from earmark.sources import iter_audio_files
+from earmark.stats import dataset_stats
+from earmark.store import get_store
+
+
+def _labels(text: str) -> list[str]:
+    return [x.strip() for x in text.split(",") if x.strip()]
+
+
+def _count_items(paths: list[Path]) -> int | None:
+    """How many items a load will go through, for the progress bar (None: unknown)."""
+    total = 0
+    for p in paths:
+        if p.is_dir():
+            total += sum(1 for _ in iter_audio_files(p))
+        elif p.suffix.lower() in (".jsonl", ".ndjson"):
+            with open(p, "rb") as fh:
+                total += sum(1 for line in fh if line.strip())
+        else:
+            total += 1
+    return total or None
+
+
+def show_report(report: LoadReport) -> None:
+    st.success(f"Added {report.added} tasks, skipped {report.skipped} duplicates, "
+               f"failed {report.failed}.")
+    if report.failures:
+        st.error(f"{report.failed} could not be loaded:")
+        st.dataframe(pd.DataFrame([{"source": f.origin, "reason": f.reason} for f in report.failures]),
+                     hide_index=True, width="stretch")
+
+
+def overview() -> None:
+    store = get_store()
+    rows = []
+    for ds in list_datasets(store):
+        stats = dataset_stats(store, ds.name)
+        rows.append({"dataset": ds.name, "view": ds.view, "labels": ", ".join(ds.labels),
+                     "tasks": stats["tasks"], "answered": stats["answered"],
+                     "audio (min)": round(stats["audio_seconds"] / 60, 1)})
+    if rows:
+        st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+    else:
+        st.info("No dataset yet: create one below, or with `python -m earmark load DATASET FOLDER`.")
+
+
+def create_form() -> None:
+    store = get_store()
+    st.subheader("Add recordings")
+    name = st.text_input("Dataset (new or existing)", key="new_name")
+    cols = st.columns(2)
+    view = cols[0].selectbox("View", VIEWS, index=VIEWS.index("audio_manual"), key="new_view")
+    labels = cols[1].text_input("Labels, comma-separated", key="new_labels", placeholder="SPEECH, NOISE")
+    folder = st.text_input("A folder or JSONL file on the server", key="new_folder",
+                           placeholder="/data/recordings")
+    uploads = st.file_uploader("…or upload audio files or a JSONL file", accept_multiple_files=True,
+                               key="new_uploads")
+    if not st.button("Load", type="primary", key="new_load"):
+        return
+    if not name.strip():
+        st.error("Give the dataset a name.")
+        return
+    if not folder.strip() and not uploads:
+        st.error("Name a folder or JSONL file on the server, or upload files.")
+        return
+    existing = get_dataset(store, name.strip())
+    bar = st.progress(0.0, text="Reading…")
+    paths = [Path(folder.strip()).expanduser()] if folder.strip() else []
+    total = _count_items(paths) if paths else len(uploads or [])
+
+    def progress(done: int, origin: str) -> None:
+        fraction = min(1.0, done / total) if total else 0.0
+        bar.progress(fraction, text=f"{done} of {total or '?'} · {Path(origin).name}")
+
+    try:
+        kwargs = dict(view=None if existing else view, labels=_labels(labels) or None, progress=progress)
+        if paths:
+            report = load_sources(store, name.strip(), paths, **kwargs)
+        else:
+            jsonl = [u for u in uploads if u.name.lower().endswith((".jsonl", ".ndjson"))]
+            audio = [(u.name, u.getvalue()) for u in uploads if u not in jsonl]
+            report = load_uploads(store, name.strip(), audio, **kwargs)
+            for u in jsonl:
+                tmp = store.path.parent / "media" / f"upload-{u.file_id}.jsonl"
+                tmp.parent.mkdir(parents=True, exist_ok=True)
+                tmp.write_bytes(u.getvalue())
+                more = load_sources(store, name.strip(), [tmp], **kwargs)
+                report.added += more.added
+                report.skipped += more.skipped
+                report.failures += more.failures
+    except DatasetError as exc:
+        st.error(str(exc))
+        return
+    bar.progress(1.0, text="Done")
+    show_report(report)
+
+
+def edit_form() -> None:
+    store = get_store()
+    datasets = list_datasets(store)
+    if not datasets:
+        return
+    st.subheader("Edit a dataset")
+    name = st.selectbox("Dataset", [d.name for d in datasets], key="edit_name")
+    ds = get_dataset(store, name)
+    with st.form(f"edit-{name}"):
+        view = st.selectbox("View", VIEWS, index=VIEWS.index(ds.view))
+        labels = st.text_input("Labels, comma-separated", value=", ".join(ds.labels))
+        settings = st.text_area("Settings (JSON: keymap, audio_* settings, custom_theme, "
+                                "feed_overlap, blocks)", value=json.dumps(ds.settings, indent=2))
+        if st.form_submit_button("Save"):
+            try:
+                parsed = json.loads(settings or "{}")
+                if not isinstance(parsed, dict):
+                    raise ValueError("settings must be a JSON object")
+            except (json.JSONDecodeError, ValueError) as exc:
+                st.error(f"Settings not saved: {exc}")
+                return
+            ensure_dataset(store, name, view=view, labels=_labels(labels), settings=parsed)
+            st.success(f"Saved {name}.")
+
+
+def render_page() -> None:
+    st.title("Datasets")
+    overview()
+    left, right = st.columns(2, gap="large")
+    with left:
+        create_form()
+    with right:
+        edit_form()

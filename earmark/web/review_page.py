@@ -1,0 +1,99 @@
+"""The Review page: a filtered table; open one annotation to listen and correct it."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import streamlit as st
+
+from components.waveform import waveform_editor
+from earmark.annotations import ANSWERS, get_task, save_annotation
+from earmark.datasets import get_dataset
+from earmark.media import get_media
+from earmark.peaks import get_peaks
+from earmark.review import annotation_history, annotations_of_task, review_table
+from earmark.settings import effective_settings
+from earmark.store import get_store
+from earmark.web.filters import filter_bar
+from earmark.web.routes import media_url
+
+
+def _waveform(store, task, regions, labels, settings, editable: bool, key: str, revision: int = 0):
+    media = get_media(store, task.media_id) if task.media_id else None
+    peaks = get_peaks(store, media.id) if media else None
+    return waveform_editor(
+        task_id=f"review-{task.id}", audio_url=media_url(media.id) if media else task.data.get("audio", ""),
+        duration=(peaks.duration if peaks else float((task.data.get("meta") or {}).get("duration") or 0)),
+        peaks=peaks, regions=regions, labels=labels, editable=editable, settings=settings,
+        revision=revision, key=key, file_name=task.data.get("file"), height=90 if not editable else None)
+
+
+def open_annotation(store, annotation_id: int) -> None:
+    history = annotation_history(store, annotation_id)
+    if not history:
+        return
+    current = history[0]["annotation"]
+    row = store.query_one("SELECT task_id, session, dataset FROM annotations WHERE id = ?", [annotation_id])
+    task = get_task(store, row[0]) if row and row[0] is not None else None
+    if task is None:
+        st.warning("The task of this annotation is no longer in the database.")
+        return
+    dataset = get_dataset(store, row[2])
+    settings = effective_settings(dataset)
+    labels = list(dict.fromkeys([*(dataset.labels if dataset else []),
+                                 *(r.get("label") for r in current.get("audio_spans") or [] if r.get("label"))]))
+    st.subheader(f"{current.get('file') or task.id} · {row[1]} · {current.get('answer')}")
+    value = _waveform(store, task, current.get("audio_spans") or [], labels, settings, True,
+                      key="review_waveform", revision=annotation_id)
+    regions = value["regions"] if value else current.get("audio_spans") or []
+    transcript = None
+    if "transcript" in current:
+        transcript = st.text_area("Transcript", value=current.get("transcript") or "",
+                                  key=f"review-transcript-{annotation_id}")
+    cols = st.columns([2, 2, 4])
+    answer = cols[0].selectbox("Answer", ANSWERS, index=ANSWERS.index(current.get("answer", "accept")),
+                               key=f"review-answer-{annotation_id}")
+    reviewer = st.session_state.get("annotator") or "reviewer"
+    if cols[1].button("Save correction", type="primary", key=f"review-save-{annotation_id}"):
+        edits = {k: v for k, v in current.items() if not k.startswith("_") and k != "answer"}
+        edits["audio_spans"] = regions
+        if transcript is not None:
+            edits["transcript"] = transcript
+        edits["_reviewed_by"] = reviewer
+        new_id = save_annotation(store, task, answer, row[1], edits=edits, view=current.get("_view_id"),
+                                 supersedes=annotation_id)
+        st.session_state.review_selected = new_id
+        st.success("Saved as a new version; the earlier one is kept in the history.")
+        st.rerun()
+    with st.expander(f"History: {len(history)} version(s)"):
+        for version in history:
+            a = version["annotation"]
+            when = dt.datetime.fromtimestamp(version["created"]).strftime("%Y-%m-%d %H:%M:%S")
+            st.markdown(f"**#{version['id']}** {when} · {a.get('answer')} · "
+                        f"{len(a.get('audio_spans') or [])} regions"
+                        + (f" · reviewed by {a['_reviewed_by']}" if a.get("_reviewed_by") else ""))
+    others = annotations_of_task(store, task.id)
+    if len(others) > 1:
+        st.markdown("**Every annotator on this task**")
+        for i, (session, annotation) in enumerate(others):
+            st.caption(f"{session} · {annotation.get('answer')}")
+            _waveform(store, task, annotation.get("audio_spans") or [], labels, settings, False,
+                      key=f"review-compare-{i}")
+
+
+def render_page() -> None:
+    st.title("Review")
+    store = get_store()
+    filt = filter_bar(store, "review")
+    if filt is None:
+        return
+    frame, count = review_table(store, filt)
+    st.caption(f"{count} annotations match" + (f"; the newest {len(frame)} are listed" if count > len(frame) else ""))
+    event = st.dataframe(frame.drop(columns=["task_id"]), hide_index=True, width="stretch",
+                         on_select="rerun", selection_mode="single-row", key="review_table")
+    rows = event.selection.rows if event and event.selection else []
+    if rows:
+        st.session_state.review_selected = int(frame.iloc[rows[0]]["id"])
+    selected = st.session_state.get("review_selected")
+    if selected is not None:
+        open_annotation(store, selected)

@@ -1,0 +1,5 @@
+"""Export: download JSONL or CSV with the filters of Review."""
+
+from earmark.web.export_page import render_page
+
+render_page()
