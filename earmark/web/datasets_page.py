@@ -116,10 +116,13 @@ def edit_form() -> None:
     name = st.selectbox("Dataset", [d.name for d in datasets], key="edit_name")
     ds = get_dataset(store, name)
     with st.form(f"edit-{name}"):
-        view = st.selectbox("View", VIEWS, index=VIEWS.index(ds.view))
-        labels = st.text_input("Labels, comma-separated", value=", ".join(ds.labels))
+        # keyed by dataset so a save, which changes the defaults, keeps the widgets
+        view = st.selectbox("View", VIEWS, index=VIEWS.index(ds.view), key=f"edit-view-{name}")
+        labels = st.text_input("Labels, comma-separated", value=", ".join(ds.labels),
+                               key=f"edit-labels-{name}")
         settings = st.text_area("Settings (JSON: keymap, audio_* settings, custom_theme, "
-                                "feed_overlap, blocks)", value=json.dumps(ds.settings, indent=2))
+                                "feed_overlap, blocks)", value=json.dumps(ds.settings, indent=2),
+                                key=f"edit-settings-{name}")
         if st.form_submit_button("Save"):
             try:
                 parsed = json.loads(settings or "{}")

@@ -35,7 +35,8 @@ def parse_mark_args(argv: list[str]) -> argparse.Namespace | None:
 
 
 @st.cache_resource(show_spinner="Preparing the demo dataset...")
-def _seed_demo() -> bool:
+def _seed_demo(db_path: str) -> bool:
+    """Once per server and database: load the demo clips into an empty database."""
     ensure_demo(get_store())
     return True
 
@@ -86,7 +87,7 @@ def run() -> None:
         if report.failures:
             st.session_state.setdefault("mark_failures", [str(f) for f in report.failures])
     else:
-        _seed_demo()
+        _seed_demo(str(get_store().path))
 
     def page(name: str, title: str, icon: str, default: bool = False) -> st.Page:
         return st.Page(str(PAGES_DIR / f"{name}.py"), title=title, icon=icon, default=default,

@@ -148,6 +148,14 @@ export class Editor {
     this.listenToParentKeys();
     // for tests and benchmarks: the playback position
     (window as unknown as { __wfCurrentTime: () => number }).__wfCurrentTime = () => this.ws?.getCurrentTime() ?? 0;
+    (window as unknown as { __wfDebug: () => unknown }).__wfDebug = () => ({
+      taskId: this.taskId,
+      revision: this.revision,
+      store: this.store.list(),
+      args: this.args ? { task_id: this.args.task_id, regions: this.args.regions } : null,
+      shown: [...this.shown.keys()],
+      selected: this.selectedId,
+    });
   }
 
   // ------------------------------------------------------------------ DOM

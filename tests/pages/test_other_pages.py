@@ -1,0 +1,108 @@
+"""Datasets, Review, Statistics and Export pages."""
+
+from __future__ import annotations
+
+import json
+
+from earmark.annotations import get_task, save_annotation
+
+
+def annotate_some(store, ids):
+    spans = [{"id": "a", "start": 0.5, "end": 2.0, "label": "SPK1"},
+             {"id": "b", "start": 3.0, "end": 3.5, "label": "SPK2"}]
+    save_annotation(store, get_task(store, ids[0]), "accept", "ann", edits={"audio_spans": spans})
+    save_annotation(store, get_task(store, ids[0]), "accept", "bob", edits={"audio_spans": spans[:1]})
+    save_annotation(store, get_task(store, ids[1]), "reject", "ann")
+
+
+def test_datasets_page_loads_a_server_folder_and_lists_failures(talks, page, tmp_path, corpus):
+    import shutil
+    folder = tmp_path / "new"
+    folder.mkdir()
+    shutil.copy(corpus / "praat" / "bobby.wav", folder / "bobby.wav")
+    (folder / "broken.wav").write_bytes(b"RIFF\x00\x00")
+    at = page("datasets")
+    at.run()
+    assert at.dataframe[0].value["dataset"].tolist() == ["talks"]
+    at.text_input(key="new_name").input("words")
+    at.text_input(key="new_labels").input("WORD, PAUSE")
+    at.text_input(key="new_folder").input(str(folder))
+    at.button(key="new_load").click().run()
+    assert not at.exception, at.exception
+    assert "Added 1 tasks, skipped 0 duplicates, failed 1" in at.success[0].value
+    failures = at.dataframe[-1].value
+    assert failures["source"].str.endswith("broken.wav").tolist() == [True]
+    store, _ = talks
+    assert store.query_one("SELECT labels FROM datasets WHERE name = 'words'")[0] == '["WORD", "PAUSE"]'
+
+
+def test_datasets_page_edits_labels_and_refuses_bad_settings(talks, page):
+    store, _ = talks
+    at = page("datasets")
+    at.run()
+    form_inputs = at.text_input
+    labels_box = [t for t in form_inputs if t.label.startswith("Labels") and t.value == "SPK1, SPK2"][0]
+    labels_box.input("SPK1, SPK2, SPK3")
+    at.text_area[0].input('{"feed_overlap": true}')
+    at.button[-1].click().run()
+    assert store.query_one("SELECT labels, settings FROM datasets WHERE name='talks'") == \
+        ('["SPK1", "SPK2", "SPK3"]', '{"feed_overlap": true}')
+    at.text_area[0].input("[1, 2")
+    at.button[-1].click().run()
+    assert "Settings not saved" in at.error[0].value
+
+
+def test_review_lists_filters_and_saves_a_correction(talks, page):
+    store, ids = talks
+    annotate_some(store, ids)
+    at = page("review")
+    at.run()
+    assert not at.exception, at.exception
+    table = at.dataframe[0].value
+    assert len(table) == 3 and set(table["annotator"]) == {"ann", "bob"}
+    at.multiselect(key="review_answers").select("reject").run()
+    assert at.dataframe[0].value["answer"].tolist() == ["reject"]
+    at.multiselect(key="review_answers").unselect("reject").run()
+    at.multiselect(key="review_labels").select("SPK2").run()
+    assert at.dataframe[0].value["annotator"].tolist() == ["ann"]
+    first = int(at.dataframe[0].value["id"].iloc[0])
+    at.session_state["review_selected"] = first
+    at.run()
+    at.selectbox(key=f"review-answer-{first}").set_value("reject")
+    at.button(key=f"review-save-{first}").click().run()
+    versions = store.query("SELECT id, supersedes, answer FROM annotations WHERE session='ann' AND task_id=? ORDER BY id",
+                           [ids[0]])
+    assert versions[-1][1] == first and versions[-1][2] == "reject"
+    assert json.loads(store.query_one("SELECT annotation FROM annotations ORDER BY id DESC LIMIT 1")[0])["_reviewed_by"]
+    assert any("History: 2 version(s)" in e.label for e in at.expander)
+
+
+def test_statistics_counts_durations_and_agreement(talks, page):
+    store, ids = talks
+    annotate_some(store, ids)
+    at = page("statistics")
+    at.run()
+    assert not at.exception, at.exception
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Tasks"] == "5" and metrics["Answered"] == "3"
+    assert metrics["Accept"] == "2" and metrics["Reject"] == "1"
+    labels = at.dataframe[1].value
+    assert labels.set_index("label")["seconds"].to_dict() == {"SPK1": 3.0, "SPK2": 0.5}
+    agreement = at.dataframe[2].value
+    row = agreement.iloc[0]
+    assert (row["annotator A"], row["annotator B"], row["shared tasks"]) == ("ann", "bob", 1)
+    assert row["F1 SPK1"] == 1.0 and row["F1 SPK2"] == 0.0
+
+
+def test_export_page_downloads_filtered_jsonl(talks, page):
+    store, ids = talks
+    annotate_some(store, ids)
+    at = page("export")
+    at.run()
+    assert not at.exception, at.exception
+    at.multiselect(key="export_sessions").select("ann").run()
+    assert "2 records" in at.caption[0].value
+    at.radio(key="export_format").set_value("csv").run()
+    assert "2 records" in at.caption[0].value
+    at.multiselect(key="export_labels").select("SPK2").run()
+    assert "1 records" in at.caption[0].value
