@@ -259,3 +259,9 @@ def wf(wf_server, wf_browser):
     helper = WF(page, wf_server.url)
     yield helper
     context.close()
+
+
+@pytest.fixture
+def wf_driver():
+    """`WF(page, base_url)` for tests that drive the component inside the real app."""
+    return WF

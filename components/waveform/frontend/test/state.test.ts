@@ -1,0 +1,110 @@
+import { describe, expect, it } from "vitest";
+import { diffRegions, normalizeRegion, RegionStore } from "../src/state";
+import { decideRender, decodePeaks, fileNameOf, resolveSettings, stepRate } from "../src/protocol";
+
+const r = (id: string, start: number, end: number, label = "A", extra = {}) => ({ id, start, end, label, ...extra });
+
+describe("regions", () => {
+  it("normalises to ms, orders and clamps", () => {
+    expect(normalizeRegion(r("a", 2.00049, 1.0), 10)).toEqual({ id: "a", start: 1, end: 2, label: "A", channel: null });
+    expect(normalizeRegion(r("a", -1, 20), 10)).toMatchObject({ start: 0, end: 10 });
+    expect(normalizeRegion(r("a", 5, 5), 10, 0.02)).toMatchObject({ start: 5, end: 5.02 });
+    expect(normalizeRegion(r("a", 9.99, 9.99), 10, 0.05)).toMatchObject({ start: 9.95, end: 10 });
+    expect(normalizeRegion(r("a", 1, 2, "A", { channel: 1, text: "hi" }), 10)).toMatchObject({ channel: 1, text: "hi" });
+  });
+
+  it("creates, updates, removes, with undo and redo", () => {
+    const s = new RegionStore(30, [r("r1", 1, 2)], 0.02);
+    expect(s.canUndo()).toBe(false);
+    s.create(r("r2", 5, 6, "B"));
+    s.update("r1", { start: 1.5 });
+    s.update("r2", { label: "C" });
+    s.remove("r1");
+    expect(s.list().map((x) => x.id)).toEqual(["r2"]);
+    expect(s.undo()).toBe(true);
+    expect(s.get("r1")?.start).toBe(1.5);
+    expect(s.undo()).toBe(true);
+    expect(s.get("r2")?.label).toBe("B");
+    expect(s.undo()).toBe(true);
+    expect(s.get("r1")?.start).toBe(1);
+    expect(s.redo()).toBe(true);
+    expect(s.get("r1")?.start).toBe(1.5);
+    s.create(r("r3", 7, 8)); // a new edit drops the redo branch
+    expect(s.canRedo()).toBe(false);
+    expect(s.undo() && s.undo() && s.undo()).toBe(true);
+    expect(s.list().map((x) => x.id)).toEqual(["r1"]);
+    expect(s.undo()).toBe(false);
+  });
+
+  it("ignores updates that change nothing and enforces the minimum length", () => {
+    const s = new RegionStore(30, [r("r1", 1, 2)], 0.1);
+    expect(s.update("r1", { start: 1.0001 })).toBe(null);
+    expect(s.canUndo()).toBe(false);
+    expect(s.update("r1", { end: 1.01 })?.end).toBe(1.1);
+    expect(s.create(r("z", 3, 3)).end).toBe(3.1);
+    expect(() => s.create(r("z", 4, 5))).toThrow();
+  });
+
+  it("reset drops the history and duplicate ids", () => {
+    const s = new RegionStore(30, []);
+    s.create(r("a", 1, 2));
+    s.reset([r("x", 1, 2), r("x", 3, 4)]);
+    expect(s.list().map((x) => x.id)).toEqual(["x"]);
+    expect(s.canUndo()).toBe(false);
+  });
+
+  it("hit-tests the shortest region first, on its lane", () => {
+    const s = new RegionStore(30, [r("long", 0, 10), r("short", 4, 5), r("right", 4, 6, "A", { channel: 1 })]);
+    expect(s.hitTest(4.5, null)).toEqual(["short", "right", "long"]);
+    expect(s.hitTest(4.5, 0)).toEqual(["short", "long"]);
+    expect(s.hitTest(20, null)).toEqual([]);
+  });
+
+  it("diffs what is shown against what should be", () => {
+    const d = diffRegions([r("a", 1, 2), r("b", 3, 4)], [r("b", 3, 4.5), r("c", 5, 6)]);
+    expect(d.remove).toEqual(["a"]);
+    expect(d.change.map((x) => x.id)).toEqual(["b"]);
+    expect(d.add.map((x) => x.id)).toEqual(["c"]);
+  });
+});
+
+describe("protocol", () => {
+  it("resets on a new task, replaces on a higher revision, else keeps (no echo)", () => {
+    expect(decideRender(null, { task_id: "t1", revision: 0 })).toBe("reset");
+    expect(decideRender({ taskId: "t1", revision: 0 }, { task_id: "t2", revision: 0 })).toBe("reset");
+    expect(decideRender({ taskId: "t1", revision: 0 }, { task_id: "t1", revision: 1 })).toBe("replace");
+    expect(decideRender({ taskId: "t1", revision: 2 }, { task_id: "t1", revision: 2 })).toBe("keep");
+    expect(decideRender({ taskId: "t1", revision: 2 }, { task_id: "t1", revision: 1 })).toBe("keep");
+  });
+
+  it("decodes channel-major byte peaks", () => {
+    const [left, right] = decodePeaks(new Uint8Array([0, 255, 51, 102, 0, 255]), 2);
+    expect(left[0]).toBe(0);
+    expect(left[1]).toBe(1);
+    expect(left[2]).toBeCloseTo(0.2);
+    expect(right.length).toBe(3);
+    expect(right[0]).toBeCloseTo(0.4);
+  });
+
+  it("resolves settings with defaults and bounds", () => {
+    const s = resolveSettings({ audio_rate: 7, show_audio_minimap: false, custom_theme: { labels: { A: "red" } } });
+    expect(s.audio_rate).toBe(2);
+    expect(s.show_audio_minimap).toBe(false);
+    expect(s.show_audio_cursor).toBe(true);
+    expect(s.theme_labels).toEqual({ A: "red" });
+    expect(resolveSettings(null).audio_max_zoom).toBe(5000);
+  });
+
+  it("steps the rate between 0.5 and 2", () => {
+    expect(stepRate(1, 1)).toBe(1.25);
+    expect(stepRate(2, 1)).toBe(2);
+    expect(stepRate(0.5, -1)).toBe(0.5);
+    expect(stepRate(1.1, -1)).toBe(1);
+  });
+
+  it("names files from URLs", () => {
+    expect(fileNameOf("/api/media/abc")).toBe("abc");
+    expect(fileNameOf("http://h/x/tr%C3%B100.wav?x=1")).toBe("trñ00.wav");
+    expect(fileNameOf("data:audio/wav;base64,AAA")).toBe("(embedded audio)");
+  });
+});

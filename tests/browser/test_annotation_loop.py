@@ -1,0 +1,162 @@
+"""The whole annotation loop in headless Chromium, on the diarization corpus.
+
+Create the dataset in the UI, annotate by keyboard (draw, choose the label,
+accept), undo, reload and continue, then check Review, Statistics and the
+downloaded JSONL; two annotators sharing the queue get disjoint tasks.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+TOL = 0.15
+
+
+@pytest.fixture
+def app(run_app, tmp_path, corpus):
+    return run_app(tmp_path / "loop.duckdb")
+
+
+def wait_idle(page, timeout: float = 30_000) -> None:
+    page.locator("[data-test-script-state=notRunning]").first.wait_for(state="attached", timeout=timeout)
+
+
+def fill(page, label: str, value: str) -> None:
+    box = page.get_by_label(label, exact=True)
+    box.fill(value)
+    box.press("Tab")  # Streamlit commits a text input on blur
+    wait_idle(page)
+
+
+def current_file(page) -> str:
+    text = page.locator("[data-testid=stMarkdownContainer] strong").first.inner_text()
+    return text.split(" · ")[0]
+
+
+def wait_for_file_change(page, old: str, timeout: float = 15.0) -> str:
+    page.wait_for_function(
+        """old => { const el = document.querySelector('[data-testid=stMarkdownContainer] strong');
+                    return el && !el.innerText.startsWith(old + ' ·'); }""", arg=old,
+        timeout=timeout * 1000)
+    wait_idle(page)
+    return current_file(page)
+
+
+def annotate_by_keyboard(page, wf, t0: float, t1: float, label_key: str) -> str:
+    """Draw t0..t1, press the label key, press `a`; return the file annotated."""
+    wf.wait_ready()
+    name = current_file(page)
+    wf.drag(t0, t1)
+    page.keyboard.press(label_key)
+    page.wait_for_timeout(300)
+    page.keyboard.press("a")
+    wait_for_file_change(page, name)
+    return name
+
+
+def test_annotate_undo_reload_review_statistics_export(app, wf_browser, wf_driver, corpus):
+    context = wf_browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True)
+    page = context.new_page()
+
+    # 1. create the dataset in the UI
+    page.goto(f"{app.url}/datasets")
+    wait_idle(page)
+    fill(page, "Dataset (new or existing)", "talks")
+    fill(page, "Labels, comma-separated", "SPK1, SPK2")
+    fill(page, "A folder or JSONL file on the server", str(corpus / "diarization"))
+    page.get_by_role("button", name="Load", exact=True).click()
+    page.get_by_text("Added 5 tasks, skipped 0 duplicates, failed 0").wait_for(timeout=60_000)
+
+    # 2. annotate three tasks by keyboard
+    page.goto(f"{app.url}/annotate?dataset=talks&session=ann")
+    wait_idle(page)
+    wf = wf_driver(page, app.url)
+    drawn = {}
+    for t0, t1, key, label in [(1.0, 3.0, "2", "SPK2"), (4.0, 6.5, "1", "SPK1"), (2.0, 5.0, "2", "SPK2")]:
+        drawn[annotate_by_keyboard(page, wf, t0, t1, key)] = (t0, t1, label)
+    assert len(drawn) == 3
+    page.get_by_text("3 of 5 tasks done").wait_for()
+
+    # 3. undo once: the third task comes back, with its region
+    third = list(drawn)[2]
+    wf.wait_ready()
+    page.keyboard.press("Backspace")
+    page.get_by_text("reopened by undo").wait_for(timeout=10_000)
+    assert current_file(page) == third
+    wf.wait_ready()
+    assert [r["label"] for r in wf.regions_shown()] == ["SPK2"]
+
+    # 4. reload the tab and continue where the annotator was
+    page.reload()
+    wait_idle(page)
+    page.get_by_text("3 of 5 tasks done").wait_for()
+    fourth = annotate_by_keyboard(page, wf_driver(page, app.url), 0.5, 2.5, "1")
+    drawn[fourth] = (0.5, 2.5, "SPK1")
+    assert fourth not in list(drawn)[:3]
+    page.get_by_text("4 of 5 tasks done").wait_for()
+
+    # 5. Review lists them
+    page.goto(f"{app.url}/review")
+    wait_idle(page)
+    page.get_by_text("4 annotations match").wait_for()
+
+    # 6. Statistics: counts and durations
+    page.goto(f"{app.url}/statistics")
+    wait_idle(page)
+    metrics = {m.locator("[data-testid=stMetricLabel]").inner_text().strip():
+               m.locator("[data-testid=stMetricValue]").inner_text().strip()
+               for m in page.locator("[data-testid=stMetric]").all()}
+    assert metrics["Tasks"] == "5" and metrics["Answered"] == "4" and metrics["Accept"] == "4"
+    table = page.locator("[data-testid=stTable]").inner_text()
+    expected = {"SPK1": 0.0, "SPK2": 0.0}
+    for t0, t1, label in drawn.values():
+        expected[label] += t1 - t0
+    for label, seconds in expected.items():
+        row = re.search(rf"{label}\s+(\d+)\s+([\d.]+)", table)
+        assert row, table
+        assert abs(float(row.group(2)) - seconds) <= 2 * TOL, (label, row.group(0), seconds, drawn, table)
+
+    # 7. the downloaded JSONL holds the regions drawn
+    page.goto(f"{app.url}/export")
+    wait_idle(page)
+    with page.expect_download() as download:
+        page.get_by_role("button", name=re.compile(r"Download talks\.jsonl")).click()
+    records = [json.loads(line) for line in open(download.value.path(), encoding="utf-8")]
+    assert len(records) == 4
+    for record in records:
+        t0, t1, label = drawn[record["file"]]
+        (span,) = record["audio_spans"]
+        assert span["label"] == label and record["answer"] == "accept"
+        assert abs(span["start"] - t0) <= TOL and abs(span["end"] - t1) <= TOL, (record["file"], span)
+        assert record["_session_id"] == "ann"
+    context.close()
+
+
+def test_two_annotators_sharing_the_queue_get_disjoint_tasks(run_app, tmp_path, corpus, wf_browser):
+    from earmark.loader import load_sources
+    from earmark.store import Store
+    db = tmp_path / "shared.duckdb"
+    store = Store(db)
+    load_sources(store, "talks", [corpus / "diarization"], labels=["SPK1", "SPK2"])
+    store.close()
+    app = run_app(db)
+    pages = []
+    for name in ("ann", "bob"):
+        context = wf_browser.new_context(viewport={"width": 1280, "height": 900})
+        page = context.new_page()
+        page.goto(f"{app.url}/annotate?dataset=talks&session={name}")
+        wait_idle(page)
+        pages.append(page)
+    first = [current_file(p) for p in pages]
+    assert first[0] != first[1]
+    # each answers; the next tasks are still disjoint and new
+    for page, name in zip(pages, first):
+        page.get_by_role("button", name=re.compile("Accept")).click()
+        wait_for_file_change(page, name)
+    second = [current_file(p) for p in pages]
+    assert second[0] != second[1] and not set(second) & set(first)
+    for p in pages:
+        p.context.close()
