@@ -148,6 +148,10 @@ class WF:
     def wait_ready(self, timeout: float = 30_000) -> None:
         self.frame.locator("body[data-ready]").wait_for(state="attached", timeout=timeout)
 
+    def wait_task(self, task_id: str, timeout: float = 30_000) -> None:
+        """Wait until the frame shows `task_id`, drawn and playable."""
+        self.frame.locator(f"body[data-task-id='{task_id}'][data-ready]").wait_for(state="attached", timeout=timeout)
+
     def state(self) -> dict:
         for _ in range(50):
             try:

@@ -289,18 +289,16 @@ def test_answer_keys_inside_the_frame_are_forwarded_to_python(wf):
     wf.press("a")
     st = wf.wait_state(lambda s: s["index"] == 1, what="next task after accept")
     assert st["answers"] == [{"task": "t-switch-0", "action": "accept"}]
-    wf.wait_idle()
-    wf.wait_ready()
-    assert wf.body("task-id") == "t-switch-1"
+    wf.wait_task("t-switch-1")
     wf.focus_frame()
     wf.press("x")
     st = wf.wait_state(lambda s: s["index"] == 2, what="next task after reject")
-    wf.wait_ready()
+    wf.wait_task("t-switch-2")
     wf.focus_frame()
     wf.press("Backspace")  # no region selected: undo the last answer
     st = wf.wait_state(lambda s: s["index"] == 1, what="previous task after undo")
     assert [a["action"] for a in st["answers"]] == ["accept", "reject", "undo"]
-    wf.wait_ready()
+    wf.wait_task("t-switch-1")
     wf.focus_frame()
     wf.press("Enter")
     st = wf.wait_state(lambda s: len(s["answers"]) == 4, what="ignore")

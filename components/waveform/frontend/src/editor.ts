@@ -90,6 +90,8 @@ export class Editor {
   private pps = 0; // 0 = fit to width
   private drawMode: "all" | "lane" = "all";
   private shiftHeld = false;
+  /** Times under the pointer at the start and end of the current gesture (drag-created regions use them). */
+  private gesture: { down: number; up: number | null } | null = null;
 
   // wavesurfer and its parts, rebuilt per task
   private ws: WaveSurfer | null = null;
@@ -107,9 +109,11 @@ export class Editor {
     resize: true,
   };
   private timeline: Timeline | null = null;
+  private media: HTMLAudioElement | null = null;
   private channels = 1;
   private buildToken = 0;
   private flags = { decoded: false, drawn: false, playable: false };
+  private marks: Record<string, number> = {};
   private renderStart = 0;
   private timeFrame = 0;
 
@@ -229,6 +233,10 @@ export class Editor {
     );
     // choose the lane of a new region before the drag starts
     this.wave.addEventListener("pointerdown", (e) => this.onPointerDown(e), { capture: true });
+    // where the gesture ended, read before the plugin's own (bubbling) pointerup handler
+    window.addEventListener("pointerup", (e) => {
+      if (this.gesture) this.gesture.up = this.timeAtX(e.clientX);
+    }, { capture: true });
     this.timelineBox = el("div", { class: "wf-timeline-box" });
     this.minimapBox = el("div", { class: "wf-minimap" });
     this.waveBox.append(this.wave, this.timelineBox, this.minimapBox);
@@ -355,6 +363,7 @@ export class Editor {
     this.teardown();
     this.buildSignature = this.signature(args);
     this.flags = { decoded: false, drawn: false, playable: false };
+    this.marks = { build: performance.now() - this.renderStart };
     const body = document.body;
     delete body.dataset.ready;
     delete body.dataset.drawn;
@@ -365,6 +374,37 @@ export class Editor {
     this.hideError();
     this.status("Loading…");
 
+    // Start streaming the audio before anything else: the media element is ours,
+    // given to wavesurfer, so its first Range request goes out right away.
+    const audioUrl = absoluteUrl(args.audio);
+    const media = document.createElement("audio");
+    media.preload = "auto";
+    media.crossOrigin = null;
+    const token0 = token;
+    const onPlayable = () => {
+      if (token0 !== this.buildToken) return;
+      if (!this.flags.playable) this.marks.playable = performance.now() - this.renderStart;
+      this.flags.playable = true;
+      this.checkReady();
+    };
+    media.addEventListener("canplay", onPlayable);
+    media.addEventListener("loadeddata", onPlayable);
+    for (const ev of ["loadstart", "loadedmetadata", "loadeddata", "canplay", "canplaythrough"]) {
+      media.addEventListener(ev, () => {
+        if (token0 === this.buildToken && this.marks[ev] === undefined) this.marks[ev] = performance.now() - this.renderStart;
+      });
+    }
+    media.src = audioUrl;
+    this.media = media;
+
+
+    this.buildWave(args, token);
+  }
+
+  private buildWave(args: Args, token: number): void {
+    const body = document.body;
+    const media = this.media!;
+    const audioUrl = media.src;
     const s = this.settings;
     const peaks = args.peaks && args.peaks.length > 0 ? decodePeaks(args.peaks, args.peaks_channels ?? 1) : undefined;
     this.channels = peaks ? peaks.length : 1;
@@ -416,6 +456,7 @@ export class Editor {
     }
     this.minimapBox.hidden = !s.show_audio_minimap;
 
+
     const ws = WaveSurfer.create({
       container: this.wave,
       height: laneHeight,
@@ -435,7 +476,8 @@ export class Editor {
       interact: true,
       dragToSeek: false,
       normalize: true,
-      url: args.audio,
+      url: audioUrl,
+      media,
       peaks,
       duration: Number(args.duration) || undefined,
       audioRate: this.rate,
@@ -443,18 +485,6 @@ export class Editor {
       plugins,
     });
     this.ws = ws;
-    const media = ws.getMediaElement();
-    if (media) {
-      media.preload = "auto";
-      const onPlayable = () => {
-        if (token !== this.buildToken) return;
-        this.flags.playable = true;
-        this.checkReady();
-      };
-      media.addEventListener("canplay", onPlayable);
-      media.addEventListener("loadeddata", onPlayable);
-    }
-
     ws.on("error", (err: Error) => {
       if (token !== this.buildToken) return;
       this.showError(err);
@@ -462,10 +492,12 @@ export class Editor {
     ws.on("decode", () => {
       if (token !== this.buildToken) return;
       this.flags.decoded = true;
+      this.marks.decoded = performance.now() - this.renderStart;
       this.afterDecode();
     });
     ws.on("redrawcomplete", () => {
       if (token !== this.buildToken) return;
+      if (!this.flags.drawn) this.marks.drawn = performance.now() - this.renderStart;
       this.flags.drawn = true;
       document.body.dataset.drawn = "1";
       this.checkReady();
@@ -487,6 +519,7 @@ export class Editor {
       this.timeline = new Timeline(this.timelineBox, ws as never, Number(args.duration) || 0);
     }
     this.timelineBox.hidden = !s.show_audio_timeline;
+    this.marks.built = performance.now() - this.renderStart;
   }
 
   private afterDecode(): void {
@@ -514,7 +547,8 @@ export class Editor {
     const ms = performance.now() - this.renderStart;
     document.body.dataset.ready = "1";
     document.body.dataset.readyMs = ms.toFixed(1);
-    (window as unknown as { __wfTimings: unknown }).__wfTimings = { renderToReady: ms, task: this.taskId };
+    document.body.dataset.readyAt = String(Date.now());
+    (window as unknown as { __wfTimings: unknown }).__wfTimings = { ...this.marks, ready: ms, task: this.taskId };
     this.status("");
     this.updateZoomSlider();
     this.transport.setHeight();
@@ -533,6 +567,13 @@ export class Editor {
       }
     }
     this.ws = null;
+    if (this.media) {
+      // ours, not wavesurfer's: stop it and abort its download
+      this.media.pause();
+      this.media.removeAttribute("src");
+      this.media.load();
+      this.media = null;
+    }
     this.regionsApi = null;
     this.shown.clear();
     this.shownData.clear();
@@ -653,10 +694,20 @@ export class Editor {
       return;
     }
     const id = newId();
+    // The plugin starts a new region 5 px wide and then adds the pointer's moves,
+    // which leaves its far edge 5 px past the pointer: use the pointer's own times.
+    let start = region.start;
+    let end = region.end;
+    const g = this.gesture;
+    if (g && g.up !== null && Math.abs(g.up - g.down) > 0) {
+      start = Math.min(g.down, g.up);
+      end = Math.max(g.down, g.up);
+    }
+    this.gesture = null;
     const data = this.store.create({
       id,
-      start: region.start,
-      end: region.end,
+      start,
+      end,
       label: this.activeLabel,
       channel: this.channels > 1 && region.channelIdx >= 0 ? region.channelIdx : null,
     });
@@ -746,7 +797,15 @@ export class Editor {
     }
   }
 
+  private timeAtX(clientX: number): number {
+    if (!this.ws) return 0;
+    const rect = this.ws.getWrapper().getBoundingClientRect();
+    const d = this.ws.getDuration();
+    return Math.max(0, Math.min(d, ((clientX - rect.left) / Math.max(1, rect.width)) * d));
+  }
+
   private onPointerDown(e: PointerEvent): void {
+    this.gesture = { down: this.timeAtX(e.clientX), up: null };
     // Set up the drag-selection options for the region this gesture may create.
     const label = this.activeLabel;
     const color = this.labelColors.get(label) ?? labelColor(label);
@@ -1092,6 +1151,14 @@ export class Editor {
   private hideError(): void {
     this.errorBox.hidden = true;
     this.errorText.textContent = "";
+  }
+}
+
+function absoluteUrl(url: string): string {
+  try {
+    return new URL(url, document.baseURI).href;
+  } catch {
+    return url;
   }
 }
 
