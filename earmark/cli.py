@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from earmark.datasets import DatasetError, drop_dataset, get_dataset, list_datasets
-from earmark.export import FORMATS, ExportFilter, export
+from earmark.export import FORMATS, ExportFilter, cap_memory_for_export, export
 from earmark.loader import load_sources
 from earmark.stats import dataset_stats
 from earmark.store import StoreError, default_db_path, open_store
@@ -84,6 +84,7 @@ def cmd_load(store, args) -> int:
 def cmd_export(store, args) -> int:
     if get_dataset(store, args.dataset) is None:
         raise DatasetError(f"no dataset named {args.dataset!r}")
+    cap_memory_for_export(store)
     filt = ExportFilter(answers=_split(args.answer), sessions=_split(args.session),
                         include_unanswered=args.all, keep_base64=args.keep_base64)
     if args.out is None:

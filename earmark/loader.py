@@ -22,7 +22,7 @@ import pandas as pd
 from earmark import hashing
 from earmark.datasets import ensure_dataset
 from earmark.media import MediaInfo, inspect_file, insert_media, save_media_bytes
-from earmark.peaks import PeaksError, get_peaks
+from earmark.peaks import Peaks, PeaksError, compute_peaks, store_peaks
 from earmark.probe import ProbeError
 from earmark.sources import Candidate, Failure, iter_sources, upload_candidate
 from earmark.store import Store
@@ -188,25 +188,33 @@ def _insert(store: Store, dataset: str, rows_in: list[tuple[dict, str | None]],
 
 
 def _compute_peaks(store: Store, dataset: str, media: dict[str, MediaInfo], report: LoadReport) -> None:
-    """Peaks for the new media; a file that fails to decode is taken out again."""
-    def one(m: MediaInfo) -> Failure | None:
+    """Peaks for the new media, stored a batch per transaction; a file that
+    fails to decode is reported and its tasks are taken out again."""
+    def compute(m: MediaInfo) -> Peaks | Failure:
         try:
-            get_peaks(store, m.id)
-            return None
-        except PeaksError as exc:
-            return Failure(m.path, str(exc))
+            return compute_peaks(m.path)
+        except (PeaksError, ProbeError, OSError) as exc:
+            return Failure(m.path, f"could not decode: {exc}")
 
+    failed: list[MediaInfo] = []
     with ThreadPoolExecutor(2) as pool:
-        for m, failure in zip(media.values(), pool.map(one, media.values())):
-            if failure is None:
-                continue
-            report.failures.append(failure)
+        for batch in _batches(media.values(), 200):
+            done = []
+            for m, result in zip(batch, pool.map(compute, batch)):
+                if isinstance(result, Failure):
+                    report.failures.append(result)
+                    failed.append(m)
+                else:
+                    done.append((m, result))
+            store.write(lambda cur, rows=done: store_peaks(cur, rows))
+    if not failed:
+        return
 
-            def remove(cur, media_id: str = m.id) -> list[int]:
-                rows = cur.execute("DELETE FROM tasks WHERE dataset = ? AND media_id = ? RETURNING id",
-                                   [dataset, media_id]).fetchall()
-                return [r[0] for r in rows]
-            removed = store.write(remove)
-            report.added -= len(removed)
-            gone = set(removed)
-            report.task_ids = [t for t in report.task_ids if t not in gone]
+    def remove(cur) -> list[int]:
+        rows = cur.execute(
+            f"DELETE FROM tasks WHERE dataset = ? AND media_id IN ({', '.join('?' * len(failed))}) "
+            "RETURNING id", [dataset, *(m.id for m in failed)]).fetchall()
+        return [r[0] for r in rows]
+    gone = set(store.write(remove))
+    report.added -= len(gone)
+    report.task_ids = [t for t in report.task_ids if t not in gone]

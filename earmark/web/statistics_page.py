@@ -32,7 +32,10 @@ def render_page() -> None:
     with left:
         st.subheader("Labels")
         totals = label_totals(store, name)
-        st.dataframe(totals, hide_index=True, width="stretch")
+        if len(totals):
+            st.table(totals.set_index("label"))
+        else:
+            st.caption("No regions yet.")
     with right:
         st.subheader("Region durations")
         durations = region_durations(store, name)

@@ -101,3 +101,23 @@ def test_uploaded_bytes_are_stored_once_and_loaded(corpus, store):
     assert task["file"] == "call.wav" and task["meta"]["channels"] == 2
     stored = list((store.path.parent / "media").iterdir())
     assert len(stored) == 2  # the audio once, plus the junk bytes that failed to probe
+
+
+def test_a_file_that_probes_but_does_not_decode_is_taken_out(corpus, store, monkeypatch):
+    from earmark import loader
+    from earmark.peaks import PeaksError
+    real = loader.compute_peaks
+
+    def flaky(path, *args, **kwargs):
+        if path.endswith("trn02.wav"):
+            raise PeaksError("ffmpeg could not decode trn02.wav: Invalid data found")
+        return real(path, *args, **kwargs)
+
+    monkeypatch.setattr(loader, "compute_peaks", flaky)
+    report = load_sources(store, "d", [corpus / "diarization"])
+    assert [f.origin.rsplit("/", 1)[-1] for f in report.failures] == ["trn02.wav"]
+    assert "could not decode" in report.failures[0].reason
+    assert report.added == 4 and len(report.task_ids) == 4
+    files = {json.loads(t)["file"] for (t,) in store.query("SELECT task FROM tasks")}
+    assert "trn02.wav" not in files and len(files) == 4
+    assert store.query_one("SELECT count(*) FROM peaks")[0] == 4
