@@ -191,14 +191,22 @@ def main() -> None:
                 ss.idx -= 1
                 rerun = True
 
+    state = {
+        "scenario": name, "index": ss.idx, "task": tid, "runs": ss.runs,
+        "audio_url": url, "duration": duration,
+        "regions": ss.regions[tid], "revision": ss.revisions[tid],
+        "value": value, "log": ss.log[-50:], "log_size": len(ss.log),
+        "answers": ss.answers, "all_regions": ss.regions,
+    }
+    if scen.get("compact_state"):
+        # large tasks (benchmarks): print little, so the page's own rendering stays cheap
+        state["regions"] = [r for r in ss.regions[tid]][:0]
+        state["region_count"] = len(ss.regions[tid])
+        state["all_regions"] = {}
+        if value is not None:
+            state["value"] = {**value, "regions": len(value["regions"])}
     with st.container(key="wf_state"):
-        st.code(json.dumps({
-            "scenario": name, "index": ss.idx, "task": tid, "runs": ss.runs,
-            "audio_url": url, "duration": duration,
-            "regions": ss.regions[tid], "revision": ss.revisions[tid],
-            "value": value, "log": ss.log[-50:], "log_size": len(ss.log),
-            "answers": ss.answers, "all_regions": ss.regions,
-        }, ensure_ascii=False), language="json")
+        st.code(json.dumps(state, ensure_ascii=False), language="json")
     if rerun:
         st.rerun()
 

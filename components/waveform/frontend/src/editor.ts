@@ -82,6 +82,7 @@ export class Editor {
   // editor state
   private store: RegionStore = new RegionStore(0);
   private selectedId: string | null = null;
+  private decoratedSelected: string | null = null;
   private activeLabel = "";
   private labelColors = new Map<string, string>();
   private keymap = buildKeymap();
@@ -759,10 +760,14 @@ export class Editor {
   }
 
   private applySelection(): void {
-    for (const [id, region] of this.shown) {
+    // only the regions whose selection changed are restyled (hundreds may be shown)
+    for (const id of new Set([this.decoratedSelected, this.selectedId])) {
+      if (!id) continue;
+      const region = this.shown.get(id);
       const data = this.store.get(id);
-      if (data) this.decorate(region, data);
+      if (region && data) this.decorate(region, data);
     }
+    this.decoratedSelected = this.selectedId;
     const r = this.selectedRegion();
     document.body.dataset.selected = r ? r.id : "";
     if (!r) {
@@ -825,7 +830,12 @@ export class Editor {
     const duration = this.ws?.getDuration() || this.args?.duration || 0;
     const t = relX * duration;
     const lane = this.channels > 1 ? Math.max(0, Math.min(this.channels - 1, Math.floor(relY * this.channels))) : null;
-    const hits = this.store.hitTest(t, lane);
+    let hits = this.store.hitTest(t, lane);
+    if (hits.length === 0) {
+      // a region narrower than a few pixels is still clickable
+      const pps = (this.ws?.getWrapper().scrollWidth || 1) / Math.max(duration, 1e-6);
+      hits = this.store.hitTest(t, lane, 4 / pps);
+    }
     if (hits.length === 0) {
       this.select(null);
       return;
