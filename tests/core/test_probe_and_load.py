@@ -104,3 +104,22 @@ def test_compressed_formats_through_ffmpeg(corpus, store, tmp_path):
         assert media.duration == pytest.approx(1.19, abs=0.1), media.path
         peaks = get_peaks(store, media_id)
         assert peaks.channels == 2 and peaks.minmax.max() > 5000, media.path
+
+
+def test_long_flac_peaks_through_two_ffmpeg_halves_equal_the_wav_peaks(corpus, tmp_path):
+    """FLAC is lossless: its peaks, decoded by two ffmpeg processes in halves,
+    must be exactly those read from the WAV (also 44.1 kHz, a rate whose
+    buckets are whole numbers of frames, and 22.05 kHz, whose are not)."""
+    from earmark.peaks import _PARALLEL_MIN_SECONDS, compute_peaks
+    listing = tmp_path / "list.txt"
+    files = sorted((corpus / "diarization").glob("tr*.wav")) * 2   # 8 x 30 s
+    listing.write_text("".join(f"file '{f}'\n" for f in files))
+    for rate in (44100, 22050):
+        wav, flac = tmp_path / f"long{rate}.wav", tmp_path / f"long{rate}.flac"
+        subprocess.run(["ffmpeg", "-v", "error", "-f", "concat", "-safe", "0", "-i", str(listing),
+                        "-ar", str(rate), "-ac", "2", "-c:a", "pcm_s16le", str(wav)], check=True)
+        subprocess.run(["ffmpeg", "-v", "error", "-i", str(wav), str(flac)], check=True)
+        from_wav, from_flac = compute_peaks(wav), compute_peaks(flac)
+        assert from_wav.duration > _PARALLEL_MIN_SECONDS
+        assert from_flac.minmax.shape == from_wav.minmax.shape
+        assert (from_flac.minmax == from_wav.minmax).all(), rate
