@@ -45,13 +45,16 @@ def free_port() -> int:
 class RunningApp:
     """A `streamlit run` of a script, on a free loopback port."""
 
-    def __init__(self, script: Path, db: Path, args: list[str] | None = None):
+    def __init__(self, script: Path, db: Path, args: list[str] | None = None,
+                 env: dict[str, str] | None = None):
         import subprocess
         import time
         import urllib.request
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        env = {**os.environ, "EARMARK_DB": str(db), "PYTHONPATH": str(ROOT)}
+        # No earmark.json from the developer's working directory leaks into a test.
+        env = {**os.environ, "EARMARK_DB": str(db), "PYTHONPATH": str(ROOT),
+               "EARMARK_CONFIG": str(db.parent / "earmark.json"), **(env or {})}
         cmd = [sys.executable, "-m", "streamlit", "run", str(script),
                "--server.headless", "true", "--server.port", str(self.port),
                "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"]
@@ -91,8 +94,9 @@ def run_app(tmp_path):
     """Start Earmark's app (or another script) against a database; stopped after the test."""
     started: list[RunningApp] = []
 
-    def start(db: Path, script: Path = ROOT / "app.py", args: list[str] | None = None) -> RunningApp:
-        app = RunningApp(script, db, args)
+    def start(db: Path, script: Path = ROOT / "app.py", args: list[str] | None = None,
+              env: dict[str, str] | None = None) -> RunningApp:
+        app = RunningApp(script, db, args, env)
         started.append(app)
         return app
 

@@ -86,9 +86,9 @@ def test_statistics_counts_durations_and_agreement(talks, page):
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Tasks"] == "5" and metrics["Answered"] == "3"
     assert metrics["Accept"] == "2" and metrics["Reject"] == "1"
-    labels = at.dataframe[1].value
-    assert labels.set_index("label")["seconds"].to_dict() == {"SPK1": 3.0, "SPK2": 0.5}
-    agreement = at.dataframe[2].value
+    labels = at.table[0].value
+    assert labels["seconds"].to_dict() == {"SPK1": 3.0, "SPK2": 0.5}
+    agreement = at.dataframe[1].value
     row = agreement.iloc[0]
     assert (row["annotator A"], row["annotator B"], row["shared tasks"]) == ("ann", "bob", 1)
     assert row["F1 SPK1"] == 1.0 and row["F1 SPK2"] == 0.0
