@@ -39,19 +39,23 @@ class ExportFilter:
     sessions: Sequence[str] | None = None     # None: every annotator
     include_unanswered: bool = False          # add tasks nobody answered yet
     keep_base64: bool = False
+    where: tuple[str, list] | None = None     # more SQL over annotations aliased `a`
 
 
 def iter_records(store: Store, dataset: str, filt: ExportFilter | None = None) -> Iterator[dict]:
     """The dataset's current annotations (then, if asked, its unanswered tasks)."""
     filt = filt or ExportFilter()
-    where, params = ["dataset = ?"], [dataset]
+    where, params = ["a.dataset = ?"], [dataset]
     if filt.answers:
-        where.append(f"answer IN ({', '.join('?' * len(filt.answers))})")
+        where.append(f"a.answer IN ({', '.join('?' * len(filt.answers))})")
         params += list(filt.answers)
     if filt.sessions:
-        where.append(f"session IN ({', '.join('?' * len(filt.sessions))})")
+        where.append(f"a.session IN ({', '.join('?' * len(filt.sessions))})")
         params += list(filt.sessions)
-    annotations = (f"SELECT annotation FROM ({CURRENT_ANNOTATIONS}) AS current "
+    if filt.where:
+        where.append(f"({filt.where[0]})")
+        params += list(filt.where[1])
+    annotations = (f"SELECT a.annotation FROM ({CURRENT_ANNOTATIONS}) AS a "
                    f"WHERE {' AND '.join(where)}")
     for document in _in_id_windows(store, "annotations", annotations, params):
         record = json.loads(document)
@@ -75,7 +79,8 @@ def _in_id_windows(store: Store, table: str, sql: str, params: list,
     if low is None:
         return
     for start in range(low, high + 1, window):
-        rows = store.query(f"{sql} AND id >= ? AND id < ? ORDER BY id", [*params, start, start + window])
+        rows = store.query(f"{sql} AND id >= ? AND id < ? ORDER BY id",
+                           [*params, start, start + window])
         for (document,) in rows:
             yield document
 

@@ -25,7 +25,8 @@ class ReviewFilter:
     until: dt.date | None = None
 
 
-def _where(f: ReviewFilter) -> tuple[str, list]:
+def filter_sql(f: ReviewFilter) -> tuple[str, list]:
+    """A WHERE clause over current annotations aliased `a`, and its parameters."""
     clauses, params = ["TRUE"], []
     if f.dataset:
         clauses.append("a.dataset = ?")
@@ -52,7 +53,7 @@ def _where(f: ReviewFilter) -> tuple[str, list]:
 
 def review_table(store: Store, f: ReviewFilter, limit: int = 1000) -> tuple[pd.DataFrame, int]:
     """The newest current annotations matching `f` (at most `limit`), and how many match."""
-    where, params = _where(f)
+    where, params = filter_sql(f)
     current = f"({CURRENT_ANNOTATIONS}) AS a"
     count = store.query_one(f"SELECT count(*) FROM {current} WHERE {where}", params)[0]
     frame = store.query_df(

@@ -94,15 +94,28 @@ def test_statistics_counts_durations_and_agreement(talks, page):
     assert row["F1 SPK1"] == 1.0 and row["F1 SPK2"] == 0.0
 
 
-def test_export_page_downloads_filtered_jsonl(talks, page):
+def test_export_page_counts_and_builds_filtered_files(talks, page):
     store, ids = talks
     annotate_some(store, ids)
     at = page("export")
     at.run()
     assert not at.exception, at.exception
+    assert "3 annotations" in at.caption[0].value
     at.multiselect(key="export_sessions").select("ann").run()
-    assert "2 records" in at.caption[0].value
-    at.radio(key="export_format").set_value("csv").run()
-    assert "2 records" in at.caption[0].value
+    assert "2 annotations" in at.caption[0].value
     at.multiselect(key="export_labels").select("SPK2").run()
-    assert "1 records" in at.caption[0].value
+    assert "1 annotations" in at.caption[0].value
+
+
+def test_export_filter_matches_review_filter(talks):
+    import io
+    from earmark.export import ExportFilter, export
+    from earmark.review import ReviewFilter, filter_sql
+    store, ids = talks
+    annotate_some(store, ids)
+    out = io.StringIO()
+    export(store, "talks", out, "jsonl", ExportFilter(where=filter_sql(
+        ReviewFilter(dataset="talks", labels=["SPK2"], sessions=["ann"]))))
+    records = [json.loads(line) for line in out.getvalue().splitlines()]
+    assert [(r["_session_id"], [s["label"] for s in r["audio_spans"]]) for r in records] == \
+        [("ann", ["SPK1", "SPK2"])]
