@@ -9,6 +9,8 @@ from pathlib import Path
 
 from earmark.datasets import DatasetError, drop_dataset, get_dataset, list_datasets
 from earmark.export import FORMATS, ExportFilter, cap_memory_for_export, export
+from earmark.formats.export import FORMATS as FILE_FORMATS
+from earmark.formats.export import export_clips, export_files, export_rttm
 from earmark.loader import load_sources
 from earmark.stats import dataset_stats
 from earmark.store import StoreError, default_db_path, open_store
@@ -34,11 +36,16 @@ def build_parser() -> argparse.ArgumentParser:
                    help="keep base64 audio inside the stored tasks (dropped by default)")
     p.add_argument("--no-peaks", action="store_true",
                    help="skip computing waveform peaks now (they are computed on first view)")
+    p.add_argument("--spans", action="append", default=[], metavar="FILE",
+                   help="pre-annotations matched to the audio by file stem: RTTM, TextGrid, "
+                        "Audacity labels (.txt), WebVTT, SRT or JSONL (repeatable)")
 
     p = sub.add_parser("export", parents=[common], help="write annotations as JSONL or CSV")
     p.add_argument("dataset")
-    p.add_argument("--format", choices=FORMATS, default="jsonl")
-    p.add_argument("--out", type=Path, default=None, help="file to write (default: stdout)")
+    p.add_argument("--format", choices=FORMATS + FILE_FORMATS, default="jsonl")
+    p.add_argument("--out", type=Path, default=None,
+                   help="file to write (default: stdout); a folder for textgrid, vtt, srt, "
+                        "audacity (one file per audio file) and clips")
     p.add_argument("--all", action="store_true", help="also the tasks nobody has answered yet")
     p.add_argument("--answer", default=None, help="only these answers, e.g. accept,reject")
     p.add_argument("--session", default=None, help="only these annotators (session names)")
@@ -70,7 +77,7 @@ def cmd_load(store, args) -> int:
     def progress(done: int, origin: str) -> None:
         if done % 500 == 0:
             print(f"... {done} processed", file=sys.stderr)
-    report = load_sources(store, args.dataset, args.sources, view=args.view,
+    report = load_sources(store, args.dataset, args.sources, spans=args.spans, view=args.view,
                           labels=_split(args.label), keep_base64=args.keep_base64,
                           peaks=not args.no_peaks, progress=progress)
     for failure in report.failures:
@@ -87,6 +94,8 @@ def cmd_export(store, args) -> int:
     cap_memory_for_export(store)
     filt = ExportFilter(answers=_split(args.answer), sessions=_split(args.session),
                         include_unanswered=args.all, keep_base64=args.keep_base64)
+    if args.format in FILE_FORMATS:
+        return _export_file_format(store, args, filt)
     if args.out is None:
         export(store, args.dataset, sys.stdout, args.format, filt)
         return 0
@@ -94,6 +103,27 @@ def cmd_export(store, args) -> int:
     with open(args.out, "w", encoding="utf-8", newline="") as fh:
         count = export(store, args.dataset, fh, args.format, filt)
     print(f"wrote {count} records to {args.out}", file=sys.stderr)
+    return 0
+
+
+def _export_file_format(store, args, filt: ExportFilter) -> int:
+    if args.format == "rttm":
+        if args.out is None:
+            count = export_rttm(store, args.dataset, sys.stdout, filt)
+        else:
+            args.out.parent.mkdir(parents=True, exist_ok=True)
+            with open(args.out, "w", encoding="utf-8") as fh:
+                count = export_rttm(store, args.dataset, fh, filt)
+        print(f"wrote {count} files' turns as RTTM", file=sys.stderr)
+        return 0
+    if args.out is None:
+        raise DatasetError(f"--format {args.format} writes a folder of files: give it with --out DIR")
+    if args.format == "clips":
+        count = export_clips(store, args.dataset, args.out, filt)
+        print(f"wrote {count} clips and metadata.csv to {args.out}", file=sys.stderr)
+        return 0
+    written = export_files(store, args.dataset, args.format, args.out, filt)
+    print(f"wrote {len(written)} files to {args.out}", file=sys.stderr)
     return 0
 
 

@@ -21,6 +21,7 @@ import pandas as pd
 
 from earmark import hashing
 from earmark.datasets import ensure_dataset
+from earmark.formats.matching import PreAnnotations
 from earmark.media import MediaInfo, inspect_file, insert_media, save_media_bytes
 from earmark.peaks import Peaks, PeaksError, compute_peaks, store_peaks
 from earmark.probe import ProbeError
@@ -45,14 +46,20 @@ class LoadReport:
 
 
 def load_sources(store: Store, dataset: str, sources: Iterable[str | Path], *,
-                 view: str | None = None, labels: list[str] | None = None,
-                 keep_base64: bool = False, peaks: bool = True,
-                 progress: Progress | None = None) -> LoadReport:
-    """Add the tasks found in `sources` to `dataset` (created when new)."""
+                 spans: Iterable[str | Path] = (), **kwargs) -> LoadReport:
+    """Add the tasks found in `sources` to `dataset` (created when new).
+
+    `spans` names files of pre-annotations (RTTM, TextGrid, Audacity labels,
+    WebVTT/SRT, JSONL) matched to the audio files by stem.
+    """
     def save(data: bytes, suffix: str) -> Path:
         return save_media_bytes(store, data, suffix)
-    return load_candidates(store, dataset, iter_sources(list(sources), save), view=view,
-                           labels=labels, keep_base64=keep_base64, peaks=peaks, progress=progress)
+    pre = PreAnnotations.read(list(spans)) if spans else None
+    report = load_candidates(store, dataset, iter_sources(list(sources), save),
+                             pre_annotations=pre, **kwargs)
+    if pre is not None:
+        report.failures += pre.failures + pre.unmatched()
+    return report
 
 
 def load_uploads(store: Store, dataset: str, files: Iterable[tuple[str, bytes]], **kwargs) -> LoadReport:
@@ -66,7 +73,8 @@ def load_uploads(store: Store, dataset: str, files: Iterable[tuple[str, bytes]],
 def load_candidates(store: Store, dataset: str, items: Iterable[Candidate | Failure], *,
                     view: str | None = None, labels: list[str] | None = None,
                     keep_base64: bool = False, peaks: bool = True,
-                    progress: Progress | None = None) -> LoadReport:
+                    progress: Progress | None = None,
+                    pre_annotations: PreAnnotations | None = None) -> LoadReport:
     ensure_dataset(store, dataset, view=view, labels=labels)
     report = LoadReport()
     known = {h for (h,) in store.query("SELECT input_hash FROM tasks WHERE dataset = ?", [dataset])}
@@ -83,6 +91,8 @@ def load_candidates(store: Store, dataset: str, items: Iterable[Candidate | Fail
                 if isinstance(result, Failure):
                     report.failures.append(result)
                     continue
+                if pre_annotations is not None:
+                    report.failures += _attach_pre_annotations(item, result, pre_annotations)  # type: ignore[arg-type]
                 task, info = _complete_task(item, result, keep_base64)  # type: ignore[arg-type]
                 ih = task["_input_hash"]
                 if ih in known:
@@ -146,6 +156,30 @@ def _complete_task(item: Candidate, media: MediaInfo | None, keep_base64: bool) 
     if task.get("audio_spans"):
         task["audio_spans"] = [_with_id(span, ih, i) for i, span in enumerate(task["audio_spans"])]
     return task, media
+
+
+def _attach_pre_annotations(item: Candidate, media: MediaInfo | None,
+                            pre: PreAnnotations) -> list[Failure]:
+    """Add the matching pre-annotations to the task; refuse spans that do not fit the file."""
+    name = item.task.get("file") or item.task.get("path") or (media.path if media else None)
+    if not name:
+        return []
+    spans, meta, source = pre.for_audio(Path(str(name)).stem)
+    if not spans:
+        return []
+    duration = media.duration if media else None
+    kept, failures = [], []
+    for span in spans:
+        if duration is not None and span["end"] > duration + 0.001:
+            failures.append(Failure(source or item.origin,
+                                    f"{span.get('label')} {span['start']:.3f}-{span['end']:.3f} s lies "
+                                    f"outside {Path(str(name)).name} ({duration:.3f} s); refused"))
+            continue
+        kept.append(span)
+    item.task["audio_spans"] = [*(item.task.get("audio_spans") or []), *kept]
+    if meta:
+        item.task["meta"] = {**(item.task.get("meta") or {}), **meta}
+    return failures
 
 
 def _with_id(span: dict, input_hash: int, index: int) -> dict:

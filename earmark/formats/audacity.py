@@ -1,0 +1,39 @@
+"""Audacity label tracks: `start<TAB>end<TAB>label`; start == end is a point label."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from pathlib import Path
+
+from earmark.formats import FormatError, SpansFile, ms
+
+
+def read(path: Path) -> SpansFile:
+    result = SpansFile()
+    with open(path, encoding="utf-8-sig") as fh:
+        for line_no, line in enumerate(fh, 1):
+            line = line.rstrip("\r\n")
+            if not line.strip() or line.startswith("\\"):
+                continue  # blank, or the frequency line of a spectral selection
+            where = f"{path}:{line_no}"
+            fields = line.split("\t")
+            if len(fields) < 2:
+                result.problems.append(FormatError(where, "an Audacity label line reads start<TAB>end<TAB>label"))
+                continue
+            try:
+                start, end = float(fields[0]), float(fields[1])
+            except ValueError:
+                result.problems.append(FormatError(where, f"start {fields[0]!r} or end {fields[1]!r} is not a number"))
+                continue
+            if start < 0 or end < start:
+                result.problems.append(FormatError(where, f"end {end} before start {start}, or a negative time"))
+                continue
+            label = fields[2] if len(fields) > 2 else ""
+            result.add(path.stem, {"id": str(uuid.uuid4()), "start": ms(start), "end": ms(end), "label": label})
+    return result
+
+
+def write(spans: Iterable[dict]) -> str:
+    return "".join(f"{s['start']:.6f}\t{s['end']:.6f}\t{s.get('label') or ''}\n"
+                   for s in sorted(spans, key=lambda s: (s["start"], s["end"])))

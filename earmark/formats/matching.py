@@ -1,0 +1,74 @@
+"""Pre-annotations from spans files, matched to audio files by stem.
+
+A spans file's stem matches an audio file of the same stem, or, failing
+that, the audio whose stem is the longest prefix of it followed by `_`, `-`
+or `.` (so `interview_words.TextGrid` annotates `interview.wav`). RTTM and
+JSONL name the stem on every line.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from earmark.formats import FormatError, SpansFile, read_spans_file
+from earmark.sources import Failure
+
+_SEPARATORS = ("_", "-", ".", " ")
+
+
+@dataclass
+class PreAnnotations:
+    spans: dict[str, list[dict]] = field(default_factory=dict)     # stem -> spans
+    tiers: dict[str, list[dict]] = field(default_factory=dict)     # stem -> TextGrid tiers
+    grid_format: dict[str, str] = field(default_factory=dict)      # stem -> TextGrid layout
+    sources: dict[str, str] = field(default_factory=dict)          # stem -> spans file, for messages
+    failures: list[Failure] = field(default_factory=list)
+    used: set[str] = field(default_factory=set)                     # stems matched to audio
+
+    @classmethod
+    def read(cls, paths: list[str | Path]) -> "PreAnnotations":
+        pre = cls()
+        for path in paths:
+            try:
+                parsed: SpansFile = read_spans_file(path)
+            except (FormatError, OSError, UnicodeDecodeError) as exc:
+                pre.failures.append(Failure(str(path), str(getattr(exc, "reason", exc))))
+                continue
+            pre.failures += [Failure(p.where, p.reason) for p in parsed.problems]
+            for stem, spans in parsed.spans.items():
+                stem = _nfc(stem)
+                pre.spans.setdefault(stem, []).extend(spans)
+                pre.sources[stem] = str(path)
+            for stem, tiers in parsed.tiers.items():
+                known = pre.tiers.setdefault(_nfc(stem), [])
+                known += [t for t in tiers if t not in known]
+            pre.grid_format.update({_nfc(k): v for k, v in parsed.grid_format.items()})
+        return pre
+
+    def for_audio(self, audio_stem: str) -> tuple[list[dict], dict, str | None]:
+        """Spans, meta to add (TextGrid tiers and layout) and source file for one audio stem."""
+        audio_stem = _nfc(audio_stem)
+        stems = [s for s in self.spans if s == audio_stem or
+                 any(s.startswith(audio_stem + sep) for sep in _SEPARATORS)]
+        # an exact match, else every prefixed one that has no longer audio-stem match
+        chosen = [audio_stem] if audio_stem in self.spans else stems
+        self.used.update(chosen)
+        spans = [span for s in chosen for span in self.spans[s]]
+        meta: dict = {}
+        tiers = [t for s in chosen for t in self.tiers.get(s, [])]
+        if tiers:
+            meta["tiers"] = tiers
+            meta["textgrid_format"] = next(self.grid_format[s] for s in chosen if s in self.grid_format)
+        return spans, meta, (self.sources.get(chosen[0]) if chosen else None)
+
+    def unmatched(self) -> list[Failure]:
+        """A failure for every stem no loaded audio file matched."""
+        return [Failure(self.sources[s], f"no audio file matches {s!r} (by stem)")
+                for s in sorted(set(self.spans) - self.used)]
+
+
+def _nfc(name: str) -> str:
+    # macOS writes file names decomposed (NFD); annotation files usually hold NFC
+    return unicodedata.normalize("NFC", name)

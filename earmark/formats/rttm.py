@@ -1,0 +1,55 @@
+"""RTTM: `SPEAKER <stem> <channel> <onset> <duration> <NA> <NA> <speaker> <NA> <NA>`."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from pathlib import Path
+
+from earmark.formats import FormatError, SpansFile, ms
+
+
+def read(path: Path) -> SpansFile:
+    result = SpansFile()
+    with open(path, encoding="utf-8") as fh:
+        for line_no, line in enumerate(fh, 1):
+            fields = line.split()
+            if not fields or fields[0].startswith((";", "#")):
+                continue
+            where = f"{path}:{line_no}"
+            if fields[0] != "SPEAKER":
+                continue  # other RTTM types (SPKR-INFO, ...) carry no turns
+            if len(fields) < 8:
+                result.problems.append(FormatError(where, f"an RTTM SPEAKER line has 10 fields, this one {len(fields)}"))
+                continue
+            try:
+                onset, duration = float(fields[3]), float(fields[4])
+            except ValueError:
+                result.problems.append(FormatError(where, f"onset {fields[3]!r} or duration {fields[4]!r} is not a number"))
+                continue
+            if onset < 0 or duration < 0:
+                result.problems.append(FormatError(where, f"negative onset or duration ({onset}, {duration})"))
+                continue
+            span = {"id": str(uuid.uuid4()), "start": ms(onset), "end": ms(onset + duration),
+                    "label": fields[7]}
+            if fields[2] not in ("1", "<NA>"):
+                try:
+                    span["channel"] = int(fields[2]) - 1
+                except ValueError:
+                    result.problems.append(FormatError(where, f"channel {fields[2]!r} is not a number"))
+                    continue
+            result.add(fields[1], span)
+    return result
+
+
+def write(stem: str, spans: Iterable[dict]) -> str:
+    """RTTM lines for one file's regions (markers have no duration and are skipped)."""
+    lines = []
+    for s in sorted(spans, key=lambda s: (s["start"], s["end"])):
+        if s["end"] <= s["start"]:
+            continue
+        channel = 1 if s.get("channel") is None else int(s["channel"]) + 1
+        speaker = str(s.get("label") or "speaker").replace(" ", "_")
+        lines.append(f"SPEAKER {stem} {channel} {s['start']:.3f} {s['end'] - s['start']:.3f} "
+                     f"<NA> <NA> {speaker} <NA> <NA>\n")
+    return "".join(lines)

@@ -1,0 +1,76 @@
+"""WebVTT and SRT: each cue a region with its text; a VTT voice (`<v Name>`) is the label."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Iterable
+from pathlib import Path
+
+from earmark.formats import FormatError, SpansFile, ms
+
+DEFAULT_LABEL = "SPEECH"
+_TIME = r"(?:(\d+):)?(\d{1,2}):(\d{2})[.,](\d{1,3})"
+_CUE_TIMING = re.compile(rf"^\s*{_TIME}\s*-->\s*{_TIME}")
+_VOICE = re.compile(r"^<v(?:\.[^ >]*)?\s+([^>]*)>")
+_TAG = re.compile(r"</?[^>]+>")
+
+
+def _seconds(h: str | None, m: str, s: str, frac: str) -> float:
+    return int(h or 0) * 3600 + int(m) * 60 + int(s) + int(frac.ljust(3, "0")) / 1000
+
+
+def read(path: Path) -> SpansFile:
+    result = SpansFile()
+    lines = path.read_text(encoding="utf-8-sig").splitlines()
+    i = 0
+    while i < len(lines):
+        match = _CUE_TIMING.match(lines[i])
+        if not match:
+            if "-->" in lines[i]:
+                result.problems.append(FormatError(f"{path}:{i + 1}", f"cannot read the cue timing {lines[i].strip()!r}"))
+            i += 1
+            continue
+        g = match.groups()
+        start, end = _seconds(*g[:4]), _seconds(*g[4:])
+        timing_line = i + 1
+        i += 1
+        text_lines = []
+        while i < len(lines) and lines[i].strip():
+            text_lines.append(lines[i])
+            i += 1
+        if end < start:
+            result.problems.append(FormatError(f"{path}:{timing_line}", f"cue ends ({end}) before it starts ({start})"))
+            continue
+        text = "\n".join(text_lines)
+        voice = _VOICE.match(text)
+        label = voice.group(1).strip() if voice else DEFAULT_LABEL
+        result.add(path.stem, {"id": str(uuid.uuid4()), "start": ms(start), "end": ms(end),
+                               "label": label, "text": _TAG.sub("", text).strip()})
+    return result
+
+
+def _stamp(seconds: float, sep: str) -> str:
+    total_ms = int(round(seconds * 1000))
+    h, rest = divmod(total_ms, 3_600_000)
+    m, rest = divmod(rest, 60_000)
+    s, milli = divmod(rest, 1000)
+    return f"{h:02d}:{m:02d}:{s:02d}{sep}{milli:03d}"
+
+
+def write_vtt(spans: Iterable[dict]) -> str:
+    cues = []
+    for s in sorted(spans, key=lambda s: (s["start"], s["end"])):
+        text = (s.get("text") or "").replace("-->", "->")
+        label = s.get("label") or ""
+        voice = f"<v {label}>" if label and label != DEFAULT_LABEL else ""
+        cues.append(f"{_stamp(s['start'], '.')} --> {_stamp(s['end'], '.')}\n{voice}{text}\n")
+    return "WEBVTT\n\n" + "\n".join(cues)
+
+
+def write_srt(spans: Iterable[dict]) -> str:
+    cues = []
+    for n, s in enumerate(sorted(spans, key=lambda s: (s["start"], s["end"])), 1):
+        text = (s.get("text") or "").replace("-->", "->")
+        cues.append(f"{n}\n{_stamp(s['start'], ',')} --> {_stamp(s['end'], ',')}\n{text}\n")
+    return "\n".join(cues)

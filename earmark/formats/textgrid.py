@@ -1,0 +1,65 @@
+"""Praat TextGrid, read and written with praatio: a tier is a label."""
+
+from __future__ import annotations
+
+import tempfile
+import uuid
+from pathlib import Path
+
+from praatio import textgrid
+from praatio.utilities.errors import PraatioException
+
+from earmark.formats import FormatError, SpansFile, ms
+
+
+def read(path: Path) -> SpansFile:
+    result = SpansFile()
+    try:
+        grid = textgrid.openTextgrid(str(path), includeEmptyIntervals=False)
+    except (PraatioException, ValueError, IndexError, UnicodeDecodeError) as exc:
+        result.problems.append(FormatError(str(path), f"not a readable TextGrid: {exc}"))
+        return result
+    stem = path.stem
+    tiers = []
+    for name in grid.tierNames:
+        tier = grid.getTier(name)
+        points = isinstance(tier, textgrid.PointTier)
+        tiers.append({"name": name, "type": "point" if points else "interval"})
+        for entry in tier.entries:
+            if points:
+                span = {"start": ms(entry.time), "end": ms(entry.time)}
+            else:
+                span = {"start": ms(entry.start), "end": ms(entry.end)}
+            result.add(stem, {"id": str(uuid.uuid4()), **span, "label": name, "text": entry.label})
+    result.tiers[stem] = tiers
+    # Written back in the same layout: praatio reads quotes inside multi-line
+    # labels differently in the two layouts, and Praat reads both.
+    head = path.read_text(encoding="utf-8", errors="replace")[:400]
+    result.grid_format[stem] = "long_textgrid" if "xmin =" in head else "short_textgrid"
+    return result
+
+
+def write(spans: list[dict], duration: float, tiers: list[dict] | None = None,
+          layout: str = "long_textgrid") -> str:
+    """A TextGrid (Praat's long layout unless told); tiers in the imported order, then new labels."""
+    order = [t["name"] for t in tiers or []]
+    kinds = {t["name"]: t["type"] for t in tiers or []}
+    for s in spans:
+        label = s.get("label") or ""
+        if label not in kinds:
+            order.append(label)
+            kinds[label] = "point" if s["end"] == s["start"] else "interval"
+    end = max([duration, *(s["end"] for s in spans)])
+    grid = textgrid.Textgrid(minTimestamp=0.0, maxTimestamp=end)
+    for name in order:
+        mine = sorted((s for s in spans if (s.get("label") or "") == name), key=lambda s: s["start"])
+        if kinds[name] == "point":
+            entries = [(s["start"], s.get("text") or "") for s in mine]
+            grid.addTier(textgrid.PointTier(name, entries, 0.0, end))
+        else:
+            entries = [(s["start"], s["end"], s.get("text") or "") for s in mine]
+            grid.addTier(textgrid.IntervalTier(name, entries, 0.0, end))
+    with tempfile.TemporaryDirectory() as tmp:
+        target = Path(tmp) / "out.TextGrid"
+        grid.save(str(target), format=layout if layout in ("long_textgrid", "short_textgrid") else "long_textgrid", includeBlankSpaces=True, reportingMode="silence")
+        return target.read_text(encoding="utf-8")
