@@ -15,6 +15,7 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
+from earmark.clips import clip_wav
 from earmark.media import get_media
 from earmark.store import get_store
 
@@ -47,6 +48,48 @@ def serve_media(request: Request) -> Response:
     )
 
 
+def clip_url(media_id: str, start: float, end: float, channel: int | None = None) -> str:
+    """The URL of a window of a media file (and one of its channels)."""
+    url = f"{MEDIA_PREFIX}/{media_id}/clip?start={start:.3f}&end={end:.3f}"
+    return url + (f"&channel={channel}" if channel is not None else "")
+
+
+def serve_clip(request: Request) -> Response:
+    media_id = request.path_params["media_id"]
+    if not _MEDIA_ID.fullmatch(media_id):
+        return PlainTextResponse("not a media id", status_code=400)
+    media = get_media(get_store(), media_id)
+    if media is None:
+        return PlainTextResponse("unknown media id", status_code=404)
+    try:
+        start, end = float(request.query_params["start"]), float(request.query_params["end"])
+        channel = request.query_params.get("channel")
+        data = clip_wav(media, start, end, int(channel) if channel is not None else None)
+    except (KeyError, ValueError) as exc:  # ClipError is a ValueError
+        return PlainTextResponse(f"bad clip request: {exc}", status_code=400)
+    return bytes_with_range(data, request.headers.get("range"), "audio/wav")
+
+
+def bytes_with_range(data: bytes, range_header: str | None, media_type: str) -> Response:
+    """`data`, or the single byte range asked for (the audio element seeks with these)."""
+    headers = {"Accept-Ranges": "bytes", "Cache-Control": "private, max-age=3600"}
+    match = re.fullmatch(r"bytes=(\d*)-(\d*)", (range_header or "").strip())
+    if not match or not any(match.groups()):
+        return Response(data, media_type=media_type, headers=headers)
+    first, last = match.groups()
+    if first:
+        start, end = int(first), min(int(last) if last else len(data) - 1, len(data) - 1)
+    else:
+        start, end = max(0, len(data) - int(last)), len(data) - 1
+    if start >= len(data) or start > end:
+        return Response(status_code=416, headers={"Content-Range": f"bytes */{len(data)}"})
+    headers["Content-Range"] = f"bytes {start}-{end}/{len(data)}"
+    return Response(data[start:end + 1], status_code=206, media_type=media_type, headers=headers)
+
+
 def routes() -> list[Route]:
     """Routes to pass to `st.App(..., routes=routes())`."""
-    return [Route(MEDIA_PREFIX + "/{media_id:path}", serve_media, methods=["GET", "HEAD"])]
+    return [
+        Route(MEDIA_PREFIX + "/{media_id}/clip", serve_clip, methods=["GET", "HEAD"]),
+        Route(MEDIA_PREFIX + "/{media_id:path}", serve_media, methods=["GET", "HEAD"]),
+    ]

@@ -68,3 +68,49 @@ def test_dotdot_in_the_raw_path_is_refused(served):
     conn.request("GET", f"/api/media/../../{media.id}/../../etc/passwd")
     response = conn.getresponse()
     assert response.status in (400, 404) and b"root:" not in response.read()
+
+
+def test_clip_windows_channels_and_ranges(corpus, tmp_path, run_app):
+    import io
+    import subprocess
+    import wave
+
+    import numpy as np
+    db = tmp_path / "clips.duckdb"
+    store = Store(db)
+    stereo = register_media(store, corpus / "formats" / "bobby_16bit_16khz_2ch.wav")
+    floats = register_media(store, corpus / "diarization" / "trn01.wav")
+    mp3_path = tmp_path / "bobby.mp3"
+    subprocess.run(["ffmpeg", "-v", "error", "-i", str(corpus / "formats" / "bobby_16bit_16khz_2ch.wav"),
+                    str(mp3_path)], check=True)
+    mp3 = register_media(store, mp3_path)
+    store.close()
+    app = run_app(db)
+
+    def clip(media_id, query, headers=None):
+        return fetch(f"{app.url}/api/media/{media_id}/clip?{query}", headers)
+
+    status, headers, body = clip(stereo.id, "start=0.25&end=0.75&channel=1")
+    assert status == 200 and headers["content-type"] == "audio/wav"
+    with wave.open(io.BytesIO(body)) as w:
+        assert (w.getnchannels(), w.getframerate(), w.getnframes()) == (1, 16000, 8000)
+        got = np.frombuffer(w.readframes(8000), dtype="<i2")
+    raw = np.fromfile(corpus / "formats" / "bobby_16bit_16khz_2ch.wav", dtype="<i2", offset=44).reshape(-1, 2)
+    assert (got == raw[4000:12000, 1]).all()
+
+    status, _, body = clip(floats.id, "start=10&end=12")
+    with wave.open(io.BytesIO(body)) as w:
+        assert (w.getnchannels(), w.getsampwidth(), w.getnframes()) == (1, 2, 32000)
+
+    status, _, body = clip(mp3.id, "start=0.2&end=0.6&channel=0")
+    with wave.open(io.BytesIO(body)) as w:
+        assert w.getnchannels() == 1 and abs(w.getnframes() / w.getframerate() - 0.4) < 0.03
+
+    status, headers, part = clip(stereo.id, "start=0.25&end=0.75&channel=1", {"Range": "bytes=44-1043"})
+    full = clip(stereo.id, "start=0.25&end=0.75&channel=1")[2]
+    assert status == 206 and part == full[44:1044]
+    assert headers["content-range"] == f"bytes 44-1043/{len(full)}"
+
+    for bad in ("start=1&end=0.5", "start=x&end=1", "end=1", "start=0&end=1&channel=5"):
+        assert clip(stereo.id, bad)[0] == 400, bad
+    assert clip("0" * 32, "start=0&end=1")[0] == 404
