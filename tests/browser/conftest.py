@@ -99,10 +99,28 @@ def launch_chromium(playwright):
     return playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
 
 
+def make_long_wav(out: Path, seconds: int) -> Path:
+    """A long recording made at test time by looping a corpus file (never committed)."""
+    import shutil
+    if shutil.which("ffmpeg") is None:
+        pytest.skip("ffmpeg is needed to make a long test file")
+    subprocess.run(["ffmpeg", "-v", "error", "-y", "-stream_loop", "-1",
+                    "-i", str(CORPUS / "diarization" / "trn01.wav"), "-t", str(seconds),
+                    "-c:a", "pcm_s16le", str(out)], check=True)
+    return out
+
+
 @pytest.fixture(scope="session")
 def wf_server(tmp_path_factory):
     corpus_or_skip()
-    server = Server(tmp_path_factory.mktemp("wf-server"))
+    work = tmp_path_factory.mktemp("wf-server")
+    long_wav = make_long_wav(work / "long20min.wav", 1200)
+    scenarios = {"long": {
+        "labels": [{"name": "SPEECH"}, {"name": "NOISE"}],
+        "tasks": [{"id": "t-long", "path": str(long_wav), "regions": [
+            {"id": f"L{i}", "start": 60.0 * i + 5, "end": 60.0 * i + 20, "label": "SPEECH"} for i in range(20)]}],
+    }}
+    server = Server(work, scenarios)
     yield server
     server.stop()
 
@@ -143,7 +161,7 @@ class WF:
 
     def wait_idle(self, timeout: float = 30_000) -> None:
         self.page.locator("[data-test-script-state=notRunning]").first.wait_for(state="attached", timeout=timeout)
-        self.page.locator(".st-key-wf_state code").first.wait_for(timeout=timeout)
+        self.page.locator(".st-key-wf_state [data-testid='stText']").first.wait_for(timeout=timeout)
 
     def wait_ready(self, timeout: float = 30_000) -> None:
         self.frame.locator("body[data-ready]").wait_for(state="attached", timeout=timeout)
@@ -155,7 +173,7 @@ class WF:
     def state(self) -> dict:
         for _ in range(50):
             try:
-                text = self.page.locator(".st-key-wf_state code").first.inner_text(timeout=10_000)
+                text = self.page.locator(".st-key-wf_state [data-testid='stText']").first.inner_text(timeout=10_000)
                 return json.loads(text)
             except (json.JSONDecodeError, Exception):  # mid-rerun: try again
                 time.sleep(0.1)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import time
 
 import pytest
+from playwright.sync_api import Error as PlaywrightError
 
 TOL = 0.15
 pytestmark = pytest.mark.timeout(180)
@@ -458,7 +459,10 @@ def test_twenty_fast_switches_keep_every_task_its_own_waveform_and_regions(wf):
     assert len(moves) == 20
     for i, move in enumerate(moves):
         if i % 3 == 1:
-            wf.drag(0.7, 0.95)
+            try:
+                wf.drag(0.7, 0.95)
+            except PlaywrightError:  # the frame is between two tasks: no waveform to drag on
+                pass
         (next_btn if move == "next" else prev_btn).click()
     for _ in range(3):
         wf.wait_idle()
@@ -498,3 +502,82 @@ def test_twenty_fast_switches_keep_every_task_its_own_waveform_and_regions(wf):
         others = {r["id"] for t, rs in initial.items() if t != tid for r in rs}
         assert not ids & others, (tid, ids & others)
     assert not wf.errors, wf.errors
+
+
+def test_keyboard_only_boundary_editing(wf):
+    wf.open("prefilled")
+    wf.click_at(7.0)
+    wf.frame.locator("body[data-selected='r1']").wait_for(state="attached")
+    for _ in range(3):
+        wf.press("Alt+ArrowLeft")  # start 10 ms earlier each
+    wf.press("Alt+Shift+ArrowRight")  # end 10 ms later
+    # Streamlit hands Python the latest value: fast presses may arrive as fewer values
+    st = wf.wait_state(lambda s: s["value"] and s["value"]["event"]["seq"] == 4, what="the 4th edit")
+    r1 = by_id(last_value(st)["regions"])["r1"]
+    assert r1["start"] == pytest.approx(4.97, abs=1e-6) and r1["end"] == pytest.approx(10.01, abs=1e-6)
+    assert all(e["event"]["type"] == "updated" for e in st["log"])
+
+
+def test_player_keys_work_with_the_focus_on_the_page(wf):
+    wf.open("prefilled")
+    wf.page.mouse.click(12, 600)  # the page's empty margin: focus leaves the frame
+    assert wf.page.evaluate("document.activeElement === document.body || document.activeElement.id === 'stMain'")
+    wf.page.keyboard.press("]")
+    assert wf.body("rate") == "1.25"
+    wf.page.keyboard.press("a")  # answer keys on the page belong to the page
+    time.sleep(0.5)
+    assert wf.state()["answers"] == []
+
+
+def test_settings_switch_parts_and_set_colours(wf):
+    wf.open("settings")
+    assert wf.frame.locator(".wf-timeline-box").is_hidden()
+    assert wf.frame.locator(".wf-minimap").is_hidden()
+    assert wf.body("rate") == "1.5" and wf.body("loop") == "1"
+    swatches = wf.frame.locator(".wf-swatch")
+    assert swatches.nth(0).evaluate("e => getComputedStyle(e).backgroundColor") == "rgb(200, 0, 200)"
+    assert swatches.nth(1).evaluate("e => getComputedStyle(e).backgroundColor") == "rgb(0, 170, 0)"
+    colours = wf.frame_eval(
+        """() => Object.fromEntries([...document.querySelector('.wf-wave > div').shadowRoot
+              .querySelectorAll('[part~="region"]')].map(e => [e.dataset.id, e.style.borderLeftColor]))"""
+    )
+    assert colours["r1"] == "rgb(200, 0, 200)"
+    from components.waveform import label_color
+    other = label_color("OTHER").lstrip("#")
+    assert colours["r2"] == "rgb({}, {}, {})".format(*(int(other[i:i + 2], 16) for i in (0, 2, 4)))
+    wf.focus_frame()
+    for _ in range(8):
+        wf.press("+")
+    assert float(wf.body("px-per-sec")) == pytest.approx(200, rel=0.02)  # audio_max_zoom
+
+
+def test_reload_rebuilds_from_the_last_committed_state(wf):
+    wf.open("basic")
+    wf.drag(4.0, 6.0)
+    value = last_value(wf.wait_log(1))
+    wf.frame.locator(".wf-reload").click()
+    wf.wait_ready()
+    assert [r["id"] for r in wf.regions_shown()] == [value["regions"][0]["id"]]
+    wf.press("Control+z")  # the edit history survives a reload
+    assert last_value(wf.wait_log(2))["regions"] == []
+
+
+def test_a_long_file_draws_an_overview_then_full_peaks_when_zoomed(wf):
+    wf.open("long")
+    assert wf.body("peaks") == "overview"
+    assert float(wf.body("duration")) == pytest.approx(1200, abs=0.1)
+    wf.focus_frame()
+    for _ in range(6):
+        wf.press("+")
+    wf.frame.locator("body[data-peaks='full']").wait_for(state="attached")
+    wf.frame.locator("body[data-region-count='20']").wait_for(state="attached")
+    # still editable where the view is, at the right times
+    g = wf.geometry()
+    t0 = g["scroll"] / g["pps"] + 1.0
+    wf.drag(t0, t0 + 2.0)
+    value = last_value(wf.wait_log(1))
+    new = by_id(value["regions"])[value["event"]["region_id"]]
+    assert near(new["start"], t0) and near(new["end"], t0 + 2.0), (new, t0)
+    assert len(value["regions"]) == 21
+    ticks = int(wf.frame.locator(".wf-timeline").get_attribute("data-ticks"))
+    assert 0 < ticks <= 110

@@ -86,6 +86,18 @@ def builtin_scenarios() -> dict[str, dict]:
             "keymap": {"accept": "k"},
             "tasks": [{"id": "t-remap", "path": mono, "regions": []}],
         },
+        "settings": {
+            "labels": [{"name": "SPEECH"}, {"name": "NOISE", "color": "#00aa00"}],
+            "settings": {
+                "show_audio_timeline": False, "show_audio_minimap": False, "show_audio_cursor": False,
+                "show_audio_cursor_time": False, "audio_rate": 1.5, "audio_loop": True,
+                "audio_bar_width": 0, "audio_max_zoom": 200,
+                "custom_theme": {"labels": {"SPEECH": "rgb(200, 0, 200)"}},
+            },
+            "tasks": [{"id": "t-settings", "path": mono, "regions": [
+                {"id": "r1", "start": 5.0, "end": 10.0, "label": "SPEECH"},
+                {"id": "r2", "start": 12.0, "end": 14.0, "label": "OTHER"}]}],
+        },
         "missing": {
             "labels": labels,
             "tasks": [{"id": "t-missing", "path": mono, "regions": [], "break_audio": True}],
@@ -206,7 +218,9 @@ def main() -> None:
         if value is not None:
             state["value"] = {**value, "regions": len(value["regions"])}
     with st.container(key="wf_state"):
-        st.code(json.dumps(state, ensure_ascii=False), language="json")
+        # plain text: a code block's syntax highlighter would load the page's main thread,
+        # which the component's frame shares
+        st.text(json.dumps(state, ensure_ascii=False))
     if rerun:
         st.rerun()
 

@@ -14,7 +14,9 @@ import { labelColor, resolveLabelColors, withAlpha, type LabelSpec } from "./col
 import { ANSWER_ACTIONS, buildKeymap, eventCombo, isTextTarget, labelIndex } from "./keys";
 import {
   decideRender,
+  decimatePeaks,
   decodePeaks,
+  maxPeakOf,
   fileNameOf,
   RATES,
   resolveSettings,
@@ -36,6 +38,9 @@ export interface Transport {
 }
 
 const ZOOM_STEPS = 1000;
+const PAGE_CONTROLS = new Set(["BUTTON", "A", "SELECT", "INPUT", "TEXTAREA", "SUMMARY", "IFRAME", "LABEL"]);
+/** Points per channel of the overview drawn first for long files (a few times any screen's width). */
+const OVERVIEW_POINTS = 8192;
 
 function el<K extends keyof HTMLElementTagNameMap>(
   tag: K,
@@ -111,6 +116,14 @@ export class Editor {
   };
   private timeline: Timeline | null = null;
   private media: HTMLAudioElement | null = null;
+  private maxPeak = 0;
+  /** Set when an answer key is forwarded; cleared by the next render from Python. */
+  private answerLockUntil = 0;
+  private pendingEvent: Omit<EventInfo, "seq" | "id" | "time"> | null = null;
+  private fullPeaks: Float32Array[] | null = null;
+  private usingOverview = false;
+  private overviewLength = 0;
+  private regionsAdded = false;
   private channels = 1;
   private buildToken = 0;
   private flags = { decoded: false, drawn: false, playable: false };
@@ -267,6 +280,9 @@ export class Editor {
 
   /** Apply args from Python. */
   render(args: Args): void {
+    this.answerLockUntil = 0;
+    const pending = this.pendingEvent;
+    this.pendingEvent = null;
     const decision = decideRender(this.taskId === null ? null : { taskId: this.taskId, revision: this.revision }, args);
     const prevArgs = this.args;
     this.args = args;
@@ -301,6 +317,7 @@ export class Editor {
     }
     this.updateToolbar();
     this.transport.setHeight();
+    if (pending && decision !== "reset") this.send(pending);
   }
 
   /** What, when changed, needs the waveform rebuilt. */
@@ -380,6 +397,7 @@ export class Editor {
     const audioUrl = absoluteUrl(args.audio);
     const media = document.createElement("audio");
     media.preload = "auto";
+    media.autoplay = this.settings.audio_autoplay;
     media.crossOrigin = null;
     const token0 = token;
     const onPlayable = () => {
@@ -395,11 +413,27 @@ export class Editor {
         if (token0 === this.buildToken && this.marks[ev] === undefined) this.marks[ev] = performance.now() - this.renderStart;
       });
     }
+    media.addEventListener("error", () => {
+      if (token0 !== this.buildToken) return;
+      const err = media.error;
+      this.showError(new Error(err?.message || (err ? `media error ${err.code}` : "the audio could not be loaded")));
+    });
     media.src = audioUrl;
     this.media = media;
 
 
-    this.buildWave(args, token);
+    // The frame shares the page's main thread: drawing first would hold back the
+    // media element's events. Let it reach "can play" (it takes a few ms when the
+    // thread is free), then draw; never wait long for it.
+    let started = false;
+    const go = () => {
+      if (started || token !== this.buildToken) return;
+      started = true;
+      this.marks.wave = performance.now() - this.renderStart;
+      this.buildWave(args, token);
+    };
+    for (const ev of ["loadedmetadata", "canplay", "loadeddata", "error"]) media.addEventListener(ev, go, { once: true });
+    setTimeout(go, 80);
   }
 
   private buildWave(args: Args, token: number): void {
@@ -408,6 +442,15 @@ export class Editor {
     const audioUrl = media.src;
     const s = this.settings;
     const peaks = args.peaks && args.peaks.length > 0 ? decodePeaks(args.peaks, args.peaks_channels ?? 1) : undefined;
+    this.maxPeak = peaks && args.peaks ? maxPeakOf(args.peaks) : 0;
+    // A long file's peaks are far more than the width shows: draw a decimated
+    // overview first and load the full resolution when zooming in needs it.
+    this.fullPeaks = peaks ?? null;
+    const overview = peaks ? decimatePeaks(peaks, OVERVIEW_POINTS) : undefined;
+    this.usingOverview = !!peaks && overview !== peaks;
+    this.overviewLength = overview ? overview[0].length : 0;
+    this.regionsAdded = false;
+    body.dataset.peaks = this.usingOverview ? "overview" : "full";
     this.channels = peaks ? peaks.length : 1;
     body.dataset.channels = String(this.channels);
     this.drawWrap.hidden = this.channels < 2;
@@ -440,21 +483,6 @@ export class Editor {
         }),
       );
     }
-    if (s.show_audio_minimap) {
-      plugins.push(
-        MinimapPlugin.create({
-          container: this.minimapBox,
-          height: 28,
-          waveColor: "#b8c0cc",
-          progressColor: "#7d889c",
-          overlayColor: "rgba(80, 120, 200, 0.25)",
-          cursorWidth: 0,
-          normalize: true,
-          ...barOpts,
-          barWidth: undefined,
-        }),
-      );
-    }
     this.minimapBox.hidden = !s.show_audio_minimap;
 
 
@@ -477,9 +505,11 @@ export class Editor {
       interact: true,
       dragToSeek: false,
       normalize: true,
+      // known from the peaks: spares wavesurfer a scan of every value on each redraw
+      maxPeak: this.maxPeak > 0 ? this.maxPeak : undefined,
       url: audioUrl,
       media,
-      peaks,
+      peaks: overview,
       duration: Number(args.duration) || undefined,
       audioRate: this.rate,
       autoplay: s.audio_autoplay,
@@ -527,6 +557,8 @@ export class Editor {
     const ws = this.ws;
     const api = this.regionsApi;
     if (!ws || !api) return;
+    if (this.regionsAdded) return; // full-resolution peaks replacing the overview
+    this.regionsAdded = true;
     this.syncing = true;
     try {
       for (const r of this.store.list()) this.addShown(r);
@@ -541,6 +573,26 @@ export class Editor {
     this.checkReady();
   }
 
+  /** The minimap: built once the waveform is ready, so it never delays it. */
+  private addMinimap(): void {
+    const ws = this.ws;
+    const s = this.settings;
+    if (!ws || !s.show_audio_minimap) return;
+    ws.registerPlugin(
+      MinimapPlugin.create({
+        container: this.minimapBox,
+        height: 28,
+        waveColor: "#b8c0cc",
+        progressColor: "#7d889c",
+        overlayColor: "rgba(80, 120, 200, 0.25)",
+        cursorWidth: 0,
+        normalize: true,
+        maxPeak: this.maxPeak || undefined,
+        barHeight: s.audio_bar_height,
+      }),
+    );
+  }
+
   private checkReady(): void {
     const f = this.flags;
     if (!(f.decoded && f.drawn && f.playable)) return;
@@ -553,6 +605,10 @@ export class Editor {
     this.status("");
     this.updateZoomSlider();
     this.transport.setHeight();
+    const token = this.buildToken;
+    setTimeout(() => {
+      if (token === this.buildToken) this.addMinimap();
+    }, 0);
   }
 
   private teardown(): void {
@@ -855,6 +911,10 @@ export class Editor {
 
   private send(partial: Omit<EventInfo, "seq" | "id" | "time">): void {
     if (this.taskId === null) return;
+    if (performance.now() < this.answerLockUntil) {
+      this.pendingEvent = partial; // sent when Python has seen the answer, if still on this task
+      return;
+    }
     this.seq += 1;
     const event: EventInfo = { ...partial, seq: this.seq, id: `${this.mountId}-${this.seq}`, time: Date.now() / 1000 };
     const value: Value = { task_id: this.taskId, revision: this.revision, regions: this.store.list(), event };
@@ -905,6 +965,20 @@ export class Editor {
     if (!this.args?.editable || !this.store.redo()) return;
     this.syncRegions();
     this.commit("redo");
+  }
+
+  /** Keyboard-only boundary editing: move an edge of the selected region by 10 ms. */
+  private nudge(edge: "start" | "end", dir: 1 | -1): boolean {
+    const r = this.selectedRegion();
+    if (!r || !this.args?.editable) return false;
+    const step = 0.01 * dir;
+    const changes = edge === "start" ? { start: Math.min(r.start + step, r.end - this.store.minLength) } : { end: Math.max(r.end + step, r.start + this.store.minLength) };
+    if (!this.store.update(r.id, changes)) return true;
+    this.syncRegions();
+    const now = this.store.get(r.id);
+    if (now && this.ws) this.ws.setTime(edge === "start" ? now.start : Math.max(0, now.end - 0.5));
+    this.commit("updated", r.id);
+    return true;
   }
 
   // ------------------------------------------------------------ playback
@@ -995,6 +1069,21 @@ export class Editor {
   private onZoom(pps: number): void {
     this.pps = pps;
     this.updateZoomSlider();
+    this.maybeUpgradePeaks();
+  }
+
+  /** Swap the overview for the full-resolution peaks once the zoom shows more than the overview holds. */
+  private maybeUpgradePeaks(): void {
+    const ws = this.ws;
+    const full = this.fullPeaks;
+    if (!ws || !full || !this.usingOverview || !this.media) return;
+    const width = ws.getWrapper().scrollWidth;
+    if (width < this.overviewLength / 2) return;
+    this.usingOverview = false;
+    const scroll = ws.getScroll();
+    document.body.dataset.peaks = "full";
+    ws.once("redrawcomplete", () => ws.setScroll(scroll));
+    ws.load(this.media.src, full, ws.getDuration()).catch(() => undefined);
   }
 
   private updateZoomSlider(): void {
@@ -1013,11 +1102,16 @@ export class Editor {
     // still drive the player; answer keys there belong to the page.
     try {
       const parentDoc = window.parent !== window ? window.parent.document : null;
-      parentDoc?.addEventListener("keydown", (e) => {
-        const active = parentDoc.activeElement;
-        if (active && active !== parentDoc.body && active.tagName !== "HTML") return;
+      if (!parentDoc) return;
+      const listener = (e: KeyboardEvent) => {
+        // not while a control of the page has the focus (a button's space, a field's typing)
+        const active = parentDoc.activeElement as HTMLElement | null;
+        if (active && (isTextTarget(active) || PAGE_CONTROLS.has(active.tagName) || active.getAttribute("role") === "button")) return;
+        if (isTextTarget(e.target as HTMLElement | null)) return;
         this.onKeyDown(e, true);
-      });
+      };
+      parentDoc.addEventListener("keydown", listener);
+      window.addEventListener("pagehide", () => parentDoc.removeEventListener("keydown", listener));
     } catch {
       /* cross-origin parent: only keys inside the frame work */
     }
@@ -1066,7 +1160,10 @@ export class Editor {
       case "reject":
       case "ignore":
       case "undo":
+        // Streamlit keeps only the latest value: until Python has run with this
+        // answer, nothing else is sent that could replace it.
         this.send({ type: "key", action });
+        this.answerLockUntil = performance.now() + 2000;
         return true;
       case "play_pause":
         this.playPause();
@@ -1112,6 +1209,14 @@ export class Editor {
       case "deselect":
         this.select(null);
         return true;
+      case "nudge_start_back":
+        return this.nudge("start", -1);
+      case "nudge_start_forward":
+        return this.nudge("start", 1);
+      case "nudge_end_back":
+        return this.nudge("end", -1);
+      case "nudge_end_forward":
+        return this.nudge("end", 1);
       default:
         return false;
     }

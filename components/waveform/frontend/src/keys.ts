@@ -25,6 +25,10 @@ export type Action =
   | "rate_up"
   | "loop"
   | "deselect"
+  | "nudge_start_back"
+  | "nudge_start_forward"
+  | "nudge_end_back"
+  | "nudge_end_forward"
   | `label_${number}`;
 
 /** Actions forwarded to Python as events, since the page cannot see keys pressed in the iframe. */
@@ -50,6 +54,10 @@ export const DEFAULT_KEYMAP: Readonly<Record<string, string[]>> = {
   rate_up: ["]"],
   loop: ["l"],
   deselect: ["escape"],
+  nudge_start_back: ["alt+left"],
+  nudge_start_forward: ["alt+right"],
+  nudge_end_back: ["alt+shift+left"],
+  nudge_end_forward: ["alt+shift+right"],
   label_1: ["1"],
   label_2: ["2"],
   label_3: ["3"],

@@ -23,8 +23,14 @@ Streamlit.events.addEventListener(Streamlit.RENDER_EVENT, (event: Event) => {
   try {
     editor.render(detail.args);
   } catch (err) {
+    // never a blank frame: say what went wrong
     console.error("waveform: render failed", err);
     document.body.dataset.error = "1";
+    const box = document.createElement("div");
+    box.className = "wf-error";
+    box.setAttribute("role", "alert");
+    box.textContent = `The waveform editor failed: ${err instanceof Error ? err.message : String(err)}. Reload the page.`;
+    root.replaceChildren(box);
   }
 });
 Streamlit.setComponentReady();

@@ -148,6 +148,8 @@ export function stepRate(rate: number, dir: 1 | -1): number {
   return [...RATES].reverse().find((r) => r < rate - 1e-9) ?? RATES[0];
 }
 
+const BYTE_TO_UNIT = Float32Array.from({ length: 256 }, (_, i) => i / 255);
+
 /** Decode the peaks argument: uint8 |amplitude| per bucket, channel-major. */
 export function decodePeaks(bytes: Uint8Array, channels: number): Float32Array[] {
   const ch = Math.max(1, channels | 0);
@@ -155,11 +157,39 @@ export function decodePeaks(bytes: Uint8Array, channels: number): Float32Array[]
   const out: Float32Array[] = [];
   for (let c = 0; c < ch; c++) {
     const arr = new Float32Array(n);
-    const off = c * n;
-    for (let i = 0; i < n; i++) arr[i] = bytes[off + i] / 255;
+    const src = bytes.subarray(c * n, c * n + n);
+    for (let i = 0; i < n; i++) arr[i] = BYTE_TO_UNIT[src[i]];
     out.push(arr);
   }
   return out;
+}
+
+/** The largest value of the peaks argument, on the same 0..1 scale. */
+export function maxPeakOf(bytes: Uint8Array): number {
+  let m = 0;
+  for (let i = 0; i < bytes.length; i++) if (bytes[i] > m) m = bytes[i];
+  return m / 255;
+}
+
+/**
+ * At most about `points` values per channel, each the max of its group (so
+ * no peak is lost); the input itself when it is already that short.
+ */
+export function decimatePeaks(channels: Float32Array[], points: number): Float32Array[] {
+  const n = channels[0]?.length ?? 0;
+  const group = Math.ceil(n / Math.max(1, points));
+  if (group <= 1) return channels;
+  const m = Math.ceil(n / group);
+  return channels.map((ch) => {
+    const out = new Float32Array(m);
+    for (let j = 0, i = 0; j < m; j++) {
+      let best = 0;
+      const end = Math.min(n, i + group);
+      for (; i < end; i++) if (ch[i] > best) best = ch[i];
+      out[j] = best;
+    }
+    return out;
+  });
 }
 
 /** A file name to show for an audio URL. */

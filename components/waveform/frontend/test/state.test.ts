@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { diffRegions, normalizeRegion, RegionStore } from "../src/state";
-import { decideRender, decodePeaks, fileNameOf, resolveSettings, stepRate } from "../src/protocol";
+import { decideRender, decimatePeaks, decodePeaks, fileNameOf, maxPeakOf, resolveSettings, stepRate } from "../src/protocol";
 
 const r = (id: string, start: number, end: number, label = "A", extra = {}) => ({ id, start, end, label, ...extra });
 
@@ -84,6 +84,17 @@ describe("protocol", () => {
     expect(left[2]).toBeCloseTo(0.2);
     expect(right.length).toBe(3);
     expect(right[0]).toBeCloseTo(0.4);
+  });
+
+  it("decimates long peaks keeping every maximum", () => {
+    const ch = Float32Array.from({ length: 1000 }, (_, i) => (i === 517 ? 0.9 : (i % 10) / 100));
+    const [d] = decimatePeaks([ch], 100);
+    expect(d.length).toBe(100);
+    expect(d[51]).toBeCloseTo(0.9);
+    expect(d[0]).toBeCloseTo(0.09);
+    const short = [new Float32Array(50)];
+    expect(decimatePeaks(short, 100)).toBe(short);
+    expect(maxPeakOf(new Uint8Array([3, 255, 7]))).toBe(1);
   });
 
   it("resolves settings with defaults and bounds", () => {
