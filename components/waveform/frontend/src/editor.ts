@@ -415,8 +415,14 @@ export class Editor {
     }
     media.addEventListener("error", () => {
       if (token0 !== this.buildToken) return;
-      const err = media.error;
-      this.showError(new Error(err?.message || (err ? `media error ${err.code}` : "the audio could not be loaded")));
+      this.showError(new Error(describeMediaError(media.error)));
+      // ask the server what it says about the file, for a clearer message
+      fetch(audioUrl, { method: "HEAD" })
+        .then((r) => {
+          if (token0 !== this.buildToken) return;
+          if (!r.ok) this.showError(new Error(`the server answered HTTP ${r.status}${r.statusText ? ` ${r.statusText}` : ""}`));
+        })
+        .catch(() => undefined);
     });
     media.src = audioUrl;
     this.media = media;
@@ -516,6 +522,11 @@ export class Editor {
       plugins,
     });
     this.ws = ws;
+    for (let c = 1; c < this.channels; c++) {
+      const sep = el("div", { class: "wf-lane-sep", "aria-hidden": "true" });
+      sep.style.top = `${c * laneHeight}px`;
+      this.wave.appendChild(sep);
+    }
     ws.on("error", (err: Error) => {
       if (token !== this.buildToken) return;
       this.showError(err);
@@ -1017,8 +1028,8 @@ export class Editor {
     const cur = ws ? ws.getCurrentTime() : 0;
     const dur = ws?.getDuration() || this.args?.duration || 0;
     this.timeText.textContent = this.settings.show_audio_cursor_time
-      ? `${formatTime(cur, 3)} / ${formatTime(dur, 0)}`
-      : formatTime(dur, 0);
+      ? `${formatTime(cur, 3)} / ${formatTime(dur, dur < 10 ? 3 : 0)}`
+      : formatTime(dur, dur < 10 ? 3 : 0);
   }
 
   private setRate(rate: number): void {
@@ -1258,6 +1269,7 @@ export class Editor {
     const detail = err instanceof Error ? err.message : String(err ?? "");
     this.errorText.textContent = `Could not load the audio “${name}”${detail ? `: ${detail}` : ""}.`;
     this.errorBox.hidden = false;
+    this.playBtn.disabled = true;
     document.body.dataset.error = "1";
     this.status("");
     this.transport.setHeight();
@@ -1265,7 +1277,23 @@ export class Editor {
 
   private hideError(): void {
     this.errorBox.hidden = true;
+    this.playBtn.disabled = false;
     this.errorText.textContent = "";
+  }
+}
+
+function describeMediaError(err: MediaError | null): string {
+  switch (err?.code) {
+    case 1:
+      return "loading was aborted";
+    case 2:
+      return "a network error stopped the download";
+    case 3:
+      return "the audio could not be decoded";
+    case 4:
+      return "the file is missing or its format is not supported by this browser";
+    default:
+      return "the audio could not be loaded";
   }
 }
 
