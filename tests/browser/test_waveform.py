@@ -581,3 +581,16 @@ def test_a_long_file_draws_an_overview_then_full_peaks_when_zoomed(wf):
     assert len(value["regions"]) == 21
     ticks = int(wf.frame.locator(".wf-timeline").get_attribute("data-ticks"))
     assert 0 < ticks <= 110
+
+
+def test_an_edit_right_after_an_answer_key_never_hides_the_answer(wf):
+    """Streamlit passes Python only the latest value: the answer must not be replaced."""
+    wf.open("basic")
+    wf.focus_frame()
+    wf.press("a")
+    wf.drag(3.0, 5.0)  # at once, before Python has run with the answer
+    st = wf.wait_state(lambda s: s["answers"] and s["regions"], what="the answer, then the edit")
+    assert st["answers"] == [{"task": "t-basic", "action": "accept"}]
+    [r] = st["regions"]
+    assert near(r["start"], 3.0) and near(r["end"], 5.0)
+    assert [e["event"]["type"] for e in st["log"]] == ["key", "created"]

@@ -1175,6 +1175,17 @@ export class Editor {
         // answer, nothing else is sent that could replace it.
         this.send({ type: "key", action });
         this.answerLockUntil = performance.now() + 2000;
+        {
+          const task = this.taskId;
+          setTimeout(() => {
+            // no render came back in time: send what was held, if still on the same task
+            if (this.answerLockUntil === 0 || performance.now() < this.answerLockUntil) return;
+            this.answerLockUntil = 0;
+            const pending = this.pendingEvent;
+            this.pendingEvent = null;
+            if (pending && this.taskId === task) this.send(pending);
+          }, 2050);
+        }
         return true;
       case "play_pause":
         this.playPause();
