@@ -28,11 +28,11 @@ def test_label_colours_match_the_browser_vectors():
     assert all(label_color(n) in PALETTE for n in ["", "x", "<img src=x onerror=alert(1)>"])
 
 
-def test_palette_is_the_one_of_the_frontend(root=None):
+def test_palette_is_the_one_of_the_frontend():
+    import re
     from pathlib import Path
     ts = (Path(wfc.__file__).parent / "frontend" / "src" / "colors.ts").read_text()
     block = ts[ts.index("PALETTE"):ts.index("];")]
-    import re
     assert tuple(re.findall(r'"(#[0-9a-f]{6})"', block)) == PALETTE
 
 

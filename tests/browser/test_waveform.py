@@ -563,8 +563,13 @@ def test_reload_rebuilds_from_the_last_committed_state(wf):
 
 
 def test_a_long_file_draws_an_overview_then_full_peaks_when_zoomed(wf):
+    media = []
+    wf.page.on("response", lambda r: media.append(r) if "/api/media/" in r.url else None)
     wf.open("long")
     assert wf.body("peaks") == "overview"
+    # the audio streams: only Range requests, nothing fetched whole before the waveform shows
+    assert media and all(r.status == 206 for r in media), [(r.status, r.url) for r in media]
+    assert all("range" in {k.lower() for k in r.request.headers} for r in media)
     assert float(wf.body("duration")) == pytest.approx(1200, abs=0.1)
     wf.focus_frame()
     for _ in range(6):
@@ -594,3 +599,22 @@ def test_an_edit_right_after_an_answer_key_never_hides_the_answer(wf):
     [r] = st["regions"]
     assert near(r["start"], 3.0) and near(r["end"], 5.0)
     assert [e["event"]["type"] for e in st["log"]] == ["key", "created"]
+
+
+def test_playback_scrolls_the_zoomed_view_along(wf):
+    wf.open("prefilled")
+    wf.focus_frame()
+    for _ in range(3):
+        wf.press("+")
+    wf.press("]")
+    wf.press("]")
+    wf.press("]")
+    wf.press("]")  # 2x
+    assert wf.body("rate") == "2"
+    before = wf.geometry()["scroll"]
+    wf.press("Space")
+    wf.frame.locator("body[data-playing='1']").wait_for(state="attached", timeout=5000)
+    time.sleep(2.5)
+    wf.press("Space")
+    after = wf.geometry()["scroll"]
+    assert before == 0 and after > 50, (before, after)
