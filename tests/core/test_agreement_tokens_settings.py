@@ -61,3 +61,49 @@ def test_broken_config_names_file_and_line(tmp_path):
     config.write_text('{\n  "audio_rate": 1.5,\n  oops\n}')
     with pytest.raises(SettingsError, match=r"earmark.json, line 3: invalid JSON"):
         load_config(config)
+
+
+def test_sql_agreement_matches_the_python_definitions(tmp_path, corpus):
+    """Statistics computes agreement in SQL; it must equal earmark.agreement's functions."""
+    import random
+
+    from earmark.annotations import get_task, save_annotation
+    from earmark.loader import load_sources
+    from earmark.review import agreement
+    from earmark.store import Store
+    store = Store(tmp_path / "agree.duckdb")
+    ids = load_sources(store, "d", [corpus / "formats", corpus / "diarization"], peaks=False).task_ids
+    rng = random.Random(7)
+    sessions = ["ann", "bob", "cat"]
+    saved: dict[tuple[int, str], tuple[str, list]] = {}
+    for task_id in ids:
+        for session in rng.sample(sessions, rng.randint(1, 3)):
+            spans = []
+            for i in range(rng.randint(0, 4)):
+                start = round(rng.uniform(0, 8), 3)
+                spans.append({"id": f"{session}{i}", "start": start, "end": round(start + rng.uniform(0.1, 3), 3),
+                              "label": rng.choice(["A", "B"]), "channel": rng.choice([None, 0])})
+            answer = rng.choice(["accept", "accept", "reject", "ignore"])
+            save_annotation(store, get_task(store, task_id), answer, session, edits={"audio_spans": spans})
+            saved[(task_id, session)] = (answer, spans)
+    table = agreement(store, "d").set_index(["annotator A", "annotator B"])
+    for i, a in enumerate(sessions):
+        for b in sessions[i + 1:]:
+            shared = [t for t in ids if (t, a) in saved and (t, b) in saved]
+            if not shared:
+                continue
+            row = table.loc[(a, b)]
+            assert row["shared tasks"] == len(shared)
+            pairs = [(saved[(t, a)][0], saved[(t, b)][0]) for t in shared
+                     if {saved[(t, a)][0], saved[(t, b)][0]} <= {"accept", "reject"}]
+            kappa = cohen_kappa([p[0] for p in pairs], [p[1] for p in pairs])
+            got = row["kappa (accept/reject)"]
+            assert (kappa is None and (got is None or got != got)) or got == pytest.approx(round(kappa, 3))
+            regions: tuple[dict, dict] = ({}, {})
+            for t in shared:
+                for side, who in enumerate((a, b)):
+                    for s in saved[(t, who)][1]:
+                        regions[side].setdefault((t, s["label"], s["channel"]), []).append((s["start"], s["end"]))
+            for label, value in label_f1(*regions).items():
+                assert row[f"F1 {label}"] == pytest.approx(round(value, 3), abs=1e-3), (a, b, label)
+    store.close()
