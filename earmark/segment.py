@@ -1,0 +1,747 @@
+"""Cut a long recording into segments at load: at silences, or in fixed windows.
+
+Every time is in seconds of the original file, rounded to the millisecond.
+
+Reading
+-------
+`read_mono_16k(path)` gives the whole file as 16 kHz mono int16 samples (an
+hour is 115 MB). A WAV that is already 16 kHz mono is read straight from its
+data chunk (any PCM or float encoding, converted a chunk at a time into the
+result); everything else is decoded by ffmpeg (`-ac 1 -ar 16000 -f s16le`)
+straight into the result's memory. `channel=N` gives one channel instead of
+the mix-down (read directly from a 16 kHz WAV, else ffmpeg's `pan` filter).
+The speech detector reads its audio with the same function.
+
+Silence
+-------
+`silence_segments(samples)` has the meaning of pydub's `split_on_silence`
+(`detect_nonsilent` plus `keep_silence` padding) with the same parameters, in
+seconds instead of milliseconds, computed with numpy over the energy of every
+millisecond (no Python loop over frames or windows; 0.2 s for an hour):
+
+- A stretch is silent when the RMS over a window of `min_silence_len` is at or
+  below the threshold, the windows starting every `seek_step` (1 ms, pydub's
+  default; 10 ms costs the same here) as pydub slides them; the union of the
+  silent windows is the silence, the rest are the segments. With the same
+  parameters the boundaries are pydub's to the millisecond. The threshold is
+  `silence_thresh_db` dBFS when given, else the file's own dBFS plus
+  `silence_rel_db` (pydub's common `audio.dBFS - 16`).
+- A segment shorter than `min_segment` (counting its padding) is merged with
+  the neighbour across the shorter silence (the other neighbour when that
+  would exceed `max_segment`; kept alone when neither can take it).
+- Each segment is padded by `keep_silence` on both sides, never past the
+  middle of the silence to its neighbour, never outside [0, duration].
+- A segment longer than `max_segment` (padding included) is cut at the
+  quietest points inside it: scanning from its start, each cut is the
+  millisecond whose surrounding 100 ms holds the least energy, between half of
+  `max_segment` and `max_segment` after the previous cut and leaving at least
+  `min_segment` after it (so `max_segment` must be at least 2 x `min_segment`).
+
+Segments come back ordered and non-overlapping; consecutive segments touch
+only where a long segment was cut or paddings met in the middle of a silence.
+
+Windows
+-------
+`window_segments(duration, seconds, overlap)`: windows of `seconds` starting
+every `seconds - overlap`, the last one clipped to the duration.
+
+The `--segment` option
+----------------------
+`parse_segment_spec(text)` reads the command line's `--segment` value:
+
+    silence                                   the defaults (below)
+    silence:KEY=VALUE[,KEY=VALUE...]          some of them changed
+    window:SECONDS[:OVERLAP]                  e.g. window:30 or window:30:5
+
+Keys of `silence` (the full parameter name works too):
+
+    thresh=-45       absolute threshold in dBFS      (silence_thresh_db; default: none)
+    rel=-16          threshold relative to the file's dBFS (silence_rel_db; default -16)
+    min_silence=0.5  shortest silence that separates segments (min_silence_len)
+    pad=0.1          silence kept on each side of a segment (keep_silence)
+    step=0.001       how far apart the silence windows start (seek_step)
+    min=1            shortest segment, shorter ones are merged (min_segment; 0: off)
+    max=30           longest segment, longer ones are cut (max_segment; none, off or 0: no limit)
+
+Times are seconds, or carry a unit: `300ms`, `0.3s`; levels may end in `dB`.
+`thresh` and `rel` exclude each other. Example:
+`--segment silence:thresh=-45,min_silence=300ms,max=20`.
+
+The parsed `SegmentSpec` is callable: `spec(path)` returns the segments of a
+file (a window spec reads only the duration from the header; a silence spec
+decodes the audio, or uses `samples=` already read).
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+import re
+import subprocess
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from earmark.peaks import _int24_to_int16, _to_int16, _widen_pipe
+from earmark.probe import AudioInfo, probe
+
+SAMPLE_RATE = 16000
+QUIET_SECONDS = 0.1           # span whose energy decides where a long segment is cut
+FULL_SCALE = 32768.0          # pydub's max_possible_amplitude for 16-bit samples
+# Below this duration one ffmpeg process is cheaper than two.
+_PARALLEL_MIN_SECONDS = 120.0
+_READ_CHUNK_FRAMES = 1 << 20  # WAV frames converted per step (64 s at 16 kHz)
+_ENERGY_CHUNK_MS = 60000      # milliseconds of energy computed per step (one minute)
+
+Segments = list[tuple[float, float]]
+
+
+class SegmentError(RuntimeError):
+    """The audio could not be read or decoded for segmentation."""
+
+
+# -- reading ---------------------------------------------------------------------
+def read_mono_16k(path: str | Path, info: AudioInfo | None = None, *,
+                  channel: int | None = None) -> np.ndarray:
+    """The whole file as 16 kHz mono int16 samples (see the module docstring).
+
+    `channel`: only that channel (0-based, for one task per channel); by
+    default all channels mixed down as ffmpeg's `-ac 1` does.
+    """
+    path = Path(path)
+    info = info or probe(path)
+    if channel is not None:
+        if isinstance(channel, bool) or not isinstance(channel, (int, np.integer)):
+            raise ValueError(f"channel must be an integer, got {channel!r}")
+        if not 0 <= channel < info.channels:
+            raise ValueError(f"channel {channel} does not exist: {path.name} has "
+                             f"{info.channels} channel{'s' if info.channels != 1 else ''} (0-based)")
+        if info.channels == 1:
+            channel = None
+    if info.wav_encoding is not None and info.sample_rate == SAMPLE_RATE and (
+            info.channels == 1 or channel is not None):
+        return _read_wav_mono(path, info, channel or 0)
+    return _ffmpeg_mono_16k(path, info, channel)
+
+
+def _read_wav_mono(path: Path, info: AudioInfo, channel: int) -> np.ndarray:
+    assert info.data_offset is not None and info.data_size is not None
+    int24 = info.wav_encoding == "int24"
+    dtype = np.dtype(np.uint8) if int24 else np.dtype(info.wav_encoding)
+    width = 3 if int24 else dtype.itemsize
+    channels = info.channels
+    total = info.data_size // (width * channels)
+    out = np.empty(total, dtype=np.int16)
+    with open(path, "rb") as fh:
+        fh.seek(info.data_offset)
+        if dtype == np.dtype("<i2") and channels == 1:
+            got = fh.readinto(memoryview(out).cast("B"))
+            if got != 2 * total:
+                raise SegmentError(f"{path.name} ends before its header says it should")
+            return out
+        for start in range(0, total, _READ_CHUNK_FRAMES):
+            frames = min(_READ_CHUNK_FRAMES, total - start)
+            count = frames * channels * width // dtype.itemsize
+            raw = np.fromfile(fh, dtype=dtype, count=count)
+            if len(raw) < count:
+                raise SegmentError(f"{path.name} ends before its header says it should")
+            if int24:
+                raw = raw.reshape(frames, channels, 3)[:, channel].reshape(-1)
+                out[start:start + frames] = _int24_to_int16(raw)
+            else:
+                out[start:start + frames] = _to_int16(raw.reshape(frames, channels)[:, channel])
+    return out
+
+
+def _ffmpeg_mono_16k(path: Path, info: AudioInfo, channel: int | None) -> np.ndarray:
+    """Decode through ffmpeg into one preallocated array (grown only if the header lied).
+
+    Files of two minutes or more are decoded as two halves by two ffmpeg
+    processes at once (decoders such as MP3's use one core), each writing into
+    its own part of the result.
+    """
+    estimate = int(math.ceil(info.duration * SAMPLE_RATE)) + SAMPLE_RATE // 10
+    if info.duration < _PARALLEL_MIN_SECONDS:
+        out = np.empty(estimate, dtype=np.int16)
+        out, n = _ffmpeg_into(path, out, 0, None, None, None, channel)
+        return _trim(out, n)
+    middle = round(info.duration / 2, 2)                 # on a 10 ms frame boundary
+    head = int(round(middle * SAMPLE_RATE))
+    out = np.empty(estimate, dtype=np.int16)
+    results: list[object] = [None, None]
+
+    def first_half() -> None:
+        try:
+            # Samples past `middle` belong to the second half: read and dropped.
+            results[0] = _ffmpeg_into(path, out, 0, head, None, middle, channel)[1]
+        except BaseException as exc:  # re-raised in the caller's thread
+            results[0] = exc
+
+    thread = threading.Thread(target=first_half)
+    thread.start()
+    try:
+        second = _ffmpeg_into(path, out, head, None, middle, None, channel)
+    except BaseException as exc:
+        thread.join()
+        raise exc
+    thread.join()
+    if isinstance(results[0], BaseException):
+        raise results[0]
+    got_head = int(results[0])  # type: ignore[arg-type]
+    grown, end = second
+    if grown is not out:  # the second half outgrew the estimate: bring the first half over
+        grown[:got_head] = out[:got_head]
+        out = grown
+    if got_head < head:  # the file is shorter than its header said: close the gap
+        out[got_head:got_head + end - head] = out[head:end].copy()
+        end = got_head + end - head
+    return _trim(out, end)
+
+
+def _trim(out: np.ndarray, n: int) -> np.ndarray:
+    if n == 0:
+        raise SegmentError("ffmpeg decoded no audio samples")
+    if len(out) - n > max(SAMPLE_RATE, n // 20):  # more than 1 s and 5 % spare: give it back
+        return out[:n].copy()
+    return out[:n]
+
+
+def _ffmpeg_into(path: Path, out: np.ndarray, pos: int, limit: int | None,
+                 start: float | None, length: float | None,
+                 channel: int | None) -> tuple[np.ndarray, int]:
+    """Run ffmpeg and write its 16 kHz mono s16le output (one `channel`, or all
+    mixed down) into `out[pos:]`.
+
+    Stops writing at index `limit` (the rest of the output is read and
+    dropped); otherwise grows `out` when it is full. Returns the array (a new
+    one if it grew) and the index after the last sample written.
+    """
+    cmd = ["ffmpeg", "-nostdin", "-v", "error"]
+    if start is not None:
+        cmd += ["-ss", f"{start:.6f}"]
+    cmd += ["-i", str(path)]
+    if length is not None:
+        cmd += ["-t", f"{length:.6f}"]
+    cmd += ["-map", "0:a:0", "-vn", "-sn", "-dn"]
+    if channel is not None:
+        cmd += ["-af", f"pan=mono|c0=c{int(channel)}"]
+    cmd += ["-f", "s16le", "-acodec", "pcm_s16le", "-ac", "1", "-ar", str(SAMPLE_RATE), "pipe:1"]
+    try:
+        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, bufsize=0)
+    except FileNotFoundError as exc:
+        raise SegmentError("ffmpeg is not installed") from exc
+    _widen_pipe(proc.stdout)
+    stderr: list[bytes] = []
+    err_reader = threading.Thread(target=lambda: stderr.append(proc.stderr.read()))  # type: ignore[union-attr]
+    err_reader.start()
+    stream = proc.stdout
+    assert stream is not None
+    end_byte = 2 * (limit if limit is not None else len(out))
+    view = memoryview(out).cast("B")
+    filled = 2 * pos
+    scratch = bytearray(1 << 16)
+    try:
+        while True:
+            if filled < end_byte:
+                got = stream.readinto(view[filled:end_byte])
+            elif limit is not None:
+                got = stream.readinto(scratch)   # past the limit: drain and drop
+                if got:
+                    continue
+            else:  # the header underestimated the duration: grow by half
+                grown = np.empty(len(out) + len(out) // 2 + SAMPLE_RATE, dtype=np.int16)
+                grown[: len(out)] = out
+                view.release()
+                out, view = grown, memoryview(grown).cast("B")
+                end_byte = 2 * len(out)
+                continue
+            if not got:
+                break
+            filled += got
+    except BaseException:
+        proc.kill()   # never leave ffmpeg blocked on a full pipe
+        raise
+    finally:
+        view.release()
+        code = proc.wait()
+        err_reader.join()
+    if code != 0:
+        message = b"".join(stderr).decode("utf-8", "replace").strip().splitlines()
+        raise SegmentError(f"ffmpeg could not decode {path.name}: {message[-1] if message else code}")
+    return out, filled // 2
+
+
+# -- energies ------------------------------------------------------------------
+class _MsBounds:
+    """Where each millisecond starts, in samples: bounds[m] = min(floor(m * rate / 1000), n),
+    as pydub slices. Computed when asked, never stored (an hour has 3.6 million)."""
+
+    def __init__(self, n: int, rate: int):
+        self.n, self.rate = n, rate
+        self.count = -(-n * 1000 // rate)              # milliseconds, the last one maybe partial
+
+    def __getitem__(self, m):
+        if isinstance(m, slice):
+            m = np.arange(*m.indices(self.count + 1), dtype=np.int64)
+        return np.minimum(np.asarray(m, dtype=np.int64) * self.rate // 1000, self.n)
+
+    def first_from(self, sample: int) -> int:
+        """The first millisecond that starts at or after `sample`."""
+        return min(-(-sample * 1000 // self.rate), self.count)
+
+    def last_until(self, sample: int) -> int:
+        """The last millisecond that starts at or before `sample`."""
+        return min(-(-(sample + 1) * 1000 // self.rate) - 1, self.count)
+
+
+def _ms_energy(samples: np.ndarray, bounds: _MsBounds, out: np.ndarray) -> None:
+    """Sum of squared samples of every millisecond (the last one may be partial), into `out`.
+
+    Squares are summed in float32 (a relative error of 1e-7, far below any
+    threshold's meaning; exact zeros stay zero) and kept as int64 so that
+    running sums are exact.
+    """
+    n, count = len(samples), bounds.count
+    per_ms, remainder = divmod(bounds.rate, 1000)
+    if remainder == 0:                                        # 16 kHz: 16 samples a millisecond
+        whole = n // per_ms
+        for first in range(0, whole, _ENERGY_CHUNK_MS):
+            last = min(whole, first + _ENERGY_CHUNK_MS)
+            block = samples[first * per_ms: last * per_ms].astype(np.float32).reshape(-1, per_ms)
+            out[first:last] = np.einsum("ij,ij->i", block, block)
+        if count > whole:
+            tail = samples[whole * per_ms:].astype(np.int64)
+            out[whole] = int(np.dot(tail, tail))
+        return
+    for first in range(0, count, _ENERGY_CHUNK_MS):          # rates such as 22050 Hz
+        last = min(count, first + _ENERGY_CHUNK_MS)
+        edges = bounds[first:last + 1]
+        block = samples[edges[0]: edges[-1]].astype(np.float32)
+        out[first:last] = np.add.reduceat(block * block, edges[:-1] - edges[0])
+
+
+# -- silence -------------------------------------------------------------------
+def silence_segments(samples: np.ndarray, sample_rate: int = SAMPLE_RATE, *,
+                     silence_thresh_db: float | None = None, silence_rel_db: float = -16.0,
+                     min_silence_len: float = 0.5, keep_silence: float = 0.1,
+                     min_segment: float = 1.0, max_segment: float | None = 30.0,
+                     seek_step: float = 0.001) -> Segments:
+    """Segments between silences, as (start, end) seconds; see the module docstring.
+
+    `samples`: 1-D int16. Parameters as pydub's, in seconds: `min_silence_len`,
+    `keep_silence` (padding), `seek_step` (how far apart the windows start);
+    the threshold is `silence_thresh_db` dBFS when given, else the file's dBFS
+    plus `silence_rel_db`. `min_segment` (0: off) and `max_segment` (None: off)
+    bound the lengths of the result.
+    """
+    x = np.asarray(samples)
+    if x.ndim != 1 or x.dtype != np.int16:
+        raise TypeError(f"samples must be a 1-D int16 array (got {x.dtype}, {x.ndim}-D); "
+                        "read_mono_16k(path) gives one")
+    if isinstance(sample_rate, bool) or not isinstance(sample_rate, (int, np.integer)) or sample_rate < 1000:
+        raise ValueError(f"sample_rate must be an integer of at least 1000 Hz, got {sample_rate!r}")
+    _check_number("min_silence_len", min_silence_len, low=0.001)
+    _check_number("keep_silence", keep_silence, low=0.0)
+    _check_number("min_segment", min_segment, low=0.0)
+    _check_number("seek_step", seek_step, low=0.001)
+    if max_segment is not None and not (isinstance(max_segment, float) and max_segment == math.inf):
+        _check_number("max_segment", max_segment, low=0.0, low_open=True)
+        if max_segment < 2 * min_segment:
+            raise ValueError(f"max_segment ({max_segment:g} s) must be at least twice min_segment "
+                             f"({min_segment:g} s): a long segment is cut into pieces of "
+                             "max_segment/2 to max_segment")
+    else:
+        max_segment = None
+    _check_number("silence_rel_db", silence_rel_db)
+    if silence_thresh_db is not None:
+        _check_number("silence_thresh_db", silence_thresh_db, allow_minus_inf=True)
+
+    n = len(x)
+    if n == 0:
+        return []
+    bounds = _MsBounds(n, sample_rate)
+    nm = bounds.count
+    cum = np.empty(nm + 1, dtype=np.int64)             # running sum of the energy of each ms
+    cum[0] = 0
+    _ms_energy(x, bounds, cum[1:])
+    np.cumsum(cum[1:], out=cum[1:])
+
+    if silence_thresh_db is None:
+        # pydub's AudioSegment.dBFS, to the last bit: from audioop.rms (an
+        # integer) through math.log(x, 10) (a threshold of exactly 9.0 must
+        # not become 8.999...).
+        file_rms = math.isqrt(int(cum[-1]) // n)
+        file_db = 20 * math.log(file_rms / FULL_SCALE, 10) if file_rms > 0 else -math.inf
+        thresh_db = file_db + silence_rel_db
+    else:
+        thresh_db = float(silence_thresh_db)
+    threshold = 10 ** (thresh_db / 20) * FULL_SCALE if thresh_db > -math.inf else 0.0
+
+    # pydub's sliding window: `width` ms starting every `step` ms (and at the
+    # last possible start), silent when its RMS, truncated to an integer as
+    # audioop.rms does, is at or below the threshold. Windows are taken as
+    # strided slices of the running sums: no index arrays, no loop.
+    width = int(round(min_silence_len * 1000))
+    step = int(round(seek_step * 1000))
+    length_ms = int(round(1000 * n / sample_rate))            # pydub's len()
+    limit = float((math.floor(threshold) + 1) ** 2)           # int(rms) <= t  <=>  rms^2 < (floor(t)+1)^2
+    delta = np.zeros(nm + 1, dtype=np.int32)                  # +1 where a silent window starts, -1 after it
+    if length_ms >= width:
+        last_start = length_ms - width
+        span = (last_start // step) * step + 1
+        head, tail = slice(0, span, step), slice(width, width + span, step)
+        sums = cum[tail] - cum[head]
+        if sample_rate % 1000 == 0:   # every window holds width ms of samples but a partial last one
+            silent = sums < limit * (width * (sample_rate // 1000))
+            if nm * (sample_rate // 1000) > n and width + span - 1 >= nm:
+                silent[-1] = sums[-1] < limit * (n - bounds[nm - width])
+        else:
+            silent = sums < limit * (bounds[tail] - bounds[head])
+        del sums
+        delta[head] += silent
+        delta[tail] -= silent
+        if last_start % step:
+            end = last_start + width
+            if cum[end] - cum[last_start] < limit * (bounds[end] - bounds[last_start]):
+                delta[last_start] += 1
+                delta[end] -= 1
+        del silent
+    covered = np.cumsum(delta[:nm], dtype=np.int32) > 0                       # silence: under some silent window
+    del delta
+    change = np.flatnonzero(covered[1:] != covered[:-1]) + 1
+    points = np.concatenate(([0], change, [nm]))
+    loud = ~covered[points[:-1]]
+    starts = bounds[points[:-1][loud]]
+    ends = bounds[points[1:][loud]]
+    if len(starts) == 0:
+        return []
+
+    pad = int(round(keep_silence * sample_rate))
+    shortest = int(round(min_segment * sample_rate))
+    longest = None if max_segment is None else int(round(max_segment * sample_rate))
+    starts, ends = _merge_short(starts, ends, n, pad, shortest, longest)
+    lo, hi = _padded(starts, ends, n, pad)
+    if longest is not None and np.any(hi - lo > longest):
+        lo, hi = _cut_long(lo, hi, cum, bounds, sample_rate, shortest, longest)
+    return _to_seconds(lo, hi, n, sample_rate)
+
+
+def _padded(starts: np.ndarray, ends: np.ndarray, n: int, pad: int) -> tuple[np.ndarray, np.ndarray]:
+    """Pad by `pad` samples, meeting in the middle of a silence shorter than two paddings."""
+    lo = np.maximum(starts - pad, 0)
+    hi = np.minimum(ends + pad, n)
+    if len(starts) > 1:
+        meet = hi[:-1] > lo[1:]
+        middle = (ends[:-1] + starts[1:]) // 2
+        hi[:-1] = np.where(meet, middle, hi[:-1])
+        lo[1:] = np.where(meet, middle, lo[1:])
+    return lo, hi
+
+
+def _merge_short(starts: np.ndarray, ends: np.ndarray, n: int, pad: int,
+                 shortest: int, longest: int | None) -> tuple[np.ndarray, np.ndarray]:
+    """Merge each segment shorter than `shortest` (padding counted) into a neighbour.
+
+    The shortest goes first (a heap), into the neighbour across the shorter
+    silence, or the other one when the first choice would exceed `longest`;
+    when neither can take it, it stays. A merge keeps the outer padding of the
+    two, so the merged length is known before merging and no other segment's
+    length changes: O(n log n) for n segments.
+    """
+    count = len(starts)
+    if shortest <= 0 or count < 2:
+        return starts, ends
+    s, e = starts.tolist(), ends.tolist()
+    prev = list(range(-1, count - 1))
+    nxt = list(range(1, count + 1))
+    nxt[-1] = -1
+    alive = [True] * count
+    version = [0] * count
+
+    def lo(i: int) -> int:
+        p = prev[i]
+        if p >= 0 and e[p] + pad > s[i] - pad:
+            return (e[p] + s[i]) // 2
+        return max(s[i] - pad, 0)
+
+    def hi(i: int) -> int:
+        q = nxt[i]
+        if q >= 0 and e[i] + pad > s[q] - pad:
+            return (e[i] + s[q]) // 2
+        return min(e[i] + pad, n)
+
+    heap = [(hi(i) - lo(i), i, 0) for i in range(count)]
+    heap = [item for item in heap if item[0] < shortest]
+    heapq.heapify(heap)
+    while heap:
+        _length, i, ver = heapq.heappop(heap)
+        if not alive[i] or ver != version[i]:
+            continue                                   # merged away, or an old entry
+        options = []
+        if prev[i] >= 0:
+            options.append((s[i] - e[prev[i]], prev[i], i))
+        if nxt[i] >= 0:
+            options.append((s[nxt[i]] - e[i], i, nxt[i]))
+        for _gap, a, b in sorted(options):
+            if longest is None or hi(b) - lo(a) <= longest:
+                e[a] = e[b]                            # b joins a
+                alive[b] = False
+                nxt[a] = nxt[b]
+                if nxt[b] >= 0:
+                    prev[nxt[b]] = a
+                version[a] += 1
+                length = hi(a) - lo(a)
+                if length < shortest:
+                    heapq.heappush(heap, (length, a, version[a]))
+                break
+        # else: neither neighbour can take it; no later merge makes that possible
+        # (neighbours only grow) unless a neighbour merges into it, which re-queues it.
+    keep = [i for i in range(count) if alive[i]]
+    return (np.asarray([s[i] for i in keep], dtype=np.int64),
+            np.asarray([e[i] for i in keep], dtype=np.int64))
+
+
+def _cut_long(lo: np.ndarray, hi: np.ndarray, cum: np.ndarray, bounds: _MsBounds,
+              sample_rate: int, shortest: int, longest: int) -> tuple[np.ndarray, np.ndarray]:
+    """Cut every segment longer than `longest` at its quietest points.
+
+    From the segment's start, each cut is the millisecond boundary whose
+    surrounding 100 ms has the least energy, between half of `longest` and
+    `longest` after the previous cut and at least `shortest` before the end;
+    among equally quiet points (digital silence) the middle of the first run.
+    """
+    nm = len(cum) - 1
+    half = int(round(QUIET_SECONDS * 1000 / 2))
+    new_lo: list[int] = []
+    new_hi: list[int] = []
+    for s, e in zip(lo.tolist(), hi.tolist()):
+        cur = s
+        while e - cur > longest:
+            # Candidate cuts: millisecond boundaries (sample positions bounds[m]).
+            first = bounds.first_from(cur + longest // 2)
+            last = bounds.last_until(min(cur + longest, e - shortest))
+            if last < first:   # cannot happen when longest >= 2 * shortest; cut at the limit
+                cut = min(cur + longest, e - 1)
+            else:
+                m = np.arange(first, last + 1)
+                a, b = np.clip(m - half, 0, nm), np.clip(m + half, 0, nm)
+                quiet = (cum[b] - cum[a]) / np.maximum(bounds[b] - bounds[a], 1)
+                low = quiet.min()
+                tied = np.flatnonzero(quiet == low)
+                breaks = np.flatnonzero(np.diff(tied) > 1)
+                run_end = tied[breaks[0]] if len(breaks) else tied[-1]
+                cut = int(bounds[first + (tied[0] + run_end) // 2])
+            new_lo.append(cur)
+            new_hi.append(cut)
+            cur = cut
+        new_lo.append(cur)
+        new_hi.append(e)
+    return np.asarray(new_lo, dtype=np.int64), np.asarray(new_hi, dtype=np.int64)
+
+
+def _to_seconds(lo: np.ndarray, hi: np.ndarray, n: int, sample_rate: int) -> Segments:
+    limit = math.floor(n * 1000 / sample_rate) / 1000      # the duration, to the ms below
+    out: Segments = []
+    for s, e in zip(lo.tolist(), hi.tolist()):
+        start = min(round(s / sample_rate, 3), limit)
+        end = min(round(e / sample_rate, 3), limit)
+        if end > start:
+            out.append((start, end))
+    return out
+
+
+# -- windows -------------------------------------------------------------------
+def window_segments(duration: float, seconds: float, overlap: float = 0.0) -> Segments:
+    """Windows of `seconds` every `seconds - overlap`, the last clipped to `duration`."""
+    _check_number("duration", duration, low=0.0, low_open=True)
+    _check_number("window length", seconds, low=0.0, low_open=True)
+    _check_number("overlap", overlap, low=0.0)
+    if overlap >= seconds:
+        raise ValueError(f"overlap ({overlap} s) must be shorter than the window ({seconds} s)")
+    length_ms = int(round(seconds * 1000))
+    step_ms = length_ms - int(round(overlap * 1000))
+    duration_ms = int(math.floor(duration * 1000 + 1e-6))
+    if length_ms < 1:
+        raise ValueError(f"window length ({seconds} s) must be at least 1 ms")
+    if step_ms < 1:
+        raise ValueError(f"window minus overlap ({seconds} - {overlap} s) must be at least 1 ms")
+    if duration_ms < 1:
+        raise ValueError(f"duration ({duration} s) is shorter than 1 ms")
+    count = 1 if duration_ms <= length_ms else 1 + -(-(duration_ms - length_ms) // step_ms)
+    starts = np.arange(count, dtype=np.int64) * step_ms
+    ends = np.minimum(starts + length_ms, duration_ms)
+    return [(s / 1000, e / 1000) for s, e in zip(starts.tolist(), ends.tolist())]
+
+
+def _check_number(name: str, value: object, low: float | None = None, low_open: bool = False,
+                  allow_minus_inf: bool = False) -> None:
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise ValueError(f"{name} must be a number, got {value!r}")
+    if math.isnan(value) or (math.isinf(value) and not (allow_minus_inf and value < 0)):
+        raise ValueError(f"{name} must be a finite number, got {value!r}")
+    if low is not None and (value < low or (low_open and value == low)):
+        raise ValueError(f"{name} must be {'greater than' if low_open else 'at least'} {low:g}, got {value!r}")
+
+
+# -- the --segment option ------------------------------------------------------
+# key -> (parameter of silence_segments, kind of value)
+_SILENCE_KEYS: dict[str, tuple[str, str]] = {
+    "thresh": ("silence_thresh_db", "db"),
+    "rel": ("silence_rel_db", "db"),
+    "min_silence": ("min_silence_len", "time"),
+    "pad": ("keep_silence", "time"),
+    "min": ("min_segment", "time"),
+    "max": ("max_segment", "time_or_none"),
+    "step": ("seek_step", "time"),
+}
+for _short, (_param, _kind) in list(_SILENCE_KEYS.items()):
+    _SILENCE_KEYS[_param] = (_param, _kind)
+
+_SPEC_HELP = "expected 'silence', 'silence:KEY=VALUE,...' or 'window:SECONDS[:OVERLAP]'"
+_NUMBER = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?"
+
+
+@dataclass(frozen=True)
+class SegmentSpec:
+    """A parsed `--segment` value: `kind` and the keyword arguments of its function.
+
+    `kind` is "silence" (`options` for `silence_segments`) or "window"
+    (`options` `seconds` and `overlap` for `window_segments`). Calling it
+    segments one file.
+    """
+
+    kind: str
+    options: dict = field(default_factory=dict)
+    text: str = ""
+
+    @property
+    def needs_samples(self) -> bool:
+        """Whether segmenting decodes the audio (silence) or needs only the duration (window)."""
+        return self.kind == "silence"
+
+    def __call__(self, path: str | Path | None = None, *, samples: np.ndarray | None = None,
+                 duration: float | None = None, info: AudioInfo | None = None) -> Segments:
+        """Segments of one file: give `path` (and optionally its probed `info`), or
+        `samples` (16 kHz mono int16) for silence, or `duration` for windows."""
+        if self.kind == "window":
+            if duration is None:
+                if samples is not None:
+                    duration = len(samples) / SAMPLE_RATE
+                elif path is not None:
+                    duration = (info or probe(path)).duration
+                else:
+                    raise ValueError("window segmentation needs a path or a duration")
+            return window_segments(duration, **self.options)
+        if samples is None:
+            if path is None:
+                raise ValueError("silence segmentation needs a path or the samples")
+            samples = read_mono_16k(path, info)
+        return silence_segments(samples, SAMPLE_RATE, **self.options)
+
+
+def parse_segment_spec(spec: str) -> SegmentSpec:
+    """Parse a `--segment` value (syntax in the module docstring); ValueError names the bad part."""
+    if not isinstance(spec, str) or not spec.strip():
+        raise ValueError(f"empty --segment value ({_SPEC_HELP})")
+    text = spec.strip()
+    kind, sep, rest = text.partition(":")
+    kind = kind.strip().lower()
+    if kind == "silence":
+        return SegmentSpec("silence", _parse_silence_options(text, rest, bool(sep)), text)
+    if kind == "window":
+        return SegmentSpec("window", _parse_window(text, rest, bool(sep)), text)
+    raise ValueError(f"--segment {text!r}: unknown method {kind!r} ({_SPEC_HELP})")
+
+
+def _parse_silence_options(text: str, rest: str, has_colon: bool) -> dict:
+    options: dict = {}
+    if not has_colon:
+        return options
+    if not rest.strip():
+        raise ValueError(f"--segment {text!r}: nothing after 'silence:' "
+                         "(write 'silence' for the defaults, or KEY=VALUE options)")
+    seen: dict[str, str] = {}
+    for item in rest.split(","):
+        item = item.strip()
+        if not item:
+            raise ValueError(f"--segment {text!r}: empty option (two commas, or a comma at the end)")
+        key, eq, value = item.partition("=")
+        key = key.strip().lower()
+        if not eq or not value.strip():
+            raise ValueError(f"--segment {text!r}: option {item!r} has no value (write KEY=VALUE)")
+        if key not in _SILENCE_KEYS:
+            known = ", ".join(k for k in _SILENCE_KEYS if "_" not in k or k == "min_silence")
+            raise ValueError(f"--segment {text!r}: unknown option {key!r} (known: {known})")
+        param, value_kind = _SILENCE_KEYS[key]
+        if param in seen:
+            raise ValueError(f"--segment {text!r}: {key!r} repeats {seen[param]!r}")
+        seen[param] = key
+        options[param] = _parse_value(text, key, value.strip(), value_kind)
+    if "silence_thresh_db" in options and "silence_rel_db" in options:
+        raise ValueError(f"--segment {text!r}: give either 'thresh' (absolute dBFS) or "
+                         "'rel' (relative to the file's dBFS), not both")
+    try:  # range checks of silence_segments, before any audio is read
+        silence_segments(np.zeros(0, dtype=np.int16), SAMPLE_RATE, **options)
+    except ValueError as exc:
+        raise ValueError(f"--segment {text!r}: {_short_names(str(exc))}") from None
+    return options
+
+
+def _parse_value(text: str, key: str, value: str, kind: str) -> float | None:
+    low = value.lower()
+    if kind == "time_or_none" and low in ("none", "off"):
+        return None
+    if kind == "db":
+        match = re.fullmatch(rf"({_NUMBER})\s*(dbfs|db)?", low)
+        unit_help = "a level in dB, e.g. -40 or -40dB"
+        scale = 1.0
+    else:
+        match = re.fullmatch(rf"({_NUMBER})\s*(ms|s)?", low)
+        unit_help = "a time in seconds, e.g. 0.5, 0.5s or 500ms"
+        scale = 0.001 if match and match.group(2) == "ms" else 1.0
+    if not match:
+        raise ValueError(f"--segment {text!r}: {key}={value!r} is not {unit_help}")
+    number = float(match.group(1))
+    if not math.isfinite(number):
+        raise ValueError(f"--segment {text!r}: {key}={value!r} is not a finite number")
+    if kind == "time_or_none" and number == 0:
+        return None
+    return number * scale
+
+
+def _short_names(message: str) -> str:
+    """A message of silence_segments in the option names of --segment."""
+    for short, (param, _kind) in _SILENCE_KEYS.items():
+        if short != param:
+            message = message.replace(param, short)
+    return message
+
+
+def _parse_window(text: str, rest: str, has_colon: bool) -> dict:
+    if not has_colon or not rest.strip():
+        raise ValueError(f"--segment {text!r}: the window length is missing (write window:SECONDS[:OVERLAP], "
+                         "e.g. window:30 or window:30:5)")
+    parts = rest.split(":")
+    if len(parts) > 2:
+        raise ValueError(f"--segment {text!r}: too many parts after 'window:' "
+                         "(write window:SECONDS[:OVERLAP])")
+    names = ("window length", "overlap")
+    values = [_parse_value(text, name, part.strip(), "time") for name, part in zip(names, parts)]
+    seconds = values[0]
+    overlap = values[1] if len(values) > 1 else 0.0
+    assert seconds is not None and overlap is not None
+    if seconds <= 0:
+        raise ValueError(f"--segment {text!r}: the window length must be positive, got {parts[0].strip()!r}")
+    if overlap < 0:
+        raise ValueError(f"--segment {text!r}: the overlap must not be negative, got {parts[1].strip()!r}")
+    if overlap >= seconds:
+        raise ValueError(f"--segment {text!r}: the overlap ({parts[1].strip()}) must be shorter "
+                         f"than the window ({parts[0].strip()})")
+    try:
+        window_segments(max(seconds, 1.0), seconds, overlap)   # the ms checks
+    except ValueError as exc:
+        raise ValueError(f"--segment {text!r}: {exc}") from None
+    return {"seconds": seconds, "overlap": overlap}
+
