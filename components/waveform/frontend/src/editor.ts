@@ -26,7 +26,7 @@ import {
   type ResolvedSettings,
   type Value,
 } from "./protocol";
-import { diffRegions, RegionStore, type RegionData } from "./state";
+import { diffRegions, labelRows, RegionStore, type RegionData } from "./state";
 import { formatTime } from "./ticks";
 import { Timeline } from "./timeline";
 
@@ -580,6 +580,7 @@ export class Editor {
     api.on("region-updated", (region: Region) => this.onRegionUpdated(region));
     this.applyEditable();
     this.applySelection();
+    this.layoutLabels();
     document.body.dataset.regionCount = String(this.store.size);
     this.checkReady();
   }
@@ -672,7 +673,6 @@ export class Editor {
       resize: editable,
       minLength: this.store.minLength,
       channelIdx: this.channels > 1 && r.channel !== null && r.channel !== undefined ? r.channel : -1,
-      content: this.contentFor(r, color),
     });
     this.decorate(region, r);
     this.shown.set(r.id, region);
@@ -680,12 +680,35 @@ export class Editor {
     return region;
   }
 
-  private contentFor(r: RegionData, color: string): HTMLElement {
-    const c = el("div", { class: "wf-region-label" });
-    c.style.borderColor = color;
-    c.textContent = r.text ? `${r.label}: ${r.text}` : r.label;
-    c.title = c.textContent;
-    return c;
+  /**
+   * The region's label, as text. Not the plugin's `content`: for every region
+   * with content, the plugin re-measures all the others after each edit to
+   * stack overlapping labels (hundreds of forced layouts per drag on long
+   * files); `layoutLabels` stacks them from the times alone.
+   */
+  private setLabel(e: HTMLElement, r: RegionData, color: string): void {
+    let lab = e.querySelector<HTMLElement>(":scope > .wf-region-label");
+    if (!lab) {
+      lab = el("div", { class: "wf-region-label", part: "region-content" });
+      lab.style.margin = "1px 0 0 1px";
+      e.appendChild(lab);
+    }
+    const text = r.text ? `${r.label}: ${r.text}` : r.label;
+    if (lab.textContent !== text) {
+      lab.textContent = text;
+      lab.title = text;
+    }
+    if (lab.style.borderLeftColor !== color) lab.style.borderLeftColor = color;
+  }
+
+  /** Stack the labels of overlapping regions in rows (per lane), without reading the DOM. */
+  private layoutLabels(): void {
+    const rows = labelRows(this.store.list());
+    for (const [id, row] of rows) {
+      const lab = this.shown.get(id)?.element?.querySelector<HTMLElement>(":scope > .wf-region-label");
+      const margin = `${1 + row * 16}px`;
+      if (lab && lab.style.marginTop !== margin) lab.style.marginTop = margin;
+    }
   }
 
   private decorate(region: Region, r: RegionData): void {
@@ -694,6 +717,7 @@ export class Editor {
     const color = this.colorOf(r);
     e.style.borderLeft = `1px solid ${color}`;
     e.style.borderRight = `1px solid ${color}`;
+    this.setLabel(e, r, color);
     e.dataset.id = r.id;
     e.dataset.label = r.label;
     const selected = r.id === this.selectedId;
@@ -733,7 +757,7 @@ export class Editor {
           continue;
         }
         const color = this.colorOf(r);
-        region.setOptions({ start: r.start, end: r.end, color: withAlpha(color, 0.28), content: this.contentFor(r, color) });
+        region.setOptions({ start: r.start, end: r.end, color: withAlpha(color, 0.28) });
         this.decorate(region, r);
         this.shownData.set(r.id, { ...r });
       }
@@ -743,7 +767,7 @@ export class Editor {
           const region = this.shown.get(r.id);
           if (!region) continue;
           const color = this.colorOf(r);
-          region.setOptions({ color: withAlpha(color, 0.28), content: this.contentFor(r, color) });
+          region.setOptions({ color: withAlpha(color, 0.28) });
           this.decorate(region, r);
         }
       }
@@ -752,6 +776,7 @@ export class Editor {
     }
     if (this.selectedId && !this.store.get(this.selectedId)) this.selectedId = null;
     this.applySelection();
+    this.layoutLabels();
     document.body.dataset.regionCount = String(this.store.size);
   }
 
@@ -782,7 +807,7 @@ export class Editor {
     this.syncing = true;
     try {
       const color = this.colorOf(data);
-      region.setOptions({ id, start: data.start, end: data.end, color: withAlpha(color, 0.28), content: this.contentFor(data, color) });
+      region.setOptions({ id, start: data.start, end: data.end, color: withAlpha(color, 0.28) });
     } finally {
       this.syncing = false;
     }
@@ -791,6 +816,7 @@ export class Editor {
     this.selectedId = id;
     this.decorate(region, data);
     this.applySelection();
+    this.layoutLabels();
     document.body.dataset.regionCount = String(this.store.size);
     this.commit("created", id);
   }
@@ -813,6 +839,7 @@ export class Editor {
     this.shownData.set(id, { ...data });
     this.selectedId = id;
     this.applySelection();
+    if (updated) this.layoutLabels();
     if (updated) this.commit("updated", id);
   }
 

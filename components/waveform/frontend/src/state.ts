@@ -191,3 +191,27 @@ export function diffRegions(
   const remove = shown.filter((s) => !wantedIds.has(s.id)).map((s) => s.id);
   return { add, remove, change };
 }
+
+/** Row of each region's label: greedy interval partitioning by start time, per lane. */
+export function labelRows(regions: RegionData[]): Map<string, number> {
+  const out = new Map<string, number>();
+  const byLane = new Map<number, RegionData[]>();
+  for (const r of regions) {
+    const lane = r.channel ?? 0;
+    if (!byLane.has(lane)) byLane.set(lane, []);
+    byLane.get(lane)!.push(r);
+  }
+  for (const list of byLane.values()) {
+    list.sort((a, b) => a.start - b.start || b.end - a.end);
+    const rowEnds: number[] = [];
+    for (const r of list) {
+      let row = rowEnds.findIndex((end) => end <= r.start);
+      if (row < 0) {
+        row = rowEnds.length;
+        rowEnds.push(r.end);
+      } else rowEnds[row] = r.end;
+      out.set(r.id, Math.min(row, 5));
+    }
+  }
+  return out;
+}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { diffRegions, normalizeRegion, RegionStore } from "../src/state";
+import { diffRegions, labelRows, normalizeRegion, RegionStore } from "../src/state";
 import { decideRender, decimatePeaks, decodePeaks, fileNameOf, maxPeakOf, resolveSettings, stepRate } from "../src/protocol";
 
 const r = (id: string, start: number, end: number, label = "A", extra = {}) => ({ id, start, end, label, ...extra });
@@ -58,6 +58,18 @@ describe("regions", () => {
     expect(s.hitTest(4.5, null)).toEqual(["short", "right", "long"]);
     expect(s.hitTest(4.5, 0)).toEqual(["short", "long"]);
     expect(s.hitTest(20, null)).toEqual([]);
+  });
+
+  it("stacks the labels of overlapping regions in rows, per lane", () => {
+    const rows = labelRows([
+      r("a", 0, 10),
+      r("b", 2, 4),
+      r("c", 5, 6),
+      r("d", 3, 12),
+      r("e", 10, 11),
+      r("f", 2, 4, "A", { channel: 1 }),
+    ]);
+    expect(Object.fromEntries(rows)).toEqual({ a: 0, b: 1, c: 1, d: 2, e: 0, f: 0 });
   });
 
   it("diffs what is shown against what should be", () => {
