@@ -12,6 +12,9 @@ from earmark.export import FORMATS, ExportFilter, cap_memory_for_export, export
 from earmark.formats.export import FORMATS as FILE_FORMATS
 from earmark.formats.export import export_clips, export_files, export_rttm
 from earmark.loader import load_sources
+from earmark.longform import LongformOptions
+from earmark.preannotate import ModelError, resolve_model
+from earmark.segment import parse_segment_spec
 from earmark.stats import dataset_stats
 from earmark.store import StoreError, default_db_path, open_store
 
@@ -36,6 +39,13 @@ def build_parser() -> argparse.ArgumentParser:
                    help="keep base64 audio inside the stored tasks (dropped by default)")
     p.add_argument("--no-peaks", action="store_true",
                    help="skip computing waveform peaks now (they are computed on first view)")
+    p.add_argument("--segment", default=None, metavar="SPEC",
+                   help="cut each file into segment tasks: 'silence', 'silence:KEY=VALUE,...' "
+                        "(thresh, rel, min_silence, pad, min, max) or 'window:SECONDS[:OVERLAP]'")
+    p.add_argument("--split-channels", action="store_true",
+                   help="one task per channel of a multi-channel file")
+    p.add_argument("--model", default=None, metavar="NAME",
+                   help="pre-annotate: 'speech' (built-in speech detector) or 'module:function'")
     p.add_argument("--spans", action="append", default=[], metavar="FILE",
                    help="pre-annotations matched to the audio by file stem: RTTM, TextGrid, "
                         "Audacity labels (.txt), WebVTT, SRT or JSONL (repeatable)")
@@ -77,7 +87,15 @@ def cmd_load(store, args) -> int:
     def progress(done: int, origin: str) -> None:
         if done % 500 == 0:
             print(f"... {done} processed", file=sys.stderr)
+    try:
+        longform = LongformOptions(
+            split_channels=args.split_channels,
+            segment=parse_segment_spec(args.segment) if args.segment else None,
+            model=resolve_model(args.model) if args.model else None, model_name=args.model or "")
+    except (ValueError, ModelError) as exc:
+        raise DatasetError(str(exc)) from exc
     report = load_sources(store, args.dataset, args.sources, spans=args.spans, view=args.view,
+                          longform=longform,
                           labels=_split(args.label), keep_base64=args.keep_base64,
                           peaks=not args.no_peaks, progress=progress)
     for failure in report.failures:

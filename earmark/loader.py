@@ -22,6 +22,9 @@ import pandas as pd
 from earmark import hashing
 from earmark.datasets import ensure_dataset
 from earmark.formats.matching import PreAnnotations
+from earmark.longform import LongformOptions, expand_task
+from earmark.preannotate import ModelError
+from earmark.segment import SegmentError
 from earmark.media import MediaInfo, inspect_file, insert_media, save_media_bytes
 from earmark.peaks import Peaks, PeaksError, compute_peaks, store_peaks
 from earmark.probe import ProbeError
@@ -74,7 +77,8 @@ def load_candidates(store: Store, dataset: str, items: Iterable[Candidate | Fail
                     view: str | None = None, labels: list[str] | None = None,
                     keep_base64: bool = False, peaks: bool = True,
                     progress: Progress | None = None,
-                    pre_annotations: PreAnnotations | None = None) -> LoadReport:
+                    pre_annotations: PreAnnotations | None = None,
+                    longform: LongformOptions | None = None) -> LoadReport:
     ensure_dataset(store, dataset, view=view, labels=labels)
     report = LoadReport()
     known = {h for (h,) in store.query("SELECT input_hash FROM tasks WHERE dataset = ?", [dataset])}
@@ -93,15 +97,26 @@ def load_candidates(store: Store, dataset: str, items: Iterable[Candidate | Fail
                     continue
                 if pre_annotations is not None:
                     report.failures += _attach_pre_annotations(item, result, pre_annotations)  # type: ignore[arg-type]
-                task, info = _complete_task(item, result, keep_base64)  # type: ignore[arg-type]
-                ih = task["_input_hash"]
-                if ih in known:
-                    report.skipped += 1
+                info: MediaInfo | None = result  # type: ignore[assignment]
+                task = _fill_task(item, info, keep_base64)
+                try:
+                    tasks = expand_task(task, info, longform) if longform and longform.active else [task]
+                except (ModelError, SegmentError, PeaksError, OSError, ValueError) as exc:
+                    report.failures.append(Failure(item.origin, str(exc)))
                     continue
-                known.add(ih)
+                except Exception as exc:  # a user's --model may raise anything
+                    report.failures.append(Failure(item.origin, f"--model {longform.model_name} failed: "
+                                                   f"{type(exc).__name__}: {exc}"))  # type: ignore[union-attr]
+                    continue
+                for task in tasks:
+                    ih = _hash_task(task, info)
+                    if ih in known:
+                        report.skipped += 1
+                        continue
+                    known.add(ih)
+                    rows.append((task, info.id if info else None))
                 if info is not None:
                     media.append(info)
-                rows.append((task, info.id if info else None))
             ids = _insert(store, dataset, rows, media)
             report.added += len(ids)
             report.task_ids.extend(ids)
@@ -131,7 +146,8 @@ def _inspect(item: Candidate | Failure) -> Failure | MediaInfo | None:
         return Failure(item.origin, f"cannot read: {exc.strerror or exc}")
 
 
-def _complete_task(item: Candidate, media: MediaInfo | None, keep_base64: bool) -> tuple[dict, MediaInfo | None]:
+def _fill_task(item: Candidate, media: MediaInfo | None, keep_base64: bool) -> dict:
+    """The task with its path, file name and audio facts filled in."""
     task = dict(item.task)
     if media is not None:
         audio = task.get("audio")
@@ -147,6 +163,11 @@ def _complete_task(item: Candidate, media: MediaInfo | None, keep_base64: bool) 
         meta.setdefault("channels", media.channels)
         meta.setdefault("sample_rate", media.sample_rate)
         task["meta"] = meta
+    return task
+
+
+def _hash_task(task: dict, media: MediaInfo | None) -> int:
+    """Set `_input_hash` and `_task_hash` (unless given) and span ids; return the input hash."""
     ih = task.get("_input_hash")
     if not isinstance(ih, int):
         ih = hashing.input_hash(task, media.id if media else None)
@@ -155,7 +176,7 @@ def _complete_task(item: Candidate, media: MediaInfo | None, keep_base64: bool) 
         task["_task_hash"] = hashing.task_hash(task, ih)
     if task.get("audio_spans"):
         task["audio_spans"] = [_with_id(span, ih, i) for i, span in enumerate(task["audio_spans"])]
-    return task, media
+    return ih
 
 
 def _attach_pre_annotations(item: Candidate, media: MediaInfo | None,

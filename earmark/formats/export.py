@@ -19,7 +19,8 @@ from earmark.export import ExportFilter, iter_records
 from earmark.formats import audacity, rttm, subtitles, textgrid
 from earmark.store import Store
 
-PER_FILE = {"textgrid": ".TextGrid", "vtt": ".vtt", "srt": ".srt", "audacity": ".txt"}
+PER_FILE = {"textgrid": ".TextGrid", "vtt": ".vtt", "srt": ".srt", "audacity": ".txt",
+            "transcript": ".transcript.txt"}
 FORMATS = ("rttm", *PER_FILE, "clips")
 
 
@@ -70,7 +71,27 @@ def render(fmt: str, records: list[dict]) -> str:
         return subtitles.write_srt(spans)
     if fmt == "audacity":
         return audacity.write(spans)
+    if fmt == "transcript":
+        return transcript_text(records)
     raise ExportError(f"unknown format {fmt!r}")
+
+
+def transcript_text(records: list[dict]) -> str:
+    """A file's transcript reassembled from its segments, in order, one line per segment."""
+    def start(r: dict) -> float:
+        return float((r.get("segment") or {}).get("start") or 0.0)
+    lines = []
+    for r in sorted(records, key=start):
+        text = (r.get("transcript") or "").strip()
+        if not text:
+            continue
+        segment = r.get("segment")
+        if segment:
+            when = f"[{subtitles.stamp(segment['start'], '.')} --> {subtitles.stamp(segment['end'], '.')}] "
+        else:
+            when = ""
+        lines.append(when + " ".join(text.split()))
+    return "\n".join(lines) + ("\n" if lines else "")
 
 
 def export_files(store: Store, dataset: str, fmt: str, folder: Path,

@@ -50,7 +50,7 @@ def read(path: Path) -> SpansFile:
     return result
 
 
-def _stamp(seconds: float, sep: str) -> str:
+def stamp(seconds: float, sep: str) -> str:
     total_ms = int(round(seconds * 1000))
     h, rest = divmod(total_ms, 3_600_000)
     m, rest = divmod(rest, 60_000)
@@ -64,7 +64,7 @@ def write_vtt(spans: Iterable[dict]) -> str:
         text = (s.get("text") or "").replace("-->", "->")
         label = s.get("label") or ""
         voice = f"<v {label}>" if label and label != DEFAULT_LABEL else ""
-        cues.append(f"{_stamp(s['start'], '.')} --> {_stamp(s['end'], '.')}\n{voice}{text}\n")
+        cues.append(f"{stamp(s['start'], '.')} --> {stamp(s['end'], '.')}\n{voice}{text}\n")
     return "WEBVTT\n\n" + "\n".join(cues)
 
 
@@ -72,5 +72,5 @@ def write_srt(spans: Iterable[dict]) -> str:
     cues = []
     for n, s in enumerate(sorted(spans, key=lambda s: (s["start"], s["end"])), 1):
         text = (s.get("text") or "").replace("-->", "->")
-        cues.append(f"{n}\n{_stamp(s['start'], ',')} --> {_stamp(s['end'], ',')}\n{text}\n")
+        cues.append(f"{n}\n{stamp(s['start'], ',')} --> {stamp(s['end'], ',')}\n{text}\n")
     return "\n".join(cues)

@@ -20,12 +20,10 @@ from components.waveform import label_color, waveform_editor
 from earmark.annotations import ANSWERS, Task, save_annotation
 from earmark.datasets import Dataset, get_dataset, list_datasets
 from earmark.feed import Answered, next_task, previous_answer, progress
-from earmark.media import get_media
-from earmark.peaks import PeaksError, get_peaks
 from earmark.settings import effective_settings, load_config
 from earmark.store import Store, get_store
 from earmark.tokenize import span_from_tokens, tokenize
-from earmark.web.routes import media_url
+from earmark.web.task_audio import DEFAULT_CONTEXT, task_audio
 
 EDITABLE_BLOCKS = ("audio_manual", "alignment")
 # design.md key names -> Streamlit's button shortcut names
@@ -133,6 +131,15 @@ def submit(store: Store, dataset: Dataset, session: str, task: Task, answer: str
     edits: dict = {"audio_spans": draft.regions}
     if "transcript" in blocks or "alignment" in blocks:
         edits["transcript"] = draft.transcript or ""
+        segment = task.data.get("segment")
+        if "transcript" in blocks and segment and not draft.regions and edits["transcript"].strip():
+            # segment by segment transcription: the segment's times are the text's timestamps
+            region = {"id": f"segment-{task.id}", "start": segment["start"], "end": segment["end"],
+                      "label": "TRANSCRIPT", "text": edits["transcript"]}
+            channel = (task.data.get("meta") or {}).get("channel")
+            if channel is not None:
+                region["channel"] = channel
+            edits["audio_spans"] = [region]
     if "alignment" in blocks:
         text = draft.transcript or task.data.get("text") or ""
         edits.update({"text": text, "tokens": tokenize(text), "spans": draft.text_spans})
@@ -171,23 +178,19 @@ def _label_specs(dataset: Dataset, settings: dict) -> list[dict]:
 
 def render_waveform(store: Store, task: Task, dataset: Dataset, settings: dict, editable: bool,
                     draft: Draft) -> dict | None:
-    media = get_media(store, task.media_id) if task.media_id else None
-    peaks = None
-    if media is not None:
-        try:
-            peaks = get_peaks(store, media.id)
-        except (PeaksError, OSError) as exc:
-            st.warning(f"Could not compute the waveform of {media.path}: {exc}")
-    audio_url = media_url(media.id) if media else str(task.data.get("audio") or "")
-    duration = (peaks.duration if peaks else None) or (media.duration if media else None) \
-        or float((task.data.get("meta") or {}).get("duration") or 0)
-    return waveform_editor(
-        task_id=str(task.id), audio_url=audio_url, duration=duration, peaks=peaks,
-        regions=draft.regions, labels=_label_specs(dataset, settings), editable=editable,
+    """The component for this task; its value comes back with times in the file's time."""
+    audio = task_audio(store, task, float(settings.get("segment_context", DEFAULT_CONTEXT)))
+    if audio.problem:
+        st.warning(audio.problem)
+    value = waveform_editor(
+        task_id=str(task.id), audio_url=audio.url, duration=audio.duration, peaks=audio.peaks,
+        regions=audio.to_view(draft.regions), labels=_label_specs(dataset, settings), editable=editable,
         settings=settings, keymap=settings.get("keymap") or None,
-        revision=st.session_state.ann_revision, key="annotate_waveform",
-        file_name=task.data.get("file") or (media.path if media else None),
+        revision=st.session_state.ann_revision, key="annotate_waveform", file_name=audio.file_name,
     )
+    if value is not None:
+        value = {**value, "regions": audio.from_view(value.get("regions") or [])}
+    return value
 
 
 def render_transcript(task: Task, draft: Draft) -> None:
@@ -302,7 +305,9 @@ def render_page() -> None:
     header = " · ".join(html.escape(str(v)) for v in (
         meta.get("file") or task.data.get("file"),
         f"{meta['duration']:.1f} s" if isinstance(meta.get("duration"), (int, float)) else None,
-        f"channel {meta['channel']}" if meta.get("channel") is not None else
+        (f"segment {task.data['segment']['start']:.2f}–{task.data['segment']['end']:.2f} s"
+         if task.data.get("segment") else None),
+        f"channel {meta['channel'] + 1}" if meta.get("channel") is not None else
         (f"{meta['channels']} channels" if (meta.get("channels") or 1) > 1 else None),
     ) if v)
     st.markdown(f"**{header}**" + (" · *reopened by undo*" if reopened else ""))

@@ -9,23 +9,23 @@ import streamlit as st
 from components.waveform import waveform_editor
 from earmark.annotations import ANSWERS, get_task, save_annotation
 from earmark.datasets import get_dataset
-from earmark.media import get_media
-from earmark.peaks import get_peaks
-from earmark.review import annotation_history, annotations_of_task, review_table
+from earmark.review import annotation_history, annotations_of_task, changes_from_pre_annotation, review_table
 from earmark.settings import effective_settings
 from earmark.store import get_store
 from earmark.web.filters import filter_bar
-from earmark.web.routes import media_url
+from earmark.web.task_audio import DEFAULT_CONTEXT, task_audio
 
 
 def _waveform(store, task, regions, labels, settings, editable: bool, key: str, revision: int = 0):
-    media = get_media(store, task.media_id) if task.media_id else None
-    peaks = get_peaks(store, media.id) if media else None
-    return waveform_editor(
-        task_id=f"review-{task.id}", audio_url=media_url(media.id) if media else task.data.get("audio", ""),
-        duration=(peaks.duration if peaks else float((task.data.get("meta") or {}).get("duration") or 0)),
-        peaks=peaks, regions=regions, labels=labels, editable=editable, settings=settings,
-        revision=revision, key=key, file_name=task.data.get("file"), height=90 if not editable else None)
+    """The component for one version of a task; returns its value in the file's time."""
+    audio = task_audio(store, task, float(settings.get("segment_context", DEFAULT_CONTEXT)))
+    value = waveform_editor(
+        task_id=f"review-{task.id}", audio_url=audio.url, duration=audio.duration, peaks=audio.peaks,
+        regions=audio.to_view(regions), labels=labels, editable=editable, settings=settings,
+        revision=revision, key=key, file_name=audio.file_name, height=90 if not editable else None)
+    if value is not None:
+        value = {**value, "regions": audio.from_view(value.get("regions") or [])}
+    return value
 
 
 def open_annotation(store, annotation_id: int) -> None:
@@ -65,6 +65,17 @@ def open_annotation(store, annotation_id: int) -> None:
         st.session_state.review_selected = new_id
         st.success("Saved as a new version; the earlier one is kept in the history.")
         st.rerun()
+    proposed = task.data.get("audio_spans") or []
+    if proposed:
+        diff = changes_from_pre_annotation(proposed, current.get("audio_spans") or [])
+        counts = {k: len(v) for k, v in diff.items()}
+        st.markdown("**Against the pre-annotation:** " + ", ".join(f"{n} {k}" for k, n in counts.items()))
+        rows = [{"change": kind, "label": r.get("label"), "start": r["start"], "end": r["end"],
+                 "before": (f"{r['before'].get('label')} {r['before']['start']:.3f}–{r['before']['end']:.3f}"
+                            if "before" in r else "")}
+                for kind, regions in diff.items() for r in regions]
+        if rows:
+            st.table(rows)
     with st.expander(f"History: {len(history)} version(s)"):
         for version in history:
             a = version["annotation"]

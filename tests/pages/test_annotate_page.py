@@ -135,3 +135,45 @@ def test_shared_queue_keeps_two_annotators_apart(talks, page):
     a.run()
     b.run()
     assert a.session_state["ann_current"] != b.session_state["ann_current"]
+
+
+def test_segment_and_channel_tasks_work_in_clip_time_and_store_file_time(tmp_path, monkeypatch, corpus,
+                                                                        page, component_value):
+    from earmark.loader import load_sources
+    from earmark.longform import LongformOptions
+    from earmark.segment import parse_segment_spec
+    from earmark.store import open_store
+    db = tmp_path / "seg.duckdb"
+    monkeypatch.setenv("EARMARK_DB", str(db))
+    monkeypatch.setenv("EARMARK_CONFIG", str(tmp_path / "none.json"))
+    store = open_store(db)
+    load_sources(store, "seg", [corpus / "diarization" / "trn01.wav"], labels=["SPEECH"],
+                 longform=LongformOptions(segment=parse_segment_spec("window:10")))
+    load_sources(store, "ch", [corpus / "formats" / "bobby_16bit_16khz_2ch.wav"], labels=["SPEECH"],
+                 longform=LongformOptions(split_channels=True))
+    at = page("annotate", dataset="seg", session="ann")
+    at.run()
+    first = at.session_state["ann_current"]
+    at.button(key="btn_accept").click().run()            # segment 0-10 s
+    second = at.session_state["ann_current"]
+    assert "segment 10.00–20.00 s" in header(at)
+    # the component works in the clip's time: 9-21 s of the file (1 s of context)
+    at.session_state["annotate_waveform"] = component_value(second, [{"id": "r", "start": 2.0, "end": 3.5,
+                                                                      "label": "SPEECH", "channel": None}])
+    at.run()
+    at.button(key="btn_accept").click().run()
+    stored = json.loads(store.query_one("SELECT annotation FROM annotations WHERE task_id = ?", [second])[0])
+    assert stored["audio_spans"] == [{"id": "r", "start": 11.0, "end": 12.5, "label": "SPEECH", "channel": None}]
+    assert first != second
+
+    at = page("annotate", dataset="ch", session="ann")
+    at.run()
+    at.button(key="btn_accept").click().run()            # channel 1 of 2
+    assert "channel 2" in header(at)
+    task_id = at.session_state["ann_current"]
+    at.session_state["annotate_waveform"] = component_value(task_id, [{"id": "c", "start": 0.1, "end": 0.4,
+                                                                       "label": "SPEECH", "channel": None}])
+    at.run()
+    at.button(key="btn_accept").click().run()
+    stored = json.loads(store.query_one("SELECT annotation FROM annotations WHERE task_id = ?", [task_id])[0])
+    assert stored["audio_spans"][0]["channel"] == 1 and stored["audio_spans"][0]["start"] == 0.1

@@ -119,3 +119,31 @@ def test_export_filter_matches_review_filter(talks):
     records = [json.loads(line) for line in out.getvalue().splitlines()]
     assert [(r["_session_id"], [s["label"] for s in r["audio_spans"]]) for r in records] == \
         [("ann", ["SPK1", "SPK2"])]
+
+
+def test_review_shows_changes_against_the_pre_annotation(tmp_path, monkeypatch, corpus, page):
+    from earmark.loader import load_sources
+    from earmark.review import changes_from_pre_annotation
+    from earmark.store import open_store
+    db = tmp_path / "pre.duckdb"
+    monkeypatch.setenv("EARMARK_DB", str(db))
+    monkeypatch.setenv("EARMARK_CONFIG", str(tmp_path / "none.json"))
+    store = open_store(db)
+    report = load_sources(store, "pre", [corpus / "diarization" / "trn01.wav"],
+                          spans=[corpus / "diarization" / "reference.rttm"])
+    task = get_task(store, report.task_ids[0])
+    proposed = task.data["audio_spans"]
+    assert len(proposed) == 6
+    final = [dict(proposed[0], start=proposed[0]["start"] + 0.5), dict(proposed[1], label="OTHER"),
+             *proposed[2:5], {"id": "new", "start": 29.0, "end": 29.5, "label": "X"}]
+    annotation_id = save_annotation(store, task, "accept", "ann", edits={"audio_spans": final})
+    diff = changes_from_pre_annotation(proposed, final)
+    assert [r["id"] for r in diff["added"]] == ["new"]
+    assert [r["id"] for r in diff["removed"]] == [proposed[5]["id"]]
+    assert [r["id"] for r in diff["moved"]] == [proposed[0]["id"]]
+    assert [r["before"]["label"] for r in diff["relabelled"]] == [proposed[1]["label"]]
+    at = page("review")
+    at.session_state["review_selected"] = annotation_id
+    at.run()
+    assert not at.exception, at.exception
+    assert any("1 added, 1 removed, 1 moved, 1 relabelled" in m.value for m in at.markdown)

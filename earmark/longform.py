@@ -1,0 +1,77 @@
+"""Long recordings at load: one task per channel, per segment; pre-annotation.
+
+`expand_task` turns the task of one audio file into the tasks to annotate:
+with `split_channels`, one per channel (`meta.channel`, 0-based); with a
+segment spec, one per segment (`segment` in the file's time, the task still
+pointing at the whole file); with a model, each task's `audio_spans` are
+filled in before anyone annotates. Pre-annotations already on the task
+(from `--spans`) are kept, each with the tasks whose window and channel it
+falls in.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from earmark.media import MediaInfo
+from earmark.preannotate import PreAnnotator, audio_16k, run_model
+from earmark.segment import SegmentSpec
+
+
+@dataclass
+class LongformOptions:
+    split_channels: bool = False
+    segment: SegmentSpec | None = None
+    model: PreAnnotator | None = None
+    model_name: str = ""
+
+    @property
+    def active(self) -> bool:
+        return self.split_channels or self.segment is not None or self.model is not None
+
+
+def _in_window(span: dict, start: float, end: float) -> bool:
+    """A region overlapping the window, or a marker inside it."""
+    if span["start"] == span["end"]:
+        return start <= span["start"] < end
+    return span["start"] < end and span["end"] > start
+
+
+def expand_task(task: dict, media: MediaInfo | None, options: LongformOptions) -> list[dict]:
+    """The tasks one file's task becomes (errors propagate to the caller, who names the file)."""
+    if media is None:
+        return [task]
+    channels = [None]
+    if options.split_channels and (media.channels or 1) > 1:
+        channels = list(range(media.channels))
+    out = []
+    for channel in channels:
+        base = dict(task)
+        spans = list(task.get("audio_spans") or [])
+        if channel is not None:
+            base["meta"] = {**(task.get("meta") or {}), "channel": channel}
+            spans = [s for s in spans if s.get("channel") in (None, channel)]
+        windows = [None]
+        if options.segment is not None:
+            samples = audio_16k(media.path, channel) if options.segment.needs_samples else None
+            windows = options.segment(media.path, samples=samples, duration=media.duration)
+        for window in windows:
+            part = dict(base)
+            if window is not None or channel is not None:
+                # a part of the file is a different input: its hashes are derived anew
+                part.pop("_input_hash", None)
+                part.pop("_task_hash", None)
+            if window is not None:
+                start, end = window
+                part["segment"] = {"start": start, "end": end}
+                part["audio_spans"] = [s for s in spans if _in_window(s, start, end)]
+            else:
+                part["audio_spans"] = spans
+            if options.model is not None:
+                # the model reads the file on the server (an upload's `path` is its name)
+                found = run_model(options.model, {**part, "path": media.path}, media.duration)
+                part["audio_spans"] = part["audio_spans"] + found
+            if not part["audio_spans"]:
+                part.pop("audio_spans")
+            out.append(part)
+    return out
