@@ -14,7 +14,6 @@ file and kept in the database under the file's content hash.
 from __future__ import annotations
 
 import math
-import subprocess
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,11 +22,11 @@ import numpy as np
 import pandas as pd
 
 from earmark.media import MediaInfo, get_media
+from earmark.pcm import ffmpeg_s16le, int24_to_int16, to_int16
 from earmark.probe import AudioInfo, probe
 from earmark.store import Store
 
 PEAKS_PER_SECOND = 100
-FULL_SCALE = 32767
 # Samples reduced per step: bounds memory whatever the file's length.
 _CHUNK_BUCKETS = 6000  # one minute at 100 buckets/s
 # Below this duration a single ffmpeg process is cheaper than two.
@@ -71,7 +70,7 @@ def compute_peaks(path: str | Path, info: AudioInfo | None = None,
     return _ffmpeg_peaks(path, info, rate)
 
 
-# -- WAV, memory-mapped ------------------------------------------------------
+# -- WAV, read a chunk at a time ----------------------------------------------
 def _wav_peaks(path: Path, info: AudioInfo, rate: int) -> Peaks:
     """Read the samples a chunk at a time into memory of one chunk's size.
 
@@ -94,26 +93,9 @@ def _wav_peaks(path: Path, info: AudioInfo, rate: int) -> Peaks:
             raw = np.fromfile(fh, dtype=dtype, count=count)
             if len(raw) < count:
                 raise PeaksError(f"{path.name} ends before its header says it should")
-            block = _int24_to_int16(raw) if int24 else _to_int16(raw)
+            block = int24_to_int16(raw) if int24 else to_int16(raw)
             reducer.feed(block.reshape(-1, ch))
     return reducer.finish()
-
-
-def _to_int16(block: np.ndarray) -> np.ndarray:
-    kind, size = block.dtype.kind, block.dtype.itemsize
-    if kind == "f":
-        return (np.clip(block, -1.0, 1.0) * FULL_SCALE).astype(np.int16)
-    if kind == "u":  # 8-bit PCM is unsigned, centred on 128
-        return ((block.astype(np.int16) - 128) << 8).astype(np.int16)
-    if size == 2:
-        return block.astype(np.int16, copy=False)
-    return (block >> (8 * size - 16)).astype(np.int16)
-
-
-def _int24_to_int16(raw: np.ndarray) -> np.ndarray:
-    # The top two bytes of each little-endian 24-bit sample are its 16-bit value.
-    triples = np.asarray(raw).reshape(-1, 3)
-    return triples[:, 1:3].copy().view("<i2").reshape(-1)
 
 
 class _Reducer:
@@ -196,33 +178,8 @@ def _ffmpeg_peaks(path: Path, info: AudioInfo, rate: int) -> Peaks:
                  duration=middle + second.duration)
 
 
-def _widen_pipe(stream) -> None:
-    """Ask Linux for a 1 MiB pipe (64 kB by default): fewer wake-ups per second of audio."""
-    try:
-        import fcntl
-        fcntl.fcntl(stream.fileno(), getattr(fcntl, "F_SETPIPE_SZ", 1031), 1 << 20)
-    except (ImportError, OSError, ValueError):
-        pass  # not Linux, or a lower limit: the default pipe works too
-
-
 def _decode_range(path: Path, info: AudioInfo, rate: int,
                   start: float | None, length: float | None) -> Peaks:
-    cmd = ["ffmpeg", "-nostdin", "-v", "error"]
-    if start is not None:
-        cmd += ["-ss", f"{start:.6f}"]
-    cmd += ["-i", str(path)]
-    if length is not None:
-        cmd += ["-t", f"{length:.6f}"]
-    cmd += ["-map", "0:a:0", "-vn", "-sn", "-dn", "-f", "s16le", "-acodec", "pcm_s16le",
-            "-ac", str(info.channels), "-ar", str(info.sample_rate), "pipe:1"]
-    try:
-        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, bufsize=0)
-    except FileNotFoundError as exc:
-        raise PeaksError("ffmpeg is not installed") from exc
-    _widen_pipe(proc.stdout)
-    stderr: list[bytes] = []
-    err_reader = threading.Thread(target=lambda: stderr.append(proc.stderr.read()))  # type: ignore[union-attr]
-    err_reader.start()
     reducer = _Reducer(info.sample_rate, info.channels, rate)
     frame_bytes = 2 * info.channels
     # One reusable buffer of about 10 s; a partial frame at its end is moved
@@ -230,22 +187,18 @@ def _decode_range(path: Path, info: AudioInfo, rate: int,
     buffer = bytearray(frame_bytes * max(1, info.sample_rate * 10))
     view = memoryview(buffer)
     filled = 0
-    assert proc.stdout is not None
-    while True:
-        got = proc.stdout.readinto(view[filled:])
-        if not got:
-            break
-        filled += got
-        usable = filled - filled % frame_bytes
-        if usable:
-            reducer.feed(np.frombuffer(buffer, dtype="<i2", count=usable // 2).reshape(-1, info.channels))
-            view[: filled - usable] = view[usable:filled]
-            filled -= usable
-    code = proc.wait()
-    err_reader.join()
-    if code != 0:
-        message = b"".join(stderr).decode("utf-8", "replace").strip().splitlines()
-        raise PeaksError(f"ffmpeg could not decode {path.name}: {message[-1] if message else code}")
+    with ffmpeg_s16le(path, channels=info.channels, sample_rate=info.sample_rate, start=start,
+                      length=length, error=PeaksError) as stream:
+        while True:
+            got = stream.readinto(view[filled:])
+            if not got:
+                break
+            filled += got
+            usable = filled - filled % frame_bytes
+            if usable:
+                reducer.feed(np.frombuffer(buffer, dtype="<i2", count=usable // 2).reshape(-1, info.channels))
+                view[: filled - usable] = view[usable:filled]
+                filled -= usable
     return reducer.finish()
 
 

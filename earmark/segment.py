@@ -77,14 +77,13 @@ from __future__ import annotations
 import heapq
 import math
 import re
-import subprocess
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
-from earmark.peaks import _int24_to_int16, _to_int16, _widen_pipe
+from earmark.pcm import ffmpeg_s16le, int24_to_int16, to_int16
 from earmark.probe import AudioInfo, probe
 
 SAMPLE_RATE = 16000
@@ -149,9 +148,9 @@ def _read_wav_mono(path: Path, info: AudioInfo, channel: int) -> np.ndarray:
                 raise SegmentError(f"{path.name} ends before its header says it should")
             if int24:
                 raw = raw.reshape(frames, channels, 3)[:, channel].reshape(-1)
-                out[start:start + frames] = _int24_to_int16(raw)
+                out[start:start + frames] = int24_to_int16(raw)
             else:
-                out[start:start + frames] = _to_int16(raw.reshape(frames, channels)[:, channel])
+                out[start:start + frames] = to_int16(raw.reshape(frames, channels)[:, channel])
     return out
 
 
@@ -218,58 +217,32 @@ def _ffmpeg_into(path: Path, out: np.ndarray, pos: int, limit: int | None,
     dropped); otherwise grows `out` when it is full. Returns the array (a new
     one if it grew) and the index after the last sample written.
     """
-    cmd = ["ffmpeg", "-nostdin", "-v", "error"]
-    if start is not None:
-        cmd += ["-ss", f"{start:.6f}"]
-    cmd += ["-i", str(path)]
-    if length is not None:
-        cmd += ["-t", f"{length:.6f}"]
-    cmd += ["-map", "0:a:0", "-vn", "-sn", "-dn"]
-    if channel is not None:
-        cmd += ["-af", f"pan=mono|c0=c{int(channel)}"]
-    cmd += ["-f", "s16le", "-acodec", "pcm_s16le", "-ac", "1", "-ar", str(SAMPLE_RATE), "pipe:1"]
-    try:
-        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, bufsize=0)
-    except FileNotFoundError as exc:
-        raise SegmentError("ffmpeg is not installed") from exc
-    _widen_pipe(proc.stdout)
-    stderr: list[bytes] = []
-    err_reader = threading.Thread(target=lambda: stderr.append(proc.stderr.read()))  # type: ignore[union-attr]
-    err_reader.start()
-    stream = proc.stdout
-    assert stream is not None
     end_byte = 2 * (limit if limit is not None else len(out))
     view = memoryview(out).cast("B")
     filled = 2 * pos
     scratch = bytearray(1 << 16)
     try:
-        while True:
-            if filled < end_byte:
-                got = stream.readinto(view[filled:end_byte])
-            elif limit is not None:
-                got = stream.readinto(scratch)   # past the limit: drain and drop
-                if got:
+        with ffmpeg_s16le(path, channels=1, sample_rate=SAMPLE_RATE, start=start, length=length,
+                          channel=channel, error=SegmentError) as stream:
+            while True:
+                if filled < end_byte:
+                    got = stream.readinto(view[filled:end_byte])
+                elif limit is not None:
+                    got = stream.readinto(scratch)   # past the limit: drain and drop
+                    if got:
+                        continue
+                else:  # the header underestimated the duration: grow by half
+                    grown = np.empty(len(out) + len(out) // 2 + SAMPLE_RATE, dtype=np.int16)
+                    grown[: len(out)] = out
+                    view.release()
+                    out, view = grown, memoryview(grown).cast("B")
+                    end_byte = 2 * len(out)
                     continue
-            else:  # the header underestimated the duration: grow by half
-                grown = np.empty(len(out) + len(out) // 2 + SAMPLE_RATE, dtype=np.int16)
-                grown[: len(out)] = out
-                view.release()
-                out, view = grown, memoryview(grown).cast("B")
-                end_byte = 2 * len(out)
-                continue
-            if not got:
-                break
-            filled += got
-    except BaseException:
-        proc.kill()   # never leave ffmpeg blocked on a full pipe
-        raise
+                if not got:
+                    break
+                filled += got
     finally:
         view.release()
-        code = proc.wait()
-        err_reader.join()
-    if code != 0:
-        message = b"".join(stderr).decode("utf-8", "replace").strip().splitlines()
-        raise SegmentError(f"ffmpeg could not decode {path.name}: {message[-1] if message else code}")
     return out, filled // 2
 
 

@@ -16,7 +16,7 @@ from starlette.responses import FileResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
 from earmark.clips import clip_wav
-from earmark.media import get_media
+from earmark.media import MediaInfo, get_media
 from earmark.store import get_store
 
 MEDIA_PREFIX = "/api/media"
@@ -32,13 +32,21 @@ def media_url(media_id: str) -> str:
     return f"{MEDIA_PREFIX}/{media_id}"
 
 
-def serve_media(request: Request) -> Response:
+def _registered_media(request: Request) -> MediaInfo | Response:
+    """The media the request names, or the error response: only registered ids."""
     media_id = request.path_params["media_id"]
     if not _MEDIA_ID.fullmatch(media_id):
         return PlainTextResponse("not a media id", status_code=400)
     media = get_media(get_store(), media_id)
     if media is None:
         return PlainTextResponse("unknown media id", status_code=404)
+    return media
+
+
+def serve_media(request: Request) -> Response:
+    media = _registered_media(request)
+    if isinstance(media, Response):
+        return media
     path = Path(media.path)
     if not path.is_file():
         return PlainTextResponse("the media file is gone from the server", status_code=410)
@@ -55,12 +63,9 @@ def clip_url(media_id: str, start: float, end: float, channel: int | None = None
 
 
 def serve_clip(request: Request) -> Response:
-    media_id = request.path_params["media_id"]
-    if not _MEDIA_ID.fullmatch(media_id):
-        return PlainTextResponse("not a media id", status_code=400)
-    media = get_media(get_store(), media_id)
-    if media is None:
-        return PlainTextResponse("unknown media id", status_code=404)
+    media = _registered_media(request)
+    if isinstance(media, Response):
+        return media
     try:
         start, end = float(request.query_params["start"]), float(request.query_params["end"])
         channel = request.query_params.get("channel")
