@@ -120,8 +120,10 @@ def load_once(playwright, url: str, scenario: str) -> dict:
         ready_at = float(frame.locator("body").get_attribute("data-ready-at"))
         component_ms = float(frame.locator("body").get_attribute("data-ready-ms"))
         frame_start = frame.locator("body").evaluate("() => performance.timeOrigin")
+        marks = frame.locator("body").evaluate("() => window.__wfTimings")
         time.sleep(1.0)  # let anything started by the load settle before reading the peak
         return {"page_s": (ready_at - nav_start) / 1000, "component_ms": component_ms,
+                "drawn_ms": marks.get("drawn", float("nan")), "metadata_ms": marks.get("loadedmetadata", float("nan")),
                 "frame_s": (ready_at - frame_start) / 1000, "renderer_mb": renderer_peak_mb()}
     finally:
         browser.close()
@@ -136,7 +138,8 @@ def bench_load(playwright, url: str, files: dict[str, Path], runs: int) -> dict[
         results[name] = {k: statistics.median(s[k] for s in samples) for k in samples[0]}
         results[name]["runs"] = runs
         r = results[name]
-        print(f"  {name:>8}: page {r['page_s']:.2f} s | component {r['component_ms']:.0f} ms | "
+        print(f"  {name:>8}: page {r['page_s']:.2f} s | component {r['component_ms']:.0f} ms "
+              f"(waveform drawn at {r['drawn_ms']:.0f} ms, audio metadata at {r['metadata_ms']:.0f} ms) | "
               f"frame {r['frame_s']:.2f} s | renderer peak {r['renderer_mb']:.0f} MB", flush=True)
     return results
 
@@ -156,7 +159,6 @@ def bench_drag(playwright, url: str, scenario: str, zoom_pps: float | None, drag
                 zoom_pps,
             )
             time.sleep(0.5)
-        all_regions = regions_500(float(wf.body("duration")))
         frame_deltas: list[float] = []
         after: list[float] = []
         latencies: list[float] = []
@@ -165,7 +167,8 @@ def bench_drag(playwright, url: str, scenario: str, zoom_pps: float | None, drag
             g = wf.geometry()
             # the region nearest the middle of the view
             t_mid = (g["scroll"] + g["view_width"] / 2) / g["pps"]
-            region = min(all_regions, key=lambda r: abs((r["start"] + r["end"]) / 2 - t_mid))
+            current = wf.frame_eval("() => window.__wfDebug().store")  # regions as they are now
+            region = min(current, key=lambda r: abs((r["start"] + r["end"]) / 2 - t_mid))
             mid = (region["start"] + region["end"]) / 2
             if zoom_pps:  # move: select, then drag the body
                 wf.click_at(mid)

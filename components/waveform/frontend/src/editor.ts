@@ -398,7 +398,6 @@ export class Editor {
     const media = document.createElement("audio");
     media.preload = "auto";
     media.autoplay = this.settings.audio_autoplay;
-    media.crossOrigin = null;
     const token0 = token;
     const onPlayable = () => {
       if (token0 !== this.buildToken) return;
@@ -427,10 +426,9 @@ export class Editor {
     media.src = audioUrl;
     this.media = media;
 
-
     // The frame shares the page's main thread: drawing first would hold back the
-    // media element's events. Let it reach "can play" (it takes a few ms when the
-    // thread is free), then draw; never wait long for it.
+    // media element's events. Let it load the metadata (a few ms when the thread
+    // is free), then draw while it buffers; never wait long for it.
     let started = false;
     const go = () => {
       if (started || token !== this.buildToken) return;
