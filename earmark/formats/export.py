@@ -137,3 +137,28 @@ def export_clips(store: Store, dataset: str, folder: Path, filt: ExportFilter | 
                 writer.writerow([name, span.get("label"), span.get("text") or "", span["start"],
                                  span["end"], span.get("channel"), path, session])
     return count
+
+
+def export_archive(store: Store, dataset: str, fmt: str, filt: ExportFilter | None = None) -> tuple[bytes, str]:
+    """The export as one download: RTTM as text, the per-file formats and clips as a ZIP.
+
+    Returns the bytes and the file name to offer.
+    """
+    import io
+    import tempfile
+    import zipfile
+    if fmt == "rttm":
+        out = io.StringIO()
+        export_rttm(store, dataset, out, filt)
+        return out.getvalue().encode("utf-8"), f"{dataset}.rttm"
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp) / dataset
+        if fmt == "clips":
+            export_clips(store, dataset, folder, filt)
+        else:
+            export_files(store, dataset, fmt, folder, filt)
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+            for path in sorted(folder.rglob("*")) if folder.exists() else []:
+                archive.write(path, path.relative_to(Path(tmp)).as_posix())
+        return buffer.getvalue(), f"{dataset}-{fmt}.zip"

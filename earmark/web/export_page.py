@@ -7,6 +7,13 @@ import io
 import streamlit as st
 
 from earmark.export import ExportFilter, export
+from earmark.formats.export import export_archive
+
+EXPORT_FORMATS = ["jsonl", "csv", "rttm", "textgrid", "vtt", "srt", "audacity", "transcript", "clips"]
+FORMAT_NAMES = {"jsonl": "JSONL (Prodigy tasks)", "csv": "CSV (a row per region)", "rttm": "RTTM",
+                "textgrid": "Praat TextGrid (zip)", "vtt": "WebVTT (zip)", "srt": "SRT (zip)",
+                "audacity": "Audacity labels (zip)", "transcript": "Transcripts (zip)",
+                "clips": "Audio clips + metadata.csv (zip)"}
 from earmark.review import filter_sql, review_table
 from earmark.store import get_store
 from earmark.web.filters import filter_bar
@@ -19,7 +26,8 @@ def render_page() -> None:
     if filt is None:
         return
     cols = st.columns(3)
-    fmt = cols[0].radio("Format", ["jsonl", "csv"], horizontal=True, key="export_format")
+    fmt = cols[0].selectbox("Format", EXPORT_FORMATS, key="export_format",
+                            format_func=lambda f: FORMAT_NAMES.get(f, f))
     drop_b64 = cols[1].checkbox("Drop base64 audio", value=True, key="export_drop_b64")
     unanswered = cols[2].checkbox("Include unanswered tasks", value=False, key="export_all")
     _, count = review_table(store, filt, limit=0)
@@ -28,12 +36,21 @@ def render_page() -> None:
                            where=filter_sql(filt))
     dataset = filt.dataset
 
-    def build() -> bytes:
-        # Runs only when the button is clicked (on its own thread), not on every rerun.
-        out = io.StringIO()
-        export(store, dataset, out, fmt, options)
-        return out.getvalue().encode("utf-8")
-
-    st.download_button(f"Download {dataset}.{fmt}", build, file_name=f"{dataset}.{fmt}",
-                       mime="application/jsonl" if fmt == "jsonl" else "text/csv",
+    if fmt in ("jsonl", "csv"):
+        def build() -> bytes:
+            # Runs only when the button is clicked (on its own thread), not on every rerun.
+            out = io.StringIO()
+            export(store, dataset, out, fmt, options)
+            return out.getvalue().encode("utf-8")
+        name = f"{dataset}.{fmt}"
+        mime = "application/jsonl" if fmt == "jsonl" else "text/csv"
+    else:
+        def build() -> bytes:
+            return export_archive(store, dataset, fmt, options)[0]
+        name = f"{dataset}.rttm" if fmt == "rttm" else f"{dataset}-{fmt}.zip"
+        mime = "text/plain" if fmt == "rttm" else "application/zip"
+        if fmt == "clips":
+            st.caption("Clips: one WAV per region of the accepted annotations, with metadata.csv "
+                       "(Hugging Face audiofolder layout).")
+    st.download_button(f"Download {name}", build, file_name=name, mime=mime,
                        type="primary", key="export_download")

@@ -80,7 +80,7 @@ def test_review_lists_filters_and_saves_a_correction(talks, page):
 def test_statistics_counts_durations_and_agreement(talks, page):
     store, ids = talks
     annotate_some(store, ids)
-    at = page("statistics")
+    at = page("statistics_page")
     at.run()
     assert not at.exception, at.exception
     metrics = {m.label: m.value for m in at.metric}
@@ -147,3 +147,21 @@ def test_review_shows_changes_against_the_pre_annotation(tmp_path, monkeypatch, 
     at.run()
     assert not at.exception, at.exception
     assert any("1 added, 1 removed, 1 moved, 1 relabelled" in m.value for m in at.markdown)
+
+
+def test_export_archive_for_per_file_formats(talks):
+    import io
+    import zipfile
+    from earmark.formats.export import export_archive
+    store, ids = talks
+    annotate_some(store, ids)
+    data, name = export_archive(store, "talks", "textgrid")
+    assert name == "talks-textgrid.zip"
+    names = sorted(zipfile.ZipFile(io.BytesIO(data)).namelist())
+    # ann and bob both annotated the first file: one TextGrid each
+    assert len(names) == 3 and all(n.startswith("talks/") and n.endswith(".TextGrid") for n in names)
+    rttm, rttm_name = export_archive(store, "talks", "rttm")
+    assert rttm_name == "talks.rttm" and rttm.decode().count("SPEAKER") == 3
+    clips, _ = export_archive(store, "talks", "clips")
+    members = zipfile.ZipFile(io.BytesIO(clips)).namelist()
+    assert "talks/metadata.csv" in members and sum(m.endswith(".wav") for m in members) == 3
