@@ -10,6 +10,9 @@ import streamlit as st
 
 from earmark.datasets import VIEWS, DatasetError, ensure_dataset, get_dataset, list_datasets
 from earmark.loader import LoadReport, load_sources, load_uploads
+from earmark.longform import LongformOptions
+from earmark.preannotate import ModelError, resolve_model
+from earmark.segment import parse_segment_spec
 from earmark.sources import iter_audio_files
 from earmark.stats import dataset_stats
 from earmark.store import get_store
@@ -67,6 +70,13 @@ def create_form() -> None:
                            placeholder="/data/recordings")
     uploads = st.file_uploader("…or upload audio files or a JSONL file", accept_multiple_files=True,
                                key="new_uploads")
+    with st.expander("Long recordings and pre-annotation"):
+        segment = st.text_input("Cut into segments", key="new_segment", placeholder="silence, or window:30",
+                                help="'silence', 'silence:min_silence=0.3,max=20' or 'window:SECONDS[:OVERLAP]'")
+        split = st.checkbox("One task per channel", key="new_split")
+        model = st.text_input("Pre-annotate with", key="new_model", placeholder="speech, or module:function")
+        spans = st.text_input("Pre-annotations on the server (RTTM, TextGrid, Audacity, VTT, SRT, JSONL)",
+                              key="new_spans", placeholder="/data/reference.rttm")
     if not st.button("Load", type="primary", key="new_load"):
         return
     if not name.strip():
@@ -85,9 +95,18 @@ def create_form() -> None:
         bar.progress(fraction, text=f"{done} of {total or '?'} · {Path(origin).name}")
 
     try:
-        kwargs = dict(view=None if existing else view, labels=_labels(labels) or None, progress=progress)
+        longform = LongformOptions(
+            split_channels=split, segment=parse_segment_spec(segment) if segment.strip() else None,
+            model=resolve_model(model.strip()) if model.strip() else None, model_name=model.strip())
+    except (ValueError, ModelError) as exc:
+        st.error(str(exc))
+        return
+    try:
+        kwargs = dict(view=None if existing else view, labels=_labels(labels) or None, progress=progress,
+                      longform=longform)
         if paths:
-            report = load_sources(store, name.strip(), paths, **kwargs)
+            report = load_sources(store, name.strip(), paths, spans=[spans.strip()] if spans.strip() else (),
+                                  **kwargs)
         else:
             jsonl = [u for u in uploads if u.name.lower().endswith((".jsonl", ".ndjson"))]
             audio = [(u.name, u.getvalue()) for u in uploads if u not in jsonl]

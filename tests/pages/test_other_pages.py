@@ -165,3 +165,25 @@ def test_export_archive_for_per_file_formats(talks):
     clips, _ = export_archive(store, "talks", "clips")
     members = zipfile.ZipFile(io.BytesIO(clips)).namelist()
     assert "talks/metadata.csv" in members and sum(m.endswith(".wav") for m in members) == 3
+
+
+def test_datasets_page_segments_pre_annotates_and_refuses_a_bad_spec(talks, page, corpus):
+    store, _ = talks
+    at = page("datasets")
+    at.run()
+    at.text_input(key="new_name").input("long")
+    at.text_input(key="new_folder").input(str(corpus / "diarization" / "trn01.wav"))
+    at.text_input(key="new_segment").input("window:10:nonsense")
+    at.button(key="new_load").click().run()
+    assert "window" in at.error[0].value
+    at.text_input(key="new_segment").input("window:10")
+    at.text_input(key="new_model").input("speech")
+    at.text_input(key="new_spans").input(str(corpus / "diarization" / "reference.rttm"))
+    at.button(key="new_load").click().run()
+    assert not at.exception, at.exception
+    assert "Added 3 tasks" in at.success[0].value
+    tasks = [json.loads(t) for (t,) in store.query("SELECT task FROM tasks WHERE dataset = 'long' ORDER BY id")]
+    assert [t["segment"] for t in tasks] == [{"start": 0.0, "end": 10.0}, {"start": 10.0, "end": 20.0},
+                                             {"start": 20.0, "end": 30.0}]
+    labels = {s["label"] for t in tasks for s in t.get("audio_spans", [])}
+    assert "SPEECH" in labels and len(labels) > 1   # the model's regions and the RTTM's speakers
