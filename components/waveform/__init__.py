@@ -68,6 +68,31 @@ def label_color(name: str) -> str:
     return PALETTE[_fnv1a(str(name)) % len(PALETTE)]
 
 
+#: Points per channel of the overview a long file is first drawn from (frontend: OVERVIEW_POINTS).
+OVERVIEW_POINTS = 4096
+
+
+def _amplitude_bytes(peaks: Any) -> np.ndarray:
+    minmax = np.asarray(peaks.minmax)
+    if minmax.ndim != 3 or minmax.shape[2] != 2:
+        raise ValueError(f"peaks.minmax must have shape (channels, buckets, 2), not {minmax.shape}")
+    amp = np.abs(minmax.astype(np.int32)).max(axis=2)
+    scaled = np.ceil(amp * (255.0 / 32767.0))
+    return np.ascontiguousarray(np.clip(scaled, 0, 255).astype(np.uint8))
+
+
+def overview_bytes(amplitude: np.ndarray, points: int = OVERVIEW_POINTS) -> bytes | None:
+    """The max of each group of buckets, about `points` per channel; None when already that short."""
+    ch, n = amplitude.shape
+    if n <= points * 1.5:
+        return None
+    group = -(-n // points)
+    m = -(-n // group)
+    padded = np.zeros((ch, m * group), dtype=np.uint8)
+    padded[:, :n] = amplitude
+    return np.ascontiguousarray(padded.reshape(ch, m, group).max(axis=2)).tobytes()
+
+
 def encode_peaks(peaks: Any) -> tuple[bytes, int, int]:
     """Pack peaks for the browser: one byte of |amplitude| per 10 ms bucket per channel.
 
@@ -77,13 +102,8 @@ def encode_peaks(peaks: Any) -> tuple[bytes, int, int]:
     Returns (bytes, channels, buckets per second). A one-hour stereo file at
     100 buckets/s is 720 kB, sent as a binary argument (no base64).
     """
-    minmax = np.asarray(peaks.minmax)
-    if minmax.ndim != 3 or minmax.shape[2] != 2:
-        raise ValueError(f"peaks.minmax must have shape (channels, buckets, 2), not {minmax.shape}")
-    amp = np.abs(minmax.astype(np.int32)).max(axis=2)
-    scaled = np.ceil(amp * (255.0 / 32767.0))
-    out = np.clip(scaled, 0, 255).astype(np.uint8)
-    return np.ascontiguousarray(out).tobytes(), int(minmax.shape[0]), int(getattr(peaks, "rate", 100))
+    out = _amplitude_bytes(peaks)
+    return out.tobytes(), int(out.shape[0]), int(getattr(peaks, "rate", 100))
 
 
 def _ms(x: Any) -> float:
@@ -203,9 +223,13 @@ def waveform_editor(
     clean_settings = {k: v for k, v in settings.items() if k in SETTING_NAMES}
 
     peak_bytes: bytes | None = None
+    overview: bytes | None = None
     peak_channels, peak_rate = 1, 100
     if peaks is not None:
-        peak_bytes, peak_channels, peak_rate = encode_peaks(peaks)
+        amplitude = _amplitude_bytes(peaks)
+        peak_bytes, peak_channels = amplitude.tobytes(), int(amplitude.shape[0])
+        peak_rate = int(getattr(peaks, "rate", 100))
+        overview = overview_bytes(amplitude)
 
     value = _component(
         task_id=str(task_id),
@@ -213,6 +237,7 @@ def waveform_editor(
         file_name=file_name,
         duration=float(duration),
         peaks=peak_bytes,
+        peaks_overview=overview,
         peaks_channels=peak_channels,
         peaks_rate=peak_rate,
         regions=[_clean_region(r) for r in regions],

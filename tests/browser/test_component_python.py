@@ -111,3 +111,18 @@ def test_returns_only_values_of_the_current_task_and_revision(fake_component):
     assert call(revision=1) == {**value, "revision": 1}
     state["value"] = "garbage"
     assert call() is None
+
+
+def test_long_files_also_get_an_overview_of_group_maxima(fake_component):
+    from components.waveform import OVERVIEW_POINTS, overview_bytes
+    calls, _ = fake_component
+    rng = np.random.default_rng(0)
+    minmax = rng.integers(-20000, 20000, size=(2, 20_000, 2)).astype(np.int16)
+    minmax[1, 12_345] = (-32768, 100)  # one loud bucket must survive
+    call(peaks=FakePeaks(minmax))
+    a = calls[-1]
+    full = np.frombuffer(a["peaks"], dtype=np.uint8).reshape(2, -1)
+    ov = np.frombuffer(a["peaks_overview"], dtype=np.uint8).reshape(2, -1)
+    assert ov.shape[1] <= OVERVIEW_POINTS + 1 and ov.shape[1] >= OVERVIEW_POINTS // 2
+    assert ov.max() == full.max() == 255 and ov[1].max() == 255 and ov[0].max() == full[0].max()
+    assert overview_bytes(full[:, :100]) is None  # short files: the full peaks are the overview

@@ -14,9 +14,9 @@ import { labelColor, resolveLabelColors, withAlpha, type LabelSpec } from "./col
 import { ANSWER_ACTIONS, buildKeymap, eventCombo, isTextTarget, labelIndex } from "./keys";
 import {
   decideRender,
-  decimatePeaks,
   decodePeaks,
-  maxPeakOf,
+  maxOfChannels,
+  overviewFromBytes,
   fileNameOf,
   RATES,
   resolveSettings,
@@ -40,7 +40,7 @@ export interface Transport {
 const ZOOM_STEPS = 1000;
 const PAGE_CONTROLS = new Set(["BUTTON", "A", "SELECT", "INPUT", "TEXTAREA", "SUMMARY", "IFRAME", "LABEL"]);
 /** Points per channel of the overview drawn first for long files (a few times any screen's width). */
-const OVERVIEW_POINTS = 8192;
+const OVERVIEW_POINTS = 4096;
 
 function el<K extends keyof HTMLElementTagNameMap>(
   tag: K,
@@ -121,6 +121,7 @@ export class Editor {
   private answerLockUntil = 0;
   private pendingEvent: Omit<EventInfo, "seq" | "id" | "time"> | null = null;
   private fullPeaks: Float32Array[] | null = null;
+  private peakBytes: Uint8Array | null = null;
   private usingOverview = false;
   private overviewLength = 0;
   private regionsAdded = false;
@@ -445,16 +446,27 @@ export class Editor {
     const media = this.media!;
     const audioUrl = media.src;
     const s = this.settings;
-    const peaks = args.peaks && args.peaks.length > 0 ? decodePeaks(args.peaks, args.peaks_channels ?? 1) : undefined;
-    this.maxPeak = peaks && args.peaks ? maxPeakOf(args.peaks) : 0;
-    // A long file's peaks are far more than the width shows: draw a decimated
-    // overview first and load the full resolution when zooming in needs it.
-    this.fullPeaks = peaks ?? null;
-    const overview = peaks ? decimatePeaks(peaks, OVERVIEW_POINTS) : undefined;
-    this.usingOverview = !!peaks && overview !== peaks;
+    // A long file's peaks are far more than the width shows: draw an overview
+    // (the max of each group, taken on the bytes) first, and decode the full
+    // resolution only when zooming in needs it.
+    const bytes = args.peaks && args.peaks.length > 0 ? args.peaks : null;
+    const nch = Math.max(1, args.peaks_channels ?? 1);
+    this.peakBytes = bytes;
+    this.fullPeaks = null;
+    let overview: Float32Array[] | undefined;
+    if (bytes) {
+      const n = Math.floor(bytes.length / nch);
+      if (args.peaks_overview && args.peaks_overview.length > 0) overview = decodePeaks(args.peaks_overview, nch);
+      else if (n > OVERVIEW_POINTS * 1.5) overview = overviewFromBytes(bytes, nch, OVERVIEW_POINTS);
+      else overview = this.fullPeaks = decodePeaks(bytes, nch);
+    }
+    const peaks = overview;
+    this.maxPeak = overview ? maxOfChannels(overview) : 0;
+    this.usingOverview = !!overview && this.fullPeaks === null;
     this.overviewLength = overview ? overview[0].length : 0;
     this.regionsAdded = false;
     body.dataset.peaks = this.usingOverview ? "overview" : "full";
+    this.marks.peaks = performance.now() - this.renderStart;
     this.channels = peaks ? peaks.length : 1;
     body.dataset.channels = String(this.channels);
     this.drawWrap.hidden = this.channels < 2;
@@ -513,13 +525,14 @@ export class Editor {
       maxPeak: this.maxPeak > 0 ? this.maxPeak : undefined,
       url: audioUrl,
       media,
-      peaks: overview,
+      peaks,
       duration: Number(args.duration) || undefined,
       audioRate: this.rate,
       autoplay: s.audio_autoplay,
       plugins,
     });
     this.ws = ws;
+    this.marks.created = performance.now() - this.renderStart;
     for (let c = 1; c < this.channels; c++) {
       const sep = el("div", { class: "wf-lane-sep", "aria-hidden": "true" });
       sep.style.top = `${c * laneHeight}px`;
@@ -1111,11 +1124,11 @@ export class Editor {
   /** Swap the overview for the full-resolution peaks once the zoom shows more than the overview holds. */
   private maybeUpgradePeaks(): void {
     const ws = this.ws;
-    const full = this.fullPeaks;
-    if (!ws || !full || !this.usingOverview || !this.media) return;
+    if (!ws || !this.peakBytes || !this.usingOverview || !this.media) return;
     const width = ws.getWrapper().scrollWidth;
     if (width < this.overviewLength / 2) return;
     this.usingOverview = false;
+    const full = (this.fullPeaks = decodePeaks(this.peakBytes, Math.max(1, this.args?.peaks_channels ?? 1)));
     const scroll = ws.getScroll();
     document.body.dataset.peaks = "full";
     ws.once("redrawcomplete", () => ws.setScroll(scroll));

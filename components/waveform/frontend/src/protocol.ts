@@ -26,6 +26,8 @@ export interface Args {
   file_name?: string | null;
   duration: number;
   peaks?: Uint8Array | null;
+  /** for long files: the max of each group of buckets, a few thousand per channel */
+  peaks_overview?: Uint8Array | null;
   peaks_channels?: number;
   peaks_rate?: number;
   channels?: number;
@@ -190,6 +192,33 @@ export function decimatePeaks(channels: Float32Array[], points: number): Float32
     }
     return out;
   });
+}
+
+/** `decimatePeaks(decodePeaks(bytes))` without decoding every value: the max is taken on the bytes. */
+export function overviewFromBytes(bytes: Uint8Array, channels: number, points: number): Float32Array[] {
+  const ch = Math.max(1, channels | 0);
+  const n = Math.floor(bytes.length / ch);
+  const group = Math.max(1, Math.ceil(n / Math.max(1, points)));
+  const m = Math.ceil(n / group);
+  const out: Float32Array[] = [];
+  for (let c = 0; c < ch; c++) {
+    const src = bytes.subarray(c * n, c * n + n);
+    const arr = new Float32Array(m);
+    for (let j = 0, i = 0; j < m; j++) {
+      let best = 0;
+      const end = Math.min(n, i + group);
+      for (; i < end; i++) if (src[i] > best) best = src[i];
+      arr[j] = BYTE_TO_UNIT[best];
+    }
+    out.push(arr);
+  }
+  return out;
+}
+
+export function maxOfChannels(channels: Float32Array[]): number {
+  let m = 0;
+  for (const ch of channels) for (let i = 0; i < ch.length; i++) if (ch[i] > m) m = ch[i];
+  return m;
 }
 
 /** A file name to show for an audio URL. */

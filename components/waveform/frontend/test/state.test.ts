@@ -1,6 +1,16 @@
 import { describe, expect, it } from "vitest";
 import { diffRegions, labelRows, normalizeRegion, RegionStore } from "../src/state";
-import { decideRender, decimatePeaks, decodePeaks, fileNameOf, maxPeakOf, resolveSettings, stepRate } from "../src/protocol";
+import {
+  decideRender,
+  decimatePeaks,
+  decodePeaks,
+  fileNameOf,
+  maxOfChannels,
+  maxPeakOf,
+  overviewFromBytes,
+  resolveSettings,
+  stepRate,
+} from "../src/protocol";
 
 const r = (id: string, start: number, end: number, label = "A", extra = {}) => ({ id, start, end, label, ...extra });
 
@@ -107,6 +117,15 @@ describe("protocol", () => {
     const short = [new Float32Array(50)];
     expect(decimatePeaks(short, 100)).toBe(short);
     expect(maxPeakOf(new Uint8Array([3, 255, 7]))).toBe(1);
+  });
+
+  it("takes the overview on the bytes, equal to decimating the decoded peaks", () => {
+    const bytes = Uint8Array.from({ length: 2 * 1003 }, (_, i) => (i * 37) % 256);
+    const a = overviewFromBytes(bytes, 2, 100);
+    const b = decimatePeaks(decodePeaks(bytes, 2), 100);
+    expect(a.length).toBe(2);
+    expect(Array.from(a[1])).toEqual(Array.from(b[1]));
+    expect(maxOfChannels(a)).toBe(maxOfChannels(b));
   });
 
   it("resolves settings with defaults and bounds", () => {
