@@ -224,9 +224,38 @@ def bench_drag(playwright, url: str, scenario: str, zoom_pps: float | None, drag
         browser.close()
 
 
+def bench_traffic(playwright, url: str, scenario: str) -> dict:
+    """Bytes on the app's websocket: the first load of the page, then one committed edit."""
+    browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    try:
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        got: list[int] = []
+        sent: list[int] = []
+
+        def on_ws(ws):
+            ws.on("framereceived", lambda f: got.append(len(f)))
+            ws.on("framesent", lambda f: sent.append(len(f)))
+
+        page.on("websocket", on_ws)
+        wf = WF(page, url)
+        wf.open(scenario)
+        time.sleep(1.0)
+        first = sum(got)
+        got.clear()
+        sent.clear()
+        g = wf.geometry()
+        t = (g["scroll"] + g["view_width"] / 2) / g["pps"]
+        wf.drag(t, t + 40 / g["pps"])  # a new region, 40 px wide
+        wf.wait_log(1)
+        time.sleep(1.0)
+        return {"page_load_received_bytes": first, "edit_received_bytes": sum(got), "edit_sent_bytes": sum(sent)}
+    finally:
+        browser.close()
+
+
 def args_size(files: dict[str, Path], db: Path) -> dict:
     os.environ["EARMARK_DB"] = str(db)
-    from components.waveform import encode_peaks
+    from components.waveform import encode_peaks, overview_bytes, _amplitude_bytes
     from earmark.media import register_media
     from earmark.peaks import get_peaks
     from earmark.store import open_store
@@ -236,10 +265,12 @@ def args_size(files: dict[str, Path], db: Path) -> dict:
     media = register_media(store, files[name])
     peaks = get_peaks(store, media.id)
     data, channels, _ = encode_peaks(peaks)
+    overview = overview_bytes(_amplitude_bytes(peaks)) or b""
     regions = regions_500(media.duration or peaks.duration)
     json_part = len(json.dumps({"regions": regions}))
     store.close()
     return {"file": name, "channels": channels, "buckets": peaks.buckets, "peaks_bytes": len(data),
+            "overview_bytes": len(overview),
             "as_base64_int16_would_be": 4 * ((peaks.minmax.nbytes + 2) // 3), "regions_500_json_bytes": json_part}
 
 
@@ -280,6 +311,8 @@ def main() -> None:
             with sync_playwright() as pw:
                 print(f"Render to ready (median of {opts.runs}, fresh browser each):", flush=True)
                 load = bench_load(pw, server.url, files, opts.runs)
+                traffic = bench_traffic(pw, server.url, "bench_500")
+                print(f"Websocket traffic, {longest} file with 500 regions: " + json.dumps(traffic), flush=True)
                 print(f"500 regions on the {longest} file, dragging a region:", flush=True)
                 drag = {}
                 for label, pps in (("fit, resizing (all 500 regions in view)", None), ("20 px/s, moving", 20.0)):
@@ -295,7 +328,7 @@ def main() -> None:
             server.stop()
         clip = load.get("clip 5 s", {}).get("page_s")
         print("\nSummary (JSON):")
-        print(json.dumps({"load": load, "drag": drag, "args": sizes,
+        print(json.dumps({"load": load, "drag": drag, "args": sizes, "traffic": traffic,
                           "page_vs_clip_s": {k: round(v["page_s"] - clip, 3) for k, v in load.items()}
                           if clip else None}, indent=1))
     finally:
