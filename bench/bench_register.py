@@ -231,7 +231,7 @@ def main() -> int:
     ]
     if t_mp3 is not None:
         c = args.compressed
-        rows.append((f"register {c} MP3s (ffprobe each), load_sources(peaks=False)",
+        rows.append((f"register {c} MP3s, load_sources(peaks=False)",
                      f"{t_mp3:.2f} s ({c / t_mp3:,.0f} files/s, {mp3_spawned} processes)",
                      "none", "-"))
         rows.append(("  same rate, extrapolated to 10,000 MP3s",

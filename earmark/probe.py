@@ -1,8 +1,10 @@
 """Read duration, channels and sample rate of an audio file from its header.
 
-WAV headers are parsed here (fast, no process start); every other format asks
-ffprobe, which reads headers and, for formats without a length field, a few
-packets, never the whole file decoded.
+WAV headers are parsed here; MP3, FLAC, Ogg and MP4 headers by mutagen, in
+this process; anything else (or what mutagen cannot read) by ffprobe, which
+reads headers and, for formats without a length field, a few packets. No file
+is decoded whole. Durations from compressed headers can be estimates (VBR
+MP3 without a length tag): the peaks computation corrects them.
 """
 
 from __future__ import annotations
@@ -52,7 +54,7 @@ def probe(path: str | Path) -> AudioInfo:
         return _probe_wav(path, size)
     if path.suffix.lower() == ".wav" and head[:4] not in (b"RF64", b"RIFX"):
         raise ProbeError("named .wav but is not a WAV file (no RIFF/WAVE header)")
-    return _probe_ffprobe(path)
+    return _probe_mutagen(path) or _probe_ffprobe(path)
 
 
 def _probe_wav(path: Path, size: int) -> AudioInfo:
@@ -112,6 +114,30 @@ def _wav_encoding(tag: int, bits: int) -> str | None:
     if tag == WAVE_FLOAT:
         return {32: "<f4", 64: "<f8"}.get(bits)
     return None  # A-law, mu-law, ADPCM ...: decoded through ffmpeg
+
+
+_MUTAGEN_FORMATS = {"MP3": "mp3", "FLAC": "flac", "OggVorbis": "ogg", "OggOpus": "ogg", "MP4": "mp4"}
+
+
+def _probe_mutagen(path: Path) -> AudioInfo | None:
+    """Header facts read by mutagen, in-process (an ffprobe process costs tens of
+    milliseconds per file); None sends the file to ffprobe instead."""
+    try:
+        import mutagen
+        found = mutagen.File(path)
+    except Exception:  # mutagen raises many kinds of errors on what it cannot parse
+        return None
+    kind = _MUTAGEN_FORMATS.get(type(found).__name__) if found is not None else None
+    info = getattr(found, "info", None)
+    if kind is None or info is None:
+        return None
+    duration = float(getattr(info, "length", 0) or 0)
+    channels = int(getattr(info, "channels", 0) or 0)
+    # Opus always decodes at 48 kHz; mutagen reports no rate for it
+    rate = int(getattr(info, "sample_rate", 0) or (48000 if type(found).__name__ == "OggOpus" else 0))
+    if duration <= 0 or channels <= 0 or rate <= 0:
+        return None
+    return AudioInfo(format=kind, duration=duration, sample_rate=rate, channels=channels)
 
 
 def _probe_ffprobe(path: Path) -> AudioInfo:
