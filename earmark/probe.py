@@ -1,7 +1,7 @@
 """Read duration, channels and sample rate of an audio file from its header.
 
-WAV headers are parsed here; MP3, FLAC, Ogg and MP4 headers by mutagen, in
-this process; anything else (or what mutagen cannot read) by ffprobe, which
+WAV headers are parsed here; MP3, FLAC, Ogg and M4A headers by tinytag, in
+this process; anything else (or what tinytag cannot read) by ffprobe, which
 reads headers and, for formats without a length field, a few packets. No file
 is decoded whole. Durations from compressed headers can be estimates (VBR
 MP3 without a length tag): the peaks computation corrects them.
@@ -54,7 +54,7 @@ def probe(path: str | Path) -> AudioInfo:
         return _probe_wav(path, size)
     if path.suffix.lower() == ".wav" and head[:4] not in (b"RF64", b"RIFX"):
         raise ProbeError("named .wav but is not a WAV file (no RIFF/WAVE header)")
-    return _probe_mutagen(path) or _probe_ffprobe(path)
+    return _probe_tags(path) or _probe_ffprobe(path)
 
 
 def _probe_wav(path: Path, size: int) -> AudioInfo:
@@ -116,28 +116,24 @@ def _wav_encoding(tag: int, bits: int) -> str | None:
     return None  # A-law, mu-law, ADPCM ...: decoded through ffmpeg
 
 
-_MUTAGEN_FORMATS = {"MP3": "mp3", "FLAC": "flac", "OggVorbis": "ogg", "OggOpus": "ogg", "MP4": "mp4"}
+_TAG_FORMATS = {".mp3": "mp3", ".flac": "flac", ".ogg": "ogg", ".opus": "ogg", ".m4a": "mp4"}
 
 
-def _probe_mutagen(path: Path) -> AudioInfo | None:
-    """Header facts read by mutagen, in-process (an ffprobe process costs tens of
+def _probe_tags(path: Path) -> AudioInfo | None:
+    """Header facts read by tinytag, in-process (an ffprobe process costs tens of
     milliseconds per file); None sends the file to ffprobe instead."""
+    kind = _TAG_FORMATS.get(path.suffix.lower())
+    if kind is None:
+        return None
     try:
-        import mutagen
-        found = mutagen.File(path)
-    except Exception:  # mutagen raises many kinds of errors on what it cannot parse
+        from tinytag import TinyTag
+        tag = TinyTag.get(str(path))
+    except Exception:  # tinytag raises many kinds of errors on what it cannot parse
         return None
-    kind = _MUTAGEN_FORMATS.get(type(found).__name__) if found is not None else None
-    info = getattr(found, "info", None)
-    if kind is None or info is None:
-        return None
-    duration = float(getattr(info, "length", 0) or 0)
-    channels = int(getattr(info, "channels", 0) or 0)
-    # Opus always decodes at 48 kHz; mutagen reports no rate for it
-    rate = int(getattr(info, "sample_rate", 0) or (48000 if type(found).__name__ == "OggOpus" else 0))
+    duration, channels, rate = tag.duration or 0.0, tag.channels or 0, tag.samplerate or 0
     if duration <= 0 or channels <= 0 or rate <= 0:
         return None
-    return AudioInfo(format=kind, duration=duration, sample_rate=rate, channels=channels)
+    return AudioInfo(format=kind, duration=float(duration), sample_rate=int(rate), channels=int(channels))
 
 
 def _probe_ffprobe(path: Path) -> AudioInfo:
