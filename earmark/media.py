@@ -11,11 +11,12 @@ import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from earmark.probe import AudioInfo, probe
-from earmark.store import Store
+
+if TYPE_CHECKING:
+    from earmark.store import Store
 
 _HASH_BLOCK = 1 << 20
 
@@ -62,6 +63,7 @@ def insert_media(cur, media: list[MediaInfo]) -> None:
     """
     if not media:
         return
+    import pandas as pd
     frame = pd.DataFrame({
         "id": [m.id for m in media], "path": [m.path for m in media],
         "format": [m.format for m in media], "duration": [m.duration for m in media],

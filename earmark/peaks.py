@@ -13,18 +13,19 @@ file and kept in the database under the file's content hash.
 
 from __future__ import annotations
 
-import math
 import threading
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
 from earmark.media import MediaInfo, get_media
 from earmark.pcm import ffmpeg_s16le, int24_to_int16, to_int16
 from earmark.probe import AudioInfo, probe
-from earmark.store import Store
+
+if TYPE_CHECKING:  # computing peaks needs neither pandas nor DuckDB: keep the import light
+    from earmark.store import Store
 
 PEAKS_PER_SECOND = 100
 # Samples reduced per step: bounds memory whatever the file's length.
@@ -212,6 +213,7 @@ def store_peaks(cur, computed: list[tuple[MediaInfo, Peaks]]) -> None:
     """
     if not computed:
         return
+    import pandas as pd
     frame = pd.DataFrame({
         "media_id": [m.id for m, _ in computed], "rate": [p.rate for _, p in computed],
         "channels": [p.channels for _, p in computed], "buckets": [p.buckets for _, p in computed],
