@@ -160,6 +160,7 @@ def bench_drag(playwright, url: str, scenario: str, zoom_pps: float | None, drag
             )
             time.sleep(0.5)
         frame_deltas: list[float] = []
+        work_ms: list[float] = []
         after: list[float] = []
         latencies: list[float] = []
         commit_ms: list[float] = []
@@ -178,8 +179,13 @@ def bench_drag(playwright, url: str, scenario: str, zoom_pps: float | None, drag
                 x0 = wf.x_of(region["end"], g)
             n_before = wf.state()["log_size"]
             wf.frame_eval(
-                """() => { window.__frames = []; window.__run = true;
-                    const loop = (t) => { window.__frames.push(t); if (window.__run) requestAnimationFrame(loop); };
+                """() => { window.__frames = []; window.__work = []; window.__run = true;
+                    // work per frame: from the frame's start to the first task after its
+                    // rendering (input, rAF callbacks, style, layout, paint)
+                    const mc = new MessageChannel(); let start = 0;
+                    mc.port1.onmessage = () => { window.__work.push([start, performance.now() - start]); };
+                    const loop = (t) => { window.__frames.push(t); start = t; mc.port2.postMessage(null);
+                                          if (window.__run) requestAnimationFrame(loop); };
                     requestAnimationFrame(loop);
                     document.addEventListener('pointerup', () => { window.__pu = Date.now();
                                                                    window.__puPerf = performance.now(); },
@@ -195,7 +201,9 @@ def bench_drag(playwright, url: str, scenario: str, zoom_pps: float | None, drag
                 time.sleep(1 / 60)
             m.up()
             time.sleep(0.5)  # frames after the release too: the commit and the page's rerun
-            frames, pu_perf = wf.frame_eval("() => { window.__run = false; return [window.__frames, window.__puPerf]; }")
+            frames, work, pu_perf = wf.frame_eval(
+                "() => { window.__run = false; return [window.__frames, window.__work, window.__puPerf]; }")
+            work_ms += [w for t, w in work if t <= pu_perf]
             deltas = [b - a for a, b in zip(frames[1:], frames[2:]) if b <= pu_perf]
             after += [b - a for a, b in zip(frames[1:], frames[2:]) if b > pu_perf]
             if os.environ.get("WF_BENCH_DEBUG"):
@@ -210,7 +218,10 @@ def bench_drag(playwright, url: str, scenario: str, zoom_pps: float | None, drag
             wf.wait_idle()
         frame_deltas.sort()
         q = lambda p: frame_deltas[min(len(frame_deltas) - 1, int(p * len(frame_deltas)))]  # noqa: E731
+        work_ms.sort()
+        w = lambda p: work_ms[min(len(work_ms) - 1, int(p * len(work_ms)))]  # noqa: E731
         return {
+            "work_p50_ms": w(0.5), "work_p95_ms": w(0.95), "work_max_ms": work_ms[-1],
             "frames": len(frame_deltas), "frame_p50_ms": q(0.5), "frame_p95_ms": q(0.95),
             "frame_max_ms": frame_deltas[-1],
             "frames_over_16_7_ms_pct": 100 * sum(d > 16.7 * 1.5 for d in frame_deltas) / len(frame_deltas),
@@ -317,7 +328,9 @@ def main() -> None:
                 drag = {}
                 for label, pps in (("fit, resizing (all 500 regions in view)", None), ("20 px/s, moving", 20.0)):
                     drag[label] = r = bench_drag(pw, server.url, "bench_500", pps, opts.drags)
-                    print(f"  {label}: frame p50 {r['frame_p50_ms']:.1f} ms, p95 {r['frame_p95_ms']:.1f} ms, "
+                    print(f"  {label}: work per frame p50 {r['work_p50_ms']:.1f} ms, p95 {r['work_p95_ms']:.1f} ms, "
+                          f"max {r['work_max_ms']:.1f} ms; frame interval p50 {r['frame_p50_ms']:.1f} ms, "
+                          f"p95 {r['frame_p95_ms']:.1f} ms, "
                           f"max {r['frame_max_ms']:.1f} ms ({r['frames']} frames, "
                           f"{r['frames_over_16_7_ms_pct']:.1f} % over 25 ms; longest frame after the release "
                           f"{r['after_release_max_frame_ms']:.0f} ms); mouse release to Python "

@@ -192,7 +192,11 @@ def waveform_editor(
             Actions: play_pause, play_region, accept, reject, ignore, undo,
             delete_region, undo_edit, redo_edit, zoom_in, zoom_out, seek_back,
             seek_forward, seek_back_long, seek_forward_long, rate_down,
-            rate_up, loop, deselect, label_1 … label_9.
+            rate_up, loop, deselect, nudge_start_back, nudge_start_forward,
+            nudge_end_back, nudge_end_forward (10 ms steps), label_1 … label_9.
+            Answer keys (accept, reject, ignore, undo) pressed inside the
+            frame come back as `event.type == "key"`; on the page they are
+            the page's to handle.
         revision: bump it when Python changes the regions of the same task
             (e.g. a reset or a pre-annotation): the editor then replaces its
             regions. Passing back what the editor sent, with the same
