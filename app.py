@@ -1,12 +1,19 @@
 """Earmark's Streamlit app: `streamlit run app.py`.
 
-The module defines `app`, an `st.App` that serves the media route beside the
+The module defines `app`, an `st.App` that serves the media routes beside the
 pages; Streamlit's runner finds it and runs this same file as the page script.
 """
 
 import streamlit as st
+from streamlit.runtime.pages_manager import PagesManager
 
 from earmark.web.routes import routes
+
+# The pages are declared with st.navigation (earmark/web/main.py). Without
+# this, the mere presence of pages/ makes Streamlit serve a URL such as
+# /review by running pages/review.py alone on a fresh session: old-style
+# navigation, and no access-code check.
+PagesManager.uses_pages_directory = False
 
 app = st.App(__file__, routes=routes())
 

@@ -10,7 +10,7 @@ Everything is built in a temporary folder removed at the end (`--keep` keeps it)
    tasks, copies of the corpus's `diarization/*.wav` (30 s clips, and the 1 s
    `empty.wav`), each made distinct by changing one byte of one sample, loaded
    with `earmark.loader.load_sources` (peaks computed) before the app starts.
-   In `/annotate?dataset=bench&session=bench`, for each task: wait until the
+   In `/?dataset=bench&session=bench`, for each task: wait until the
    waveform frame shows this task drawn and playable
    (`body[data-task-id=ID][data-ready]`, set by the component) and the app is
    idle, move the focus to the page body, press `a`, and wait until the frame
@@ -265,7 +265,7 @@ def bench_accept(browser, url: str, measured: int) -> dict:
     errors: list[str] = []
     page.on("pageerror", lambda e: errors.append(str(e)))
     frame = page.frame_locator(FRAME)
-    page.goto(f"{url}/annotate?dataset={DATASET}&session=bench")
+    page.goto(f"{url}/?dataset={DATASET}&session=bench")
     wait_idle(page)
     page.evaluate(KEY_LISTENER)
     body = frame.locator("body")

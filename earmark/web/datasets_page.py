@@ -137,7 +137,7 @@ def edit_form() -> None:
     with st.form(f"edit-{name}"):
         # keyed by dataset so a save, which changes the defaults, keeps the widgets
         view = st.selectbox("View", VIEWS, index=VIEWS.index(ds.view), key=f"edit-view-{name}")
-        labels = st.text_input("Labels, comma-separated", value=", ".join(ds.labels),
+        labels = st.text_input("Labels of this dataset, comma-separated", value=", ".join(ds.labels),
                                key=f"edit-labels-{name}")
         settings = st.text_area("Settings (JSON: keymap, audio_* settings, custom_theme, "
                                 "feed_overlap, blocks)", value=json.dumps(ds.settings, indent=2),

@@ -18,7 +18,8 @@ def filter_bar(store: Store, prefix: str) -> ReviewFilter | None:
         st.info("No dataset yet.")
         return None
     cols = st.columns([2, 2, 2, 2])
-    dataset = cols[0].selectbox("Dataset", datasets, key=f"{prefix}_dataset")
+    dataset = cols[0].selectbox("Dataset", datasets, index=default_dataset_index(datasets),
+                                key=f"{prefix}_dataset")
     answers = cols[1].multiselect("Answer", ANSWERS, key=f"{prefix}_answers")
     sessions = [s for (s,) in store.query(
         "SELECT DISTINCT session FROM annotations WHERE dataset = ? ORDER BY 1", [dataset])]
@@ -33,3 +34,9 @@ def filter_bar(store: Store, prefix: str) -> ReviewFilter | None:
     return ReviewFilter(dataset=dataset, answers=answers, labels=chosen_labels, sessions=annotators,
                         file=file.strip(), since=since if isinstance(since, dt.date) else None,
                         until=until if isinstance(until, dt.date) else None)
+
+
+def default_dataset_index(names: list[str]) -> int:
+    """The dataset named in the URL (?dataset=) or chosen on Annotate, else the first."""
+    wanted = st.query_params.get("dataset") or st.session_state.get("annotate_dataset")
+    return names.index(wanted) if wanted in names else 0

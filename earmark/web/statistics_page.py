@@ -8,6 +8,7 @@ from earmark.datasets import list_datasets
 from earmark.review import agreement, annotations_per_hour, label_totals, progress_by_annotator, region_durations
 from earmark.stats import dataset_stats
 from earmark.store import get_store
+from earmark.web.filters import default_dataset_index
 
 
 def render_page() -> None:
@@ -17,7 +18,7 @@ def render_page() -> None:
     if not datasets:
         st.info("No dataset yet.")
         return
-    name = st.selectbox("Dataset", datasets, key="stats_dataset")
+    name = st.selectbox("Dataset", datasets, index=default_dataset_index(datasets), key="stats_dataset")
     stats = dataset_stats(store, name)
     cols = st.columns(5)
     cols[0].metric("Tasks", stats["tasks"])

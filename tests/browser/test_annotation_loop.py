@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 
 import pytest
 
@@ -75,7 +76,7 @@ def test_annotate_undo_reload_review_statistics_export(app, wf_browser, wf_drive
     page.get_by_text("Added 5 tasks, skipped 0 duplicates, failed 0").wait_for(timeout=60_000)
 
     # 2. annotate three tasks by keyboard
-    page.goto(f"{app.url}/annotate?dataset=talks&session=ann")
+    page.goto(f"{app.url}/?dataset=talks&session=ann")
     wait_idle(page)
     wf = wf_driver(page, app.url)
     drawn = {}
@@ -91,7 +92,10 @@ def test_annotate_undo_reload_review_statistics_export(app, wf_browser, wf_drive
     page.keyboard.press("Backspace")
     page.get_by_text("reopened by undo").wait_for(timeout=10_000)
     assert current_file(page) == third
-    wf.wait_ready()
+    # the reopened task's regions are drawn once the frame has rendered it
+    deadline = time.monotonic() + 10
+    while [r["label"] for r in wf.regions_shown()] != ["SPK2"] and time.monotonic() < deadline:
+        time.sleep(0.1)
     assert [r["label"] for r in wf.regions_shown()] == ["SPK2"]
 
     # 4. reload the tab and continue where the annotator was
@@ -104,12 +108,12 @@ def test_annotate_undo_reload_review_statistics_export(app, wf_browser, wf_drive
     page.get_by_text("4 of 5 tasks done").wait_for()
 
     # 5. Review lists them
-    page.goto(f"{app.url}/review")
+    page.goto(f"{app.url}/review?dataset=talks")
     wait_idle(page)
     page.get_by_text("4 annotations match").wait_for()
 
     # 6. the downloaded JSONL holds the regions drawn
-    page.goto(f"{app.url}/export")
+    page.goto(f"{app.url}/export?dataset=talks")
     wait_idle(page)
     with page.expect_download() as download:
         page.get_by_role("button", name=re.compile(r"Download talks\.jsonl")).click()
@@ -122,7 +126,7 @@ def test_annotate_undo_reload_review_statistics_export(app, wf_browser, wf_drive
         assert abs(span["start"] - t0) <= TOL and abs(span["end"] - t1) <= TOL, (record["file"], span)
         assert record["_session_id"] == "ann"
     # 7. Statistics: counts and durations
-    page.goto(f"{app.url}/statistics")
+    page.goto(f"{app.url}/statistics?dataset=talks")
     wait_idle(page)
     metrics = {m.locator("[data-testid=stMetricLabel]").inner_text().strip():
                m.locator("[data-testid=stMetricValue]").inner_text().strip()
@@ -152,7 +156,7 @@ def test_two_annotators_sharing_the_queue_get_disjoint_tasks(run_app, tmp_path, 
     for name in ("ann", "bob"):
         context = wf_browser.new_context(viewport={"width": 1280, "height": 900})
         page = context.new_page()
-        page.goto(f"{app.url}/annotate?dataset=talks&session={name}")
+        page.goto(f"{app.url}/?dataset=talks&session={name}")
         wait_idle(page)
         pages.append(page)
     first = [current_file(p) for p in pages]
@@ -165,3 +169,22 @@ def test_two_annotators_sharing_the_queue_get_disjoint_tasks(run_app, tmp_path, 
     assert second[0] != second[1] and not set(second) & set(first)
     for p in pages:
         p.context.close()
+
+
+def test_every_page_url_asks_for_the_access_code_first(run_app, tmp_path, wf_browser):
+    """A page's own URL on a fresh session runs the app's navigation and access check,
+    never the page's script alone."""
+    (tmp_path / "earmark.json").write_text(json.dumps({"access_code": "open-sesame"}))
+    app = run_app(tmp_path / "guarded.duckdb")
+    context = wf_browser.new_context()
+    page = context.new_page()
+    for path in ("/review", "/statistics", "/export", "/datasets", "/"):
+        page.goto(app.url + path)
+        wait_idle(page)
+        page.get_by_label("Access code").wait_for(timeout=15_000)
+        assert page.locator("[data-testid=stTable], [data-testid=stDataFrame]").count() == 0, path
+        assert "Review" not in page.locator("h1").all_inner_texts(), path
+    page.get_by_label("Access code").fill("open-sesame")
+    page.get_by_label("Access code").press("Enter")
+    page.get_by_text("Dataset").first.wait_for(timeout=15_000)
+    context.close()

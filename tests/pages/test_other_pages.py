@@ -41,7 +41,7 @@ def test_datasets_page_edits_labels_and_refuses_bad_settings(talks, page):
     at = page("datasets")
     at.run()
     form_inputs = at.text_input
-    labels_box = [t for t in form_inputs if t.label.startswith("Labels") and t.value == "SPK1, SPK2"][0]
+    labels_box = [t for t in form_inputs if t.label.startswith("Labels of this dataset")][0]
     labels_box.input("SPK1, SPK2, SPK3")
     at.text_area[0].input('{"feed_overlap": true}')
     at.button[-1].click().run()
