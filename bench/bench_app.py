@@ -84,7 +84,7 @@ def _load_module(name: str, path: Path):
 
 # `RunningApp`: `streamlit run app.py` on a free loopback port against a database,
 # as the browser tests start it (EARMARK_DB, EARMARK_CONFIG in the database's folder).
-RunningApp = _load_module("earmark_tests_conftest", ROOT / "tests" / "conftest.py").RunningApp
+RunningApp = _load_module("earmark_tests_apprunner", ROOT / "tests" / "apprunner.py").RunningApp
 
 CORPUS = Path(os.environ.get("EARMARK_CORPUS", ROOT.parent / "shared" / "corpus"))
 CHROMIUM = os.environ.get("EARMARK_CHROMIUM", "/usr/bin/chromium")

@@ -11,15 +11,16 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 from typing import Any, Callable
 
 import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/, for apprunner
+from apprunner import RunningApp  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 CORPUS = Path(os.environ.get("EARMARK_CORPUS", ROOT.parent / "shared" / "corpus"))
@@ -39,58 +40,18 @@ def corpus_or_skip() -> Path:
     return CORPUS
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Server:
-    """`streamlit run` of the test app on a free loopback port."""
+class Server(RunningApp):
+    """`streamlit run` of the test app on a free loopback port, with its own database."""
 
     def __init__(self, workdir: Path, scenarios: dict[str, Any] | None = None, extra_env: dict | None = None):
-        self.port = _free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
         workdir.mkdir(parents=True, exist_ok=True)
-        env = {**os.environ, "EARMARK_DB": str(workdir / "wf.duckdb"), "PYTHONPATH": str(ROOT)}
-        env.pop("EARMARK_WAVEFORM_DEV_URL", None)
+        env: dict[str, str | None] = {"EARMARK_WAVEFORM_DEV_URL": None}
         if scenarios:
             path = workdir / "scenarios.json"
             path.write_text(json.dumps(scenarios), encoding="utf-8")
             env["WF_SCENARIOS"] = str(path)
         env.update(extra_env or {})
-        cmd = [sys.executable, "-m", "streamlit", "run", str(APP),
-               "--server.headless", "true", "--server.port", str(self.port),
-               "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false",
-               "--server.fileWatcherType", "none"]
-        self.log_path = workdir / f"streamlit-{self.port}.log"
-        self.log = open(self.log_path, "w+", encoding="utf-8")
-        self.proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"streamlit exited:\n{self.output()}")
-            try:
-                with urllib.request.urlopen(self.url + "/_stcore/health", timeout=1) as r:
-                    if r.status == 200:
-                        return
-            except OSError:
-                time.sleep(0.2)
-        self.stop()
-        raise RuntimeError(f"streamlit did not become healthy:\n{self.output()}")
-
-    def output(self) -> str:
-        self.log.flush()
-        return self.log_path.read_text(encoding="utf-8", errors="replace")
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-        self.log.close()
+        super().__init__(APP, workdir / "wf.duckdb", env=env, flags=["--server.fileWatcherType", "none"])
 
 
 def launch_chromium(playwright):

@@ -1,0 +1,68 @@
+"""`streamlit run` of a script on a free loopback port, for tests and benchmarks."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    import socket
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class RunningApp:
+    """A `streamlit run` of a script, on a free loopback port."""
+
+    def __init__(self, script: Path, db: Path, args: list[str] | None = None,
+                 env: dict[str, str | None] | None = None, flags: list[str] | None = None):
+        """`env` adds variables (None removes one); `flags` are more `streamlit run` options."""
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        # No earmark.json from the developer's working directory leaks into a test.
+        merged = {**os.environ, "EARMARK_DB": str(db), "PYTHONPATH": str(ROOT),
+                  "EARMARK_CONFIG": str(db.parent / "earmark.json"), **(env or {})}
+        env = {k: v for k, v in merged.items() if v is not None}
+        cmd = [sys.executable, "-m", "streamlit", "run", str(script),
+               "--server.headless", "true", "--server.port", str(self.port),
+               "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false", *(flags or [])]
+        if args:
+            cmd += ["--", *args]
+        self.log = open(db.parent / f"streamlit-{self.port}.log", "w+")
+        self.proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"streamlit exited: {self.output()}")
+            try:
+                with urllib.request.urlopen(self.url + "/_stcore/health", timeout=1) as r:
+                    if r.status == 200:
+                        return
+            except OSError:
+                time.sleep(0.2)
+        self.stop()
+        raise RuntimeError(f"streamlit did not become healthy: {self.output()}")
+
+    def output(self) -> str:
+        self.log.flush()
+        self.log.seek(0)
+        return self.log.read()
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+        self.log.close()
+
+
