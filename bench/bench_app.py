@@ -485,14 +485,14 @@ def page_problems(counts: dict, pages: dict) -> list[str]:
     if shown_number(review, "") != counts["annotations"]:
         problems.append(f"Review shows {review!r}, expected {counts['annotations']:,} annotations")
     stats = pages["statistics"]["shown"]
-    if shown_number(stats, "Answered") != counts["annotations"] or shown_number(stats, "Tasks") != counts["tasks"]:
+    if shown_number(stats, "Answers") != counts["annotations"] or shown_number(stats, "Tasks") != counts["tasks"]:
         problems.append(f"Statistics shows {stats!r}, expected {counts['tasks']:,} tasks and "
                         f"{counts['annotations']:,} answered")
     return problems
 
 
 def shown_number(text: str, label: str) -> int | None:
-    """The value of metric `label` in 'Tasks 80,000 | Answered ...', or of the Review caption."""
+    """The value of metric `label` in 'Tasks 80,000 | Answers ...', or of the Review caption."""
     m = re.search(rf"{label}\s*([\d,]+)", text)
     return int(m.group(1).replace(",", "")) if m else None
 

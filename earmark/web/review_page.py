@@ -99,7 +99,8 @@ def render_page() -> None:
     if filt is None:
         return
     frame, count = review_table(store, filt)
-    st.caption(f"{count} annotations match" + (f"; the newest {len(frame)} are listed" if count > len(frame) else ""))
+    st.caption(f"{count} annotations match" + (f"; the newest {len(frame)} are listed" if count > len(frame) else "")
+               + ". Select a row to listen to it and correct it.")
     event = st.dataframe(frame.drop(columns=["task_id"]), hide_index=True, width="stretch",
                          on_select="rerun", selection_mode="single-row", key="review_table")
     rows = event.selection.rows if event and event.selection else []

@@ -7,8 +7,28 @@ import streamlit as st
 from earmark.datasets import list_datasets
 from earmark.review import agreement, annotations_per_hour, label_totals, progress_by_annotator, region_durations
 from earmark.stats import dataset_stats
-from earmark.store import get_store
+from earmark.store import get_store, open_store
 from earmark.web.filters import default_dataset_index
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def _figures(db_path: str, dataset: str, version: tuple) -> dict:
+    """Every figure of the page, computed once per state of the dataset.
+
+    `version` (newest annotation id, annotation and task counts) changes with
+    every answer, correction or load, so a cached figure is never stale.
+    """
+    store = open_store(db_path)
+    return {
+        "stats": dataset_stats(store, dataset),
+        "done": store.query_one("SELECT count(DISTINCT task_id) FROM annotations WHERE dataset = ?",
+                                [dataset])[0],
+        "progress": progress_by_annotator(store, dataset),
+        "labels": label_totals(store, dataset),
+        "durations": region_durations(store, dataset),
+        "pace": annotations_per_hour(store, dataset),
+        "agreement": agreement(store, dataset),
+    }
 
 
 def render_page() -> None:
@@ -19,38 +39,44 @@ def render_page() -> None:
         st.info("No dataset yet.")
         return
     name = st.selectbox("Dataset", datasets, index=default_dataset_index(datasets), key="stats_dataset")
-    stats = dataset_stats(store, name)
-    cols = st.columns(5)
+    version = tuple(store.query_one(
+        "SELECT (SELECT max(id) FROM annotations WHERE dataset = ?), "
+        "(SELECT count(*) FROM annotations WHERE dataset = ?), "
+        "(SELECT count(*) FROM tasks WHERE dataset = ?)", [name, name, name]))
+    figures = _figures(str(store.path), name, version)
+    stats, done = figures["stats"], figures["done"]
+    cols = st.columns(6)
     cols[0].metric("Tasks", stats["tasks"])
-    cols[1].metric("Answered", stats["answered"])
-    for col, answer in zip(cols[2:], ("accept", "reject", "ignore")):
+    cols[1].metric("Tasks done", done)
+    cols[2].metric("Answers", stats["answered"])
+    for col, answer in zip(cols[3:], ("accept", "reject", "ignore")):
         col.metric(answer.capitalize(), stats["answers"].get(answer, 0))
     st.caption(f"{stats['audio_seconds'] / 60:.1f} minutes of audio")
 
     st.subheader("Progress by annotator")
-    st.dataframe(progress_by_annotator(store, name), hide_index=True, width="stretch")
+    st.dataframe(figures["progress"], hide_index=True, width="stretch")
     left, right = st.columns(2, gap="large")
     with left:
         st.subheader("Labels")
-        totals = label_totals(store, name)
+        totals = figures["labels"]
         if len(totals):
             st.table(totals.set_index("label"))
         else:
             st.caption("No regions yet.")
     with right:
         st.subheader("Region durations")
-        durations = region_durations(store, name)
+        durations = figures["durations"]
         if len(durations):
             st.bar_chart(durations, x="seconds", y="regions", color="label", x_label="duration (s)",
                          y_label="regions")
         else:
             st.caption("No regions yet.")
     st.subheader("Annotations per hour")
-    pace = annotations_per_hour(store, name)
+    pace = figures["pace"]
     if len(pace):
         st.bar_chart(pace, x="hour", y="annotations", color="annotator")
     st.subheader("Agreement on shared tasks")
-    agree = agreement(store, name)
+    agree = figures["agreement"]
     if len(agree):
         st.dataframe(agree, hide_index=True, width="stretch")
         st.caption("F1 per label: seconds labelled alike by both (time overlap). "

@@ -131,7 +131,7 @@ def test_annotate_undo_reload_review_statistics_export(app, wf_browser, wf_drive
     metrics = {m.locator("[data-testid=stMetricLabel]").inner_text().strip():
                m.locator("[data-testid=stMetricValue]").inner_text().strip()
                for m in page.locator("[data-testid=stMetric]").all()}
-    assert metrics["Tasks"] == "5" and metrics["Answered"] == "4" and metrics["Accept"] == "4"
+    assert metrics["Tasks"] == "5" and metrics["Answers"] == "4" and metrics["Tasks done"] == "4" and metrics["Accept"] == "4"
     table = page.locator("[data-testid=stTable]").inner_text()
     expected = {"SPK1": 0.0, "SPK2": 0.0}
     for t0, t1, label in drawn.values():

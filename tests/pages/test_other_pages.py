@@ -84,7 +84,7 @@ def test_statistics_counts_durations_and_agreement(talks, page):
     at.run()
     assert not at.exception, at.exception
     metrics = {m.label: m.value for m in at.metric}
-    assert metrics["Tasks"] == "5" and metrics["Answered"] == "3"
+    assert metrics["Tasks"] == "5" and metrics["Answers"] == "3" and metrics["Tasks done"] == "2"
     assert metrics["Accept"] == "2" and metrics["Reject"] == "1"
     labels = at.table[0].value
     assert labels["seconds"].to_dict() == {"SPK1": 3.0, "SPK2": 0.5}
