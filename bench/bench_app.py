@@ -72,7 +72,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from bench_export import LABELS, build_frames, machine_cpu_seconds, print_table  # noqa: E402
+from bench_export import LABELS, build_frames  # noqa: E402
+from benchlib import machine_cpu_seconds, print_table  # noqa: E402
 
 
 def _load_module(name: str, path: Path):

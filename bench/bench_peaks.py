@@ -49,6 +49,8 @@ import threading
 import time
 from pathlib import Path
 
+from benchlib import print_table
+
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT.parent / "shared" / "corpus"
 PIECE_SECONDS = 120            # the four 30 s diarization recordings, joined
@@ -265,12 +267,6 @@ def describe(path: Path) -> str:
 
 
 # -- report --------------------------------------------------------------------
-def print_table(header: list[str], rows: list[tuple]) -> None:
-    widths = [max(len(str(x)) for x in col) for col in zip(header, *rows)]
-    print("| " + " | ".join(h.ljust(w) for h, w in zip(header, widths)) + " |")
-    print("|" + "|".join("-" * (w + 2) for w in widths) + "|")
-    for row in rows:
-        print("| " + " | ".join(str(x).ljust(w) for x, w in zip(row, widths)) + " |")
 
 
 def mb(kb: float) -> str:

@@ -40,6 +40,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from benchlib import machine_cpu_seconds, other_programs_cores, own_cpu_seconds, print_table  # noqa: E402
 
 from earmark.loader import load_sources  # noqa: E402
 from earmark.peaks import compute_peaks, get_peaks  # noqa: E402
@@ -246,34 +247,12 @@ def main() -> int:
     return 1 if failed else 0
 
 
-def machine_cpu_seconds() -> float:
-    """CPU seconds the whole machine (all cores) has been busy since boot."""
-    with open("/proc/stat") as fh:
-        fields = [int(x) for x in fh.readline().split()[1:]] + [0] * 8
-    user, nice, system, _idle, _iowait, irq, softirq, steal = fields[:8]
-    return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
 
 
-def own_cpu_seconds() -> float:
-    """CPU seconds of this process and the children it has waited for."""
-    t = os.times()
-    return t.user + t.system + t.children_user + t.children_system
 
 
-def other_programs_cores(busy_start: float, own_start: float, wall: float) -> float:
-    """Cores used on average by programs other than this benchmark since the start."""
-    others = (machine_cpu_seconds() - busy_start) - (own_cpu_seconds() - own_start)
-    return max(0.0, others / wall)
 
 
-def print_table(header: list[str], rows: list[tuple]) -> None:
-    widths = [max(len(str(x)) for x in col) for col in zip(header, *rows)]
-    line = "| " + " | ".join(h.ljust(w) for h, w in zip(header, widths)) + " |"
-    print()
-    print(line)
-    print("|" + "|".join("-" * (w + 2) for w in widths) + "|")
-    for row in rows:
-        print("| " + " | ".join(str(x).ljust(w) for x, w in zip(row, widths)) + " |")
 
 
 if __name__ == "__main__":
