@@ -29,11 +29,14 @@ if [ ! -x .venv/bin/python ]; then
   "$python" -m venv .venv
 fi
 stamp=.venv/.requirements.sha256
-want=$(sha256sum requirements.txt | cut -d' ' -f1)
+want=$(cat requirements.txt requirements.lock | sha256sum | cut -d' ' -f1)
 if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   echo "setup: installing Python packages" >&2
-  .venv/bin/python -m pip install -q --disable-pip-version-check --upgrade pip
-  .venv/bin/python -m pip install -q --disable-pip-version-check -r requirements.txt
+  quiet_pip() {  # pip's warnings about this machine's package-index settings are noise here
+    .venv/bin/python -m pip "$@" 2> >(grep -v "is ignored: it is neither" >&2)
+  }
+  quiet_pip install -q --disable-pip-version-check --upgrade pip
+  quiet_pip install -q --disable-pip-version-check -r requirements.txt -c requirements.lock
   echo "$want" > "$stamp"
 fi
 
