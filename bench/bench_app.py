@@ -72,7 +72,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from bench_export import LABELS, build_frames  # noqa: E402
+from bench_export import LABELS, build_frames, insert_frames  # noqa: E402
 from benchlib import machine_cpu_seconds, print_table  # noqa: E402
 
 
@@ -368,31 +368,7 @@ def build_review_db(folder: Path, n_annotations: int, n_shared: int, queries: bo
     folder.mkdir()
     store = Store(db)
     try:
-        with store.transaction() as cur:
-            cur.execute("INSERT INTO datasets (name, view, labels, created) VALUES (?, ?, ?, ?)",
-                        [DATASET, "audio_manual", json.dumps(LABELS), time.time()])
-            frames = {"bench_tasks": tasks, "bench_annotations": annotations, "bench_spans": spans}
-            for name, frame in frames.items():
-                cur.register(name, frame)
-            try:
-                cur.execute("INSERT INTO tasks (dataset, input_hash, task_hash, media_id, task, added) "
-                            "SELECT dataset, input_hash, task_hash, NULL, task, added FROM bench_tasks")
-                cur.execute(
-                    "INSERT INTO annotations (dataset, task_id, input_hash, task_hash, session, view, "
-                    "answer, created, supersedes, annotation) "
-                    "SELECT a.dataset, t.id, a.input_hash, a.task_hash, a.session, a.view, a.answer, "
-                    "a.created, NULL, a.annotation FROM bench_annotations a "
-                    "JOIN tasks t ON t.dataset = a.dataset AND t.input_hash = a.input_hash "
-                    "ORDER BY a.created")
-                cur.execute(
-                    'INSERT INTO spans (annotation_id, dataset, session, answer, media_id, span_id, '
-                    'label, start, "end", channel, text) '
-                    "SELECT a.id, a.dataset, a.session, a.answer, NULL, s.span_id, s.label, s.start, "
-                    's."end", NULL, NULL FROM bench_spans s JOIN annotations a ON a.dataset = s.dataset '
-                    "AND a.input_hash = s.input_hash AND a.session = s.session")
-            finally:
-                for name in frames:
-                    cur.unregister(name)
+        insert_frames(store, DATASET, tasks, annotations, spans)
         counts = dict(zip(("tasks", "annotations", "regions", "annotators", "shared"), store.query_one(
             "SELECT (SELECT count(*) FROM tasks), (SELECT count(*) FROM annotations), "
             "(SELECT count(*) FROM spans), (SELECT count(DISTINCT session) FROM annotations), "

@@ -131,15 +131,17 @@ def build_frames(dataset: str, n: int, seed: int) -> tuple[pd.DataFrame, pd.Data
     return task_frame, ann_frame, span_frame
 
 
-def insert_dataset(store, dataset: str, n: int, seed: int) -> float:
-    """Insert `n` answered tasks; return the seconds the database took."""
-    task_frame, ann_frame, span_frame = build_frames(dataset, n, seed)
-    start = time.perf_counter()
+def insert_frames(store, dataset: str, tasks, annotations, spans) -> None:
+    """Insert prepared task, annotation and span frames in one transaction.
+
+    Spans are matched to their annotation by input hash (and session, when the
+    spans frame has one: several annotators may answer one task)."""
+    by_session = " AND a.session = s.session" if "session" in spans.columns else ""
+    frames = {"bench_tasks": tasks, "bench_annotations": annotations, "bench_spans": spans}
     with store.transaction() as cur:
         cur.execute("INSERT INTO datasets (name, view, labels, created) VALUES (?, ?, ?, ?)",
                     [dataset, "audio_manual", json.dumps(LABELS), time.time()])
-        for name, frame in (("bench_tasks", task_frame), ("bench_annotations", ann_frame),
-                            ("bench_spans", span_frame)):
+        for name, frame in frames.items():
             cur.register(name, frame)
         try:
             cur.execute("INSERT INTO tasks (dataset, input_hash, task_hash, media_id, task, added) "
@@ -156,10 +158,17 @@ def insert_dataset(store, dataset: str, n: int, seed: int) -> float:
                 'label, start, "end", channel, text) '
                 "SELECT a.id, a.dataset, a.session, a.answer, NULL, s.span_id, s.label, s.start, "
                 's."end", NULL, NULL FROM bench_spans s '
-                "JOIN annotations a ON a.dataset = s.dataset AND a.input_hash = s.input_hash")
+                f"JOIN annotations a ON a.dataset = s.dataset AND a.input_hash = s.input_hash{by_session}")
         finally:
-            for name in ("bench_tasks", "bench_annotations", "bench_spans"):
+            for name in frames:
                 cur.unregister(name)
+
+
+def insert_dataset(store, dataset: str, n: int, seed: int) -> float:
+    """Insert `n` answered tasks; return the seconds the database took."""
+    task_frame, ann_frame, span_frame = build_frames(dataset, n, seed)
+    start = time.perf_counter()
+    insert_frames(store, dataset, task_frame, ann_frame, span_frame)
     return time.perf_counter() - start
 
 
