@@ -27,7 +27,7 @@ from earmark.preannotate import ModelError
 from earmark.segment import SegmentError
 from earmark.media import MediaInfo, inspect_file, insert_media, save_media_bytes
 from earmark.peaks import Peaks, PeaksError, compute_peaks, store_peaks
-from earmark.probe import ProbeError
+from earmark.probe import AudioInfo, ProbeError
 from earmark.sources import Candidate, Failure, iter_sources, upload_candidate
 from earmark.store import Store
 
@@ -82,7 +82,7 @@ def load_candidates(store: Store, dataset: str, items: Iterable[Candidate | Fail
     ensure_dataset(store, dataset, view=view, labels=labels)
     report = LoadReport()
     known = {h for (h,) in store.query("SELECT input_hash FROM tasks WHERE dataset = ?", [dataset])}
-    new_media: dict[str, MediaInfo] = {}
+    new_media: dict[str, tuple[MediaInfo, AudioInfo]] = {}
     done = 0
     with ThreadPoolExecutor(WORKERS) as pool:
         for batch in _batches(items, BATCH):
@@ -95,9 +95,9 @@ def load_candidates(store: Store, dataset: str, items: Iterable[Candidate | Fail
                 if isinstance(result, Failure):
                     report.failures.append(result)
                     continue
+                info, header = result if result is not None else (None, None)
                 if pre_annotations is not None:
-                    report.failures += _attach_pre_annotations(item, result, pre_annotations)  # type: ignore[arg-type]
-                info: MediaInfo | None = result  # type: ignore[assignment]
+                    report.failures += _attach_pre_annotations(item, info, pre_annotations)
                 task = _fill_task(item, info, keep_base64)
                 try:
                     tasks = expand_task(task, info, longform) if longform and longform.active else [task]
@@ -117,10 +117,10 @@ def load_candidates(store: Store, dataset: str, items: Iterable[Candidate | Fail
                     rows.append((task, info.id if info else None))
                 if info is not None:
                     media.append(info)
+                    new_media[info.id] = (info, header)  # type: ignore[assignment]
             ids = _insert(store, dataset, rows, media)
             report.added += len(ids)
             report.task_ids.extend(ids)
-            new_media.update({m.id: m for m in media})
     if peaks:
         _compute_peaks(store, dataset, new_media, report)
     return report
@@ -132,14 +132,14 @@ def _batches(items: Iterable, size: int) -> Iterator[list]:
         yield batch
 
 
-def _inspect(item: Candidate | Failure) -> Failure | MediaInfo | None:
+def _inspect(item: Candidate | Failure) -> Failure | tuple[MediaInfo, AudioInfo] | None:
+    """The media row and header facts of the item's file (kept for the peaks)."""
     if isinstance(item, Failure):
         return item
     if item.audio_file is None:
         return None
     try:
-        media, _ = inspect_file(item.audio_file)
-        return media
+        return inspect_file(item.audio_file)
     except ProbeError as exc:
         return Failure(item.origin, str(exc))
     except OSError as exc:
@@ -242,20 +242,28 @@ def _insert(store: Store, dataset: str, rows_in: list[tuple[dict, str | None]],
     return store.write(insert)
 
 
-def _compute_peaks(store: Store, dataset: str, media: dict[str, MediaInfo], report: LoadReport) -> None:
-    """Peaks for the new media, stored a batch per transaction; a file that
-    fails to decode is reported and its tasks are taken out again."""
-    def compute(m: MediaInfo) -> Peaks | Failure:
+def _compute_peaks(store: Store, dataset: str, media: dict[str, tuple[MediaInfo, AudioInfo]],
+                   report: LoadReport) -> None:
+    """Peaks for the media that have none yet (a reload or another dataset may
+    have made them), from the headers read at registering, stored a batch per
+    transaction; a file that fails to decode is reported and its tasks are
+    taken out again."""
+    have = {m for (m,) in store.query("SELECT media_id FROM peaks WHERE media_id IN (SELECT unnest(?))",
+                                      [list(media)])}
+    todo = [pair for media_id, pair in media.items() if media_id not in have]
+
+    def compute(pair: tuple[MediaInfo, AudioInfo]) -> Peaks | Failure:
+        m, header = pair
         try:
-            return compute_peaks(m.path)
+            return compute_peaks(m.path, header)
         except (PeaksError, ProbeError, OSError) as exc:
             return Failure(m.path, f"could not decode: {exc}")
 
     failed: list[MediaInfo] = []
     with ThreadPoolExecutor(2) as pool:
-        for batch in _batches(media.values(), 200):
+        for batch in _batches(todo, 200):
             done = []
-            for m, result in zip(batch, pool.map(compute, batch)):
+            for (m, _), result in zip(batch, pool.map(compute, batch)):
                 if isinstance(result, Failure):
                     report.failures.append(result)
                     failed.append(m)

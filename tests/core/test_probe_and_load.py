@@ -123,3 +123,20 @@ def test_long_flac_peaks_through_two_ffmpeg_halves_equal_the_wav_peaks(corpus, t
         assert from_wav.duration > _PARALLEL_MIN_SECONDS
         assert from_flac.minmax.shape == from_wav.minmax.shape
         assert (from_flac.minmax == from_wav.minmax).all(), rate
+
+
+def test_peaks_are_computed_once_per_file_with_the_registered_header(corpus, store, monkeypatch):
+    from earmark import loader
+    calls = []
+    real = loader.compute_peaks
+
+    def counting(path, info=None, *args, **kwargs):
+        calls.append((path, info))
+        return real(path, info, *args, **kwargs)
+
+    monkeypatch.setattr(loader, "compute_peaks", counting)
+    load_sources(store, "a", [corpus / "formats"])
+    assert len(calls) == 5 and all(info is not None for _, info in calls)
+    load_sources(store, "a", [corpus / "formats"])          # a reload: all duplicates
+    load_sources(store, "b", [corpus / "formats"])          # the same files in another dataset
+    assert len(calls) == 5
