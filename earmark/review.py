@@ -50,11 +50,17 @@ def filter_sql(f: ReviewFilter) -> tuple[str, list]:
     return " AND ".join(clauses), params
 
 
+def count_annotations(store: Store, f: ReviewFilter) -> int:
+    """How many current annotations match `f`."""
+    where, params = filter_sql(f)
+    return store.query_one(f"SELECT count(*) FROM ({CURRENT_ANNOTATIONS}) AS a WHERE {where}", params)[0]
+
+
 def review_table(store: Store, f: ReviewFilter, limit: int = 1000) -> tuple[pd.DataFrame, int]:
     """The newest current annotations matching `f` (at most `limit`), and how many match."""
     where, params = filter_sql(f)
     current = f"({CURRENT_ANNOTATIONS}) AS a"
-    count = store.query_one(f"SELECT count(*) FROM {current} WHERE {where}", params)[0]
+    count = count_annotations(store, f)
     # The newest `limit` ids first; spans are aggregated for those rows only.
     frame = store.query_df(
         f"WITH top AS (SELECT a.id FROM {current} WHERE {where} ORDER BY a.id DESC LIMIT ?), "

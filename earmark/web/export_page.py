@@ -14,7 +14,7 @@ FORMAT_NAMES = {"jsonl": "JSONL (Prodigy tasks)", "csv": "CSV (a row per region)
                 "textgrid": "Praat TextGrid (zip)", "vtt": "WebVTT (zip)", "srt": "SRT (zip)",
                 "audacity": "Audacity labels (zip)", "transcript": "Transcripts (zip)",
                 "clips": "Audio clips + metadata.csv (zip)"}
-from earmark.review import filter_sql, review_table
+from earmark.review import count_annotations, filter_sql
 from earmark.store import get_store
 from earmark.web.filters import filter_bar
 
@@ -30,7 +30,7 @@ def render_page() -> None:
                             format_func=lambda f: FORMAT_NAMES.get(f, f))
     drop_b64 = cols[1].checkbox("Drop base64 audio", value=True, key="export_drop_b64")
     unanswered = cols[2].checkbox("Include unanswered tasks", value=False, key="export_all")
-    _, count = review_table(store, filt, limit=0)
+    count = count_annotations(store, filt)
     st.caption(f"{count} annotations" + (" plus the unanswered tasks" if unanswered else ""))
     options = ExportFilter(include_unanswered=unanswered, keep_base64=not drop_b64,
                            where=filter_sql(filt))

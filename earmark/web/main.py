@@ -54,8 +54,6 @@ def _access_granted(config: dict) -> bool:
     if not code:
         try:
             code = st.secrets.get("access_code")
-        except (FileNotFoundError, KeyError, AttributeError):
-            code = None
         except Exception:  # no secrets file: Streamlit raises its own error type
             code = None
     if not code or st.session_state.get("access_ok"):
