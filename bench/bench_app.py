@@ -72,7 +72,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from bench_export import LABELS, build_frames, insert_frames  # noqa: E402
+from bench_export import build_frames, insert_frames  # noqa: E402
 from benchlib import machine_cpu_seconds, print_table  # noqa: E402
 
 

@@ -58,15 +58,11 @@ COLORS = {"SPEECH": "#1f77b4", "NOISE": "#ff7f0e", "MUSIC": "#2ca02c", "LAUGH": 
 CHILD = r"""
 import json, sys, time
 sys.path.insert(0, sys.argv[1])
+sys.path.insert(0, sys.argv[1] + "/bench")
 from earmark.store import open_store
 from earmark.export import cap_memory_for_export, export
 
-def status_kb(key):
-    with open("/proc/self/status") as fh:
-        for line in fh:
-            if line.startswith(key + ":"):
-                return int(line.split()[1])
-    return 0
+from benchlib import status_kb  # the child's own /proc/self/status
 
 db, dataset, fmt, out = sys.argv[2:6]
 store = open_store(db)
@@ -219,7 +215,7 @@ def main() -> int:
 
         for fmt in ("jsonl", "csv"):
             results = {}
-            for name, n in (("small", small), ("big", big)):
+            for name in ("small", "big"):
                 r = run_export(db, name, fmt, tmp / f"out.{fmt}")
                 r["growth_kb"] = r["hwm_kb"] - r["rss_before_kb"]
                 annotations, regions = counts[name]

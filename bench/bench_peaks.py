@@ -63,14 +63,10 @@ BUSY_CORES = 0.25     # other programs' CPU use during a timed run above which w
 CHILD = r"""
 import json, sys, time
 sys.path.insert(0, sys.argv[1])
+sys.path.insert(0, sys.argv[1] + "/bench")
 from earmark.peaks import compute_peaks
 
-def status_kb(key):
-    with open("/proc/self/status") as fh:
-        for line in fh:
-            if line.startswith(key + ":"):
-                return int(line.split()[1])
-    return 0
+from benchlib import status_kb  # the child's own /proc/self/status
 
 before = status_kb("VmRSS")
 start = time.perf_counter()

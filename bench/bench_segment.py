@@ -54,14 +54,10 @@ BUSY_CORES = 0.25
 CHILD = r"""
 import json, sys, time, warnings
 sys.path.insert(0, sys.argv[1])
+sys.path.insert(0, sys.argv[1] + "/bench")
 mode, path = sys.argv[2], sys.argv[3]
 
-def status_kb(key):
-    with open("/proc/self/status") as fh:
-        for line in fh:
-            if line.startswith(key + ":"):
-                return int(line.split()[1])
-    return 0
+from benchlib import status_kb  # the child's own /proc/self/status
 
 if mode == "earmark":
     from earmark.segment import read_mono_16k, silence_segments

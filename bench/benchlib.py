@@ -32,3 +32,12 @@ def other_programs_cores(busy_start: float, own_start: float, wall: float) -> fl
     """Cores used on average by programs other than this benchmark since the start."""
     others = (machine_cpu_seconds() - busy_start) - (own_cpu_seconds() - own_start)
     return max(0.0, others / wall)
+
+
+def status_kb(key: str) -> int:
+    """A kB figure of this process from /proc/self/status (VmRSS, VmHWM...)."""
+    with open("/proc/self/status") as fh:
+        for line in fh:
+            if line.startswith(key + ":"):
+                return int(line.split()[1])
+    return 0

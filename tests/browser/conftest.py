@@ -155,7 +155,7 @@ class WF:
 
     def wait_log(self, n: int, timeout: float = 10.0) -> dict:
         """Wait until Python has received at least `n` values in total, and the app is idle."""
-        st = self.wait_state(lambda s: s["log_size"] >= n, timeout, f"{n} values received")
+        self.wait_state(lambda s: s["log_size"] >= n, timeout, f"{n} values received")
         self.wait_idle()
         return self.state()
 
