@@ -17,7 +17,7 @@ Time: for each file, in the same run and interleaved, `--runs` times (median kep
   imports excluded; the probe and the start of its ffmpeg processes included).
 
 Memory: one more run of each, in which the parent samples /proc every 5 ms for
-the process and all its descendants (the ffmpeg decoders that compute_peaks
+the process and all its descendants (any ffmpeg decoders that compute_peaks
 starts). Reported: the largest sum of high-water marks (VmHWM) over the
 processes alive at the same time (the Python child's read by itself at the end,
 each ffmpeg's the last value seen while it ran), which is an upper bound of the
