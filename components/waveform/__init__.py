@@ -26,7 +26,7 @@ import streamlit.components.v1 as components
 if TYPE_CHECKING:  # the core's type; duck-typed at run time
     from earmark.peaks import Peaks
 
-__all__ = ["waveform_editor", "label_color", "PALETTE", "encode_peaks", "SETTING_NAMES"]
+__all__ = ["waveform_editor", "label_color", "label_colors", "PALETTE", "encode_peaks", "SETTING_NAMES"]
 
 _FRONTEND_DIST = Path(__file__).parent / "frontend" / "dist"
 # EARMARK_WAVEFORM_DEV_URL=http://localhost:5173 serves the frontend from vite's dev server.
@@ -66,6 +66,30 @@ def label_color(name: str) -> str:
     so pages, exports and the waveform agree.
     """
     return PALETTE[_fnv1a(str(name)) % len(PALETTE)]
+
+
+def label_colors(names: Sequence[str], theme: Mapping[str, str] | None = None) -> dict[str, str]:
+    """Colours for a set of labels, distinct while the palette lasts (16).
+
+    A label keeps the theme's colour, else its own `label_color`, unless an
+    earlier label (or the theme) took that colour: then it gets the next free
+    one in palette order. The result depends only on the names and their
+    order, so a dataset's labels keep their colours from task to task.
+    """
+    theme = dict(theme or {})
+    used = {c.lower() for c in theme.values()}
+    out: dict[str, str] = {}
+    for name in names:
+        if name in out:
+            continue
+        if theme.get(name):
+            out[name] = theme[name]
+            continue
+        first = _fnv1a(str(name)) % len(PALETTE)
+        candidates = [PALETTE[(first + k) % len(PALETTE)] for k in range(len(PALETTE))]
+        out[name] = next((c for c in candidates if c not in used), candidates[0])
+        used.add(out[name])
+    return out
 
 
 #: Points per channel of the overview a long file is first drawn from (frontend: OVERVIEW_POINTS).
@@ -130,16 +154,17 @@ def _clean_region(r: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _clean_labels(labels: Sequence[Mapping[str, Any] | str], theme: Mapping[str, str]) -> list[dict[str, Any]]:
-    out: list[dict[str, Any]] = []
-    seen: set[str] = set()
+    specs: dict[str, dict[str, Any]] = {}
     for item in labels:
         spec = {"name": item} if isinstance(item, str) else dict(item)
         name = str(spec.get("name", ""))
-        if not name or name in seen:
-            continue
-        seen.add(name)
-        color = spec.get("color") or theme.get(name) or label_color(name)
-        entry: dict[str, Any] = {"name": name, "color": str(color)}
+        if name and name not in specs:
+            specs[name] = spec
+    given = {name: str(spec["color"]) for name, spec in specs.items() if spec.get("color")}
+    colors = label_colors(list(specs), {**theme, **given})
+    out: list[dict[str, Any]] = []
+    for name, spec in specs.items():
+        entry: dict[str, Any] = {"name": name, "color": colors[name]}
         if spec.get("key"):
             entry["key"] = str(spec["key"])
         out.append(entry)
@@ -178,8 +203,8 @@ def waveform_editor(
         regions: `{"id", "start", "end", "label", "color"?, "channel"?, "text"?}`
             in seconds (ms precision); channel None means all channels.
         labels: `{"name", "color"?, "key"?}` (or plain names). A label without
-            colour gets `settings["custom_theme"]["labels"][name]`, else
-            `label_color(name)`.
+            colour gets `settings["custom_theme"]["labels"][name]`, else a
+            distinct default (`label_colors`).
         editable: False shows regions read-only (the `audio` view).
         settings: the audio settings of design.md (`show_audio_cursor`,
             `show_audio_cursor_time`, `show_audio_timeline`,

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 import streamlit as st
 
-from components.waveform import label_color, waveform_editor
+from components.waveform import label_colors, waveform_editor
 from earmark.annotations import ANSWERS, Task, save_annotation
 from earmark.datasets import Dataset, get_dataset, list_datasets
 from earmark.feed import Answered, next_task, previous_answer, progress
@@ -170,10 +170,16 @@ def undo(store: Store, dataset: Dataset, session: str) -> None:
 
 # -- rendering ---------------------------------------------------------------
 def _label_specs(dataset: Dataset, settings: dict) -> list[dict]:
+    colors = _label_colors(dataset, settings)
+    return [{"name": name, "color": colors[name], **({"key": str(i + 1)} if i < 9 else {})}
+            for i, name in enumerate(dataset.labels)]
+
+
+def _label_colors(dataset: Dataset, settings: dict, extra: list[str] = ()) -> dict[str, str]:
+    """The dataset's labels in their order, then any others: distinct colours,
+    the same in the waveform and the transcript."""
     theme = (settings.get("custom_theme") or {}).get("labels") or {}
-    return [{"name": name, "color": theme.get(name) or label_color(name), "key": str(i + 1)}
-            for i, name in enumerate(dataset.labels[:9])] + \
-           [{"name": name, "color": theme.get(name) or label_color(name)} for name in dataset.labels[9:]]
+    return label_colors([*dataset.labels, *extra], theme)
 
 
 def render_waveform(store: Store, task: Task, dataset: Dataset, settings: dict, editable: bool,
@@ -210,7 +216,8 @@ def render_alignment(task: Task, dataset: Dataset, settings: dict, draft: Draft)
     text = draft.transcript if draft.transcript is not None else (task.data.get("text") or "")
     tokens = tokenize(text)
     regions = {r["id"]: r for r in draft.regions}
-    st.markdown(highlighted_html(text, draft.text_spans, settings), unsafe_allow_html=True)
+    colors = _label_colors(dataset, settings, [s["label"] for s in draft.text_spans])
+    st.markdown(highlighted_html(text, draft.text_spans, colors), unsafe_allow_html=True)
     if not tokens:
         st.caption("Type a transcript above to label spans of it.")
         return
@@ -244,14 +251,13 @@ def render_alignment(task: Task, dataset: Dataset, settings: dict, draft: Draft)
             f"{_region_name(regions[rid])} ↔ “{' / '.join(parts)}”" for rid, parts in linked_text.items()))
 
 
-def highlighted_html(text: str, spans: list[dict], settings: dict) -> str:
-    """The transcript with labelled spans marked; everything escaped."""
-    theme = (settings.get("custom_theme") or {}).get("labels") or {}
+def highlighted_html(text: str, spans: list[dict], colors: dict[str, str]) -> str:
+    """The transcript with labelled spans marked in their label's colour; everything escaped."""
     out, pos = [], 0
     for span in sorted(spans, key=lambda s: s["start"]):
         if span["start"] < pos:
             continue  # overlapping spans are listed below, not nested here
-        color = theme.get(span["label"]) or label_color(span["label"])
+        color = colors[span["label"]]
         out.append(html.escape(text[pos:span["start"]]))
         out.append(f'<mark style="background:{html.escape(color)}33;border-bottom:2px solid '
                    f'{html.escape(color)}">{html.escape(text[span["start"]:span["end"]])}'

@@ -126,3 +126,26 @@ def test_long_files_also_get_an_overview_of_group_maxima(fake_component):
     assert ov.shape[1] <= OVERVIEW_POINTS + 1 and ov.shape[1] >= OVERVIEW_POINTS // 2
     assert ov.max() == full.max() == 255 and ov[1].max() == 255 and ov[0].max() == full[0].max()
     assert overview_bytes(full[:, :100]) is None  # short files: the full peaks are the overview
+
+
+def test_label_colours_of_a_label_set_are_distinct_and_stable():
+    from components.waveform import label_colors
+    # "SPEAKER_A" and "SPEAKER_1" hash to the same palette entry.
+    assert label_color("SPEAKER_A") == label_color("SPEAKER_1")
+    names = ["SPEAKER_A", "SPEAKER_1", "NOISE"] + [f"L{i}" for i in range(13)]
+    colors = label_colors(names)
+    assert len(set(colors.values())) == 16 == len(PALETTE)
+    assert colors["SPEAKER_A"] == label_color("SPEAKER_A")       # the first keeps its own
+    assert colors == label_colors(names)                          # stable
+    # A theme colour wins and is not handed to another label.
+    themed = label_colors(["SPEAKER_A", "SPEAKER_C"], {"SPEAKER_C": label_color("SPEAKER_A")})
+    assert themed["SPEAKER_C"] == label_color("SPEAKER_A") != themed["SPEAKER_A"]
+    # Past 16 labels colours repeat, but every label still gets one from the palette.
+    many = label_colors([f"X{i}" for i in range(40)])
+    assert set(many.values()) == set(PALETTE)
+
+
+def test_editor_labels_get_distinct_colours():
+    specs = wfc._clean_labels(["SPEAKER_A", {"name": "SPEAKER_1", "key": "2"}, "SPEAKER_A"], {})
+    assert [s["name"] for s in specs] == ["SPEAKER_A", "SPEAKER_1"]
+    assert specs[0]["color"] != specs[1]["color"] and specs[1]["key"] == "2"
