@@ -1,4 +1,5 @@
-"""HTTP routes served beside the Streamlit app: media files by id, with Range.
+"""HTTP routes served beside the Streamlit app: media files by id, with Range
+(and the /annotate alias of the home page).
 
 The browser's audio element streams through these (seeking with Range
 requests), so files of any size play without being loaded whole. Only
@@ -12,7 +13,7 @@ import re
 from pathlib import Path
 
 from starlette.requests import Request
-from starlette.responses import FileResponse, PlainTextResponse, Response
+from starlette.responses import FileResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from earmark.clips import clip_wav
@@ -92,9 +93,21 @@ def bytes_with_range(data: bytes, range_header: str | None, media_type: str) -> 
     return Response(data[start:end + 1], status_code=206, media_type=media_type, headers=headers)
 
 
+def home_alias(request: Request) -> Response:
+    """/annotate, the Annotate page's name, redirects to / where it lives.
+
+    Annotate is the home page, and Streamlit serves the home page only at /:
+    a bookmarked or shared /annotate?dataset=... link would otherwise open on
+    a "page not found" dialog. Relative, so it works under a base URL path.
+    """
+    query = request.url.query
+    return RedirectResponse("./" + (f"?{query}" if query else ""), status_code=307)
+
+
 def routes() -> list[Route]:
     """Routes to pass to `st.App(..., routes=routes())`."""
     return [
+        Route("/annotate", home_alias, methods=["GET", "HEAD"]),
         Route(MEDIA_PREFIX + "/{media_id}/clip", serve_clip, methods=["GET", "HEAD"]),
         Route(MEDIA_PREFIX + "/{media_id:path}", serve_media, methods=["GET", "HEAD"]),
     ]

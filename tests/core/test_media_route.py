@@ -114,3 +114,21 @@ def test_clip_windows_channels_and_ranges(corpus, tmp_path, run_app):
     for bad in ("start=1&end=0.5", "start=x&end=1", "end=1", "start=0&end=1&channel=5"):
         assert clip(stereo.id, bad)[0] == 400, bad
     assert clip("0" * 32, "start=0&end=1")[0] == 404
+
+
+def test_the_annotate_page_name_leads_to_the_home_page_with_its_query(served):
+    app, _, _ = served
+    request = urllib.request.Request(f"{app.url}/annotate?dataset=demo&session=ana")
+
+    class NoFollow(urllib.request.HTTPRedirectHandler):
+        def redirect_request(self, *args, **kwargs):
+            return None
+
+    try:
+        urllib.request.build_opener(NoFollow).open(request, timeout=10)
+        raise AssertionError("no redirect")
+    except urllib.error.HTTPError as e:
+        assert e.code == 307
+        assert e.headers["location"] == "./?dataset=demo&session=ana"
+    status, _, body = fetch(f"{app.url}/annotate")      # followed: the app's page
+    assert status == 200 and b"<html" in body.lower()
