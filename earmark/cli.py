@@ -100,6 +100,8 @@ def cmd_load(store, args) -> int:
                           peaks=not args.no_peaks, progress=progress)
     for failure in report.failures:
         print(f"failed: {failure}", file=sys.stderr)
+    if report.labels_added:
+        print(f"labels added from the pre-annotations: {', '.join(report.labels_added)}", file=sys.stderr)
     print(f"{args.dataset}: added {report.added}, skipped {report.skipped} duplicates, "
           f"failed {report.failed}")
     nothing_loaded = report.added == 0 and report.skipped == 0

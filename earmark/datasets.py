@@ -73,6 +73,23 @@ def ensure_dataset(store: Store, name: str, view: str | None = None,
     return found
 
 
+def add_labels(store: Store, name: str, labels: list[str]) -> list[str]:
+    """Append to the dataset's labels those of `labels` it lacks; return them."""
+    added: list[str] = []
+
+    def append(cur) -> None:
+        added.clear()  # a retried write starts again
+        (current,) = cur.execute("SELECT labels FROM datasets WHERE name = ?", [name]).fetchone()
+        have = json.loads(current)
+        added.extend(label for label in labels if label not in have)
+        if added:
+            cur.execute("UPDATE datasets SET labels = ? WHERE name = ?", [json.dumps(have + added), name])
+
+    if labels:
+        store.write(append)
+    return added
+
+
 def drop_dataset(store: Store, name: str) -> bool:
     """Delete a dataset with its tasks and annotations; False when it did not exist."""
     def drop(cur) -> bool:

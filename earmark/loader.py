@@ -20,7 +20,7 @@ from pathlib import Path
 import pandas as pd
 
 from earmark import hashing
-from earmark.datasets import ensure_dataset
+from earmark.datasets import add_labels, ensure_dataset
 from earmark.formats.matching import PreAnnotations
 from earmark.longform import LongformOptions, expand_task
 from earmark.preannotate import ModelError
@@ -42,6 +42,7 @@ class LoadReport:
     skipped: int = 0
     failures: list[Failure] = field(default_factory=list)
     task_ids: list[int] = field(default_factory=list)
+    labels_added: list[str] = field(default_factory=list)   # found in pre-annotations
 
     @property
     def failed(self) -> int:
@@ -83,6 +84,7 @@ def load_candidates(store: Store, dataset: str, items: Iterable[Candidate | Fail
     report = LoadReport()
     known = {h for (h,) in store.query("SELECT input_hash FROM tasks WHERE dataset = ?", [dataset])}
     new_media: dict[str, tuple[MediaInfo, AudioInfo]] = {}
+    span_labels: set[str | None] = set()
     done = 0
     with ThreadPoolExecutor(WORKERS) as pool:
         for batch in _batches(items, BATCH):
@@ -121,6 +123,13 @@ def load_candidates(store: Store, dataset: str, items: Iterable[Candidate | Fail
             ids = _insert(store, dataset, rows, media)
             report.added += len(ids)
             report.task_ids.extend(ids)
+            span_labels.update(s.get("label") for task, _ in rows for s in task.get("audio_spans") or ()
+                               if isinstance(s, dict))
+    # Regions whose label the annotator could not pick are regions they could
+    # not relabel to: pre-annotations' labels join the dataset's (speakers of an RTTM).
+    span_labels.discard(None)
+    span_labels.discard("")
+    report.labels_added = add_labels(store, dataset, sorted(map(str, span_labels)))
     if peaks:
         _compute_peaks(store, dataset, new_media, report)
     return report

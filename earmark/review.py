@@ -69,7 +69,7 @@ def review_table(store: Store, f: ReviewFilter, limit: int = 1000) -> tuple[pd.D
         "WHERE annotation_id IN (SELECT id FROM top) GROUP BY 1) "
         "SELECT a.id, a.dataset, a.session AS annotator, a.answer, "
         "json_extract_string(a.annotation, '$.file') AS file, "
-        "coalesce(r.regions, 0) AS regions, r.labels, "
+        "coalesce(r.regions, 0) AS regions, coalesce(r.labels, '') AS labels, "
         "to_timestamp(a.created) AS saved, a.supersedes IS NOT NULL AS corrected, a.task_id "
         "FROM annotations a JOIN top USING (id) LEFT JOIN r ON r.annotation_id = a.id ORDER BY a.id DESC",
         params + [limit])

@@ -39,6 +39,8 @@ def _count_items(paths: list[Path]) -> int | None:
 def show_report(report: LoadReport) -> None:
     st.success(f"Added {report.added} tasks, skipped {report.skipped} duplicates, "
                f"failed {report.failed}.")
+    if report.labels_added:
+        st.info("Labels added from the pre-annotations: " + ", ".join(report.labels_added))
     if report.failures:
         st.error(f"{report.failed} could not be loaded:")
         st.dataframe(pd.DataFrame([{"source": f.origin, "reason": f.reason} for f in report.failures]),
@@ -119,6 +121,7 @@ def create_form() -> None:
                 report.added += more.added
                 report.skipped += more.skipped
                 report.failures += more.failures
+                report.labels_added += more.labels_added
     except DatasetError as exc:
         st.error(str(exc))
         return

@@ -91,3 +91,19 @@ def test_db_from_environment(tmp_path, corpus, root):
     subprocess.run([sys.executable, "-m", "earmark", "load", "e", str(corpus / "praat")],
                    env=env, cwd=root, check=True, capture_output=True)
     assert (tmp_path / "env.duckdb").exists()
+
+
+def test_pre_annotation_labels_join_the_dataset_labels(cli, corpus):
+    """The RTTM's speakers become labels the annotator can pick; listed labels stay first."""
+    rttm = corpus / "diarization" / "reference.rttm"
+    speakers = sorted({line.split()[7] for line in rttm.read_text(encoding="utf-8").splitlines() if line.strip()})
+    done = cli("load", "diar", str(corpus / "diarization"), "--spans", str(rttm), "--label", "NOISE")
+    assert done.returncode == 0, done.stderr
+    assert f"labels added from the pre-annotations: {', '.join(speakers)}" in done.stderr
+    assert done.stdout.strip() == "diar: added 5, skipped 0 duplicates, failed 0"
+    store = Store(cli.db)
+    from earmark.datasets import get_dataset
+    assert get_dataset(store, "diar").labels == ["NOISE", *speakers]
+    store.close()
+    again = cli("load", "diar", str(corpus / "diarization"), "--spans", str(rttm))
+    assert "labels added" not in again.stderr
