@@ -115,13 +115,14 @@ def label_totals(store: Store, dataset: str) -> pd.DataFrame:
 
 
 def region_durations(store: Store, dataset: str, bins: int = 30) -> pd.DataFrame:
-    """Histogram of region durations per label: bin start (s), label, count."""
+    """Histogram of region durations per label: bin start and end (s), label, count."""
     return store.query_df(
         'WITH d AS (SELECT s.label, s."end" - s.start AS seconds '
         f"FROM spans s JOIN ({CURRENT_ANNOTATIONS}) AS a ON a.id = s.annotation_id WHERE s.dataset = ?), "
-        "w AS (SELECT greatest(max(seconds), 0.001) / ? AS width FROM d) "
-        "SELECT round(least(floor(seconds / width), ? - 1) * width, 3) AS seconds, label, count(*) AS regions "
-        "FROM d, w GROUP BY 1, 2 ORDER BY 1, 2", [dataset, bins, bins])
+        "w AS (SELECT greatest(max(seconds), 0.001) / ? AS width FROM d), "
+        "b AS (SELECT least(floor(seconds / width), ? - 1) AS bin, label, width FROM d, w) "
+        "SELECT round(bin * width, 3) AS seconds, round((bin + 1) * width, 3) AS upto, label, "
+        "count(*) AS regions FROM b GROUP BY bin, width, label ORDER BY 1, 3", [dataset, bins, bins])
 
 
 def annotations_per_hour(store: Store, dataset: str) -> pd.DataFrame:

@@ -16,13 +16,14 @@ from dataclasses import dataclass, field
 
 import streamlit as st
 
-from components.waveform import label_colors, waveform_editor
+from components.waveform import waveform_editor
 from earmark.annotations import ANSWERS, Task, save_annotation
 from earmark.datasets import Dataset, get_dataset, list_datasets
 from earmark.feed import Answered, next_task, previous_answer, progress
 from earmark.settings import effective_settings, load_config
 from earmark.store import Store, get_store
 from earmark.tokenize import span_from_tokens, tokenize
+from earmark.web.label_colors import dataset_label_colors
 from earmark.web.task_audio import DEFAULT_CONTEXT, task_audio
 
 EDITABLE_BLOCKS = ("audio_manual", "alignment")
@@ -170,16 +171,9 @@ def undo(store: Store, dataset: Dataset, session: str) -> None:
 
 # -- rendering ---------------------------------------------------------------
 def _label_specs(dataset: Dataset, settings: dict) -> list[dict]:
-    colors = _label_colors(dataset, settings)
+    colors = dataset_label_colors(dataset, settings)
     return [{"name": name, "color": colors[name], **({"key": str(i + 1)} if i < 9 else {})}
             for i, name in enumerate(dataset.labels)]
-
-
-def _label_colors(dataset: Dataset, settings: dict, extra: list[str] = ()) -> dict[str, str]:
-    """The dataset's labels in their order, then any others: distinct colours,
-    the same in the waveform and the transcript."""
-    theme = (settings.get("custom_theme") or {}).get("labels") or {}
-    return label_colors([*dataset.labels, *extra], theme)
 
 
 def render_waveform(store: Store, task: Task, dataset: Dataset, settings: dict, editable: bool,
@@ -216,7 +210,7 @@ def render_alignment(task: Task, dataset: Dataset, settings: dict, draft: Draft)
     text = draft.transcript if draft.transcript is not None else (task.data.get("text") or "")
     tokens = tokenize(text)
     regions = {r["id"]: r for r in draft.regions}
-    colors = _label_colors(dataset, settings, [s["label"] for s in draft.text_spans])
+    colors = dataset_label_colors(dataset, settings, [s["label"] for s in draft.text_spans])
     st.markdown(highlighted_html(text, draft.text_spans, colors), unsafe_allow_html=True)
     if not tokens:
         st.caption("Type a transcript above to label spans of it.")

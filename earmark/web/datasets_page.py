@@ -53,7 +53,7 @@ def overview() -> None:
     for ds in list_datasets(store):
         stats = dataset_stats(store, ds.name)
         rows.append({"dataset": ds.name, "view": ds.view, "labels": ", ".join(ds.labels),
-                     "tasks": stats["tasks"], "answered": stats["answered"],
+                     "tasks": stats["tasks"], "answers": stats["answered"],
                      "audio (min)": round(stats["audio_seconds"] / 60, 1)})
     if rows:
         st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")

@@ -4,11 +4,27 @@ from __future__ import annotations
 
 import streamlit as st
 
-from earmark.datasets import list_datasets
+from earmark.datasets import get_dataset, list_datasets
 from earmark.review import agreement, annotations_per_hour, label_totals, progress_by_annotator, region_durations
 from earmark.stats import dataset_stats
+from earmark.settings import effective_settings
 from earmark.store import get_store, open_store
 from earmark.web.filters import default_dataset_index
+from earmark.web.label_colors import dataset_label_colors
+
+
+def duration_histogram(durations, colors: dict[str, str]):
+    """Stacked bars on a true seconds axis (a plain bar chart would space the
+    bins as categories and label them with odd bin starts), in the labels'
+    waveform colours."""
+    import altair as alt
+    return alt.Chart(durations).mark_bar().encode(
+        x=alt.X("seconds:Q", title="duration (s)", scale=alt.Scale(domainMin=0)), x2="upto:Q",
+        y=alt.Y("sum(regions):Q", title="regions", stack="zero"),
+        color=alt.Color("label:N", title="label",
+                        scale=alt.Scale(domain=list(colors), range=list(colors.values()))),
+        tooltip=["label", "regions", alt.Tooltip("seconds:Q", title="from (s)"),
+                 alt.Tooltip("upto:Q", title="to (s)")])
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
@@ -60,15 +76,17 @@ def render_page() -> None:
         st.subheader("Labels")
         totals = figures["labels"]
         if len(totals):
-            st.table(totals.set_index("label"))
+            st.table(totals.set_index("label").style.format(precision=2))
         else:
             st.caption("No regions yet.")
     with right:
         st.subheader("Region durations")
         durations = figures["durations"]
         if len(durations):
-            st.bar_chart(durations, x="seconds", y="regions", color="label", x_label="duration (s)",
-                         y_label="regions")
+            dataset = get_dataset(store, name)
+            colors = dataset_label_colors(dataset, effective_settings(dataset), durations["label"])
+            colors = {label: color for label, color in colors.items() if label in set(durations["label"])}
+            st.altair_chart(duration_histogram(durations, colors), width="stretch")
         else:
             st.caption("No regions yet.")
     st.subheader("Annotations per hour")

@@ -88,6 +88,16 @@ def test_statistics_counts_durations_and_agreement(talks, page):
     assert metrics["Accept"] == "2" and metrics["Reject"] == "1"
     labels = at.table[0].value
     assert labels["seconds"].to_dict() == {"SPK1": 3.0, "SPK2": 0.5}
+    # Region durations: bins on a seconds axis, each region in the bin holding its length.
+    from earmark.review import region_durations
+    bins = region_durations(store, "talks").set_index("label")
+    assert bins["regions"].to_dict() == {"SPK1": 2, "SPK2": 1}
+    for label, seconds in (("SPK1", 1.5), ("SPK2", 0.5)):
+        assert bins.loc[label, "seconds"] - 1e-9 <= seconds <= bins.loc[label, "upto"] + 1e-9
+    assert (bins["upto"] - bins["seconds"]).round(3).tolist() == [0.05, 0.05]   # 1.5 s / 30 bins
+    chart = json.loads(at.get("vega_lite_chart")[0].proto.spec)
+    scale = chart["encoding"]["color"]["scale"]
+    assert scale["domain"][:2] == ["SPK1", "SPK2"] and len(set(scale["range"][:2])) == 2
     agreement = at.dataframe[1].value
     row = agreement.iloc[0]
     assert (row["annotator A"], row["annotator B"], row["shared tasks"]) == ("ann", "bob", 1)
