@@ -7,6 +7,7 @@ pages; Streamlit's runner finds it and runs this same file as the page script.
 import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
+from earmark.web.cli_route import bridge_lifespan
 from earmark.web.routes import routes
 
 # The pages are declared with st.navigation (earmark/web/main.py). Without
@@ -15,7 +16,9 @@ from earmark.web.routes import routes
 # navigation, and no access-code check.
 PagesManager.uses_pages_directory = False
 
-app = st.App(__file__, routes=routes())
+# The lifespan opens the database at start and leaves its address beside it,
+# so that `python -m earmark` can run its commands here (earmark/cli_bridge.py).
+app = st.App(__file__, routes=routes(), lifespan=bridge_lifespan)
 
 if __name__ == "__main__":
     from earmark.web.main import run

@@ -6,6 +6,7 @@ import argparse
 import json
 import sys
 from pathlib import Path
+from typing import TextIO
 
 from earmark.datasets import DatasetError, drop_dataset, get_dataset, list_datasets
 from earmark.export import FORMATS, ExportFilter, cap_memory_for_export, export
@@ -16,7 +17,7 @@ from earmark.longform import LongformOptions
 from earmark.preannotate import ModelError, resolve_model
 from earmark.segment import parse_segment_spec
 from earmark.stats import dataset_stats
-from earmark.store import StoreError, default_db_path, open_store
+from earmark.store import StoreError, StoreLockedError, default_db_path, open_store
 
 
 def _split(value: str | None) -> list[str] | None:
@@ -72,21 +73,59 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
     try:
         store = open_store(args.db)
-        return COMMANDS[args.command](store, args)
-    except (StoreError, DatasetError) as exc:
+    except StoreLockedError as exc:
+        try:
+            return _run_in_app(parser, args, argv, exc)
+        except BrokenPipeError:
+            return 0
+    except StoreError as exc:
         print(f"error: {exc}", file=sys.stderr)
+        return 2
+    if args.command == "export":
+        cap_memory_for_export(store)   # this process only exports (never done inside the app)
+    return run_command(store, args, sys.stdout, sys.stderr)
+
+
+def run_command(store, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    """Run a parsed command on `store`; here, or inside the app (earmark.cli_bridge)."""
+    try:
+        return COMMANDS[args.command](store, args, out, err)
+    except (StoreError, DatasetError) as exc:
+        print(f"error: {exc}", file=err)
         return 2
     except BrokenPipeError:
         return 0  # `export | head` closed the pipe: not an error
 
 
-def cmd_load(store, args) -> int:
+def _run_in_app(parser: argparse.ArgumentParser, args: argparse.Namespace, argv: list[str],
+                locked: StoreLockedError) -> int:
+    """The database is held by another process: if it is the app, run the command there."""
+    from earmark.cli_bridge import BridgeError, find_app, portable_argv, run_in_app
+    db = Path(args.db or default_db_path()).resolve()
+    address = find_app(db)
+    if address is None:
+        print(f"error: {locked}", file=sys.stderr)
+        return 2
+    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction)).choices[args.command]
+    value_options = {o for a in sub._actions for o in a.option_strings if a.nargs != 0}
+    portable = portable_argv(argv, value_options, 1 if args.command == "load" else None)
+    print(f"(the database is open in the app at {address.url}: running the command there)", file=sys.stderr)
+    try:
+        return run_in_app(address, portable, sys.stdout, sys.stderr)
+    except BridgeError as exc:
+        print(f"error: {exc}\n{locked}", file=sys.stderr)
+        return 2
+
+
+def cmd_load(store, args, out: TextIO, err: TextIO) -> int:
     def progress(done: int, origin: str) -> None:
         if done % 500 == 0:
-            print(f"... {done} processed", file=sys.stderr)
+            print(f"... {done} processed", file=err)
     try:
         longform = LongformOptions(
             split_channels=args.split_channels,
@@ -99,81 +138,80 @@ def cmd_load(store, args) -> int:
                           labels=_split(args.label), keep_base64=args.keep_base64,
                           peaks=not args.no_peaks, progress=progress)
     for failure in report.failures:
-        print(f"failed: {failure}", file=sys.stderr)
+        print(f"failed: {failure}", file=err)
     if report.labels_added:
-        print(f"labels added from the pre-annotations: {', '.join(report.labels_added)}", file=sys.stderr)
+        print(f"labels added from the pre-annotations: {', '.join(report.labels_added)}", file=err)
     print(f"{args.dataset}: added {report.added}, skipped {report.skipped} duplicates, "
-          f"failed {report.failed}")
+          f"failed {report.failed}", file=out)
     nothing_loaded = report.added == 0 and report.skipped == 0
     return 1 if nothing_loaded else 0
 
 
-def cmd_export(store, args) -> int:
+def cmd_export(store, args, out: TextIO, err: TextIO) -> int:
     if get_dataset(store, args.dataset) is None:
         raise DatasetError(f"no dataset named {args.dataset!r}")
-    cap_memory_for_export(store)
     filt = ExportFilter(answers=_split(args.answer), sessions=_split(args.session),
                         include_unanswered=args.all, keep_base64=args.keep_base64)
     if args.format in FILE_FORMATS:
-        return _export_file_format(store, args, filt)
+        return _export_file_format(store, args, filt, out, err)
     if args.out is None:
-        export(store, args.dataset, sys.stdout, args.format, filt)
+        export(store, args.dataset, out, args.format, filt)
         return 0
     args.out.parent.mkdir(parents=True, exist_ok=True)
     with open(args.out, "w", encoding="utf-8", newline="") as fh:
         count = export(store, args.dataset, fh, args.format, filt)
-    print(f"wrote {count} records to {args.out}", file=sys.stderr)
+    print(f"wrote {count} records to {args.out}", file=err)
     return 0
 
 
-def _export_file_format(store, args, filt: ExportFilter) -> int:
+def _export_file_format(store, args, filt: ExportFilter, out: TextIO, err: TextIO) -> int:
     if args.format == "rttm":
         if args.out is None:
-            count = export_rttm(store, args.dataset, sys.stdout, filt)
+            count = export_rttm(store, args.dataset, out, filt)
         else:
             args.out.parent.mkdir(parents=True, exist_ok=True)
             with open(args.out, "w", encoding="utf-8") as fh:
                 count = export_rttm(store, args.dataset, fh, filt)
-        print(f"wrote {count} files' turns as RTTM", file=sys.stderr)
+        print(f"wrote {count} files' turns as RTTM", file=err)
         return 0
     if args.out is None:
         raise DatasetError(f"--format {args.format} writes a folder of files: give it with --out DIR")
     if args.format == "clips":
         count = export_clips(store, args.dataset, args.out, filt)
-        print(f"wrote {count} clips and metadata.csv to {args.out}", file=sys.stderr)
+        print(f"wrote {count} clips and metadata.csv to {args.out}", file=err)
         return 0
     written = export_files(store, args.dataset, args.format, args.out, filt)
-    print(f"wrote {len(written)} files to {args.out}", file=sys.stderr)
+    print(f"wrote {len(written)} files to {args.out}", file=err)
     return 0
 
 
-def cmd_stats(store, args) -> int:
+def cmd_stats(store, args, out: TextIO, err: TextIO) -> int:
     if args.dataset and get_dataset(store, args.dataset) is None:
         raise DatasetError(f"no dataset named {args.dataset!r}")
     stats = dataset_stats(store, args.dataset)
     if args.json:
-        print(json.dumps(stats))
+        print(json.dumps(stats), file=out)
         return 0
     print(f"tasks: {stats['tasks']}  audio: {stats['audio_seconds']:.1f} s  "
-          f"answered: {stats['answered']}")
+          f"answered: {stats['answered']}", file=out)
     for answer, n in stats["answers"].items():
-        print(f"  {answer}: {n}")
+        print(f"  {answer}: {n}", file=out)
     for label, row in stats["labels"].items():
-        print(f"  label {label or '(none)'}: {row['regions']} regions, {row['seconds']:.2f} s")
+        print(f"  label {label or '(none)'}: {row['regions']} regions, {row['seconds']:.2f} s", file=out)
     return 0
 
 
-def cmd_datasets(store, args) -> int:
+def cmd_datasets(store, args, out: TextIO, err: TextIO) -> int:
     for ds in list_datasets(store):
         n = store.query_one("SELECT count(*) FROM tasks WHERE dataset = ?", [ds.name])[0]
-        print(f"{ds.name}\t{ds.view}\t{n} tasks\t{','.join(ds.labels)}")
+        print(f"{ds.name}\t{ds.view}\t{n} tasks\t{','.join(ds.labels)}", file=out)
     return 0
 
 
-def cmd_drop(store, args) -> int:
+def cmd_drop(store, args, out: TextIO, err: TextIO) -> int:
     if not drop_dataset(store, args.dataset):
         raise DatasetError(f"no dataset named {args.dataset!r}")
-    print(f"dropped {args.dataset}")
+    print(f"dropped {args.dataset}", file=out)
     return 0
 
 

@@ -1,5 +1,5 @@
 """HTTP routes served beside the Streamlit app: media files by id, with Range
-(and the /annotate alias of the home page).
+(also the /annotate alias of the home page, and the command-line bridge).
 
 The browser's audio element streams through these (seeking with Range
 requests), so files of any size play without being loaded whole. Only
@@ -16,9 +16,11 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
 
+from earmark.cli_bridge import ROUTE as CLI_ROUTE
 from earmark.clips import clip_wav
 from earmark.media import MediaInfo, get_media
 from earmark.store import get_store
+from earmark.web.cli_route import run_cli
 
 MEDIA_PREFIX = "/api/media"
 _MEDIA_ID = re.compile(r"[0-9a-f]{32}")
@@ -108,6 +110,7 @@ def routes() -> list[Route]:
     """Routes to pass to `st.App(..., routes=routes())`."""
     return [
         Route("/annotate", home_alias, methods=["GET", "HEAD"]),
+        Route(CLI_ROUTE, run_cli, methods=["POST"]),
         Route(MEDIA_PREFIX + "/{media_id}/clip", serve_clip, methods=["GET", "HEAD"]),
         Route(MEDIA_PREFIX + "/{media_id:path}", serve_media, methods=["GET", "HEAD"]),
     ]

@@ -107,3 +107,87 @@ def test_pre_annotation_labels_join_the_dataset_labels(cli, corpus):
     store.close()
     again = cli("load", "diar", str(corpus / "diarization"), "--spans", str(rttm))
     assert "labels added" not in again.stderr
+
+
+# -- while the app holds the database ---------------------------------------------
+def test_commands_run_inside_the_app_that_holds_the_database(cli, corpus, tmp_path, run_app, root):
+    """DuckDB lets one process open the file: with the app running, the command
+    line sends its command to the app and prints the same output."""
+    assert cli("load", "talks", str(corpus / "diarization"), "--label", "SPK1,SPK2").returncode == 0
+    store = Store(cli.db)
+    task = get_task(store, store.query_one("SELECT min(id) FROM tasks")[0])
+    save_annotation(store, task, "accept", "ann",
+                    edits={"audio_spans": [{"id": "r", "start": 0.5, "end": 1.25, "label": "SPK1"}]})
+    store.close()
+    direct = {name: cli(*args) for name, args in COMMANDS_TO_COMPARE.items()}
+    app = run_app(cli.db)
+    address = json.loads((tmp_path / "cli.duckdb.app.json").read_text())
+    assert address["url"] == app.url and len(address["token"]) > 20
+    for name, args in COMMANDS_TO_COMPARE.items():
+        bridged = cli(*args)
+        assert (bridged.returncode, bridged.stdout) == (direct[name].returncode, direct[name].stdout), name
+        assert "running the command there" in bridged.stderr
+    # Relative paths are the caller's, not the app's; --label's value is not a path.
+    work = tmp_path / "work"
+    (work / "more").mkdir(parents=True)
+    (work / "more" / "bobby.wav").write_bytes((corpus / "praat" / "bobby.wav").read_bytes())
+    loaded = subprocess.run([sys.executable, "-m", "earmark", "load", "more", "--label", "A,B", "more",
+                             "--db", str(cli.db)], capture_output=True, text=True, cwd=work,
+                            env={**__import__("os").environ, "PYTHONPATH": str(root)})
+    assert loaded.returncode == 0, loaded.stderr
+    assert loaded.stdout.strip() == "more: added 1, skipped 0 duplicates, failed 0"
+    exported = subprocess.run([sys.executable, "-m", "earmark", "export", "more", "--all", "--out",
+                               "out/more.jsonl", "--db", str(cli.db)], capture_output=True, text=True,
+                              cwd=work, env={**__import__("os").environ, "PYTHONPATH": str(root)})
+    assert exported.returncode == 0, exported.stderr
+    assert json.loads((work / "out" / "more.jsonl").read_text())["file"] == "bobby.wav"
+    assert cli("export", "nope").returncode == 2
+    # The route wants the token.
+    import urllib.error
+    import urllib.request
+    request = urllib.request.Request(app.url + "/api/cli", data=b'{"argv": ["datasets"]}', method="POST",
+                                     headers={"X-Earmark-Token": "guess"})
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(request, timeout=10)
+    assert refused.value.code == 403
+    app.stop()
+    assert not (tmp_path / "cli.duckdb.app.json").exists()
+    assert cli("datasets").stdout.splitlines()[0].startswith("more\t")   # the file is free again
+
+
+COMMANDS_TO_COMPARE = {
+    "export jsonl": ("export", "talks"),
+    "export csv all": ("export", "talks", "--format", "csv", "--all"),
+    "rttm": ("export", "talks", "--format", "rttm"),
+    "stats": ("stats", "talks", "--json"),
+    "datasets": ("datasets",),
+    "missing dataset": ("stats", "nope"),
+}
+
+
+def test_a_locked_database_without_a_live_app_is_a_clear_error(cli, tmp_path, root):
+    holder = subprocess.Popen([sys.executable, "-c", "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); "
+                               "print('held', flush=True); time.sleep(60)", str(cli.db)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        # An address left by an app that crashed: its process is gone.
+        (tmp_path / "cli.duckdb.app.json").write_text(json.dumps(
+            {"url": "http://127.0.0.1:9", "pid": 2 ** 22 + 7, "token": "x"}))
+        done = cli("datasets")
+        assert done.returncode == 2
+        assert "is in use by another program" in done.stderr and "Traceback" not in done.stderr
+    finally:
+        holder.kill()
+        holder.wait()
+
+
+def test_portable_argv_makes_the_callers_paths_absolute(tmp_path):
+    from earmark.cli_bridge import portable_argv
+    options = {"--db", "--label", "--view", "--spans", "--out", "--segment", "--model"}
+    argv = ["load", "d", "--label", "A,B", "audio", "--db", "x.duckdb", "--spans=ref.rttm",
+            "/abs/tasks.jsonl", "--segment", "silence", "--no-peaks"]
+    assert portable_argv(argv, options, 1, cwd=tmp_path) == [
+        "load", "d", "--label", "A,B", str(tmp_path / "audio"), "--spans", str(tmp_path / "ref.rttm"),
+        "/abs/tasks.jsonl", "--segment", "silence", "--no-peaks"]
+    assert portable_argv(["export", "d", "--out", "o.jsonl"], options, None, cwd=tmp_path) == [
+        "export", "d", "--out", str(tmp_path / "o.jsonl")]
