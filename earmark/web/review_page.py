@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pandas as pd
 import streamlit as st
 
 from components.waveform import waveform_editor
@@ -75,7 +76,7 @@ def open_annotation(store, annotation_id: int) -> None:
                             if "before" in r else "")}
                 for kind, regions in diff.items() for r in regions]
         if rows:
-            st.table(rows)
+            st.table(pd.DataFrame(rows).style.format(precision=3))
     with st.expander(f"History: {len(history)} version(s)"):
         for version in history:
             a = version["annotation"]
