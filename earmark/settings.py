@@ -20,6 +20,8 @@ DEFAULTS: dict = {
     "show_audio_cursor_time": True,
     "show_audio_timeline": True,
     "show_audio_minimap": True,
+    "show_audio_spectrogram": False,
+    "audio_spectrogram_max_freq": 8000,
     "audio_autoplay": False,
     "audio_loop": False,
     "audio_rate": 1.0,

@@ -108,9 +108,11 @@ def home_alias(request: Request) -> Response:
 
 def routes() -> list[Route]:
     """Routes to pass to `st.App(..., routes=routes())`."""
+    from earmark.web.spectrogram_route import SPECTROGRAM_PATH, serve_spectrogram  # it imports this module
     return [
         Route("/annotate", home_alias, methods=["GET", "HEAD"]),
         Route(CLI_ROUTE, run_cli, methods=["POST"]),
         Route(MEDIA_PREFIX + "/{media_id}/clip", serve_clip, methods=["GET", "HEAD"]),
+        Route(SPECTROGRAM_PATH, serve_spectrogram, methods=["GET", "HEAD"]),
         Route(MEDIA_PREFIX + "/{media_id:path}", serve_media, methods=["GET", "HEAD"]),
     ]
