@@ -48,6 +48,7 @@ SETTING_NAMES: frozenset[str] = frozenset({
     "show_audio_cursor", "show_audio_cursor_time", "show_audio_timeline", "show_audio_minimap",
     "audio_autoplay", "audio_loop", "audio_rate", "audio_max_zoom", "audio_bar_width",
     "audio_bar_height", "audio_bar_gap", "audio_bar_radius", "audio_min_region", "custom_theme",
+    "show_audio_spectrogram", "audio_spectrogram_max_freq",
 })
 
 
@@ -186,6 +187,8 @@ def waveform_editor(
     key: str,
     height: int | None = None,
     file_name: str | None = None,
+    spectrogram_url: str | None = None,
+    spectrogram_offset: float = 0.0,
 ) -> dict[str, Any] | None:
     """Render the waveform region editor and return what the annotator committed.
 
@@ -212,13 +215,16 @@ def waveform_editor(
             `audio_max_zoom` (pixels per second), `audio_bar_width`,
             `audio_bar_height`, `audio_bar_gap`, `audio_bar_radius`,
             `custom_theme.labels`), plus `audio_min_region` (shortest region in
-            seconds, default 0.02).
+            seconds, default 0.02), `show_audio_spectrogram` (show the
+            spectrogram lane at first, default False) and
+            `audio_spectrogram_max_freq` (Hz at its top, default 8000).
         keymap: action → key or keys, overriding the defaults of design.md.
             Actions: play_pause, play_region, accept, reject, ignore, undo,
             delete_region, undo_edit, redo_edit, zoom_in, zoom_out, seek_back,
             seek_forward, seek_back_long, seek_forward_long, rate_down,
             rate_up, loop, deselect, nudge_start_back, nudge_start_forward,
-            nudge_end_back, nudge_end_forward (10 ms steps), label_1 … label_9.
+            nudge_end_back, nudge_end_forward (10 ms steps), toggle_spectrogram,
+            label_1 … label_9.
             Answer keys (accept, reject, ignore, undo) pressed inside the
             frame come back as `event.type == "key"`; on the page they are
             the page's to handle.
@@ -232,6 +238,12 @@ def waveform_editor(
             for mono, 100 per channel otherwise).
         file_name: the name shown when the audio cannot be loaded (default:
             the last part of the URL).
+        spectrogram_url: the spectrogram route of the audio's media file
+            (`earmark.web.spectrogram_route.spectrogram_url`, with `?channel=`
+            for one channel); the browser adds the window and size it shows.
+            None: no spectrogram, no button.
+        spectrogram_offset: the media file's time at the component's time 0
+            (the start of a segment's clip), since the route takes file times.
 
     Returns:
         The last committed value `{"task_id", "revision", "regions", "event"}`
@@ -276,6 +288,8 @@ def waveform_editor(
         keymap={str(k): (v if isinstance(v, str) else [str(x) for x in v]) for k, v in (keymap or {}).items()},
         revision=int(revision),
         wave_height=height,
+        spectrogram=str(spectrogram_url) if spectrogram_url else None,
+        spectrogram_offset=float(spectrogram_offset),
         key=key,
         default=None,
     )

@@ -187,6 +187,7 @@ def render_waveform(store: Store, task: Task, dataset: Dataset, settings: dict, 
         regions=audio.to_view(draft.regions), labels=_label_specs(dataset, settings), editable=editable,
         settings=settings, keymap=settings.get("keymap") or None,
         revision=st.session_state.ann_revision, key="annotate_waveform", file_name=audio.file_name,
+        spectrogram_url=audio.spectrogram_url, spectrogram_offset=audio.offset,
     )
     if value is not None:
         value = {**value, "regions": audio.from_view(value.get("regions") or [])}

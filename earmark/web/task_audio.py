@@ -19,6 +19,7 @@ from earmark.media import get_media
 from earmark.peaks import Peaks, PeaksError, get_peaks
 from earmark.store import Store
 from earmark.web.routes import clip_url, media_url
+from earmark.web.spectrogram_route import spectrogram_url
 
 DEFAULT_CONTEXT = 1.0
 
@@ -32,6 +33,7 @@ class TaskAudio:
     channel: int | None = None      # the task's channel, for split-channel tasks
     file_name: str | None = None
     problem: str | None = None      # why the waveform could not be prepared
+    spectrogram_url: str | None = None  # the media file's spectrogram (in file time, from `offset`)
 
     def to_view(self, regions: list[dict]) -> list[dict]:
         out = []
@@ -68,7 +70,8 @@ def task_audio(store: Store, task: Task, context: float = DEFAULT_CONTEXT) -> Ta
     segment = data.get("segment") or None
     channel = (data.get("meta") or {}).get("channel")
     if segment is None and channel is None:
-        return TaskAudio(media_url(media.id), duration, peaks, file_name=name or media.path, problem=problem)
+        return TaskAudio(media_url(media.id), duration, peaks, file_name=name or media.path, problem=problem,
+                         spectrogram_url=spectrogram_url(media.id))
     start = max(0.0, float(segment["start"]) - context) if segment else 0.0
     end = min(duration, float(segment["end"]) + context) if segment else duration
     clip_peaks = None
@@ -77,4 +80,5 @@ def task_audio(store: Store, task: Task, context: float = DEFAULT_CONTEXT) -> Ta
         rows = peaks.minmax[channel:channel + 1] if channel is not None else peaks.minmax
         clip_peaks = Peaks(rate=peaks.rate, minmax=np.ascontiguousarray(rows[:, a:b]), duration=end - start)
     return TaskAudio(clip_url(media.id, start, end, channel), round(end - start, 3), clip_peaks,
-                     offset=start, channel=channel, file_name=name or media.path, problem=problem)
+                     offset=start, channel=channel, file_name=name or media.path, problem=problem,
+                     spectrogram_url=spectrogram_url(media.id, channel))

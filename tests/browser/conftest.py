@@ -81,6 +81,8 @@ def wf_server(tmp_path_factory):
         "tasks": [{"id": "t-long", "path": str(long_wav), "regions": [
             {"id": f"L{i}", "start": 60.0 * i + 5, "end": 60.0 * i + 20, "label": "SPEECH"} for i in range(20)]}],
     }}
+    scenarios["long_spectro"] = {**scenarios["long"], "spectrogram": True,
+                                 "settings": {"show_audio_spectrogram": True}}
     server = Server(work, scenarios)
     yield server
     server.stop()

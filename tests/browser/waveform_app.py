@@ -26,6 +26,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from earmark.web.routes import media_url, routes  # noqa: E402
+from earmark.web.spectrogram_route import spectrogram_url  # noqa: E402
 
 app = st.App(__file__, routes=routes())
 
@@ -101,6 +102,31 @@ def builtin_scenarios() -> dict[str, dict]:
         "missing": {
             "labels": labels,
             "tasks": [{"id": "t-missing", "path": mono, "regions": [], "break_audio": True}],
+        },
+        # spectrogram: "spectrogram" passes the media file's spectrogram URL
+        "spectro": {
+            "labels": labels, "spectrogram": True,
+            "tasks": [
+                {"id": "t-spectro-1", "path": mono, "regions": [
+                    {"id": "r1", "start": 5.0, "end": 10.0, "label": "SPEECH"},
+                    {"id": "r2", "start": 15.0, "end": 20.0, "label": "NOISE"}]},
+                {"id": "t-spectro-2", "path": str(CORPUS / "praat" / "bobby.wav"), "regions": []},
+            ],
+        },
+        "spectro_on": {
+            "labels": labels, "spectrogram": True,
+            "settings": {"show_audio_spectrogram": True, "audio_spectrogram_max_freq": 4000},
+            "tasks": [{"id": "t-spectro-on", "path": mono, "regions": []}],
+        },
+        "spectro_stereo": {
+            "labels": labels, "spectrogram": True, "settings": {"show_audio_spectrogram": True},
+            "tasks": [{"id": "t-spectro-stereo", "path": stereo, "regions": [
+                {"id": "r1", "start": 0.2, "end": 0.6, "label": "SPEECH", "channel": 1}]}],
+        },
+        "spectro_broken": {
+            "labels": labels, "spectrogram": True, "break_spectrogram": True,
+            "settings": {"show_audio_spectrogram": True},
+            "tasks": [{"id": "t-spectro-broken", "path": mono, "regions": []}],
         },
     }
 
@@ -181,6 +207,9 @@ def main() -> None:
         revision=ss.revisions[tid],
         key="wf",
         file_name=Path(task["path"]).name,
+        spectrogram_url=(None if not scen.get("spectrogram") else
+                         # an id that is not in the database: the route answers 404
+                         spectrogram_url("0" * 32) if scen.get("break_spectrogram") else spectrogram_url(media.id)),
     )
     received_at = time.time()
     if isinstance(raw, dict) and raw.get("event", {}).get("id") != (ss.get("last_raw_id")):

@@ -26,6 +26,8 @@ import {
   type ResolvedSettings,
   type Value,
 } from "./protocol";
+import { SpectrogramLane, type LaneOptions, type LaneSource } from "./spectrogram";
+import { initiallyShown } from "./spectrogram_view";
 import { diffRegions, labelRows, RegionStore, type RegionData } from "./state";
 import { formatTime } from "./ticks";
 import { Timeline } from "./timeline";
@@ -41,6 +43,8 @@ const ZOOM_STEPS = 1000;
 const PAGE_CONTROLS = new Set(["BUTTON", "A", "SELECT", "INPUT", "TEXTAREA", "SUMMARY", "IFRAME", "LABEL"]);
 /** Points per channel of the overview drawn first for long files (a few times any screen's width). */
 const OVERVIEW_POINTS = 4096;
+/** Where the tab remembers whether the spectrogram is on (annotators switch it on once). */
+const SPECTROGRAM_KEY = "earmark.spectrogram";
 
 function el<K extends keyof HTMLElementTagNameMap>(
   tag: K,
@@ -115,6 +119,9 @@ export class Editor {
     resize: true,
   };
   private timeline: Timeline | null = null;
+  private spectrogram: SpectrogramLane | null = null;
+  /** Whether the spectrogram lane is on; null until the first task's settings say. */
+  private spectrogramOn: boolean | null = null;
   private media: HTMLAudioElement | null = null;
   private maxPeak = 0;
   /** Set when an answer key is forwarded; cleared by the next render from Python. */
@@ -138,6 +145,7 @@ export class Editor {
   private timeText!: HTMLElement;
   private rateSel!: HTMLSelectElement;
   private loopBtn!: HTMLButtonElement;
+  private spectroBtn!: HTMLButtonElement;
   private zoomInput!: HTMLInputElement;
   private drawSel!: HTMLSelectElement;
   private drawWrap!: HTMLElement;
@@ -195,6 +203,8 @@ export class Editor {
     rateLabel.appendChild(this.rateSel);
     this.loopBtn = el("button", { type: "button", class: "wf-loop", "aria-pressed": "false", title: "Loop (l)" }, "⟲ Loop");
     this.loopBtn.addEventListener("click", () => this.toggleLoop());
+    this.spectroBtn = el("button", { type: "button", class: "wf-spectro-toggle", "aria-pressed": "false", title: "Spectrogram (s)" }, "Spectrogram");
+    this.spectroBtn.addEventListener("click", () => this.toggleSpectrogram());
     const zoomLabel = el("label", { class: "wf-zoom", title: "Zoom (+ and -, ctrl+wheel)" }, "Zoom ");
     this.zoomInput = el("input", { type: "range", min: "0", max: String(ZOOM_STEPS), value: "0", "aria-label": "Zoom" });
     this.zoomInput.addEventListener("input", () => this.zoomFromSlider());
@@ -220,6 +230,7 @@ export class Editor {
       this.timeText,
       rateLabel,
       this.loopBtn,
+      this.spectroBtn,
       zoomLabel,
       this.drawWrap,
       this.undoBtn,
@@ -314,6 +325,7 @@ export class Editor {
       else {
         this.syncRegions(prevArgs !== null && labelsChanged(prevArgs.labels, args.labels));
         this.applyEditable();
+        this.applySpectrogram();
       }
     }
     this.updateToolbar();
@@ -572,6 +584,7 @@ export class Editor {
       this.timeline = new Timeline(this.timelineBox, ws as never, Number(args.duration) || 0);
     }
     this.timelineBox.hidden = !s.show_audio_timeline;
+    this.applySpectrogram();
     this.marks.built = performance.now() - this.renderStart;
   }
 
@@ -589,6 +602,9 @@ export class Editor {
     }
     api.on("region-created", (region: Region) => this.onRegionCreated(region));
     api.on("region-updated", (region: Region) => this.onRegionUpdated(region));
+    // the spectrogram lane's copy of the regions follows a drag as it happens
+    api.on("region-update", () => this.spectrogram?.schedule());
+    api.on("region-removed", () => this.spectrogram?.schedule());
     this.applyEditable();
     this.applySelection();
     this.layoutLabels();
@@ -639,6 +655,8 @@ export class Editor {
     this.disableDrag = null;
     this.timeline?.destroy();
     this.timeline = null;
+    this.spectrogram?.destroy();
+    this.spectrogram = null;
     if (this.ws) {
       try {
         this.ws.destroy();
@@ -865,6 +883,7 @@ export class Editor {
   }
 
   private applySelection(): void {
+    this.spectrogram?.schedule();
     // only the regions whose selection changed are restyled (hundreds may be shown)
     for (const id of new Set([this.decoratedSelected, this.selectedId])) {
       if (!id) continue;
@@ -1083,6 +1102,60 @@ export class Editor {
     ws.setTime(Math.max(0, Math.min(d, ws.getCurrentTime() + delta)));
   }
 
+  // --------------------------------------------------------- spectrogram
+
+  /** The lane's arguments from Python's: null when this task has no spectrogram. */
+  private spectrogramOptions(): LaneOptions | null {
+    const args = this.args;
+    if (!args?.spectrogram) return null;
+    return {
+      url: args.spectrogram,
+      offset: Number(args.spectrogram_offset) || 0,
+      maxFreq: this.settings.audio_spectrogram_max_freq,
+      duration: Number(args.duration) || 0,
+      regions: () => this.laneRegions(),
+    };
+  }
+
+  /** Show, update or remove the lane to match the toggle and this task's arguments. */
+  private applySpectrogram(): void {
+    const opts = this.spectrogramOptions();
+    if (this.spectrogramOn === null) this.spectrogramOn = initiallyShown(readStored(SPECTROGRAM_KEY), this.settings.show_audio_spectrogram);
+    this.spectroBtn.hidden = !opts;
+    this.spectroBtn.setAttribute("aria-pressed", this.spectrogramOn ? "true" : "false");
+    const wanted = !!opts && this.spectrogramOn && !!this.ws;
+    document.body.dataset.spectrogram = !opts ? "none" : this.spectrogramOn ? "on" : "off";
+    if (!wanted) {
+      this.spectrogram?.destroy();
+      this.spectrogram = null;
+    } else if (this.spectrogram) {
+      this.spectrogram.configure(opts!);
+    } else {
+      // under the waveform, above the timeline (the time axis of both)
+      this.spectrogram = new SpectrogramLane(this.waveBox, this.timelineBox, this.ws as unknown as LaneSource, opts!);
+    }
+    this.transport.setHeight();
+  }
+
+  private toggleSpectrogram(): boolean {
+    if (!this.args?.spectrogram) return false;
+    this.spectrogramOn = !this.spectrogramOn;
+    writeStored(SPECTROGRAM_KEY, this.spectrogramOn ? "1" : "0");
+    this.applySpectrogram();
+    return true;
+  }
+
+  /** The regions as the waveform shows them now (mid-drag too), for the lane. */
+  private laneRegions(): { start: number; end: number; color: string; selected: boolean }[] {
+    const out = [];
+    for (const [id, region] of this.shown) {
+      const data = this.shownData.get(id);
+      if (!data) continue;
+      out.push({ start: region.start, end: region.end, color: this.colorOf(data), selected: id === this.selectedId });
+    }
+    return out;
+  }
+
   // ---------------------------------------------------------------- zoom
 
   private fitPps(): number {
@@ -1266,6 +1339,8 @@ export class Editor {
       case "loop":
         this.toggleLoop();
         return true;
+      case "toggle_spectrogram":
+        return this.toggleSpectrogram();
       case "deselect":
         this.select(null);
         return true;
@@ -1356,4 +1431,21 @@ function absoluteUrl(url: string): string {
 
 function labelsChanged(a: LabelSpec[] | undefined, b: LabelSpec[] | undefined): boolean {
   return JSON.stringify(a ?? []) !== JSON.stringify(b ?? []);
+}
+
+/** sessionStorage, which a sandboxed or private frame may refuse. */
+function readStored(key: string): string | null {
+  try {
+    return window.sessionStorage.getItem(key);
+  } catch {
+    return null;
+  }
+}
+
+function writeStored(key: string, value: string): void {
+  try {
+    window.sessionStorage.setItem(key, value);
+  } catch {
+    /* the toggle then lasts as long as the frame */
+  }
 }

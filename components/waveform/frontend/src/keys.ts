@@ -29,6 +29,7 @@ export type Action =
   | "nudge_start_forward"
   | "nudge_end_back"
   | "nudge_end_forward"
+  | "toggle_spectrogram"
   | `label_${number}`;
 
 /** Actions forwarded to Python as events, since the page cannot see keys pressed in the iframe. */
@@ -58,6 +59,7 @@ export const DEFAULT_KEYMAP: Readonly<Record<string, string[]>> = {
   nudge_start_forward: ["alt+right"],
   nudge_end_back: ["alt+shift+left"],
   nudge_end_forward: ["alt+shift+right"],
+  toggle_spectrogram: ["s"],
   label_1: ["1"],
   label_2: ["2"],
   label_3: ["3"],

@@ -16,6 +16,8 @@ export interface Settings {
   audio_bar_gap?: number;
   audio_bar_radius?: number;
   audio_min_region?: number;
+  show_audio_spectrogram?: boolean;
+  audio_spectrogram_max_freq?: number;
   custom_theme?: { labels?: Record<string, string> } | null;
   [k: string]: unknown;
 }
@@ -38,6 +40,10 @@ export interface Args {
   keymap: Record<string, string | string[]>;
   revision: number;
   wave_height?: number | null;
+  /** the spectrogram route of the media file (with ?channel= for one channel); none: no spectrogram */
+  spectrogram?: string | null;
+  /** file time of the component's time 0 (a segment's clip starts later in its file) */
+  spectrogram_offset?: number;
 }
 
 export interface EventInfo {
@@ -89,6 +95,8 @@ export const DEFAULT_SETTINGS: Required<
     | "audio_bar_gap"
     | "audio_bar_radius"
     | "audio_min_region"
+    | "show_audio_spectrogram"
+    | "audio_spectrogram_max_freq"
   >
 > = {
   show_audio_cursor: true,
@@ -104,6 +112,8 @@ export const DEFAULT_SETTINGS: Required<
   audio_bar_gap: 2,
   audio_bar_radius: 2,
   audio_min_region: 0.02,
+  show_audio_spectrogram: false,
+  audio_spectrogram_max_freq: 8000,
 };
 
 export type ResolvedSettings = typeof DEFAULT_SETTINGS & { theme_labels: Record<string, string> };
@@ -136,6 +146,8 @@ export function resolveSettings(s: Settings | null | undefined): ResolvedSetting
     audio_bar_gap: num(x.audio_bar_gap, d.audio_bar_gap, 0, 50),
     audio_bar_radius: num(x.audio_bar_radius, d.audio_bar_radius, 0, 50),
     audio_min_region: num(x.audio_min_region, d.audio_min_region, 0.001, 10),
+    show_audio_spectrogram: bool(x.show_audio_spectrogram, d.show_audio_spectrogram),
+    audio_spectrogram_max_freq: num(x.audio_spectrogram_max_freq, d.audio_spectrogram_max_freq, 100, 200000),
     theme_labels: Object.fromEntries(
       Object.entries(theme as Record<string, unknown>).filter(([, v]) => typeof v === "string"),
     ) as Record<string, string>,

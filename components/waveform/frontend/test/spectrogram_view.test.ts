@@ -1,0 +1,114 @@
+import { describe, expect, it } from "vitest";
+import {
+  formatFrequency,
+  frequencyTicks,
+  imageSize,
+  imageUrl,
+  initiallyShown,
+  MAX_IMAGE_HEIGHT,
+  MAX_IMAGE_WIDTH,
+  placement,
+  visibleWindow,
+} from "../src/spectrogram_view";
+import { buildKeymap } from "../src/keys";
+
+describe("the window in view", () => {
+  it("is the whole file when fitted", () => {
+    expect(visibleWindow(0, 1000, 1000, 3600)).toEqual({ start: 0, end: 3600 });
+  });
+
+  it("follows zoom and scroll", () => {
+    // 100 px/s over a 60 s file, scrolled 1500 px: 15 s to 25 s in a 1000 px view
+    const w = visibleWindow(1500, 1000, 6000, 60)!;
+    expect(w.start).toBeCloseTo(15, 9);
+    expect(w.end).toBeCloseTo(25, 9);
+  });
+
+  it("stops at the end and has nothing to show without a size", () => {
+    expect(visibleWindow(5500, 1000, 6000, 60)!.end).toBe(60);
+    expect(visibleWindow(0, 0, 6000, 60)).toBeNull();
+    expect(visibleWindow(0, 1000, 0, 60)).toBeNull();
+    expect(visibleWindow(0, 1000, 1000, 0)).toBeNull();
+  });
+});
+
+describe("the image asked for", () => {
+  it("has one pixel per device pixel of the lane, never more", () => {
+    expect(imageSize(1200, 160, 1)).toEqual({ width: 1200, height: 160 });
+    expect(imageSize(1200, 160, 2)).toEqual({ width: 2400, height: 320 });
+    expect(imageSize(1200.7, 160, 1.5)).toEqual({ width: 1801, height: 240 });
+  });
+
+  it("stays within the server's limits", () => {
+    expect(imageSize(3000, 800, 3)).toEqual({ width: MAX_IMAGE_WIDTH, height: MAX_IMAGE_HEIGHT });
+    expect(imageSize(0, 160, 1)).toBeNull();
+    expect(imageSize(100, 160, NaN)).toEqual({ width: 100, height: 160 });
+  });
+
+  it("carries the window in the file's time, the size and the top frequency", () => {
+    const url = imageUrl("/api/media/abc/spectrogram", 0, { start: 1.23456, end: 11.5, width: 800, height: 160 }, 8000);
+    expect(url).toBe("/api/media/abc/spectrogram?start=1.235&end=11.500&width=800&height=160&max_freq=8000");
+  });
+
+  it("adds the clip's offset and keeps the channel already in the URL", () => {
+    const url = imageUrl("/api/media/abc/spectrogram?channel=1", 120, { start: 0, end: 2, width: 10, height: 20 }, 5000);
+    const q = new URL(url, "http://x/").searchParams;
+    expect(q.get("channel")).toBe("1");
+    expect(q.get("start")).toBe("120.000");
+    expect(q.get("end")).toBe("122.000");
+    expect(q.get("max_freq")).toBe("5000");
+  });
+});
+
+describe("an image of an earlier view", () => {
+  it("stays where its times are now: shifted when scrolled", () => {
+    // drawn for 10-20 s, now showing 12-22 s at 100 px/s
+    expect(placement({ start: 10, end: 20 }, { start: 12, end: 22 }, 100)).toEqual({ left: -200, width: 1000 });
+  });
+
+  it("stretched when zoomed in, squeezed when zoomed out", () => {
+    expect(placement({ start: 0, end: 60 }, { start: 20, end: 30 }, 100)).toEqual({ left: -2000, width: 6000 });
+    const squeezed = placement({ start: 20, end: 30 }, { start: 0, end: 60 }, 1000 / 60);
+    expect(squeezed.left).toBeCloseTo(333.333, 3);
+    expect(squeezed.width).toBeCloseTo(166.667, 3);
+  });
+});
+
+describe("the frequency axis", () => {
+  it("labels a few round frequencies below the top", () => {
+    expect(frequencyTicks(8000)).toEqual([2000, 4000, 6000]);
+    expect(frequencyTicks(5000)).toEqual([1000, 2000, 3000, 4000]);
+    expect(frequencyTicks(22050)).toEqual([5000, 10000, 15000, 20000]);
+    expect(frequencyTicks(0)).toEqual([]);
+    for (const top of [300, 1000, 4000, 11025, 24000, 96000]) {
+      const ticks = frequencyTicks(top);
+      expect(ticks.length).toBeGreaterThanOrEqual(2);
+      expect(ticks.length).toBeLessThanOrEqual(5);
+      expect(Math.max(...ticks)).toBeLessThan(top);
+    }
+  });
+
+  it("writes kHz short", () => {
+    expect(formatFrequency(500)).toBe("500");
+    expect(formatFrequency(2000)).toBe("2k");
+    expect(formatFrequency(2500)).toBe("2.5k");
+  });
+});
+
+describe("the toggle", () => {
+  it("starts from the tab's last choice, else the setting", () => {
+    expect(initiallyShown(null, false)).toBe(false);
+    expect(initiallyShown(null, true)).toBe(true);
+    expect(initiallyShown("1", false)).toBe(true);
+    expect(initiallyShown("0", true)).toBe(false);
+    expect(initiallyShown("junk", true)).toBe(true);
+  });
+
+  it("is the s key, remappable, and gives way to a label that claims s", () => {
+    expect(buildKeymap().get("s")).toBe("toggle_spectrogram");
+    const remapped = buildKeymap({ toggle_spectrogram: "g" });
+    expect(remapped.get("g")).toBe("toggle_spectrogram");
+    expect(remapped.get("s")).toBeUndefined();
+    expect(buildKeymap({}, ["s"]).get("s")).toBe("label_1");
+  });
+});
