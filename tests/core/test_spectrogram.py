@@ -376,3 +376,19 @@ def test_dotdot_in_the_raw_spectrogram_path_is_refused(served):
     conn.request("GET", f"/api/media/../../{media.id}/spectrogram?start=0&end=1&width=10&height=10")
     response = conn.getresponse()
     assert response.status in (400, 404) and b"PNG" not in response.read()
+
+
+# -- what the Annotate page gives the component ------------------------------------
+
+def test_a_task_gets_its_media_spectrogram_with_the_clip_offset_and_channel(store, corpus):
+    from earmark.annotations import Task
+    from earmark.web.task_audio import task_audio
+
+    media = register_media(store, corpus / "formats" / "bobby_16bit_16khz_2ch.wav")
+    whole = task_audio(store, Task(1, "d", media.id, {"file": "bobby.wav"}))
+    assert whole.spectrogram_url == f"/api/media/{media.id}/spectrogram" and whole.offset == 0
+    segment = task_audio(store, Task(2, "d", media.id, {"segment": {"start": 0.5, "end": 0.9},
+                                                        "meta": {"channel": 1}}), context=0.2)
+    assert segment.spectrogram_url == f"/api/media/{media.id}/spectrogram?channel=1"
+    assert segment.offset == pytest.approx(0.3)          # the clip's 0 is 0.3 s into the file
+    assert task_audio(store, Task(3, "d", None, {"audio": "https://example.org/a.wav"})).spectrogram_url is None
