@@ -8,15 +8,15 @@ import streamlit as st
 
 from earmark.export import ExportFilter, export
 from earmark.formats.export import export_archive
+from earmark.review import count_annotations, filter_sql
+from earmark.store import get_store
+from earmark.web.filters import filter_bar
 
 EXPORT_FORMATS = ["jsonl", "csv", "rttm", "textgrid", "vtt", "srt", "audacity", "transcript", "clips"]
 FORMAT_NAMES = {"jsonl": "JSONL (Prodigy tasks)", "csv": "CSV (a row per region)", "rttm": "RTTM",
                 "textgrid": "Praat TextGrid (zip)", "vtt": "WebVTT (zip)", "srt": "SRT (zip)",
                 "audacity": "Audacity labels (zip)", "transcript": "Transcripts (zip)",
                 "clips": "Audio clips + metadata.csv (zip)"}
-from earmark.review import count_annotations, filter_sql
-from earmark.store import get_store
-from earmark.web.filters import filter_bar
 
 
 def render_page() -> None:
@@ -52,5 +52,7 @@ def render_page() -> None:
         if fmt == "clips":
             st.caption("Clips: one WAV per region of the accepted annotations, with metadata.csv "
                        "(Hugging Face audiofolder layout).")
+    # on_click="ignore": a rerun on click replaces the deferred `build` while the
+    # browser is fetching it, and the download is lost now and then.
     st.download_button(f"Download {name}", build, file_name=name, mime=mime,
-                       type="primary", key="export_download")
+                       type="primary", key="export_download", on_click="ignore")
