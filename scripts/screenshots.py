@@ -63,11 +63,18 @@ def main() -> None:
                 page = browser.new_page(viewport={"width": 1280, "height": 900})
                 OUT.mkdir(parents=True, exist_ok=True)
                 for name, path in PAGES.items():
+                    # The app scrolls inside its own frame: the viewport is the picture.
+                    page.set_viewport_size({"width": 1280, "height": 1900 if name == "review" else 900})
                     page.goto(f"{app.url}/{path}?dataset=meetings&session=maria")
                     page.wait_for_selector("[data-test-script-state=notRunning]", timeout=30000)
                     page.wait_for_timeout(2500)   # the waveform and charts draw after the script
+                    if name == "annotate":        # the spectrogram lane on, as a phonetician would have it
+                        frame = page.frame_locator('iframe[title*="waveform"]')
+                        frame.get_by_role("button", name="Spectrogram").click()
+                        page.wait_for_timeout(2500)
                     if name == "review":          # open the newest annotation, as a reviewer would
-                        page.locator("[data-testid=stDataFrame] canvas").first.click(position={"x": 12, "y": 52})
+                        box = page.locator("[data-testid=stDataFrame]").first.bounding_box()
+                        page.mouse.click(box["x"] + 14, box["y"] + 52)   # the first row's selector
                         page.wait_for_timeout(3000)
                     page.screenshot(path=str(OUT / f"{name}.png"), full_page=True)
                     print(f"wrote {OUT / f'{name}.png'}")

@@ -23,7 +23,8 @@ def _waveform(store, task, regions, labels, settings, editable: bool, key: str, 
     value = waveform_editor(
         task_id=f"review-{task.id}", audio_url=audio.url, duration=audio.duration, peaks=audio.peaks,
         regions=audio.to_view(regions), labels=labels, editable=editable, settings=settings,
-        revision=revision, key=key, file_name=audio.file_name, height=90 if not editable else None)
+        revision=revision, key=key, file_name=audio.file_name, height=90 if not editable else None,
+        spectrogram_url=audio.spectrogram_url, spectrogram_offset=audio.offset)
     if value is not None:
         value = {**value, "regions": audio.from_view(value.get("regions") or [])}
     return value
