@@ -12,6 +12,17 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def fetch(url: str, headers: dict | None = None, timeout: float = 20) -> tuple[int, dict, bytes]:
+    """GET `url`: status, headers and body, for error statuses too."""
+    import urllib.error
+    request = urllib.request.Request(url, headers=headers or {})
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as r:
+            return r.status, dict(r.headers), r.read()
+    except urllib.error.HTTPError as e:
+        return e.code, dict(e.headers), e.read()
+
+
 def free_port() -> int:
     import socket
     with socket.socket() as s:

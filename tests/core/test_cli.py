@@ -165,22 +165,6 @@ COMMANDS_TO_COMPARE = {
 }
 
 
-def test_a_locked_database_without_a_live_app_is_a_clear_error(cli, tmp_path, root):
-    holder = subprocess.Popen([sys.executable, "-c", "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); "
-                               "print('held', flush=True); time.sleep(60)", str(cli.db)], stdout=subprocess.PIPE, text=True)
-    try:
-        assert holder.stdout.readline().strip() == "held"
-        # An address left by an app that crashed: its process is gone.
-        (tmp_path / "cli.duckdb.app.json").write_text(json.dumps(
-            {"url": "http://127.0.0.1:9", "pid": 2 ** 22 + 7, "token": "x"}))
-        done = cli("datasets")
-        assert done.returncode == 2
-        assert "is in use by another program" in done.stderr and "Traceback" not in done.stderr
-    finally:
-        holder.kill()
-        holder.wait()
-
-
 def test_portable_argv_makes_the_callers_paths_absolute(tmp_path):
     from earmark.cli_bridge import portable_argv
     options = {"--db", "--label", "--view", "--spans", "--out", "--segment", "--model"}

@@ -104,6 +104,9 @@ def test_a_second_process_gets_a_clear_message(tmp_path, root):
         assert holder.stdout.readline().strip() == "open"  # type: ignore[union-attr]
         with pytest.raises(StoreLockedError, match=f"in use by another program \\(process {holder.pid}\\)"):
             Store(db)
+        # An address left by an app that crashed (its process is gone) is not followed.
+        (tmp_path / "locked.duckdb.app.json").write_text(
+            '{"url": "http://127.0.0.1:9", "pid": 4194311, "token": "x"}')
         cli = subprocess.run([sys.executable, "-m", "earmark", "stats", "--db", str(db)],
                              capture_output=True, text=True, cwd=root)
         assert cli.returncode == 2

@@ -6,8 +6,6 @@ from __future__ import annotations
 import io
 import subprocess
 import time
-import urllib.error
-import urllib.request
 import wave
 from pathlib import Path
 
@@ -16,6 +14,7 @@ import pytest
 from PIL import Image
 
 from earmark import spectrogram as spec
+from apprunner import fetch
 from earmark.media import register_media
 from earmark.probe import probe
 from earmark.spectrogram import MAX_HEIGHT, MAX_WIDTH, SpectrogramError, spectrogram, spectrogram_png
@@ -308,14 +307,6 @@ def test_bad_requests_are_refused_with_a_reason(tmp_path, start, end, width, hei
 
 
 # -- the route ----------------------------------------------------------------------
-
-def fetch(url: str) -> tuple[int, dict, bytes]:
-    try:
-        with urllib.request.urlopen(url, timeout=20) as r:
-            return r.status, dict(r.headers), r.read()
-    except urllib.error.HTTPError as e:
-        return e.code, dict(e.headers), e.read()
-
 
 @pytest.fixture
 def served(corpus, tmp_path, run_app):
