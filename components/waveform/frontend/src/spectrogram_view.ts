@@ -92,3 +92,34 @@ export function initiallyShown(stored: string | null | undefined, setting: boole
   if (stored === "0") return false;
   return setting;
 }
+
+/** Height of the lane of a mono file (or of one channel shown alone), in CSS pixels. */
+export const LANE_HEIGHT = 160;
+/** The least height of one channel's lane: formants stay readable with several channels. */
+export const MIN_CHANNEL_LANE_HEIGHT = 100;
+
+/** One spectrogram lane: the image route it asks and the channel whose regions it shows (null: all). */
+export interface LaneLayout {
+  channel: number | null;
+  url: string;
+  height: number;
+}
+
+/**
+ * The lanes for a waveform of `channels` channel lanes: one per channel, each
+ * asking for its own channel, when the waveform is split and the route is of
+ * the whole file; else one lane on `base` as given (mono, or a task that is
+ * one channel of its file, whose URL already names it).
+ */
+export function spectrogramLanes(base: string, channels: number): LaneLayout[] {
+  const query = base.includes("?") ? base.slice(base.indexOf("?") + 1) : "";
+  if (channels < 2 || new URLSearchParams(query).has("channel")) return [{ channel: null, url: base, height: LANE_HEIGHT }];
+  const height = Math.max(MIN_CHANNEL_LANE_HEIGHT, Math.floor(LANE_HEIGHT / channels));
+  const sep = base.includes("?") ? (base.endsWith("?") || base.endsWith("&") ? "" : "&") : "?";
+  return Array.from({ length: channels }, (_, c) => ({ channel: c, url: `${base}${sep}channel=${c}`, height }));
+}
+
+/** Whether a lane of `laneChannel` (null: all) shows a region of `regionChannel` (null or undefined: all channels). */
+export function laneShowsRegion(laneChannel: number | null, regionChannel: number | null | undefined): boolean {
+  return laneChannel === null || regionChannel === null || regionChannel === undefined || regionChannel === laneChannel;
+}

@@ -5,9 +5,13 @@ import {
   imageSize,
   imageUrl,
   initiallyShown,
+  LANE_HEIGHT,
+  laneShowsRegion,
   MAX_IMAGE_HEIGHT,
+  MIN_CHANNEL_LANE_HEIGHT,
   MAX_IMAGE_WIDTH,
   placement,
+  spectrogramLanes,
   visibleWindow,
 } from "../src/spectrogram_view";
 import { buildKeymap } from "../src/keys";
@@ -110,5 +114,38 @@ describe("the toggle", () => {
     expect(remapped.get("g")).toBe("toggle_spectrogram");
     expect(remapped.get("s")).toBeUndefined();
     expect(buildKeymap({}, ["s"]).get("s")).toBe("label_1");
+  });
+});
+
+describe("the lanes", () => {
+  it("is one lane on the URL as given for a mono file", () => {
+    expect(spectrogramLanes("/api/media/m/spectrogram", 1)).toEqual([
+      { channel: null, url: "/api/media/m/spectrogram", height: LANE_HEIGHT },
+    ]);
+  });
+
+  it("is one lane per channel of a file shown as channel lanes, each asking for its channel", () => {
+    const lanes = spectrogramLanes("/api/media/m/spectrogram", 2);
+    expect(lanes.map((l) => l.channel)).toEqual([0, 1]);
+    expect(lanes.map((l) => l.url)).toEqual(["/api/media/m/spectrogram?channel=0", "/api/media/m/spectrogram?channel=1"]);
+    // split between the channels, but never below the least readable height
+    expect(lanes[0].height).toBe(Math.max(MIN_CHANNEL_LANE_HEIGHT, LANE_HEIGHT / 2));
+    expect(spectrogramLanes("/s", 6).every((l) => l.height === MIN_CHANNEL_LANE_HEIGHT)).toBe(true);
+  });
+
+  it("keeps a query the URL already has", () => {
+    expect(spectrogramLanes("/s?token=1", 2)[1].url).toBe("/s?token=1&channel=1");
+  });
+
+  it("is one lane for a task that is one channel of its file", () => {
+    expect(spectrogramLanes("/s?channel=1", 2)).toEqual([{ channel: null, url: "/s?channel=1", height: LANE_HEIGHT }]);
+  });
+
+  it("shows a channel's regions and the all-channel ones", () => {
+    expect(laneShowsRegion(1, 1)).toBe(true);
+    expect(laneShowsRegion(1, null)).toBe(true);
+    expect(laneShowsRegion(1, undefined)).toBe(true);
+    expect(laneShowsRegion(1, 0)).toBe(false);
+    expect(laneShowsRegion(null, 0)).toBe(true);
   });
 });
