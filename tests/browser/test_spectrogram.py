@@ -248,9 +248,147 @@ def test_a_server_error_then_a_good_image(wf):
     assert wf.frame.locator(".wf-spectro-message").is_hidden()
 
 
-def test_a_stereo_file_gets_one_mixed_lane_under_both_channels(wf):
+# -- drawing and selecting on the lane ----------------------------------------------
+
+TOL = 0.15   # seconds: how close a dragged boundary comes back to Python
+
+
+def lane_drag(wf, t0: float, t1: float, lane: int = 0) -> None:
+    """A mouse drag across spectrogram lane `lane`, from time t0 to t1 (the lane shares the waveform's x)."""
+    g = wf.geometry()
+    box = wf.frame.locator(LANE).nth(lane).bounding_box()
+    y = box["y"] + box["height"] * 0.5
+    m = wf.page.mouse
+    m.move(wf.x_of(t0, g), y)
+    m.down()
+    m.move(wf.x_of(t1, g), y, steps=15)
+    m.up()
+
+
+def lane_click(wf, t: float, lane: int = 0) -> None:
+    box = wf.frame.locator(LANE).nth(lane).bounding_box()
+    wf.page.mouse.click(wf.x_of(t), box["y"] + box["height"] * 0.5)
+
+
+def test_a_drag_on_the_lane_creates_a_region_and_ctrl_z_removes_it(wf):
+    wf.open("spectro_on")
+    wait_loaded(wf)
+    wf.frame.locator("button.wf-label[data-label='NOISE']").click()    # the selected label
+    lane_drag(wf, 3.0, 6.5)
+    st = wf.wait_log(1)
+    value = st["value"]
+    assert value["event"]["type"] == "created"
+    [r] = value["regions"]
+    assert abs(r["start"] - 3.0) <= TOL and abs(r["end"] - 6.5) <= TOL, r
+    assert r["label"] == "NOISE" and r["channel"] is None
+    assert st["regions"] == value["regions"]
+    # the waveform shows it, selected, and the lane shades it
+    assert [x["id"] for x in wf.regions_shown()] == [r["id"]]
+    assert wf.body("selected") == r["id"]
+    assert wf.frame.locator(LANE).get_attribute("data-regions") == "1"
+    wf.focus_frame()
+    wf.press("Control+z")
+    st = wf.wait_log(2)
+    assert st["value"]["event"]["type"] == "undo" and st["regions"] == []
+    assert wf.regions_shown() == []
+    assert wf.errors == []
+
+
+def test_a_short_drag_on_the_lane_gets_the_minimum_length(wf):
+    wf.open("spectro_on")
+    fitted = wait_loaded(wf)
+    wf.frame.locator("input[aria-label='Zoom']").fill("1000")   # 5000 px/s: 5 px are 1 ms
+    wait_loaded(wf, previous=fitted)
+    start, end = visible_window(wf)
+    t = (start + end) / 2
+    box = lane_box(wf)
+    x, y = wf.x_of(t), box["y"] + box["height"] / 2
+    wf.page.mouse.move(x, y)
+    wf.page.mouse.down()
+    wf.page.mouse.move(x + 5, y, steps=5)       # past the drag threshold (3 px)
+    wf.page.mouse.up()
+    [r] = wf.wait_log(1)["value"]["regions"]
+    assert abs(r["end"] - r["start"] - 0.02) < 1e-6, r    # audio_min_region, as on the waveform
+    assert abs(r["start"] - t) < 0.01, (r, t)
+
+
+def test_a_click_on_a_region_in_the_lane_selects_it_and_a_plain_click_seeks(wf):
+    wf.open("spectro")
+    wf.frame.locator("button.wf-spectro-toggle").click()
+    wait_loaded(wf)
+    assert wf.body("selected") in (None, "")
+    lane_click(wf, 17.0)                       # on r2's shading
+    wf.frame.locator("body[data-selected='r2']").wait_for(state="attached", timeout=5_000)
+    assert wf.frame.locator(".wf-spectro-selected").count() == 1
+    lane_click(wf, 12.0)                       # between the regions: seeks, selects nothing
+    wf.frame.locator("body[data-selected='']").wait_for(state="attached", timeout=5_000)
+    assert abs(wf.frame_eval("() => window.__wfCurrentTime()") - 12.0) < 0.15
+    time.sleep(0.3)
+    st = wf.state()
+    assert st["log_size"] == 0 and len(st["regions"]) == 2    # clicks send nothing, create nothing
+    assert wf.errors == []
+
+
+# -- a stereo file shown as channel lanes ------------------------------------------------
+
+def lane_urls(wf, timeout: float = 15.0) -> list[str]:
+    """Each lane's loaded image URL, once every lane shows the image it asked for last."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        urls = wf.frame_eval("""() => [...document.querySelectorAll('.wf-spectro')]
+            .map(l => l.dataset.loaded && l.dataset.loaded === l.dataset.requested ? l.dataset.loaded : null)""")
+        if urls and all(urls):
+            return urls
+        time.sleep(0.05)
+    raise AssertionError("the lanes did not all load")
+
+
+def test_a_stereo_file_gets_one_lane_per_channel(wf_server, wf_browser, wf_driver):
+    context = wf_browser.new_context(viewport={"width": 1280, "height": 900}, device_scale_factor=2)
+    try:
+        wf = wf_driver(context.new_page(), wf_server.url)
+        wf.open("spectro_stereo")
+        assert wf.frame.locator(LANE).count() == 2
+        urls = lane_urls(wf)
+        assert [parse_qs(urlparse(u).query)["channel"] for u in urls] == [["0"], ["1"]]
+        for i, url in enumerate(urls):
+            q, inner = query(url), wf.frame.locator(LANE).nth(i).evaluate("l => [l.clientWidth, l.clientHeight]")
+            assert q["width"] <= inner[0] * 2 and q["height"] <= inner[1] * 2
+        # the lanes stack under the waveform, each at least readable
+        boxes = [wf.frame.locator(LANE).nth(i).bounding_box() for i in range(2)]
+        assert boxes[1]["y"] >= boxes[0]["y"] + boxes[0]["height"] - 1
+        assert all(b["height"] >= 90 for b in boxes)
+        # r1 is on channel 1: shown in the second lane only
+        assert [wf.frame.locator(LANE).nth(i).get_attribute("data-regions") for i in range(2)] == ["0", "1"]
+        assert wf.errors == []
+    finally:
+        context.close()
+
+
+def test_drawing_on_the_second_lane_gives_its_channel(wf):
     wf.open("spectro_stereo")
-    url = wait_loaded(wf)
-    assert "channel" not in parse_qs(urlparse(url).query)
-    assert wf.frame.locator(LANE).count() == 1
-    assert wf.frame.locator(".wf-spectro-region").count() == 1       # the channel-2 region shows
+    lane_urls(wf)
+    wf.frame.locator(".wf-draw select").select_option("lane")
+    lane_drag(wf, 0.7, 1.0, lane=1)
+    value = wf.wait_log(1)["value"]
+    new = {r["id"]: r for r in value["regions"]}[value["event"]["region_id"]]
+    assert new["channel"] == 1 and abs(new["start"] - 0.7) <= TOL and abs(new["end"] - 1.0) <= TOL, new
+    assert [wf.frame.locator(LANE).nth(i).get_attribute("data-regions") for i in range(2)] == ["0", "2"]
+    # drawing on all channels: the region shows in both lanes
+    wf.frame.locator(".wf-draw select").select_option("all")
+    lane_drag(wf, 0.05, 0.15, lane=0)
+    value = wf.wait_log(2)["value"]
+    new = {r["id"]: r for r in value["regions"]}[value["event"]["region_id"]]
+    assert new["channel"] is None
+    assert [wf.frame.locator(LANE).nth(i).get_attribute("data-regions") for i in range(2)] == ["1", "3"]
+    assert wf.errors == []
+
+
+def test_a_read_only_lane_draws_nothing_but_still_seeks(wf):
+    wf.open("spectro_readonly")
+    wait_loaded(wf)
+    lane_drag(wf, 2.0, 4.0)
+    lane_click(wf, 7.0)
+    wf.frame.locator("body[data-selected='r1']").wait_for(state="attached", timeout=5_000)
+    time.sleep(0.3)
+    assert wf.state()["log_size"] == 0 and wf.regions_shown() == [{"id": "r1", "label": "SPEECH", "text": "SPEECH"}]

@@ -123,6 +123,12 @@ def builtin_scenarios() -> dict[str, dict]:
             "tasks": [{"id": "t-spectro-stereo", "path": stereo, "regions": [
                 {"id": "r1", "start": 0.2, "end": 0.6, "label": "SPEECH", "channel": 1}]}],
         },
+        "spectro_readonly": {
+            "labels": labels, "spectrogram": True, "editable": False,
+            "settings": {"show_audio_spectrogram": True},
+            "tasks": [{"id": "t-spectro-ro", "path": mono, "regions": [
+                {"id": "r1", "start": 5.0, "end": 10.0, "label": "SPEECH"}]}],
+        },
         "spectro_broken": {
             "labels": labels, "spectrogram": True, "break_spectrogram": True,
             "settings": {"show_audio_spectrogram": True},

@@ -27,7 +27,7 @@ import {
   type Value,
 } from "./protocol";
 import { SpectrogramLane, type LaneOptions, type LaneSource } from "./spectrogram";
-import { initiallyShown } from "./spectrogram_view";
+import { initiallyShown, laneShowsRegion, spectrogramLanes } from "./spectrogram_view";
 import { diffRegions, labelRows, RegionStore, type RegionData } from "./state";
 import { formatTime } from "./ticks";
 import { Timeline } from "./timeline";
@@ -119,7 +119,12 @@ export class Editor {
     resize: true,
   };
   private timeline: Timeline | null = null;
-  private spectrogram: SpectrogramLane | null = null;
+  /** The spectrogram lanes shown: one, or one per channel lane of the waveform. */
+  private spectrograms: SpectrogramLane[] = [];
+  /** What the lanes were made for (their URLs and heights): another layout rebuilds them. */
+  private spectrogramLayout = "";
+  /** The region a drag is drawing, before the Regions plugin hands it over as created. */
+  private draft: Region | null = null;
   /** Whether the spectrogram lane is on; null until the first task's settings say. */
   private spectrogramOn: boolean | null = null;
   private media: HTMLAudioElement | null = null;
@@ -258,7 +263,7 @@ export class Editor {
       { capture: true },
     );
     // choose the lane of a new region before the drag starts
-    this.wave.addEventListener("pointerdown", (e) => this.onPointerDown(e), { capture: true });
+    this.wave.addEventListener("pointerdown", (e) => this.onWavePointerDown(e), { capture: true });
     // where the gesture ended, read before the plugin's own (bubbling) pointerup handler
     window.addEventListener("pointerup", (e) => {
       if (this.gesture) this.gesture.up = this.timeAtX(e.clientX);
@@ -602,9 +607,14 @@ export class Editor {
     }
     api.on("region-created", (region: Region) => this.onRegionCreated(region));
     api.on("region-updated", (region: Region) => this.onRegionUpdated(region));
-    // the spectrogram lane's copy of the regions follows a drag as it happens
-    api.on("region-update", () => this.spectrogram?.schedule());
-    api.on("region-removed", () => this.spectrogram?.schedule());
+    // the spectrogram lanes' copy of the regions follows a drag as it happens,
+    // a region being drawn too (the plugin reports it only once it is created)
+    api.on("region-initialized", (region: Region) => {
+      this.draft = region;
+      region.on("update", () => this.scheduleSpectrograms());
+    });
+    api.on("region-update", () => this.scheduleSpectrograms());
+    api.on("region-removed", () => this.scheduleSpectrograms());
     this.applyEditable();
     this.applySelection();
     this.layoutLabels();
@@ -655,8 +665,8 @@ export class Editor {
     this.disableDrag = null;
     this.timeline?.destroy();
     this.timeline = null;
-    this.spectrogram?.destroy();
-    this.spectrogram = null;
+    this.destroySpectrograms();
+    this.draft = null;
     if (this.ws) {
       try {
         this.ws.destroy();
@@ -826,6 +836,7 @@ export class Editor {
       end = Math.max(g.down, g.up);
     }
     this.gesture = null;
+    this.draft = null;
     const data = this.store.create({
       id,
       start,
@@ -883,7 +894,7 @@ export class Editor {
   }
 
   private applySelection(): void {
-    this.spectrogram?.schedule();
+    this.scheduleSpectrograms();
     // only the regions whose selection changed are restyled (hundreds may be shown)
     for (const id of new Set([this.decoratedSelected, this.selectedId])) {
       if (!id) continue;
@@ -933,27 +944,73 @@ export class Editor {
     return Math.max(0, Math.min(d, ((clientX - rect.left) / Math.max(1, rect.width)) * d));
   }
 
-  private onPointerDown(e: PointerEvent): void {
-    this.gesture = { down: this.timeAtX(e.clientX), up: null };
-    // Set up the drag-selection options for the region this gesture may create.
-    const label = this.activeLabel;
-    const color = this.labelColors.get(label) ?? labelColor(label);
-    this.dragOpts.color = withAlpha(color, 0.28);
-    this.dragOpts.minLength = this.store.minLength;
-    let lane = -1;
-    const perLane = (this.drawMode === "lane") !== e.altKey;
-    if (this.channels > 1 && perLane && this.ws) {
+  private onWavePointerDown(e: PointerEvent): void {
+    let lane: number | null = null;
+    if (this.channels > 1 && this.ws) {
       const rect = this.ws.getWrapper().getBoundingClientRect();
       const rel = (e.clientY - rect.top) / Math.max(1, rect.height);
       lane = Math.max(0, Math.min(this.channels - 1, Math.floor(rel * this.channels)));
     }
-    this.dragOpts.channelIdx = lane;
+    this.beginGesture(e, lane);
+  }
+
+  /**
+   * Set up the drag-selection options for the region this gesture may create:
+   * the selected label's colour, the minimum length, and the channel under the
+   * pointer (`lane`) when drawing is per channel ("Draw on"; alt inverts it).
+   */
+  private beginGesture(e: PointerEvent, lane: number | null): void {
+    this.gesture = { down: this.timeAtX(e.clientX), up: null };
+    const label = this.activeLabel;
+    const color = this.labelColors.get(label) ?? labelColor(label);
+    this.dragOpts.color = withAlpha(color, 0.28);
+    this.dragOpts.minLength = this.store.minLength;
+    const perLane = (this.drawMode === "lane") !== e.altKey;
+    this.dragOpts.channelIdx = this.channels > 1 && perLane && lane !== null ? lane : -1;
+  }
+
+  /**
+   * A pointerdown on a spectrogram lane (of `channel`; null: all) is handed to
+   * the Regions plugin as if it were on the waveform, at the same x: the drag
+   * that follows creates the region by the waveform's own path (label, minimum
+   * length, the value sent at drag end, undo).
+   */
+  private onSpectrogramPointerDown(e: PointerEvent, channel: number | null): void {
+    const ws = this.ws;
+    if (!ws || !this.disableDrag || !this.flags.decoded || e.button !== 0) return;
+    this.beginGesture(e, channel);
+    ws.getWrapper().dispatchEvent(
+      new PointerEvent("pointerdown", {
+        pointerId: e.pointerId,
+        pointerType: e.pointerType,
+        isPrimary: e.isPrimary,
+        button: e.button,
+        buttons: e.buttons,
+        clientX: e.clientX,
+        clientY: e.clientY,
+        altKey: e.altKey,
+        shiftKey: e.shiftKey,
+        ctrlKey: e.ctrlKey,
+        metaKey: e.metaKey,
+      }),
+    );
+  }
+
+  /** A click on a spectrogram lane: seek there and select as a click on that channel's waveform would. */
+  private onSpectrogramClick(t: number, channel: number | null): void {
+    this.ws?.setTime(t);
+    this.selectAt(t, this.channels > 1 ? channel : null);
   }
 
   private onWaveClick(relX: number, relY: number): void {
     const duration = this.ws?.getDuration() || this.args?.duration || 0;
-    const t = relX * duration;
     const lane = this.channels > 1 ? Math.max(0, Math.min(this.channels - 1, Math.floor(relY * this.channels))) : null;
+    this.selectAt(relX * duration, lane);
+  }
+
+  /** Select the region at `t` on `lane` (null: any), the narrowest first; clicking again cycles through overlaps. */
+  private selectAt(t: number, lane: number | null): void {
+    const duration = this.ws?.getDuration() || this.args?.duration || 0;
     let hits = this.store.hitTest(t, lane);
     if (hits.length === 0) {
       // a region narrower than a few pixels is still clickable
@@ -1104,37 +1161,55 @@ export class Editor {
 
   // --------------------------------------------------------- spectrogram
 
-  /** The lane's arguments from Python's: null when this task has no spectrogram. */
-  private spectrogramOptions(): LaneOptions | null {
+  /** Each lane's arguments from Python's: empty when this task has no spectrogram. */
+  private spectrogramOptions(): LaneOptions[] {
     const args = this.args;
-    if (!args?.spectrogram) return null;
-    return {
-      url: args.spectrogram,
+    if (!args?.spectrogram) return [];
+    return spectrogramLanes(args.spectrogram, this.channels).map(({ channel, url, height }) => ({
+      url,
+      channel,
+      height,
       offset: Number(args.spectrogram_offset) || 0,
       maxFreq: this.settings.audio_spectrogram_max_freq,
       duration: Number(args.duration) || 0,
-      regions: () => this.laneRegions(),
-    };
+      regions: () => this.laneRegions(channel),
+      onPointerDown: (e: PointerEvent) => this.onSpectrogramPointerDown(e, channel),
+      onClick: (t: number) => this.onSpectrogramClick(t, channel),
+    }));
   }
 
-  /** Show, update or remove the lane to match the toggle and this task's arguments. */
+  /** Show, update or remove the lanes to match the toggle and this task's arguments. */
   private applySpectrogram(): void {
-    const opts = this.spectrogramOptions();
+    const lanes = this.spectrogramOptions();
+    const available = lanes.length > 0;
     if (this.spectrogramOn === null) this.spectrogramOn = initiallyShown(readStored(SPECTROGRAM_KEY), this.settings.show_audio_spectrogram);
-    this.spectroBtn.hidden = !opts;
+    this.spectroBtn.hidden = !available;
     this.spectroBtn.setAttribute("aria-pressed", this.spectrogramOn ? "true" : "false");
-    const wanted = !!opts && this.spectrogramOn && !!this.ws;
-    document.body.dataset.spectrogram = !opts ? "none" : this.spectrogramOn ? "on" : "off";
+    const wanted = available && this.spectrogramOn && !!this.ws;
+    document.body.dataset.spectrogram = !available ? "none" : this.spectrogramOn ? "on" : "off";
+    const layout = JSON.stringify(lanes.map((l) => [l.url, l.height]));
     if (!wanted) {
-      this.spectrogram?.destroy();
-      this.spectrogram = null;
-    } else if (this.spectrogram) {
-      this.spectrogram.configure(opts!);
+      this.destroySpectrograms();
+    } else if (this.spectrograms.length > 0 && layout === this.spectrogramLayout) {
+      this.spectrograms.forEach((lane, i) => lane.configure(lanes[i]));
     } else {
-      // under the waveform, above the timeline (the time axis of both)
-      this.spectrogram = new SpectrogramLane(this.waveBox, this.timelineBox, this.ws as unknown as LaneSource, opts!);
+      this.destroySpectrograms();
+      this.spectrogramLayout = layout;
+      // under the waveform, above the timeline (the time axis of both), in channel order
+      this.spectrograms = lanes.map((opts) => new SpectrogramLane(this.waveBox, this.timelineBox, this.ws as unknown as LaneSource, opts));
     }
     this.transport.setHeight();
+  }
+
+  private destroySpectrograms(): void {
+    this.spectrograms.forEach((lane) => lane.destroy());
+    this.spectrograms = [];
+    this.spectrogramLayout = "";
+  }
+
+  /** Redraw the lanes' regions at the next frame. */
+  private scheduleSpectrograms(): void {
+    this.spectrograms.forEach((lane) => lane.schedule());
   }
 
   private toggleSpectrogram(): boolean {
@@ -1145,13 +1220,22 @@ export class Editor {
     return true;
   }
 
-  /** The regions as the waveform shows them now (mid-drag too), for the lane. */
-  private laneRegions(): { start: number; end: number; color: string; selected: boolean }[] {
+  /**
+   * The regions as the waveform shows them now (mid-drag too, and one being
+   * drawn), for the lane of `channel` (null: all): that channel's and the
+   * all-channel ones, as the waveform's channel lanes show them.
+   */
+  private laneRegions(channel: number | null): { start: number; end: number; color: string; selected: boolean }[] {
     const out = [];
     for (const [id, region] of this.shown) {
       const data = this.shownData.get(id);
-      if (!data) continue;
+      if (!data || !laneShowsRegion(channel, this.channels > 1 ? data.channel : null)) continue;
       out.push({ start: region.start, end: region.end, color: this.colorOf(data), selected: id === this.selectedId });
+    }
+    const draft = this.draft;
+    if (draft && !this.shown.has(draft.id) && laneShowsRegion(channel, draft.channelIdx >= 0 ? draft.channelIdx : null)) {
+      const color = this.labelColors.get(this.activeLabel) ?? labelColor(this.activeLabel);
+      out.push({ start: draft.start, end: draft.end, color, selected: false });
     }
     return out;
   }

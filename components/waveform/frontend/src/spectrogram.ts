@@ -5,7 +5,10 @@
  * asks for a new image once the view has stopped changing. Until it arrives
  * the previous image stays, stretched to where its times now are: scrolling
  * never shows an empty lane. Regions (shading and edges) and the playback
- * cursor are drawn over it, only those in view.
+ * cursor are drawn over it, only those in view. The lane draws no regions of
+ * its own: the editor is told of each pointerdown and click (`onPointerDown`,
+ * `onClick`) and makes them the waveform's. A stereo file gets one lane per
+ * channel (spectrogram_view.spectrogramLanes).
  */
 import {
   formatFrequency,
@@ -39,18 +42,25 @@ export interface LaneRegion {
 export interface LaneOptions {
   /** the route's URL for this task's media (and channel) */
   url: string;
+  /** the channel this lane draws, for its label (null: the URL's own: mixed, or the task's channel) */
+  channel: number | null;
+  /** CSS pixels */
+  height: number;
   /** file time of the component's time 0 */
   offset: number;
   maxFreq: number;
   duration: number;
   regions: () => LaneRegion[];
+  /** a pointer went down on the lane (a drag may follow) */
+  onPointerDown: (e: PointerEvent) => void;
+  /** a click with no drag, at this time */
+  onClick: (t: number) => void;
 }
 
 /** Quiet time after the last scroll or zoom before an image is asked for... */
 const DEBOUNCE_MS = 150;
 /** ...or at most this long while the view keeps moving (playback scrolling the view). */
 const MAX_WAIT_MS = 600;
-const LANE_HEIGHT = 160;
 
 interface Shown extends TimeWindow {
   url: string;
@@ -84,8 +94,9 @@ export class SpectrogramLane {
   ) {
     this.el = document.createElement("div");
     this.el.className = "wf-spectro";
-    this.el.style.height = `${LANE_HEIGHT}px`;
+    this.el.style.height = `${opts.height}px`;
     this.el.setAttribute("part", "spectrogram");
+    if (opts.channel !== null) this.el.dataset.channel = String(opts.channel);
     this.images = [this.makeImage(), this.makeImage()];
     this.overlay = div("wf-spectro-regions");
     this.cursor = div("wf-spectro-cursor");
@@ -93,20 +104,26 @@ export class SpectrogramLane {
     this.message = div("wf-spectro-message");
     this.message.hidden = true;
     this.el.append(...this.images, this.overlay, this.cursor, this.axis, this.message);
+    if (opts.channel !== null) {
+      const name = div("wf-spectro-channel");
+      name.textContent = `channel ${opts.channel + 1}`;
+      this.el.appendChild(name);
+    }
     parent.insertBefore(this.el, before);
-    // a click on the lane moves the playback position there
+    this.el.addEventListener("pointerdown", (e) => this.opts.onPointerDown(e));
+    // (a click that ends a drag never arrives: the Regions plugin swallows it)
     this.el.addEventListener("click", (e) => {
       const view = this.view();
       if (!view) return;
       const rect = this.el.getBoundingClientRect();
       const t = view.start + ((e.clientX - rect.left) / Math.max(1, rect.width)) * (view.end - view.start);
-      this.ws.setTime(Math.max(0, Math.min(this.duration(), t)));
+      this.opts.onClick(Math.max(0, Math.min(this.duration(), t)));
     });
     const schedule = () => this.schedule();
     for (const ev of ["scroll", "zoom", "redraw", "resize", "decode"] as const) this.unsubs.push(ws.on(ev, schedule));
     this.unsubs.push(ws.on("timeupdate", () => this.placeCursor()));
     this.drawAxis(opts.maxFreq);
-    document.body.dataset.spectrogramRequests = "0";
+    document.body.dataset.spectrogramRequests ??= "0";
     this.schedule();
   }
 
@@ -243,8 +260,12 @@ export class SpectrogramLane {
     this.abort?.abort(); // an older view's image is no use any more
     const abort = (this.abort = new AbortController());
     this.requests += 1;
-    document.body.dataset.spectrogramRequests = String(this.requests);
-    document.body.dataset.spectrogramRequested = url;
+    // per lane on the lane; the body's (for tests) counts every lane's and names the latest
+    this.el.dataset.requests = String(this.requests);
+    this.el.dataset.requested = url;
+    const body = document.body.dataset;
+    body.spectrogramRequests = String(Number(body.spectrogramRequests ?? 0) + 1);
+    body.spectrogramRequested = url;
     fetch(url, { signal: abort.signal })
       .then(async (response) => {
         if (!response.ok) {
@@ -290,6 +311,8 @@ export class SpectrogramLane {
     this.drawAxis(maxFreq);
     this.message.hidden = true;
     delete document.body.dataset.spectrogramError;
+    delete this.el.dataset.error;
+    this.el.dataset.loaded = shown.url;
     document.body.dataset.spectrogramLoaded = shown.url;
   }
 
@@ -298,6 +321,7 @@ export class SpectrogramLane {
     this.message.textContent = `No spectrogram: ${err instanceof Error ? err.message : String(err)}`;
     this.message.hidden = false;
     document.body.dataset.spectrogramError = "1";
+    this.el.dataset.error = "1";
     this.wanted = ""; // the next view change tries again
   }
 
