@@ -820,6 +820,7 @@ export class Editor {
   }
 
   private onRegionCreated(region: Region): void {
+    if (region === this.draft) this.draft = null; // from here on in `shown`, or removed below
     if (this.syncing) return;
     if (!this.args?.editable) {
       region.remove();
@@ -836,7 +837,6 @@ export class Editor {
       end = Math.max(g.down, g.up);
     }
     this.gesture = null;
-    this.draft = null;
     const data = this.store.create({
       id,
       start,
