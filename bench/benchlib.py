@@ -34,9 +34,9 @@ def other_programs_cores(busy_start: float, own_start: float, wall: float) -> fl
     return max(0.0, others / wall)
 
 
-def status_kb(key: str) -> int:
-    """A kB figure of this process from /proc/self/status (VmRSS, VmHWM...)."""
-    with open("/proc/self/status") as fh:
+def status_kb(key: str, pid: int | str = "self") -> int:
+    """A kB figure of a process (this one by default) from /proc/PID/status (VmRSS, VmHWM...)."""
+    with open(f"/proc/{pid}/status") as fh:
         for line in fh:
             if line.startswith(key + ":"):
                 return int(line.split()[1])
