@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import shlex
 
 import streamlit as st
 
@@ -31,7 +32,9 @@ def render_page() -> None:
     drop_b64 = cols[1].checkbox("Drop base64 audio", value=True, key="export_drop_b64")
     unanswered = cols[2].checkbox("Include unanswered tasks", value=False, key="export_all")
     count = count_annotations(store, filt)
-    st.caption(f"{count} annotations" + (" plus the unanswered tasks" if unanswered else ""))
+    st.caption(f"{count} annotations" + (" plus the unanswered tasks" if unanswered else "")
+               + " · the download is built in memory; for very large exports, `python -m earmark "
+               f"export {shlex.quote(filt.dataset)}` streams to a file, also while this app runs")
     options = ExportFilter(include_unanswered=unanswered, keep_base64=not drop_b64,
                            where=filter_sql(filt))
     dataset = filt.dataset
