@@ -88,7 +88,7 @@ def builtin_scenarios() -> dict[str, dict]:
             "tasks": [{"id": "t-remap", "path": mono, "regions": []}],
         },
         "settings": {
-            "labels": [{"name": "SPEECH"}, {"name": "NOISE", "color": "#00aa00"}],
+            "labels": [{"name": "SPEECH"}, {"name": "NOISE", "color": "#00aa00"}, {"name": "SPEAKER_A"}],
             "settings": {
                 "show_audio_timeline": False, "show_audio_minimap": False, "show_audio_cursor": False,
                 "show_audio_cursor_time": False, "audio_rate": 1.5, "audio_loop": True,
@@ -97,7 +97,9 @@ def builtin_scenarios() -> dict[str, dict]:
             },
             "tasks": [{"id": "t-settings", "path": mono, "regions": [
                 {"id": "r1", "start": 5.0, "end": 10.0, "label": "SPEECH"},
-                {"id": "r2", "start": 12.0, "end": 14.0, "label": "OTHER"}]}],
+                {"id": "r2", "start": 12.0, "end": 14.0, "label": "OTHER"},
+                # not listed, and its hashed colour is listed SPEAKER_A's: it gets another
+                {"id": "r3", "start": 16.0, "end": 18.0, "label": "SPEAKER_1"}]}],
         },
         "missing": {
             "labels": labels,

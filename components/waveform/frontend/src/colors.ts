@@ -42,6 +42,20 @@ export function labelColor(name: string): string {
   return PALETTE[fnv1a(name) % PALETTE.length];
 }
 
+/**
+ * The colour of a label that is not in the label list (a pre-annotation's):
+ * its own hashed colour unless a listed label has it, else the next free one
+ * in palette order, as `label_colors` does in Python. All taken: its own.
+ */
+export function freeColor(name: string, taken: ReadonlySet<string>): string {
+  const first = fnv1a(name) % PALETTE.length;
+  for (let k = 0; k < PALETTE.length; k++) {
+    const color = PALETTE[(first + k) % PALETTE.length];
+    if (!taken.has(color.toLowerCase())) return color;
+  }
+  return PALETTE[first];
+}
+
 export interface LabelSpec {
   name: string;
   color?: string | null;

@@ -10,7 +10,7 @@ import MinimapPlugin from "wavesurfer.js/dist/plugins/minimap.esm.js";
 import ZoomPlugin from "wavesurfer.js/dist/plugins/zoom.esm.js";
 import HoverPlugin from "wavesurfer.js/dist/plugins/hover.esm.js";
 
-import { labelColor, resolveLabelColors, withAlpha, type LabelSpec } from "./colors";
+import { freeColor, labelColor, resolveLabelColors, withAlpha, type LabelSpec } from "./colors";
 import { ANSWER_ACTIONS, buildKeymap, eventCombo, isTextTarget, labelIndex } from "./keys";
 import {
   decideRender,
@@ -94,6 +94,8 @@ export class Editor {
   private decoratedSelected: string | null = null;
   private activeLabel = "";
   private labelColors = new Map<string, string>();
+  /** Colours given to labels outside the list, kept apart from the listed ones'. */
+  private otherColors = new Map<string, string>();
   private keymap = buildKeymap();
   private loopOn = false;
   private rate = 1;
@@ -361,12 +363,24 @@ export class Editor {
 
   private applyLabels(labels: LabelSpec[]): void {
     this.labelColors = resolveLabelColors(labels, this.settings.theme_labels);
+    this.otherColors.clear();
     if (!labels.some((l) => l.name === this.activeLabel)) this.activeLabel = labels[0]?.name ?? "";
     this.renderLegend();
   }
 
   private colorOf(r: RegionData): string {
-    return r.color || this.labelColors.get(r.label) || this.settings.theme_labels[r.label] || labelColor(r.label);
+    return r.color || this.labelColors.get(r.label) || this.settings.theme_labels[r.label] || this.otherColor(r.label);
+  }
+
+  /** A label outside the list gets a colour no listed label has (while the palette lasts). */
+  private otherColor(label: string): string {
+    let color = this.otherColors.get(label);
+    if (!color) {
+      const taken = new Set([...this.labelColors.values(), ...this.otherColors.values()].map((c) => c.toLowerCase()));
+      color = freeColor(label, taken);
+      this.otherColors.set(label, color);
+    }
+    return color;
   }
 
   private renderLegend(): void {

@@ -1,7 +1,16 @@
 import { describe, expect, it } from "vitest";
-import { fnv1a, labelColor, PALETTE, resolveLabelColors, withAlpha } from "../src/colors";
+import { fnv1a, freeColor, labelColor, PALETTE, resolveLabelColors, withAlpha } from "../src/colors";
 
 describe("label colours", () => {
+  it("gives a label outside the list a colour no listed label has, as Python's label_colors", () => {
+    // SPEAKER_A and SPEAKER_1 hash to the same colour; Python gives SPEAKER_1 the next one.
+    expect(labelColor("SPEAKER_1")).toBe(labelColor("SPEAKER_A"));
+    const taken = new Set([labelColor("SPEAKER_A")]);
+    expect(freeColor("SPEAKER_1", taken)).toBe("#d62728");   // label_colors(["SPEAKER_A", "SPEAKER_1"])
+    expect(freeColor("SPEAKER_1", new Set())).toBe(labelColor("SPEAKER_1"));
+    expect(freeColor("X", new Set(PALETTE))).toBe(labelColor("X"));   // all taken: its own
+  });
+
   it("hashes with 32-bit FNV-1a over UTF-8", () => {
     expect(fnv1a("")).toBe(0x811c9dc5);
     expect(fnv1a("a")).toBe(0xe40c292c);
