@@ -28,6 +28,7 @@ import numpy as np
 from earmark.media import MediaInfo, get_media
 from earmark.pcm import ffmpeg_s16le, int24_to_int16, to_int16
 from earmark.probe import AudioInfo, probe
+from earmark.sndfile import readable_whole
 
 if TYPE_CHECKING:  # computing peaks needs neither pandas nor DuckDB: keep the import light
     from earmark.store import Store
@@ -37,10 +38,7 @@ PEAKS_PER_SECOND = 100
 _CHUNK_BUCKETS = 6000  # one minute at 100 buckets/s
 # Below this duration one decoder is cheaper than two.
 _PARALLEL_MIN_SECONDS = 120.0
-# libsndfile's major formats it decodes faster than ffmpeg; others go to ffmpeg.
-_SNDFILE_FORMATS = frozenset({"MP3", "FLAC", "OGG"})
 _SNDFILE_BLOCK_FRAMES = 1 << 18  # frames decoded per read (6 s at 44.1 kHz)
-_LENGTH_TOLERANCE, _LENGTH_TOLERANCE_S = 0.005, 0.1   # see _sndfile_peaks
 
 
 class PeaksError(RuntimeError):
@@ -174,22 +172,11 @@ class _NotForSndfile(Exception):
 
 
 def _sndfile_peaks(path: Path, info: AudioInfo, rate: int) -> Peaks:
-    try:
-        import soundfile
-        with soundfile.SoundFile(path) as sf:
-            fmt, sample_rate, channels, frames = sf.format, sf.samplerate, sf.channels, sf.frames
-    except Exception as exc:  # a bad header, an unsupported codec, no libsndfile
-        raise _NotForSndfile(str(exc)) from exc
-    if fmt not in _SNDFILE_FORMATS or not frames or not sample_rate:
-        raise _NotForSndfile(fmt)
-    # libsndfile never reads past the length it believes, and for an MP3 with
-    # no length header (VBR without a Xing frame) mpg123 guesses it from the
-    # first frame: 21 s for a 90 s file. The probe guessed differently, so a
-    # disagreement means a guess: leave the file to ffmpeg, which reads to the end.
-    if abs(frames / sample_rate - info.duration) > max(_LENGTH_TOLERANCE_S,
-                                                       _LENGTH_TOLERANCE * info.duration):
-        raise _NotForSndfile(f"libsndfile's length {frames / sample_rate:.2f} s "
-                             f"disagrees with the header's {info.duration:.2f} s")
+    header = readable_whole(path, info)
+    if header is None:
+        raise _NotForSndfile(path.name)
+    import soundfile
+    sample_rate, channels, frames = header.sample_rate, header.channels, header.frames
 
     def decode(start_bucket: int, stop_frame: int | None) -> Peaks:
         start_frame = (start_bucket * sample_rate) // rate

@@ -36,6 +36,7 @@ import numpy as np
 
 from earmark.pcm import ffmpeg_s16le
 from earmark.probe import AudioInfo
+from earmark.sndfile import readable_whole
 
 MAX_WIDTH, MAX_HEIGHT = 4096, 1024
 #: Levels shown: this many dB below the window's loudest bin map to the darkest colour.
@@ -57,7 +58,6 @@ _CONTIGUOUS_MAX_FRAMES = 1 << 21
 #: Windows longer than this, decoded by ffmpeg, are decoded at a lower rate.
 _FFMPEG_FULL_RATE_SECONDS = 60.0
 _FFMPEG_RATES = (8000, 11025, 16000, 22050, 32000, 44100, 48000)
-_SNDFILE_FORMATS = frozenset({"MP3", "FLAC", "OGG"})
 _SNDFILE_MIN_COLUMNS_PER_THREAD = 64
 # Where a window may reach past the end (a header's duration can be an estimate).
 _END_TOLERANCE_S = 1.0
@@ -311,16 +311,8 @@ def _pcm_to_float(raw: bytes, encoding: str) -> np.ndarray:
 
 
 def _sndfile_can_read(path: Path, info: AudioInfo) -> bool:
-    try:
-        import soundfile
-        with soundfile.SoundFile(path) as sf:
-            fmt, frames, rate = sf.format, sf.frames, sf.samplerate
-    except Exception:  # a bad header, an unsupported codec, no libsndfile
-        return False
-    # libsndfile reads no further than the length it believes (a VBR MP3 without a
-    # length header gets a guess): when it disagrees with the probe, ffmpeg reads it.
-    return (fmt in _SNDFILE_FORMATS and rate == info.sample_rate and frames > 0
-            and abs(frames / rate - info.duration) <= max(0.1, 0.005 * info.duration))
+    header = readable_whole(path, info)
+    return header is not None and header.sample_rate == info.sample_rate
 
 
 class _SndfileSource:
