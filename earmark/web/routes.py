@@ -46,13 +46,23 @@ def _registered_media(request: Request) -> MediaInfo | Response:
     return media
 
 
-def serve_media(request: Request) -> Response:
+def registered_file(request: Request) -> tuple[MediaInfo, Path] | Response:
+    """The registered media the request names and its file, or the error
+    response (also when the file has gone from the server since it was loaded)."""
     media = _registered_media(request)
     if isinstance(media, Response):
         return media
     path = Path(media.path)
     if not path.is_file():
         return PlainTextResponse("the media file is gone from the server", status_code=410)
+    return media, path
+
+
+def serve_media(request: Request) -> Response:
+    found = registered_file(request)
+    if isinstance(found, Response):
+        return found
+    _, path = found
     return FileResponse(
         path, media_type=_MIME.get(path.suffix.lower(), "application/octet-stream"),
         headers={"Cache-Control": "private, max-age=86400"},  # content-addressed: never changes

@@ -17,24 +17,22 @@ from starlette.responses import PlainTextResponse, Response
 
 from earmark.probe import AudioInfo, ProbeError, probe
 from earmark.spectrogram import SpectrogramError, spectrogram
-from earmark.web.routes import MEDIA_PREFIX, _registered_media
+from earmark.web.routes import MEDIA_PREFIX, registered_file
 
 SPECTROGRAM_PATH = MEDIA_PREFIX + "/{media_id}/spectrogram"
 
 
 def spectrogram_url(media_id: str, channel: int | None = None) -> str:
     """The base URL of a media file's spectrogram; the browser adds the window and size."""
-    url = f"{MEDIA_PREFIX}/{media_id}/spectrogram"
+    url = SPECTROGRAM_PATH.format(media_id=media_id)
     return url + (f"?channel={channel}" if channel is not None else "")
 
 
 def serve_spectrogram(request: Request) -> Response:
-    media = _registered_media(request)
-    if isinstance(media, Response):
-        return media
-    path = Path(media.path)
-    if not path.is_file():
-        return PlainTextResponse("the media file is gone from the server", status_code=410)
+    found = registered_file(request)
+    if isinstance(found, Response):
+        return found
+    media, path = found
     try:
         query = _parse_query(request.query_params)
     except ValueError as exc:
