@@ -84,8 +84,9 @@ def render_page() -> None:
         durations = figures["durations"]
         if len(durations):
             dataset = get_dataset(store, name)
-            colors = dataset_label_colors(dataset, effective_settings(dataset), durations["label"])
-            colors = {label: color for label, color in colors.items() if label in set(durations["label"])}
+            shown = set(durations["label"])
+            colors = dataset_label_colors(dataset, effective_settings(dataset), shown)
+            colors = {label: color for label, color in colors.items() if label in shown}
             st.altair_chart(duration_histogram(durations, colors), width="stretch")
         else:
             st.caption("No regions yet.")
