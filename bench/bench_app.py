@@ -73,7 +73,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 from bench_export import build_frames, insert_frames  # noqa: E402
-from benchlib import machine_cpu_seconds, print_table  # noqa: E402
+from benchlib import machine_cpu_seconds, print_average_load, print_table  # noqa: E402
 
 
 def _load_module(name: str, path: Path):
@@ -594,10 +594,8 @@ def main() -> int:
     ours = tree.seconds() - own_start
     tree.stop()
     others = max(0.0, (machine_cpu_seconds() - busy_start - ours) / wall)
-    print(f"\n{Path(__file__).name} ran in {wall:.0f} s on {os.cpu_count()} CPUs; other programs "
-          f"used {others:.2f} cores on average meanwhile (this benchmark with its app and browser: "
-          f"{ours / wall:.2f})"
-          + (" (a busy machine: the times above are pessimistic)" if others > 0.25 else ""))
+    print_average_load(__file__, wall, others,
+                       f" (this benchmark with its app and browser: {ours / wall:.2f})")
     if args.keep:
         print(f"temporary files kept in {tmp}")
     return 1 if failed else 0

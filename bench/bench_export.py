@@ -52,7 +52,7 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 from benchlib import (machine_cpu_seconds, other_programs_cores, own_cpu_seconds,  # noqa: E402
-                      print_table, status_kb)
+                      print_average_load, print_table, status_kb)
 
 from earmark.store import open_store  # noqa: E402
 
@@ -280,10 +280,7 @@ def main() -> int:
     print_table(["export", "time", "rate", "output", "RSS before", "peak (VmHWM)", "RSS after",
                  "growth", "target", "result"], rows)
     wall = time.perf_counter() - started
-    others = other_programs_cores(busy_start, own_start, wall)
-    print(f"\n{Path(__file__).name} ran in {wall:.0f} s on {os.cpu_count()} CPUs; other programs "
-          f"used {others:.2f} cores on average meanwhile"
-          + (" (a busy machine: the times above are pessimistic)" if others > 0.25 else ""))
+    print_average_load(__file__, wall, other_programs_cores(busy_start, own_start, wall))
     return 1 if failed else 0
 
 

@@ -49,7 +49,7 @@ import threading
 import time
 from pathlib import Path
 
-from benchlib import print_table
+from benchlib import print_peak_load, print_table
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT.parent / "shared" / "corpus"
@@ -58,7 +58,6 @@ PIECE_SECONDS = 120            # the four 30 s diarization recordings, joined
 TARGET_WAV_S = 0.3
 TARGET_MP3_RATIO = 1.0
 TARGET_MEMORY_MB = 200.0
-BUSY_CORES = 0.25     # other programs' CPU use during a timed run above which we warn
 
 CHILD = r"""
 import json, sys, time
@@ -335,12 +334,9 @@ def main() -> int:
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     print_table(["file (60 min)", "measure", "figure", "target / detail", "result"], rows)
-    others = max(others_seen) if others_seen else 0.0
-    print(f"\nOther programs used up to {others:.2f} of {os.cpu_count()} cores during a timed run.")
-    if others > BUSY_CORES:
-        print("WARNING: the machine was busy during the timed runs; the times (the MP3 ratio "
-              "above all, whose decoder uses two cores) are unreliable. Run again on an idle machine.")
-    print(f"\n{Path(__file__).name} ran in {time.perf_counter() - started:.0f} s")
+    print_peak_load(__file__, time.perf_counter() - started, others_seen,
+                    "the times (the MP3 ratio above all, whose decoder uses two cores) are "
+                    "unreliable. Run again on an idle machine.")
     return 1 if failed else 0
 
 

@@ -28,7 +28,6 @@ Measured:
 from __future__ import annotations
 
 import argparse
-import os
 import shutil
 import struct
 import subprocess
@@ -40,7 +39,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from benchlib import machine_cpu_seconds, other_programs_cores, own_cpu_seconds, print_table  # noqa: E402
+from benchlib import (machine_cpu_seconds, other_programs_cores, own_cpu_seconds,  # noqa: E402
+                      print_average_load, print_table)
 
 from earmark.loader import load_sources  # noqa: E402
 from earmark.peaks import compute_peaks, get_peaks  # noqa: E402
@@ -239,10 +239,7 @@ def main() -> int:
                      f"{t_mp3 / c * 10_000:,.0f} s", "(30 s for WAV)", "-"))
     print_table(["measure", "figure", "target", "result"], rows)
     wall = time.perf_counter() - started
-    others = other_programs_cores(busy_start, own_start, wall)
-    print(f"\n{Path(__file__).name} ran in {wall:.0f} s on {os.cpu_count()} CPUs; other programs "
-          f"used {others:.2f} cores on average meanwhile"
-          + (" (a busy machine: the times above are pessimistic)" if others > 0.25 else ""))
+    print_average_load(__file__, wall, other_programs_cores(busy_start, own_start, wall))
     failed = any(r[3] == "FAIL" for r in rows)
     return 1 if failed else 0
 

@@ -45,11 +45,11 @@ ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT.parent / "shared" / "corpus"
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_peaks import print_table, run_measured  # noqa: E402
+from benchlib import print_peak_load  # noqa: E402
 
 GAP_SECONDS = 1.5
 PYDUB_MINUTES = 5
 TARGET_X = 1000.0
-BUSY_CORES = 0.25
 
 CHILD = r"""
 import json, sys, time, warnings
@@ -253,12 +253,8 @@ def main() -> int:
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     print_table(["input", "measure", "time", "x real time", "detail / target", "result"], rows)
-    others = max(busy, default=0.0)
-    print(f"\nOther programs used up to about {others:.2f} of {os.cpu_count()} cores during a timed run.")
-    if others > BUSY_CORES:
-        print("WARNING: the machine was busy during the timed runs; times are unreliable "
-              "(the MP3 row above all: its two decoders need two idle cores).")
-    print(f"\n{Path(__file__).name} ran in {time.perf_counter() - started:.0f} s")
+    print_peak_load(__file__, time.perf_counter() - started, busy,
+                    "times are unreliable (the MP3 row above all: its two decoders need two idle cores).")
     return 1 if failed else 0
 
 

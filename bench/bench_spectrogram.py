@@ -27,7 +27,7 @@ import time
 from pathlib import Path
 
 from bench_peaks import build_inputs, describe
-from benchlib import machine_cpu_seconds, other_programs_cores, own_cpu_seconds, print_table
+from benchlib import machine_cpu_seconds, other_programs_cores, own_cpu_seconds, print_average_load, print_table
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -54,12 +54,13 @@ def main() -> int:
     if shutil.which("ffmpeg") is None:
         print("SKIP: ffmpeg is needed to build the one-hour files (apt-get install ffmpeg)")
         return 0
+    started = time.perf_counter()
     folder = Path(tempfile.mkdtemp(prefix="bench-spectrogram-"))
     try:
         wav, mp3 = build_inputs(folder, 60)
         for path in (wav, mp3):
             print(describe(path))
-        busy, own, wall = machine_cpu_seconds(), own_cpu_seconds(), time.perf_counter()
+        busy, own, timed_from = machine_cpu_seconds(), own_cpu_seconds(), time.perf_counter()
         rows = []
         first_mp3 = timed(mp3, 0.0, probe(mp3).duration)   # opens the MP3: walks its frame headers once
         for label, path in (("WAV 16 kHz mono", wav), ("MP3 44.1 kHz stereo", mp3)):
@@ -74,8 +75,9 @@ def main() -> int:
         rows.append(("MP3, first image after opening", f"{first_mp3:.3f} s", "", ""))
         print()
         print_table([f"one hour, {WIDTH} x {HEIGHT}", "fit view (median)", "10 s window (median)", "target"], rows)
-        cores = other_programs_cores(busy, own, time.perf_counter() - wall)
-        print(f"\nother programs used {cores:.2f} cores on average meanwhile")
+        # other programs' load over the timed part only (building the files is not timed)
+        cores = other_programs_cores(busy, own, time.perf_counter() - timed_from)
+        print_average_load(__file__, time.perf_counter() - started, cores)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     return 0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 
 def print_table(header: list[str], rows: list[tuple]) -> None:
@@ -41,3 +42,24 @@ def status_kb(key: str, pid: int | str = "self") -> int:
             if line.startswith(key + ":"):
                 return int(line.split()[1])
     return 0
+
+
+#: Other programs' CPU use (cores) above which the figures are called unreliable.
+BUSY_CORES = 0.25
+
+
+def print_average_load(script: str, wall: float, others: float, detail: str = "") -> None:
+    """The closing line of a benchmark: how long it ran and how busy the rest of the machine was."""
+    print(f"\n{Path(script).name} ran in {wall:.0f} s on {os.cpu_count()} CPUs; other programs "
+          f"used {others:.2f} cores on average meanwhile{detail}"
+          + (" (a busy machine: the times above are pessimistic)" if others > BUSY_CORES else ""))
+
+
+def print_peak_load(script: str, wall: float, others_seen: list[float], busy_warning: str) -> None:
+    """The closing lines of a benchmark that sampled other programs' CPU use
+    during each timed run: the largest, with `busy_warning` when too busy."""
+    others = max(others_seen, default=0.0)
+    print(f"\nOther programs used up to {others:.2f} of {os.cpu_count()} cores during a timed run.")
+    if others > BUSY_CORES:
+        print(f"WARNING: the machine was busy during the timed runs; {busy_warning}")
+    print(f"\n{Path(script).name} ran in {wall:.0f} s")
