@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what Earmark needs on a Debian machine with Python 3.11 and Node 20:
-# system packages (ffmpeg; Chromium with --dev), a virtualenv in .venv with the
-# pinned requirements, and (with --dev) the component's npm packages.
+# system packages (ffmpeg; with --dev also Chromium and sox, which the tests and
+# benchmarks call), a virtualenv in .venv with the pinned requirements, and
+# (with --dev) the component's npm packages.
 # Idempotent and quick when everything is already there.
 # Usage: scripts/setup.sh [--dev]
 set -euo pipefail
@@ -15,6 +16,7 @@ missing=()
 command -v ffmpeg >/dev/null && command -v ffprobe >/dev/null || missing+=(ffmpeg)
 if [ $dev = 1 ]; then
   [ -x /usr/bin/chromium ] || missing+=(chromium)
+  command -v sox >/dev/null && command -v soxi >/dev/null || missing+=(sox)
 fi
 if [ ${#missing[@]} -gt 0 ]; then
   echo "setup: installing ${missing[*]} with apt-get" >&2

@@ -21,6 +21,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/, for apprunner
 from apprunner import RunningApp  # noqa: E402
+from programs import require  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 CORPUS = Path(os.environ.get("EARMARK_CORPUS", ROOT.parent / "shared" / "corpus"))
@@ -56,15 +57,14 @@ class Server(RunningApp):
 
 def launch_chromium(playwright):
     if not Path(CHROMIUM).exists():
-        pytest.skip(f"no Chromium at {CHROMIUM}")
+        pytest.fail(f"no Chromium at {CHROMIUM}: scripts/test.sh installs it (apt-get install chromium)",
+                    pytrace=False)
     return playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
 
 
 def make_long_wav(out: Path, seconds: int) -> Path:
     """A long recording made at test time by looping a corpus file (never committed)."""
-    import shutil
-    if shutil.which("ffmpeg") is None:
-        pytest.skip("ffmpeg is needed to make a long test file")
+    require("ffmpeg")
     subprocess.run(["ffmpeg", "-v", "error", "-y", "-stream_loop", "-1",
                     "-i", str(CORPUS / "diarization" / "trn01.wav"), "-t", str(seconds),
                     "-c:a", "pcm_s16le", str(out)], check=True)

@@ -13,6 +13,7 @@ from earmark.loader import load_sources
 from earmark.longform import LongformOptions
 from earmark.preannotate import ModelError, resolve_model
 from earmark.segment import parse_segment_spec
+from programs import require
 
 
 def tasks_of(store, dataset="d") -> list[dict]:
@@ -22,6 +23,7 @@ def tasks_of(store, dataset="d") -> list[dict]:
 @pytest.fixture
 def joined(corpus, tmp_path):
     """Three corpus recordings with 2 s of silence between them (about 96 s)."""
+    require("sox")
     out = tmp_path / "joined.wav"
     parts = [str(corpus / "diarization" / n) for n in ("trn01.wav", "trn02.wav", "trn03.wav")]
     cmd = ["sox", parts[0], "-r", "16000", "-b", "16", "-c", "1", str(tmp_path / "a.wav")]

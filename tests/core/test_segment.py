@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import shutil
 import subprocess
 import wave
 from dataclasses import dataclass, replace
@@ -13,6 +12,7 @@ import numpy as np
 import pytest
 
 from earmark.probe import probe
+from programs import require
 from earmark.segment import (SegmentSpec, parse_segment_spec, read_mono_16k, silence_segments,
                              window_segments)
 
@@ -27,8 +27,7 @@ LOUD_DB = -60.0                                  # "sound": a 10 ms frame louder
 
 # -- helpers -------------------------------------------------------------------
 def need(tool: str) -> None:
-    if shutil.which(tool) is None:
-        pytest.skip(f"{tool} is not installed (apt-get install {tool})")
+    require(tool)
 
 
 def corpus_files(corpus: Path) -> list[Path]:
