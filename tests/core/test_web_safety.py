@@ -156,3 +156,28 @@ def test_models_entries_are_read():
     from earmark.settings import configured_models
     assert configured_models({}) == {}
     assert configured_models({"models": {"first": " pkg.mod:first "}}) == {"first": "pkg.mod:first"}
+
+
+def test_the_command_line_takes_module_function_and_configured_names(tmp_path, root, corpus):
+    import subprocess
+    (tmp_path / "cli_model.py").write_text(
+        "def first(task):\n    return [{'start': 0.0, 'end': 1.0, 'label': 'FIRST'}]\n")
+    (tmp_path / "earmark.json").write_text(json.dumps({"models": {"Team first": "cli_model:first"}}))
+    media = tmp_path / "media"
+    media.mkdir()
+    (media / "old.py").write_text(EVIL.decode())   # as an older version could have kept an upload
+    env = {**__import__("os").environ, "PYTHONPATH": str(root), "EARMARK_CONFIG": str(tmp_path / "earmark.json")}
+    env.pop("EARMARK_DB", None)
+
+    def load(dataset, model):
+        return subprocess.run([sys.executable, "-m", "earmark", "load", dataset, str(corpus / "praat" / "bobby.wav"),
+                               "--model", model, "--db", str(tmp_path / "c.duckdb")],
+                              capture_output=True, text=True, cwd=tmp_path, env=env, timeout=120)
+
+    assert load("by module", "cli_model:first").returncode == 0
+    assert load("by name", "Team first").returncode == 0
+    refused = load("from media", "media.old:f")
+    assert refused.returncode == 2 and "lies in the media folder" in refused.stderr
+    assert not (media / "RAN").exists()
+    unknown = load("unknown", "nothing")
+    assert unknown.returncode == 2 and "a name listed under `models`" in unknown.stderr

@@ -140,3 +140,14 @@ def test_a_unicode_name_is_taken(talks, page, corpus):
     at.button(key="new_load").click().run()
     assert not at.exception, at.exception
     assert "Added 1 tasks" in at.success[0].value
+
+
+def test_mark_with_a_name_that_breaks_the_rule_is_a_message(tmp_path, monkeypatch, root, corpus):
+    from streamlit.testing.v1 import AppTest
+    monkeypatch.setenv("EARMARK_DB", str(tmp_path / "m.duckdb"))
+    monkeypatch.setenv("EARMARK_CONFIG", str(tmp_path / "none.json"))
+    monkeypatch.setattr("sys.argv", ["app.py", "mark", "../x", str(corpus / "praat" / "bobby.wav")])
+    at = AppTest.from_file(str(root / "app.py"), default_timeout=60)
+    at.run()
+    assert not at.exception, at.exception
+    assert "'../x'" in at.error[0].value and "refused" in at.error[0].value
