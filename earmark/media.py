@@ -130,7 +130,7 @@ def save_media_bytes(store: Store, data: bytes, suffix: str) -> Path:
     digest = hashlib.blake2b(data, digest_size=16).hexdigest()
     target = media_dir(store) / f"{digest}{suffix}"
     if target.exists():
-        return target   # written, and probed, by an earlier load
+        return target   # kept by an earlier load (registering probes it again)
     target.parent.mkdir(parents=True, exist_ok=True)
     # the suffix stays last: the probe picks its reader by it
     tmp = target.with_name(f".incoming-{os.getpid()}-{secrets.token_hex(4)}{suffix}")
