@@ -8,14 +8,17 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
-from earmark.datasets import DatasetError, drop_dataset, get_dataset, list_datasets
+from earmark.datasets import (DatasetError, check_dataset_name, drop_dataset, get_dataset, list_datasets,
+                              name_problem)
 from earmark.export import FORMATS, ExportFilter, cap_memory_for_export, export
 from earmark.formats.export import FORMATS as FILE_FORMATS
 from earmark.formats.export import export_clips, export_files, export_rttm
 from earmark.loader import load_sources
 from earmark.longform import LongformOptions
-from earmark.preannotate import ModelError, resolve_model
+from earmark.media import media_dir
+from earmark.preannotate import BUILT_IN, ModelError, resolve_model
 from earmark.segment import parse_segment_spec
+from earmark.settings import SettingsError, configured_models, load_config
 from earmark.stats import dataset_stats
 from earmark.store import StoreError, StoreLockedError, default_db_path, open_store
 
@@ -46,7 +49,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--split-channels", action="store_true",
                    help="one task per channel of a multi-channel file")
     p.add_argument("--model", default=None, metavar="NAME",
-                   help="pre-annotate: 'speech' (built-in speech detector) or 'module:function'")
+                   help="pre-annotate: 'speech' (built-in speech detector), a name earmark.json lists "
+                        "under `models`, or 'module:function' (imported from the working directory "
+                        "or the Python path)")
     p.add_argument("--spans", action="append", default=[], metavar="FILE",
                    help="pre-annotations matched to the audio by file stem: RTTM, TextGrid, "
                         "Audacity labels (.txt), WebVTT, SRT or JSONL (repeatable)")
@@ -76,6 +81,10 @@ def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser()
     args = parser.parse_args(argv)
+    refused = _refuse_before_opening(args)
+    if refused:
+        print(f"error: {refused}", file=sys.stderr)
+        return 2
     try:
         store = open_store(args.db)
     except StoreLockedError as exc:
@@ -102,6 +111,44 @@ def run_command(store, args: argparse.Namespace, out: TextIO, err: TextIO) -> in
         return 0  # `export | head` closed the pipe: not an error
 
 
+def _refuse_before_opening(args: argparse.Namespace) -> str | None:
+    """A dataset name the rule refuses, when no database exists yet that could
+    hold such a dataset from an older version: refused before the database file
+    is created."""
+    name = getattr(args, "dataset", None)
+    if name is None or name_problem(name) is None:
+        return None
+    db = args.db or default_db_path()
+    if "://" in str(db) or Path(db).exists():
+        return None   # it may hold a dataset of that name: run_command decides
+    try:
+        check_dataset_name(name)
+    except DatasetError as exc:
+        return str(exc)
+    return None
+
+
+def _existing(store, name: str):
+    """The dataset `name`; DatasetError quoting the name when there is none
+    (with the naming rule, when the name could not even be created)."""
+    dataset = get_dataset(store, name)
+    if dataset is None:
+        check_dataset_name(name)
+        raise DatasetError(f"no dataset named {name!r}")
+    return dataset
+
+
+def _model(store, name: str):
+    """`--model NAME`: a built-in, a name of earmark.json's `models`, or `module:function`."""
+    configured: dict[str, str] = {}
+    if name not in BUILT_IN and ":" not in name:
+        try:
+            configured = configured_models(load_config())
+        except SettingsError as exc:
+            raise ModelError(str(exc)) from exc
+    return resolve_model(name, configured=configured, import_from_cwd=True, refuse_under=media_dir(store))
+
+
 def _run_in_app(parser: argparse.ArgumentParser, args: argparse.Namespace, argv: list[str],
                 locked: StoreLockedError) -> int:
     """The database is held by another process: if it is the app, run the command there."""
@@ -126,11 +173,13 @@ def cmd_load(store, args, out: TextIO, err: TextIO) -> int:
     def progress(done: int, origin: str) -> None:
         if done % 500 == 0:
             print(f"... {done} processed", file=err)
+    if get_dataset(store, args.dataset) is None:
+        check_dataset_name(args.dataset)   # before a user's model is imported or a file read
     try:
         longform = LongformOptions(
             split_channels=args.split_channels,
             segment=parse_segment_spec(args.segment) if args.segment else None,
-            model=resolve_model(args.model) if args.model else None, model_name=args.model or "")
+            model=_model(store, args.model) if args.model else None, model_name=args.model or "")
     except (ValueError, ModelError) as exc:
         raise DatasetError(str(exc)) from exc
     report = load_sources(store, args.dataset, args.sources, spans=args.spans, view=args.view,
@@ -148,8 +197,7 @@ def cmd_load(store, args, out: TextIO, err: TextIO) -> int:
 
 
 def cmd_export(store, args, out: TextIO, err: TextIO) -> int:
-    if get_dataset(store, args.dataset) is None:
-        raise DatasetError(f"no dataset named {args.dataset!r}")
+    _existing(store, args.dataset)
     filt = ExportFilter(answers=_split(args.answer), sessions=_split(args.session),
                         include_unanswered=args.all, keep_base64=args.keep_base64)
     if args.format in FILE_FORMATS:
@@ -186,8 +234,8 @@ def _export_file_format(store, args, filt: ExportFilter, out: TextIO, err: TextI
 
 
 def cmd_stats(store, args, out: TextIO, err: TextIO) -> int:
-    if args.dataset and get_dataset(store, args.dataset) is None:
-        raise DatasetError(f"no dataset named {args.dataset!r}")
+    if args.dataset is not None:
+        _existing(store, args.dataset)
     stats = dataset_stats(store, args.dataset)
     if args.json:
         print(json.dumps(stats), file=out)
@@ -205,11 +253,16 @@ def cmd_datasets(store, args, out: TextIO, err: TextIO) -> int:
     for ds in list_datasets(store):
         n = store.query_one("SELECT count(*) FROM tasks WHERE dataset = ?", [ds.name])[0]
         print(f"{ds.name}\t{ds.view}\t{n} tasks\t{','.join(ds.labels)}", file=out)
+        problem = name_problem(ds.name)
+        if problem:   # made by an older version: still usable, but no new dataset gets such a name
+            print(f"note: dataset {ds.name!r} has a name new datasets cannot have ({problem}); "
+                  "it can still be loaded into, exported and dropped", file=err)
     return 0
 
 
 def cmd_drop(store, args, out: TextIO, err: TextIO) -> int:
     if not drop_dataset(store, args.dataset):
+        check_dataset_name(args.dataset)
         raise DatasetError(f"no dataset named {args.dataset!r}")
     print(f"dropped {args.dataset}", file=out)
     return 0

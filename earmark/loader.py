@@ -8,7 +8,9 @@ its reason while the rest loads.
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import tempfile
 import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator
@@ -28,7 +30,7 @@ from earmark.segment import SegmentError
 from earmark.media import MediaInfo, inspect_file, insert_media, save_media_bytes
 from earmark.peaks import Peaks, PeaksError, compute_peaks, store_peaks
 from earmark.probe import AudioInfo, ProbeError
-from earmark.sources import Candidate, Failure, iter_sources, upload_candidate
+from earmark.sources import Candidate, Failure, iter_sources, upload_candidate, upload_name
 from earmark.store import Store
 
 BATCH = 500
@@ -67,11 +69,40 @@ def load_sources(store: Store, dataset: str, sources: Iterable[str | Path], *,
 
 
 def load_uploads(store: Store, dataset: str, files: Iterable[tuple[str, bytes]], **kwargs) -> LoadReport:
-    """Add uploaded files, given as (name, bytes), to `dataset`."""
+    """Add uploaded files, given as (name, bytes), to `dataset`.
+
+    Audio uploads are kept in the media folder when they probe as audio (a
+    Failure names each one that does not); JSONL (and JSON list) uploads of
+    tasks are read from a temporary folder outside the media folder, removed
+    once the load is done. Only the base name of an upload is ever used.
+    """
     def save(data: bytes, suffix: str) -> Path:
         return save_media_bytes(store, data, suffix)
-    candidates = (upload_candidate(name, data, save) for name, data in files)
-    return load_candidates(store, dataset, candidates, **kwargs)
+    files = list(files)
+    with tempfile.TemporaryDirectory(prefix="earmark-upload-") as folder:
+        def candidates() -> Iterator[Candidate | Failure]:
+            for index, (name, data) in enumerate(files):
+                shown = upload_name(name)
+                if not shown.lower().endswith(_TASK_SUFFIXES):
+                    yield upload_candidate(name, data, save)
+                    continue
+                # a folder per upload: two uploads of one name stay apart
+                source = Path(folder) / str(index) / shown
+                source.parent.mkdir()
+                source.write_bytes(data)
+                for item in iter_sources([source], save):
+                    yield _renamed(item, str(source), shown)
+        return load_candidates(store, dataset, candidates(), **kwargs)
+
+
+_TASK_SUFFIXES = (".jsonl", ".ndjson", ".json")
+
+
+def _renamed(item: Candidate | Failure, temporary: str, shown: str) -> Candidate | Failure:
+    """The item with the temporary file's path in its origin replaced by the upload's name."""
+    if item.origin.startswith(temporary):
+        return dataclasses.replace(item, origin=shown + item.origin[len(temporary):])
+    return item
 
 
 def load_candidates(store: Store, dataset: str, items: Iterable[Candidate | Failure], *,

@@ -2,23 +2,34 @@
 
 The hash makes the same recording found under two paths, or uploaded twice,
 one media row, and names the file that base64 or uploaded audio is written to.
+
+Bytes that come from outside (an upload, a data URI) are kept only when they
+are audio: their name must end in an audio extension (earmark.probe's list,
+which holds no suffix Python imports from, such as .py, .pyc or .so), and the
+bytes must probe as audio. So the media folder never holds a file that
+`import` could load, whatever a page was sent.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
+import secrets
 import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from earmark.probe import AudioInfo, probe
+from earmark.probe import AUDIO_EXTENSIONS, AudioInfo, ProbeError, probe
 
 if TYPE_CHECKING:
     from earmark.store import Store
 
 _HASH_BLOCK = 1 << 20
+
+
+class NotAudioError(ProbeError):
+    """Bytes that are not kept: not named as audio, or not readable as audio."""
 
 
 @dataclass(frozen=True)
@@ -103,13 +114,33 @@ def media_dir(store: Store) -> Path:
 
 
 def save_media_bytes(store: Store, data: bytes, suffix: str) -> Path:
-    """Write audio bytes once, named by their hash; return the file's path."""
+    """Keep audio bytes once, as `media/<hash><suffix>`; return the file's path.
+
+    `suffix` must be an audio extension and the bytes must probe as audio:
+    they are written to a temporary file first (named `.incoming-...`, which no
+    import can name), probed there and moved into place only when readable.
+    Raises NotAudioError otherwise, and nothing is left behind.
+    """
+    suffix = (suffix if suffix.startswith(".") else f".{suffix}").lower()
+    if suffix not in AUDIO_EXTENSIONS:
+        raise NotAudioError(f"not kept: {suffix!r} is not an audio file extension "
+                            f"(Earmark keeps {', '.join(AUDIO_EXTENSIONS)})")
+    if not data:
+        raise NotAudioError("empty file (0 bytes)")
     digest = hashlib.blake2b(data, digest_size=16).hexdigest()
-    suffix = suffix if suffix.startswith(".") else f".{suffix}"
-    target = media_dir(store) / f"{digest}{suffix.lower()}"
-    if not target.exists():
-        target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    target = media_dir(store) / f"{digest}{suffix}"
+    if target.exists():
+        return target   # kept by an earlier load (registering probes it again)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    # the suffix stays last: the probe picks its reader by it
+    tmp = target.with_name(f".incoming-{os.getpid()}-{secrets.token_hex(4)}{suffix}")
+    try:
         tmp.write_bytes(data)
+        try:
+            probe(tmp)
+        except ProbeError as exc:
+            raise NotAudioError(f"not kept, not readable audio: {exc}") from exc
         os.replace(tmp, target)  # atomic: a reader never sees half a file
+    finally:
+        tmp.unlink(missing_ok=True)
     return target

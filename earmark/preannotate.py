@@ -9,13 +9,21 @@ A pre-annotator is any function `annotate(task: dict) -> list[dict]`:
   seconds of the original file.
 
 `--model speech` is the built-in speech detector, written against exactly
-this interface; `--model package.module:function` loads a user's own (the
-working directory is importable, so a `my_model.py` beside the data works).
+this interface; on the command line `--model package.module:function` loads
+a user's own (the working directory is importable, so a `my_model.py` beside
+the data works).
+
+The web UI never imports a module a page names: it offers the built-in
+models and those `earmark.json` lists under `models` (`offered_models`), and
+resolves a chosen name on the server (`resolve_offered`), with neither the
+working directory added to the import path nor any module taken from the
+media folder.
 """
 
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import sys
 import threading
 import uuid
@@ -71,15 +79,25 @@ def speech(task: dict) -> list[dict]:
 BUILT_IN: dict[str, PreAnnotator] = {"speech": speech}
 
 
-def resolve_model(name: str) -> PreAnnotator:
-    """`speech`, or `module:function` imported from the working directory or the path."""
+def resolve_model(name: str, *, configured: dict[str, str] | None = None,
+                  import_from_cwd: bool = True, refuse_under: Path | None = None) -> PreAnnotator:
+    """A built-in model, a name of `configured` (earmark.json's `models`), or `module:function`.
+
+    `import_from_cwd` puts the working directory on the import path (the
+    command line's promise); `refuse_under` is a folder no model's module may
+    come from (the media folder, where uploads are kept).
+    """
     if name in BUILT_IN:
         return BUILT_IN[name]
-    module_name, sep, function_name = name.partition(":")
+    target = (configured or {}).get(name, name)
+    module_name, sep, function_name = target.partition(":")
     if not sep or not module_name or not function_name:
-        raise ModelError(f"--model {name!r}: give 'speech' or 'module:function'")
-    if str(Path.cwd()) not in sys.path:
+        raise ModelError(f"--model {name!r}: give {_built_in_names()}, a name listed under `models` "
+                         "in earmark.json, or 'module:function'")
+    if import_from_cwd and str(Path.cwd()) not in sys.path:
         sys.path.insert(0, str(Path.cwd()))
+    if refuse_under is not None:
+        _refuse_module_under(name, module_name, refuse_under)
     try:
         module = importlib.import_module(module_name)
     except Exception as exc:  # the user's module may fail in any way on import
@@ -88,6 +106,38 @@ def resolve_model(name: str) -> PreAnnotator:
     if not callable(function):
         raise ModelError(f"--model {name!r}: {module_name!r} has no function {function_name!r}")
     return function
+
+
+def _built_in_names() -> str:
+    return " or ".join(repr(n) for n in BUILT_IN)
+
+
+def _refuse_module_under(name: str, module_name: str, folder: Path) -> None:
+    """Raise ModelError when `module_name` would be loaded from inside `folder`."""
+    try:
+        spec = importlib.util.find_spec(module_name)
+    except Exception:  # a missing parent package: import_module names the problem
+        return
+    if spec is None:
+        return
+    places = [spec.origin] if spec.origin else []
+    places += list(spec.submodule_search_locations or [])
+    if any(Path(place).resolve().is_relative_to(folder.resolve()) for place in places):
+        raise ModelError(f"model {name!r}: {module_name!r} lies in the media folder; not imported")
+
+
+def offered_models(configured: dict[str, str]) -> list[str]:
+    """What the web UI offers: the built-in models, then earmark.json's `models`
+    (a configured name that is a built-in's keeps the built-in)."""
+    return [*BUILT_IN, *(n for n in configured if n not in BUILT_IN)]
+
+
+def resolve_offered(name: str, configured: dict[str, str], media_folder: Path) -> PreAnnotator:
+    """The model the web UI offered under `name`; any other name is refused, never imported."""
+    if name not in offered_models(configured):
+        raise ModelError(f"model {name!r} is not offered here: choose one of "
+                         f"{', '.join(offered_models(configured))}")
+    return resolve_model(name, configured=configured, import_from_cwd=False, refuse_under=media_folder)
 
 
 def run_model(model: PreAnnotator, task: dict, duration: float | None) -> list[dict]:

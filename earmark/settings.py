@@ -1,8 +1,10 @@
 """Settings: defaults, then `earmark.json` in the working directory, then the dataset's own.
 
 Names are Prodigy's (design.md), so a Prodigy user's settings carry over.
-`earmark.json` may also hold `access_code`, `allowed_sessions` and, under
-`datasets`, settings for one dataset by name.
+`earmark.json` may also hold `access_code`, `allowed_sessions`, under
+`datasets` settings for one dataset by name, and under `models` the
+pre-annotators the web UI offers besides the built-in ones
+(`{"name": "module:function"}`).
 """
 
 from __future__ import annotations
@@ -58,6 +60,24 @@ def load_config(path: Path | None = None) -> dict:
     if not isinstance(config, dict):
         raise SettingsError(f"{path} must hold a JSON object")
     return config
+
+
+def configured_models(config: dict) -> dict[str, str]:
+    """`models` of earmark.json: offered name -> `module:function`, checked.
+
+    Raises SettingsError naming the entry that is not a name with a
+    `module:function` string.
+    """
+    models = config.get("models") or {}
+    if not isinstance(models, dict):
+        raise SettingsError(f"{config_path()}: `models` must be an object of "
+                            '{"name": "module:function"}, not ' + type(models).__name__)
+    for name, target in models.items():
+        module, sep, function = target.partition(":") if isinstance(target, str) else ("", "", "")
+        if not (name.strip() and sep and module.strip() and function.strip()):
+            raise SettingsError(f"{config_path()}: models.{name}: give \"module:function\", "
+                                f"not {json.dumps(target)}")
+    return {name: target.strip() for name, target in models.items()}
 
 
 def _merge(base: dict, override: dict) -> dict:

@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from earmark.probe import AUDIO_EXTENSIONS
+from earmark.probe import AUDIO_EXTENSIONS, ProbeError
 
 SaveBytes = Callable[[bytes, str], Path]
 
@@ -83,13 +83,33 @@ def file_candidate(path: Path) -> Candidate:
     return Candidate(str(path), task, path)
 
 
+def upload_name(name: str) -> str:
+    """The file name of an upload as it may be shown and stored: its base name
+    (the browser's name may carry a path, `../` or `C:\\`), control characters
+    replaced; "upload" when nothing is left."""
+    base = str(name).replace("\\", "/").rsplit("/", 1)[-1]
+    base = "".join(c if c.isprintable() else "_" for c in base).strip()
+    return base if base not in ("", ".", "..") else "upload"
+
+
 def upload_candidate(name: str, data: bytes, save_bytes: SaveBytes) -> Candidate | Failure:
-    """A task for an uploaded file, written once to the media folder."""
+    """A task for an uploaded audio file, kept once in the media folder.
+
+    Only a name with an audio extension and bytes that probe as audio are kept
+    (save_bytes refuses the rest); the task names the file by its base name.
+    """
+    shown = upload_name(name)
     if not data:
-        return Failure(name, "empty file (0 bytes)")
-    stored = save_bytes(data, Path(name).suffix or ".bin")
-    task = {"audio": name, "path": name, "file": Path(name).name, "meta": {"file": Path(name).name}}
-    return Candidate(name, task, stored)
+        return Failure(shown, "empty file (0 bytes)")
+    if not is_audio_name(shown):
+        return Failure(shown, f"not an audio file (Earmark takes {', '.join(AUDIO_EXTENSIONS)} "
+                              "uploads, and JSONL or JSON tasks); not kept")
+    try:
+        stored = save_bytes(data, Path(shown).suffix)
+    except ProbeError as exc:
+        return Failure(shown, str(exc))
+    task = {"audio": shown, "path": shown, "file": shown, "meta": {"file": shown}}
+    return Candidate(shown, task, stored)
 
 
 def iter_jsonl(path: Path, save_bytes: SaveBytes) -> Iterator[Candidate | Failure]:
@@ -152,8 +172,13 @@ def task_candidate(task: object, origin: str, base: Path, save_bytes: SaveBytes)
         if not data:
             return Failure(origin, "audio data URI holds no data")
         mime = header[5:].split(";")[0]
-        suffix = _MIME_SUFFIX.get(mime.split("/")[-1].lower(), ".bin")
-        return Candidate(origin, task, save_bytes(data, suffix))
+        suffix = _MIME_SUFFIX.get(mime.split("/")[-1].lower())
+        if suffix is None:
+            return Failure(origin, f"audio data URI of type {mime!r}: not an audio type Earmark keeps")
+        try:
+            return Candidate(origin, task, save_bytes(data, suffix))
+        except ProbeError as exc:   # not audio: nothing was kept
+            return Failure(origin, f"audio data URI: {exc}")
     if isinstance(audio, str) and audio.startswith(("http://", "https://")):
         return Candidate(origin, task, None)
     local = audio if isinstance(audio, str) and audio else task.get("path")

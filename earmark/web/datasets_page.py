@@ -8,14 +8,30 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from earmark.datasets import VIEWS, DatasetError, ensure_dataset, get_dataset, list_datasets
+from earmark.datasets import (VIEWS, DatasetError, check_dataset_name, ensure_dataset, get_dataset,
+                              list_datasets)
 from earmark.loader import LoadReport, load_sources, load_uploads
 from earmark.longform import LongformOptions
-from earmark.preannotate import ModelError, resolve_model
+from earmark.media import media_dir
+from earmark.preannotate import ModelError, offered_models, resolve_offered
+from earmark.probe import AUDIO_EXTENSIONS
 from earmark.segment import parse_segment_spec
+from earmark.settings import SettingsError, configured_models, load_config
 from earmark.sources import iter_audio_files
 from earmark.stats import dataset_stats
 from earmark.store import get_store
+
+
+NO_MODEL = "(none)"
+
+
+def _configured_models() -> dict[str, str]:
+    """earmark.json's `models`; a broken entry is shown and only the built-ins are offered."""
+    try:
+        return configured_models(load_config())
+    except SettingsError as exc:
+        st.warning(f"Only the built-in models are offered: {exc}")
+        return {}
 
 
 def _labels(text: str) -> list[str]:
@@ -70,13 +86,18 @@ def create_form() -> None:
     labels = cols[1].text_input("Labels, comma-separated", key="new_labels", placeholder="SPEECH, NOISE")
     folder = st.text_input("A folder or JSONL file on the server", key="new_folder",
                            placeholder="/data/recordings")
+    # the browser's file dialog offers these; load_uploads refuses anything else anyway
     uploads = st.file_uploader("…or upload audio files or a JSONL file", accept_multiple_files=True,
-                               key="new_uploads")
+                               key="new_uploads", type=[*(e.lstrip(".") for e in AUDIO_EXTENSIONS),
+                                                        "jsonl", "ndjson", "json"])
     with st.expander("Long recordings and pre-annotation"):
         segment = st.text_input("Cut into segments", key="new_segment", placeholder="silence, or window:30",
                                 help="'silence', 'silence:min_silence=0.3,max=20' or 'window:SECONDS[:OVERLAP]'")
         split = st.checkbox("One task per channel", key="new_split")
-        model = st.text_input("Pre-annotate with", key="new_model", placeholder="speech, or module:function")
+        # a fixed list: a page never names a module to import (design.md, "Command line")
+        configured = _configured_models()
+        model = st.selectbox("Pre-annotate with", [NO_MODEL, *offered_models(configured)], key="new_model",
+                             help="the built-in models, and those earmark.json lists under `models`")
         spans = st.text_input("Pre-annotations on the server (RTTM, TextGrid, Audacity, VTT, SRT, JSONL)",
                               key="new_spans", placeholder="/data/reference.rttm")
     if not st.button("Load", type="primary", key="new_load"):
@@ -88,6 +109,12 @@ def create_form() -> None:
         st.error("Name a folder or JSONL file on the server, or upload files.")
         return
     existing = get_dataset(store, name.strip())
+    if existing is None:
+        try:
+            check_dataset_name(name.strip())
+        except DatasetError as exc:
+            st.error(str(exc))
+            return
     bar = st.progress(0.0, text="Reading…")
     paths = [Path(folder.strip()).expanduser()] if folder.strip() else []
     total = _count_items(paths) if paths else len(uploads or [])
@@ -96,10 +123,12 @@ def create_form() -> None:
         fraction = min(1.0, done / total) if total else 0.0
         bar.progress(fraction, text=f"{done} of {total or '?'} · {Path(origin).name}")
 
+    chosen = model if model and model != NO_MODEL else ""
     try:
         longform = LongformOptions(
             split_channels=split, segment=parse_segment_spec(segment) if segment.strip() else None,
-            model=resolve_model(model.strip()) if model.strip() else None, model_name=model.strip())
+            model=resolve_offered(chosen, configured, media_dir(store)) if chosen else None,
+            model_name=chosen)
     except (ValueError, ModelError) as exc:
         st.error(str(exc))
         return
@@ -110,18 +139,8 @@ def create_form() -> None:
             report = load_sources(store, name.strip(), paths, spans=[spans.strip()] if spans.strip() else (),
                                   **kwargs)
         else:
-            jsonl = [u for u in uploads if u.name.lower().endswith((".jsonl", ".ndjson"))]
-            audio = [(u.name, u.getvalue()) for u in uploads if u not in jsonl]
-            report = load_uploads(store, name.strip(), audio, **kwargs)
-            for u in jsonl:
-                tmp = store.path.parent / "media" / f"upload-{u.file_id}.jsonl"
-                tmp.parent.mkdir(parents=True, exist_ok=True)
-                tmp.write_bytes(u.getvalue())
-                more = load_sources(store, name.strip(), [tmp], **kwargs)
-                report.added += more.added
-                report.skipped += more.skipped
-                report.failures += more.failures
-                report.labels_added += more.labels_added
+            # audio is kept only when it probes as audio; JSONL is read from a temporary folder
+            report = load_uploads(store, name.strip(), [(u.name, u.getvalue()) for u in uploads], **kwargs)
     except DatasetError as exc:
         st.error(str(exc))
         return

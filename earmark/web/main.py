@@ -14,6 +14,7 @@ from pathlib import Path
 
 import streamlit as st
 
+from earmark.datasets import DatasetError
 from earmark.demo import ensure_demo
 from earmark.loader import LoadReport, load_sources
 from earmark.settings import SettingsError, load_config
@@ -80,7 +81,11 @@ def run() -> None:
         st.stop()
     mark = parse_mark_args(sys.argv[1:])
     if mark is not None:
-        report = _mark(mark.dataset, tuple(mark.sources), mark.label, mark.view)
+        try:
+            report = _mark(mark.dataset, tuple(mark.sources), mark.label, mark.view)
+        except DatasetError as exc:   # a name that breaks the rule, or a bad --view
+            st.error(f"mark: {exc}")
+            st.stop()
         st.session_state.setdefault("mark_dataset", mark.dataset)
         if report.failures:
             st.session_state.setdefault("mark_failures", [str(f) for f in report.failures])

@@ -100,7 +100,7 @@ def test_uploaded_bytes_are_stored_once_and_loaded(corpus, store):
     task = json.loads(store.query_one("SELECT task FROM tasks")[0])
     assert task["file"] == "call.wav" and task["meta"]["channels"] == 2
     stored = list((store.path.parent / "media").iterdir())
-    assert len(stored) == 2  # the audio once, plus the junk bytes that failed to probe
+    assert len(stored) == 1  # the audio once; the junk bytes that failed to probe are not kept
 
 
 def test_a_file_that_probes_but_does_not_decode_is_taken_out(corpus, store, monkeypatch):

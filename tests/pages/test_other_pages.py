@@ -187,7 +187,7 @@ def test_datasets_page_segments_pre_annotates_and_refuses_a_bad_spec(talks, page
     at.button(key="new_load").click().run()
     assert "window" in at.error[0].value
     at.text_input(key="new_segment").input("window:10")
-    at.text_input(key="new_model").input("speech")
+    at.selectbox(key="new_model").select("speech")
     at.text_input(key="new_spans").input(str(corpus / "diarization" / "reference.rttm"))
     at.button(key="new_load").click().run()
     assert not at.exception, at.exception
