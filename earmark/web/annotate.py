@@ -259,7 +259,7 @@ def prepared_audio(store: Store, task: Task, settings: dict) -> TaskAudio:
         raise
     except Exception as exc:  # noqa: BLE001  (a header libsndfile or ffmpeg cannot read, ...)
         log.exception("task %s: preparing its audio failed", task.id)
-        raise Unshowable(f"its audio could not be prepared ({short_reason(exc)})") from exc
+        raise Unshowable(f"its audio could not be read ({short_reason(exc)})") from exc
     if audio.problem:
         raise Unshowable(audio.problem)
     return audio
