@@ -205,3 +205,22 @@ def test_a_store_error_on_a_page_is_its_message(talks, page, monkeypatch):
     at.run()
     assert not at.exception
     assert error_texts(at) == ["the database could not be written: no space left on the device (/data/x.duckdb)"]
+
+
+def test_review_and_statistics_show_the_skip_and_its_reason(bad, page):
+    store, insert, finish, _ = bad
+    broken = insert({"segment": {"start": 5.0, "end": 2.0}})
+    finish()
+    at = page("annotate", dataset="bad", session="ann")
+    at.run()
+    at.button(key=f"skip-broken-{broken}").click().run()
+    review = page("review")
+    review.run()
+    assert not review.exception, review.exception
+    table = review.dataframe[0].value
+    row = table[table["dataset"] == "bad"].iloc[0]
+    assert row["answer"] == "ignore" and "runs from 5 s to 2 s" in row["skipped_because"]
+    assert row["regions"] == 0
+    from earmark.review import progress_by_annotator
+    progress = progress_by_annotator(store, "bad")
+    assert progress[["annotator", "ignore", "skipped"]].values.tolist() == [["ann", 1, 1]]
