@@ -450,10 +450,11 @@ def render_unshowable(task: Task, problem: str, keys: dict, answer, skip_this) -
     st.error(f"**{plain(task_name(task))}** cannot be shown: {plain(problem)}. Skip it to go on; "
              "the reason is recorded with the skip, and the task is given to nobody else.",
              icon=":material/error:")
-    with st.container(horizontal=True, key="answer_bar"):
+    # keys of their own: drawing the task may have failed after its own buttons were made
+    with st.container(horizontal=True, key="skip_bar"):
         st.button(":material/skip_next: Skip this task", key=f"skip-broken-{task.id}", type="primary",
-                  on_click=skip_this, args=(problem,))
-        st.button(":material/undo: Undo", key="btn_undo", on_click=answer, args=("undo",),
+                  on_click=skip_this, args=(problem,), shortcut=keys["ignore"])
+        st.button(":material/undo: Undo", key="btn_undo_unshown", on_click=answer, args=("undo",),
                   shortcut=keys["undo"])
 
 

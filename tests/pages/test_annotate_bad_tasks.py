@@ -224,3 +224,20 @@ def test_review_and_statistics_show_the_skip_and_its_reason(bad, page):
     from earmark.review import progress_by_annotator
     progress = progress_by_annotator(store, "bad")
     assert progress[["annotator", "ignore", "skipped"]].values.tolist() == [["ann", 1, 1]]
+
+
+def test_an_error_after_the_answer_buttons_still_offers_the_skip(bad, page, monkeypatch):
+    store, insert, finish, _ = bad
+    first = finish()
+
+    def popover(*args, **kwargs):
+        raise RuntimeError("late failure")
+    monkeypatch.setattr("earmark.web.annotate.st.popover", popover)
+    at = page("annotate", dataset="bad", session="ann")
+    at.run()
+    assert not at.exception, at.exception
+    assert any("could not be drawn (RuntimeError: late failure)" in e for e in error_texts(at))
+    assert "btn_accept" not in [b.key for b in at.button]  # cleared with the rest of the card
+    at.button(key=f"skip-broken-{first}").click().run()
+    assert not at.exception
+    assert store.query_one("SELECT answer FROM annotations WHERE task_id = ?", [first]) == ("ignore",)
