@@ -141,3 +141,23 @@ def test_a_real_full_disk(tmpfs, corpus):
     assert reopened.query_one("SELECT count(DISTINCT session) FROM annotations")[0] == n + 1
     reopened.close()
     Store(tmpfs.where / "new.duckdb").close()  # and now it can be created
+
+
+def test_a_real_checkpoint_that_fails_on_a_full_disk(tmpfs, corpus):
+    """A checkpoint that cannot grow the file invalidates DuckDB's database until
+    it is reopened: the store reopens it, says the answer is not saved (it is
+    not), and saves again once there is space."""
+    store = Store(tmpfs.where / "ckpt.duckdb")
+    task = get_task(store, load_sources(store, "d", [corpus / "formats"], peaks=False).task_ids[0])
+    store.cursor().execute("CHECKPOINT")
+    store.cursor().execute("SET checkpoint_threshold = '1KB'")  # every commit checkpoints
+    tmpfs.fill()
+    os.truncate(tmpfs.filler, tmpfs.filler.stat().st_size - 64 * 1024)  # room for the WAL, not a block
+    with pytest.raises(StoreError, match=f"^{FULL}"):
+        save_annotation(store, task, "accept", "first")
+    assert store._generation == 1  # reopened
+    assert store.query("SELECT count(*) FROM annotations") == [(0,)]  # reads work again, nothing kept
+    tmpfs.free()
+    save_annotation(store, task, "accept", "first")
+    assert store.query("SELECT session FROM annotations") == [("first",)]
+    store.close()
