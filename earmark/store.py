@@ -90,7 +90,7 @@ def _open_connection(path: Path) -> duckdb.DuckDBPyConnection:
         return duckdb.connect(str(path))
     except duckdb.IOException as exc:
         message = str(exc)
-        if "could not set lock" not in message.lower():
+        if not any(m in message.lower() for m in ("could not set lock", "conflicting lock")):
             _remove_unfinished(path, existed)
             raise _open_error(path, existed, exc) from exc
         holder = re.search(r"PID (\d+)", message)
