@@ -8,6 +8,7 @@ of the server.
 from __future__ import annotations
 
 import json
+import math
 import time
 from dataclasses import dataclass
 
@@ -26,11 +27,24 @@ class Task:
     dataset: str
     media_id: str | None
     data: dict
+    problem: str | None = None   # why the stored task could not be read (then `data` holds its hashes)
 
 
 def get_task(store: Store, task_id: int) -> Task | None:
-    row = store.query_one("SELECT id, dataset, media_id, task FROM tasks WHERE id = ?", [task_id])
-    return Task(row[0], row[1], row[2], json.loads(row[3])) if row else None
+    """The stored task; one whose JSON cannot be read comes back with a `problem`."""
+    row = store.query_one(
+        "SELECT id, dataset, media_id, task, input_hash, task_hash FROM tasks WHERE id = ?", [task_id])
+    if not row:
+        return None
+    hashes = {"_input_hash": row[4], "_task_hash": row[5]}
+    try:
+        data = json.loads(row[3])
+    except ValueError as exc:
+        return Task(row[0], row[1], row[2], hashes, f"the stored task is not valid JSON ({exc})")
+    if not isinstance(data, dict):
+        return Task(row[0], row[1], row[2], hashes,
+                    f"the stored task is a JSON {type(data).__name__}, not an object")
+    return Task(row[0], row[1], row[2], {**hashes, **data})
 
 
 def strip_base64(annotation: dict) -> dict:
@@ -44,11 +58,13 @@ def strip_base64(annotation: dict) -> dict:
 def save_annotation(store: Store, task: Task, answer: str, session: str, *,
                     edits: dict | None = None, view: str | None = None,
                     supersedes: int | None = None, keep_base64: bool = False,
-                    timestamp: float | None = None) -> int:
+                    timestamp: float | None = None, index_spans: bool = True) -> int:
     """Store `task` plus the annotator's `edits` with `answer`; return the annotation id.
 
     `supersedes` names an earlier annotation this one corrects (review keeps
-    the history; exports and statistics use the newest version).
+    the history; exports and statistics use the newest version). With
+    `index_spans` off the regions stay in the JSON but are not counted as
+    annotated regions (a task skipped unseen).
     """
     if answer not in ANSWERS:
         raise AnnotationError(f"answer must be one of {', '.join(ANSWERS)}, not {answer!r}")
@@ -64,7 +80,7 @@ def save_annotation(store: Store, task: Task, answer: str, session: str, *,
         "_view_id": view,
         "_timestamp": int(now),
     })
-    spans = annotation.get("audio_spans") or []
+    spans = (annotation.get("audio_spans") or []) if index_spans else []
     document = json.dumps(annotation, ensure_ascii=False)
 
     def insert(cur) -> int:
@@ -87,6 +103,32 @@ def save_annotation(store: Store, task: Task, answer: str, session: str, *,
 
     return store.write(insert)
 
+
+def skip_task(store: Store, task: Task, session: str, reason: str, *, view: str | None = None,
+              supersedes: int | None = None) -> int:
+    """Record that `task` could not be annotated, and why: answer `ignore` with
+    `_skip_reason`. Nothing of the task is taken as annotated (its regions are
+    kept as they were stored, not indexed), so exports list it as ignored with
+    the reason and label statistics leave it out; the feed gives it to nobody again."""
+    reason = " ".join(str(reason).split()) or "no reason given"
+    return save_annotation(store, Task(task.id, task.dataset, task.media_id, finite(task.data)), "ignore",
+                           session, edits={"_skip_reason": reason}, view=view, supersedes=supersedes,
+                           index_spans=False)
+
+
+def finite(value):
+    """`value` with NaN and infinite numbers replaced by None (they are not JSON)."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: finite(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [finite(v) for v in value]
+    return value
+
+
+SKIPPED = "json_extract_string({0}.annotation, '$._skip_reason') IS NOT NULL"
+"""SQL: the annotation aliased {0} records a skip (a task that could not be annotated)."""
 
 CURRENT_ANNOTATIONS = (
     "SELECT * FROM annotations a WHERE NOT EXISTS "

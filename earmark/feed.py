@@ -5,6 +5,10 @@ first one this session has not answered. With it off, the tasks are shared
 out: a task is claimed by one session when shown, and nobody else receives it
 while the claim is fresh (an abandoned claim expires). Reloading the page
 returns the task the session holds, so work resumes where it was.
+
+A task someone skipped because it could not be shown (an annotation with
+`_skip_reason`) is given to nobody again, with or without `feed_overlap`:
+the file is missing or the task broken for everyone alike.
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ from dataclasses import dataclass
 
 import duckdb
 
-from earmark.annotations import CURRENT_ANNOTATIONS, Task, get_task
+from earmark.annotations import CURRENT_ANNOTATIONS, SKIPPED, Task, get_task
 from earmark.store import Store
 
 CLAIM_SECONDS = 30 * 60
@@ -27,7 +31,8 @@ def next_task(store: Store, dataset: str, session: str, overlap: bool) -> Task |
         row = store.query_one(
             "SELECT id FROM tasks t WHERE dataset = ? AND NOT EXISTS "
             "(SELECT 1 FROM annotations a WHERE a.task_id = t.id AND a.session = ?) "
-            "ORDER BY id LIMIT 1", [dataset, session])
+            f"AND NOT EXISTS (SELECT 1 FROM ({CURRENT_ANNOTATIONS}) s WHERE s.task_id = t.id "
+            f"AND {SKIPPED.format('s')}) ORDER BY id LIMIT 1", [dataset, session])
         return get_task(store, row[0]) if row else None
 
     def claim(cur) -> int | None:

@@ -69,6 +69,7 @@ def review_table(store: Store, f: ReviewFilter, limit: int = 1000) -> tuple[pd.D
         "WHERE annotation_id IN (SELECT id FROM top) GROUP BY 1) "
         "SELECT a.id, a.dataset, a.session AS annotator, a.answer, "
         "json_extract_string(a.annotation, '$.file') AS file, "
+        "coalesce(json_extract_string(a.annotation, '$._skip_reason'), '') AS skipped_because, "
         "coalesce(r.regions, 0) AS regions, coalesce(r.labels, '') AS labels, "
         "to_timestamp(a.created) AS saved, a.supersedes IS NOT NULL AS corrected, a.task_id "
         "FROM annotations a JOIN top USING (id) LEFT JOIN r ON r.annotation_id = a.id ORDER BY a.id DESC",
@@ -102,6 +103,7 @@ def progress_by_annotator(store: Store, dataset: str) -> pd.DataFrame:
         "count(*) FILTER (WHERE answer = 'accept') AS accept, "
         "count(*) FILTER (WHERE answer = 'reject') AS reject, "
         "count(*) FILTER (WHERE answer = 'ignore') AS ignore, "
+        "count(*) FILTER (WHERE json_extract_string(annotation, '$._skip_reason') IS NOT NULL) AS skipped, "
         "to_timestamp(max(created)) AS last_answer "
         f"FROM ({CURRENT_ANNOTATIONS}) AS a WHERE dataset = ? GROUP BY 1 ORDER BY 1", [dataset])
 

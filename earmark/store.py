@@ -4,10 +4,22 @@ DuckDB allows one read-write process per file. Inside that process one
 connection is shared and every thread works through its own cursor (a shared
 connection fails with "connection is busy"). Writes run in explicit
 transactions and are retried when two threads touch the same rows.
+
+Errors a user can act on (a full disk, a read-only file system, no permission,
+the file held by another process) become a `StoreError` here, in words, and
+nowhere else. What DuckDB 2.0 does on a full disk (measured on a tmpfs): a
+commit whose write-ahead log cannot grow raises `TransactionException`
+("Failed to commit: Could not write file ...: No space left on device") and
+rolls back; a checkpoint that cannot grow the file raises `FatalException`
+and invalidates the open database until it is reopened, even when the commit
+before it was durable; creating a new file leaves an empty file that DuckDB
+refuses to open later. Each case is handled below.
 """
 
 from __future__ import annotations
 
+import errno
+import logging
 import os
 import random
 import re
@@ -24,14 +36,46 @@ from earmark.schema import MIGRATIONS, SCHEMA_VERSION
 
 DEFAULT_DB = Path("data") / "earmark.duckdb"
 T = TypeVar("T")
+log = logging.getLogger(__name__)
+
+# What the operating system says (DuckDB passes strerror on in its messages),
+# and the words Earmark says instead.
+_REASONS: list[tuple[int, tuple[str, ...], str]] = [
+    (errno.ENOSPC, ("no space left on device", "disk full"), "no space left on the device"),
+    (errno.EDQUOT, ("disk quota exceeded",), "the disk quota is exceeded"),
+    (errno.EROFS, ("read-only file system",), "the file system is read-only"),
+    (errno.EACCES, ("permission denied",), "permission denied"),
+    (errno.EPERM, ("operation not permitted",), "permission denied"),
+]
+_DURABLE_COMMIT = "commit succeeded and is durable"
+_INVALIDATED = "database has been invalidated"
 
 
 class StoreError(RuntimeError):
-    """A problem with the database file that the user can act on."""
+    """A problem with the database file that the user can act on.
+
+    `message` says what failed and why in words ("the database could not be
+    written: no space left on the device"); `str()` adds the file's path.
+    """
+
+    def __init__(self, message: str, path: Path | str | None = None, reason: str | None = None):
+        self.message, self.path, self.reason = message, path, reason
+        super().__init__(f"{message} ({path})" if path else message)
 
 
 class StoreLockedError(StoreError):
     """Another process holds the database file open for writing."""
+
+
+def io_reason(exc: BaseException) -> str | None:
+    """The reason in words when `exc` is a full disk, a read-only file system or
+    missing permission (as an `OSError` or in a DuckDB message); else None."""
+    code = getattr(exc, "errno", None)
+    text = str(exc).lower()
+    for number, phrases, words in _REASONS:
+        if code == number or any(p in text for p in phrases) or os.strerror(number).lower() in text:
+            return words
+    return None
 
 
 def default_db_path() -> Path:
@@ -40,13 +84,15 @@ def default_db_path() -> Path:
 
 
 def _open_connection(path: Path) -> duckdb.DuckDBPyConnection:
-    path.parent.mkdir(parents=True, exist_ok=True)
+    existed = path.exists()
     try:
+        path.parent.mkdir(parents=True, exist_ok=True)
         return duckdb.connect(str(path))
     except duckdb.IOException as exc:
         message = str(exc)
-        if "lock" not in message.lower():
-            raise StoreError(f"cannot open the database {path}: {message}") from exc
+        if not any(m in message.lower() for m in ("could not set lock", "conflicting lock")):
+            _remove_unfinished(path, existed)
+            raise _open_error(path, existed, exc) from exc
         holder = re.search(r"PID (\d+)", message)
         who = f" (process {holder.group(1)})" if holder else ""
         raise StoreLockedError(
@@ -55,8 +101,35 @@ def _open_connection(path: Path) -> duckdb.DuckDBPyConnection:
             "file. Stop that program and try again, or use the app's Export "
             "page while it runs."
         ) from exc
-    except duckdb.Error as exc:
-        raise StoreError(f"cannot open the database {path}: {exc}") from exc
+    except (duckdb.Error, OSError) as exc:
+        _remove_unfinished(path, existed)
+        raise _open_error(path, existed, exc) from exc
+
+
+def _open_error(path: Path, existed: bool, exc: BaseException) -> StoreError:
+    reason = io_reason(exc)
+    verb = "opened" if existed else "created"
+    if reason:
+        return StoreError(f"the database could not be {verb}: {reason}", path, reason)
+    return StoreError(f"the database could not be {verb}: {exc}", path)
+
+
+def _remove_unfinished(path: Path, existed: bool) -> None:
+    """A file DuckDB began to create and could not finish (a full disk leaves
+    an empty one) would be refused as "not a valid DuckDB database" forever."""
+    if existed:
+        return
+    for leftover in (path, path.with_name(path.name + ".wal")):
+        try:
+            if leftover.stat().st_size == 0:
+                leftover.unlink()
+        except OSError:
+            pass
+
+
+def _write_error(path: Path, exc: BaseException) -> StoreError | None:
+    reason = io_reason(exc)
+    return StoreError(f"the database could not be written: {reason}", path, reason) if reason else None
 
 
 class Store:
@@ -65,6 +138,8 @@ class Store:
     def __init__(self, path: str | os.PathLike[str]):
         self.path = Path(path)
         self._con = _open_connection(self.path)
+        self._generation = 0            # bumped when the connection is reopened
+        self._reopen_lock = threading.Lock()
         self._local = threading.local()
         self._migrate()
 
@@ -72,18 +147,35 @@ class Store:
     def cursor(self) -> duckdb.DuckDBPyConnection:
         """This thread's cursor on the shared connection."""
         cur = getattr(self._local, "cursor", None)
-        if cur is None:
+        if cur is None or getattr(self._local, "generation", None) != self._generation:
             cur = self._con.cursor()
-            self._local.cursor = cur
+            self._local.cursor, self._local.generation = cur, self._generation
         return cur
 
     def close(self) -> None:
         self._con.close()
 
+    def _reopen(self, seen: int) -> None:
+        """Replace a connection DuckDB has invalidated (after a failed checkpoint,
+        e.g. on a full disk); a no-op when another thread already did."""
+        with self._reopen_lock:
+            if self._generation != seen:
+                return
+            log.warning("reopening the database %s after a fatal error", self.path)
+            try:
+                self._con.close()
+            except duckdb.Error:
+                pass
+            self._con = _open_connection(self.path)
+            self._generation += 1
+
     def _migrate(self) -> None:
-        cur = self.cursor()
-        cur.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
-        rows = cur.execute("SELECT max(version) FROM schema_version").fetchall()
+        try:
+            cur = self.cursor()
+            cur.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
+            rows = cur.execute("SELECT max(version) FROM schema_version").fetchall()
+        except duckdb.Error as exc:
+            raise _write_error(self.path, exc) or exc
         current = rows[0][0] or 0
         if current > SCHEMA_VERSION:
             raise StoreError(
@@ -97,9 +189,20 @@ class Store:
             self.write(apply)
 
     # -- reads and writes ----------------------------------------------------
+    def _read(self, run: Callable[[duckdb.DuckDBPyConnection], T]) -> T:
+        """`run(cursor)`, once more on a fresh connection if the shared one was invalidated."""
+        seen = self._generation
+        try:
+            return run(self.cursor())
+        except (duckdb.FatalException, duckdb.ConnectionException) as exc:
+            if not (isinstance(exc, duckdb.FatalException) or self._generation != seen):
+                raise
+            self._reopen(seen)
+            return run(self.cursor())
+
     def query(self, sql: str, params: Sequence[Any] | None = None) -> list[tuple]:
         """Run a read query and return all rows."""
-        return self.cursor().execute(sql, params or []).fetchall()
+        return self._read(lambda cur: cur.execute(sql, params or []).fetchall())
 
     def query_one(self, sql: str, params: Sequence[Any] | None = None) -> tuple | None:
         rows = self.query(sql, params)
@@ -107,7 +210,7 @@ class Store:
 
     def query_df(self, sql: str, params: Sequence[Any] | None = None):
         """Run a read query and return a pandas DataFrame."""
-        return self.cursor().execute(sql, params or []).df()
+        return self._read(lambda cur: cur.execute(sql, params or []).df())
 
     def iter_rows(
         self, sql: str, params: Sequence[Any] | None = None, batch: int = 2000
@@ -135,19 +238,44 @@ class Store:
         A conflict with another thread's transaction rolls back and retries
         `fn` from the start, with a short random back-off. Callers whose
         inserts may race on a key pass `duckdb.ConstraintException` too.
+        A write the disk or the file system refuses is not retried: it raises
+        `StoreError` and nothing of it is kept, so the caller may try again.
         """
-        cur = self.cursor()
         for attempt in range(attempts):
-            cur.execute("BEGIN TRANSACTION")
+            seen = self._generation
+            cur = self.cursor()
+            ran = False
             try:
+                cur.execute("BEGIN TRANSACTION")
                 result = fn(cur)
+                ran = True
                 cur.execute("COMMIT")
                 return result
-            except retry_on:
+            except (duckdb.FatalException, duckdb.ConnectionException) as exc:
+                text = str(exc).lower()
+                if isinstance(exc, duckdb.ConnectionException) and self._generation == seen:
+                    raise
+                self._reopen(seen)
+                if ran and _DURABLE_COMMIT in text:
+                    return result  # only the checkpoint after the commit failed; a later one redoes it
+                if attempt == 0 and (_INVALIDATED in text or isinstance(exc, duckdb.ConnectionException)):
+                    continue       # the connection was already broken: once more on the new one
+                raise _write_error(self.path, exc) or StoreError(
+                    f"the database failed and was reopened: {exc}", self.path) from exc
+            except retry_on as exc:
                 _rollback(cur)
+                error = _write_error(self.path, exc)
+                if error is not None:
+                    raise error from exc
                 if attempt == attempts - 1:
                     raise
                 time.sleep(random.uniform(0.001, 0.01 * (attempt + 1)))
+            except (duckdb.Error, OSError) as exc:
+                _rollback(cur)
+                error = _write_error(self.path, exc)
+                if error is not None:
+                    raise error from exc
+                raise
             except BaseException:
                 _rollback(cur)
                 raise
@@ -161,6 +289,12 @@ class Store:
         try:
             yield cur
             cur.execute("COMMIT")
+        except (duckdb.Error, OSError) as exc:
+            _rollback(cur)
+            error = _write_error(self.path, exc)
+            if error is not None:
+                raise error from exc
+            raise
         except BaseException:
             _rollback(cur)
             raise

@@ -7,24 +7,40 @@ each linkable to a region). A dataset's view is one block; its `blocks`
 setting may combine several, e.g. `["audio_manual", "transcript"]`.
 
 Every answer is committed to the database before the next task is shown.
+When it cannot be (a full disk), the page says so and keeps the annotator's
+edits, so the same answer can be given again once the disk has room.
+
+A task that cannot be shown (bad times, a file gone from the server, audio
+that cannot be decoded, or any error while drawing it) is named in an error
+box with a "Skip this task" button; the skip is stored as an `ignore` answer
+with `_skip_reason`, and the feed gives that task to nobody again.
+
+File names, `meta` values and other user strings go through `plain()`:
+they show as text, never as Markdown or HTML.
 """
 
 from __future__ import annotations
 
 import html
+import logging
 from dataclasses import dataclass, field
 
 import streamlit as st
 
 from components.waveform import waveform_editor
-from earmark.annotations import ANSWERS, Task, save_annotation
+from earmark.annotations import ANSWERS, Task, get_task, save_annotation, skip_task
 from earmark.datasets import Dataset, get_dataset, list_datasets
 from earmark.feed import Answered, next_task, previous_answer, progress
 from earmark.settings import effective_settings, load_config
-from earmark.store import Store, get_store
+from earmark.showable import task_problem
+from earmark.store import Store, StoreError, get_store
 from earmark.tokenize import span_from_tokens, tokenize
+from earmark.web.guard import short_reason
 from earmark.web.label_colors import dataset_label_colors
-from earmark.web.task_audio import DEFAULT_CONTEXT, task_audio
+from earmark.web.plain import plain
+from earmark.web.task_audio import DEFAULT_CONTEXT, TaskAudio, task_audio
+
+log = logging.getLogger(__name__)
 
 EDITABLE_BLOCKS = ("audio_manual", "alignment")
 # design.md key names -> Streamlit's button shortcut names
@@ -40,6 +56,10 @@ class Draft:
     regions: list[dict]
     transcript: str | None = None
     text_spans: list[dict] = field(default_factory=list)
+
+
+class Unshowable(Exception):
+    """The task in hand cannot be drawn; the message says why, in words."""
 
 
 def shortcut(key: str | list | None) -> str | None:
@@ -68,7 +88,7 @@ def choose_annotator(config: dict) -> str | None:
         st.query_params["session"] = name
         return name
     if name and allowed:
-        st.error(f"{name!r} is not on the list of annotators of this server.")
+        st.error(f"{plain(repr(name))} is not on the list of annotators of this server.")
     if allowed:
         picked = st.selectbox("Who is annotating?", allowed, index=None, key="annotator_pick")
     else:
@@ -102,14 +122,37 @@ def _state() -> st.runtime.state.SessionStateProxy:
     ss.setdefault("ann_draft", None)        # Draft of the task shown
     ss.setdefault("ann_reopened", None)     # Answered, while undo shows an answered task
     ss.setdefault("ann_notice", None)
+    ss.setdefault("ann_error", None)        # why the last answer could not be saved
     return ss
 
 
 def current_task(store: Store, dataset: Dataset, session: str, overlap: bool) -> Task | None:
-    reopened: Answered | None = st.session_state.ann_reopened
+    """The task to show. When the claim cannot be written (a full disk), the
+    task already on screen stays, so the annotator's edits are not lost."""
+    ss = st.session_state
+    reopened: Answered | None = ss.ann_reopened
     if reopened is not None and reopened.task.dataset == dataset.name:
         return reopened.task
-    return next_task(store, dataset.name, session, overlap)
+    try:
+        return next_task(store, dataset.name, session, overlap)
+    except StoreError as exc:
+        held = ss.get("ann_current")
+        task = get_task(store, held) if held is not None else None
+        if task is None or task.dataset != dataset.name:
+            raise
+        if not ss.ann_error:
+            st.error(plain(f"{_sentence(exc.message)}; the next task cannot be reserved for you."),
+                     icon=":material/database:")
+        return task
+
+
+def _sentence(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def task_name(task: Task) -> str:
+    name = task.data.get("file")
+    return str(name) if name else f"task {task.id}"
 
 
 def draft_for(task: Task) -> Draft:
@@ -151,7 +194,23 @@ def submit(store: Store, dataset: Dataset, session: str, task: Task, answer: str
                     supersedes=supersedes)
     ss.ann_reopened = None
     ss.ann_draft = None
-    ss.ann_notice = f"Saved {answer} on {task.data.get('file') or f'task {task.id}'}."
+    ss.ann_notice = f"Saved {answer} on {task_name(task)}."
+
+
+def skip(store: Store, session: str, task: Task, reason: str, blocks: list[str]) -> None:
+    """Set `task` aside for everyone, with the reason it could not be annotated."""
+    ss = st.session_state
+    reopened: Answered | None = ss.ann_reopened
+    supersedes = reopened.annotation_id if reopened and reopened.task.id == task.id else None
+    skip_task(store, task, session, reason, view="+".join(blocks), supersedes=supersedes)
+    ss.ann_reopened = None
+    ss.ann_draft = None
+    ss.ann_notice = f"Skipped {task_name(task)}: {reason}."
+
+
+def not_saved_message(exc: StoreError) -> str:
+    return (f"{_sentence(exc.message)}; your last answer is not saved. Your edits are still on this page: "
+            f"answer again once that is fixed. (database: {exc.path})")
 
 
 def undo(store: Store, dataset: Dataset, session: str) -> None:
@@ -165,7 +224,7 @@ def undo(store: Store, dataset: Dataset, session: str) -> None:
     ss.ann_reopened = previous
     ss.ann_draft = None
     ss.ann_revision += 1
-    ss.ann_notice = (f"Reopened {previous.task.data.get('file') or previous.task.id} "
+    ss.ann_notice = (f"Reopened {task_name(previous.task)} "
                      f"(answered {previous.annotation.get('answer')}): answer again to replace it.")
 
 
@@ -179,9 +238,7 @@ def _label_specs(dataset: Dataset, settings: dict) -> list[dict]:
 def render_waveform(store: Store, task: Task, dataset: Dataset, settings: dict, editable: bool,
                     draft: Draft) -> dict | None:
     """The component for this task; its value comes back with times in the file's time."""
-    audio = task_audio(store, task, float(settings.get("segment_context", DEFAULT_CONTEXT)))
-    if audio.problem:
-        st.warning(audio.problem)
+    audio = prepared_audio(store, task, settings)
     value = waveform_editor(
         task_id=str(task.id), audio_url=audio.url, duration=audio.duration, peaks=audio.peaks,
         regions=audio.to_view(draft.regions), labels=_label_specs(dataset, settings), editable=editable,
@@ -192,6 +249,20 @@ def render_waveform(store: Store, task: Task, dataset: Dataset, settings: dict, 
     if value is not None:
         value = {**value, "regions": audio.from_view(value.get("regions") or [])}
     return value
+
+
+def prepared_audio(store: Store, task: Task, settings: dict) -> TaskAudio:
+    """What the component needs for `task`; `Unshowable` when the audio cannot be prepared."""
+    try:
+        audio = task_audio(store, task, float(settings.get("segment_context", DEFAULT_CONTEXT)))
+    except StoreError:
+        raise
+    except Exception as exc:  # noqa: BLE001  (a header libsndfile or ffmpeg cannot read, ...)
+        log.exception("task %s: preparing its audio failed", task.id)
+        raise Unshowable(f"its audio could not be read ({short_reason(exc)})") from exc
+    if audio.problem:
+        raise Unshowable(audio.problem)
+    return audio
 
 
 def render_transcript(task: Task, draft: Draft) -> None:
@@ -232,8 +303,8 @@ def render_alignment(task: Task, dataset: Dataset, settings: dict, draft: Draft)
         row = st.columns([6, 1], vertical_alignment="center")
         linked = regions.get(span.get("audio_span_id"))
         row[0].markdown(
-            f"**{html.escape(span['label'])}** “{html.escape(text[span['start']:span['end']])}”"
-            + (f" ↔ {html.escape(_region_name(linked))}" if linked else ""))
+            f"**{plain(span['label'])}** “{plain(text[span['start']:span['end']])}”"
+            + (f" ↔ {plain(_region_name(linked))}" if linked else ""))
         if row[1].button("Remove", key=f"align-del-{task.id}-{rev}-{i}"):
             draft.text_spans.pop(i)
             st.rerun()
@@ -243,11 +314,15 @@ def render_alignment(task: Task, dataset: Dataset, settings: dict, draft: Draft)
             linked_text.setdefault(span["audio_span_id"], []).append(text[span["start"]:span["end"]])
     if linked_text:
         st.caption("Regions and their text: " + "; ".join(
-            f"{_region_name(regions[rid])} ↔ “{' / '.join(parts)}”" for rid, parts in linked_text.items()))
+            f"{plain(_region_name(regions[rid]))} ↔ “{plain(' / '.join(parts))}”"
+            for rid, parts in linked_text.items()))
 
 
 def highlighted_html(text: str, spans: list[dict], colors: dict[str, str]) -> str:
-    """The transcript with labelled spans marked in their label's colour; everything escaped."""
+    """The transcript with labelled spans marked in their label's colour; everything escaped.
+
+    One line of HTML (line breaks become `<br>`): a blank line would end the
+    HTML block and let the rest be read as Markdown."""
     out, pos = [], 0
     for span in sorted(spans, key=lambda s: s["start"]):
         if span["start"] < pos:
@@ -259,7 +334,37 @@ def highlighted_html(text: str, spans: list[dict], colors: dict[str, str]) -> st
                    f'<sup> {html.escape(span["label"])}</sup></mark>')
         pos = span["end"]
     out.append(html.escape(text[pos:]))
-    return f'<div class="earmark-transcript" style="font-size:1.1rem;line-height:2">{"".join(out)}</div>'
+    body = "".join(out).replace("\r\n", "\n").replace("\r", "\n").replace("\n", "<br>")
+    return f'<div class="earmark-transcript" style="font-size:1.1rem;line-height:2">{body}</div>'
+
+
+_HEADER_META = ("file", "duration", "channels", "channel")
+
+
+def header_markdown(task: Task, reopened: bool) -> str:
+    """The card's title line: file, duration, segment, channel; user strings as text."""
+    data = task.data
+    meta = data.get("meta") or {}
+    segment = data.get("segment")
+    parts = [
+        plain(meta.get("file") or data.get("file") or f"task {task.id}"),
+        f"{meta['duration']:.1f} s" if _number(meta.get("duration")) else None,
+        f"segment {segment['start']:.2f}–{segment['end']:.2f} s" if segment else None,
+        f"channel {meta['channel'] + 1}" if meta.get("channel") is not None else
+        (f"{meta['channels']} channels" if _number(meta.get("channels")) and meta["channels"] > 1 else None),
+    ]
+    return f"**{' · '.join(p for p in parts if p)}**" + (" · *reopened by undo*" if reopened else "")
+
+
+def _number(value: object) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def meta_caption(task: Task) -> str | None:
+    """The task's other `meta` values (design.md: shown to the annotator), as text."""
+    meta = task.data.get("meta") or {}
+    rest = [f"{plain(k)}: {plain(v)}" for k, v in meta.items() if k not in _HEADER_META and v not in (None, "")]
+    return " · ".join(rest) or None
 
 
 def render_page() -> None:
@@ -267,7 +372,7 @@ def render_page() -> None:
     config = load_config()
     ss = _state()
     for failure in ss.pop("mark_failures", None) or []:
-        st.warning(f"Not loaded: {failure}")
+        st.warning(f"Not loaded: {plain(failure)}")
     top = st.columns([2, 2, 3])
     with top[0]:
         dataset = choose_dataset(store)
@@ -285,33 +390,81 @@ def render_page() -> None:
     prog = progress(store, dataset.name, session)
     with top[2]:
         st.progress(prog.done / prog.tasks if prog.tasks else 1.0,
-                    text=f"{prog.done} of {prog.tasks} tasks done · {prog.session_done} by {session}")
-    if ss.ann_notice:
-        st.caption(ss.ann_notice)
+                    text=f"{prog.done} of {prog.tasks} tasks done · {prog.session_done} by {plain(session)}")
+    if ss.ann_error:
+        st.error(plain(ss.ann_error), icon=":material/database:")
+    elif ss.ann_notice:
+        st.caption(plain(ss.ann_notice))
+
+    def guarded(act, *args) -> None:
+        """Run an answer; a database that refuses it leaves the task and its edits on screen."""
+        try:
+            act(*args)
+            ss.ann_error = None
+        except StoreError as exc:
+            log.warning("answer not saved: %s", exc)
+            ss.ann_error = not_saved_message(exc)
 
     def answer(action: str) -> None:
         if action == "undo":
-            undo(store, dataset, session)
+            guarded(undo, store, dataset, session)
         elif ss.ann_current is not None and task is not None and ss.ann_current == task.id:
-            submit(store, dataset, session, task, action, blocks)
+            guarded(submit, store, dataset, session, task, action, blocks)
+
+    def skip_this(reason: str) -> None:
+        if ss.ann_current is not None and task is not None and ss.ann_current == task.id:
+            guarded(skip, store, session, task, reason, blocks)
 
     if task is None:
-        st.success(f"No more tasks in {dataset.name} for {session}. Thank you!")
+        st.success(f"No more tasks in {plain(dataset.name)} for {plain(session)}. Thank you!")
         st.button("Undo the last answer", key="btn_undo", on_click=answer, args=("undo",),
                   shortcut=keys["undo"])
         return
 
-    reopened = ss.ann_reopened
-    meta = task.data.get("meta") or {}
-    header = " · ".join(html.escape(str(v)) for v in (
-        meta.get("file") or task.data.get("file"),
-        f"{meta['duration']:.1f} s" if isinstance(meta.get("duration"), (int, float)) else None,
-        (f"segment {task.data['segment']['start']:.2f}–{task.data['segment']['end']:.2f} s"
-         if task.data.get("segment") else None),
-        f"channel {meta['channel'] + 1}" if meta.get("channel") is not None else
-        (f"{meta['channels']} channels" if (meta.get("channels") or 1) > 1 else None),
-    ) if v)
-    st.markdown(f"**{header}**" + (" · *reopened by undo*" if reopened else ""))
+    try:
+        problem = task_problem(store, task)
+    except StoreError:
+        raise
+    except Exception as exc:  # noqa: BLE001  (whatever is wrong with it, the task can be skipped)
+        log.exception("task %s: checking it failed", task.id)
+        problem = f"it could not be checked ({short_reason(exc)})"
+    if problem is None:
+        slot = st.empty()
+        try:
+            with slot.container():
+                render_task(store, dataset, session, task, settings, blocks, keys, answer, skip_this)
+            return
+        except StoreError:
+            raise
+        except Unshowable as exc:
+            problem = str(exc)
+        except Exception as exc:  # noqa: BLE001
+            log.exception("task %s: drawing it failed", task.id)
+            problem = f"it could not be drawn ({short_reason(exc)})"
+        slot.empty()
+    render_unshowable(task, problem, keys, answer, skip_this)
+
+
+def render_unshowable(task: Task, problem: str, keys: dict, answer, skip_this) -> None:
+    """The error box for a task that cannot be shown, and the way past it."""
+    st.error(f"**{plain(task_name(task))}** cannot be shown: {plain(problem)}. Skip it to go on; "
+             "the reason is recorded with the skip, and the task is given to nobody else.",
+             icon=":material/error:")
+    # keys of their own: drawing the task may have failed after its own buttons were made
+    with st.container(horizontal=True, key="skip_bar"):
+        st.button(":material/skip_next: Skip this task", key=f"skip-broken-{task.id}", type="primary",
+                  on_click=skip_this, args=(problem,), shortcut=keys["ignore"])
+        st.button(":material/undo: Undo", key="btn_undo_unshown", on_click=answer, args=("undo",),
+                  shortcut=keys["undo"])
+
+
+def render_task(store: Store, dataset: Dataset, session: str, task: Task, settings: dict,
+                blocks: list[str], keys: dict, answer, skip_this) -> None:
+    ss = st.session_state
+    st.markdown(header_markdown(task, ss.ann_reopened is not None))
+    caption = meta_caption(task)
+    if caption:
+        st.caption(caption)
 
     draft = draft_for(task)
     editable = any(b in EDITABLE_BLOCKS for b in blocks)
@@ -337,6 +490,4 @@ def render_page() -> None:
                       shortcut=keys[action], type="primary" if action == "accept" else "secondary")
         with st.popover("Audio does not play?"):
             reason = st.text_input("What is wrong", value="audio failed to load", key=f"skip-reason-{task.id}")
-            if st.button("Skip this task", key=f"skip-{task.id}"):
-                submit(store, dataset, session, task, "ignore", blocks, extra={"_skip_reason": reason})
-                st.rerun()
+            st.button("Skip this task", key=f"skip-{task.id}", on_click=lambda: skip_this(reason))

@@ -80,17 +80,21 @@ def run() -> None:
     if not _access_granted(config):
         st.stop()
     mark = parse_mark_args(sys.argv[1:])
-    if mark is not None:
-        try:
-            report = _mark(mark.dataset, tuple(mark.sources), mark.label, mark.view)
-        except DatasetError as exc:   # a name that breaks the rule, or a bad --view
-            st.error(f"mark: {exc}")
-            st.stop()
-        st.session_state.setdefault("mark_dataset", mark.dataset)
-        if report.failures:
-            st.session_state.setdefault("mark_failures", [str(f) for f in report.failures])
-    else:
-        _seed_demo(str(get_store().path))
+    try:  # both write to the database: a full disk is a message, and tried again next time
+        if mark is not None:
+            try:
+                report = _mark(mark.dataset, tuple(mark.sources), mark.label, mark.view)
+            except DatasetError as exc:   # a name that breaks the rule, or a bad --view
+                st.error(f"mark: {exc}")
+                st.stop()
+            st.session_state.setdefault("mark_dataset", mark.dataset)
+            if report.failures:
+                st.session_state.setdefault("mark_failures", [str(f) for f in report.failures])
+        else:
+            _seed_demo(str(get_store().path))
+    except StoreError as exc:
+        st.error(str(exc))
+        st.stop()
 
     def page(name: str, title: str, icon: str, default: bool = False, file: str | None = None) -> st.Page:
         return st.Page(str(PAGES_DIR / f"{file or name}.py"), title=title, icon=icon, default=default,

@@ -1,0 +1,77 @@
+"""File names, `meta` values and names on the Annotate page show as text, not Markdown or HTML."""
+
+from __future__ import annotations
+
+import json
+import re
+
+from earmark.web.annotate import highlighted_html
+from earmark.web.plain import plain
+
+IMAGE = "![img](http://attacker/x.png)"
+TAG = "<img src=http://attacker/y.png>"
+STREAMLIT = ":red[boss] $x^2$ :material/home: **bold** `code` www.attacker.example"
+
+# Markdown that would draw something: an image or link, an HTML tag, emphasis,
+# code, Streamlit's colour and icon directives, LaTeX, a www autolink.
+ACTIVE = [r"(?<!\\)!\[", r"(?<!\\)<img", r"(?<!\\)\*\*bold", r"(?<!\\)`", r"(?<!\\):red\[", r"(?<!\\)\$",
+          r"(?<!\\):material", r"www\.attacker"]
+
+
+def unescape(markdown: str) -> str:
+    return re.sub(r"\\(.)", r"\1", markdown)
+
+
+def assert_inert(markdown: str) -> None:
+    for pattern in ACTIVE:
+        assert not re.search(pattern, markdown), (pattern, markdown)
+
+
+def test_plain_escapes_every_markdown_construct_and_keeps_the_text():
+    for text in (IMAGE, TAG, STREAMLIT, "1. first\n# heading\n| a | b |", "a_b_c.wav", "x &amp; y"):
+        escaped = plain(text)
+        assert_inert(escaped)
+        assert "\n" not in escaped
+        assert unescape(escaped) == text.replace("\n", " ")
+    assert plain("trn01.wav") == "trn01.wav"          # a plain name stays readable as written
+    assert plain("12. take.wav") == r"12\. take.wav"   # not an ordered list
+
+
+def test_file_name_and_meta_show_as_text(talks, page):
+    store, ids = talks
+    task = json.loads(store.query_one("SELECT task FROM tasks WHERE id = ?", [ids[0]])[0])
+    task["file"] = IMAGE
+    task["meta"] = {**task["meta"], "file": IMAGE, "note": TAG, "speaker": STREAMLIT}
+    store.write(lambda cur: cur.execute("UPDATE tasks SET task = ? WHERE id = ?", [json.dumps(task), ids[0]]))
+    at = page("annotate", dataset="talks", session="ann")
+    at.run()
+    assert not at.exception, at.exception
+    assert at.session_state["ann_current"] == ids[0]
+    header = at.markdown[0].value
+    assert header.startswith("**") and IMAGE in unescape(header)
+    assert_inert(header)
+    meta = " ".join(c.value for c in at.caption)
+    assert TAG in unescape(meta) and STREAMLIT in unescape(meta)
+    assert_inert(meta)
+    at.button(key="btn_accept").click().run()
+    notice = " ".join(c.value for c in at.caption)
+    assert f"Saved accept on {IMAGE}" in unescape(notice)
+    assert_inert(notice)
+
+
+def test_a_session_name_from_the_url_shows_as_text(talks, page, tmp_path):
+    (tmp_path / "earmark.json").write_text(json.dumps({"allowed_sessions": ["ann"]}))
+    at = page("annotate", dataset="talks", session=IMAGE)
+    at.run()
+    assert not at.exception
+    error = at.error[0].value
+    assert IMAGE in unescape(error) and "is not on the list" in error
+    assert_inert(error)
+
+
+def test_the_highlighted_transcript_stays_one_html_block():
+    """A blank line would end the HTML block and let the rest render as Markdown."""
+    text = f"hello\n\n{IMAGE}\r\n{TAG}"
+    out = highlighted_html(text, [], {})
+    assert "\n" not in out and "\r" not in out
+    assert "<img" not in out and "&lt;img" in out
