@@ -12,6 +12,8 @@ import pytest
 
 # what scripts/setup.sh --dev installs, by the Debian package that brings it
 PACKAGES = {"ffmpeg": "ffmpeg", "ffprobe": "ffmpeg", "sox": "sox", "soxi": "sox", "chromium": "chromium"}
+# on every Debian machine of this kind before anything is installed
+BASE_SYSTEM = {"git", "sh", "bash", "mount", "umount", "su", "kill"}
 
 
 def require(program: str) -> str:

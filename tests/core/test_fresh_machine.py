@@ -13,7 +13,7 @@ import urllib.request
 from pathlib import Path
 
 from apprunner import free_port
-from programs import PACKAGES
+from programs import BASE_SYSTEM, PACKAGES
 
 ROOT = Path(__file__).resolve().parents[2]
 _SUBPROCESS_CALLS = {"run", "Popen", "check_output", "check_call", "call"}
@@ -22,12 +22,14 @@ _SUBPROCESS_CALLS = {"run", "Popen", "check_output", "check_call", "call"}
 def programs_called(folder: Path) -> dict[str, str]:
     """Program names the Python files under `folder` start, with where each is started.
 
-    Counts `subprocess.X(["prog", ...])`, a bench helper `run("prog", ...)` and
-    `require("prog")` / `need("prog")`.
+    Counts `subprocess.X(["prog", ...])`, `require("prog")` / `need("prog")`, and
+    `run("prog", ...)` in a file whose own `run` starts a process.
     """
     found: dict[str, str] = {}
     for path in sorted(folder.rglob("*.py")):
         tree = ast.parse(path.read_text(encoding="utf-8"))
+        wrappers = {"require", "need"} | {"run" for f in tree.body if isinstance(f, ast.FunctionDef)
+                                          and f.name == "run" and _starts_its_arguments(f)}
         for node in ast.walk(tree):
             if not isinstance(node, ast.Call) or not node.args:
                 continue
@@ -39,12 +41,18 @@ def programs_called(folder: Path) -> dict[str, str]:
                 head = first.elts[0]
                 if isinstance(head, ast.Constant) and isinstance(head.value, str):
                     program = head.value
-            elif name in {"run", "require", "need"} and isinstance(first, ast.Constant) \
+            elif name in wrappers and isinstance(first, ast.Constant) \
                     and isinstance(first.value, str):
                 program = first.value
-            if program and "/" not in program and program not in {"git"}:
+            if program and "/" not in program and program not in BASE_SYSTEM:
                 found.setdefault(program, f"{path.relative_to(ROOT)}:{node.lineno}")
     return found
+
+
+def _starts_its_arguments(function: ast.FunctionDef) -> bool:
+    """A `run(*args)` helper that starts the program its arguments name (not Python)."""
+    body = ast.unparse(function)
+    return "subprocess" in body and "sys.executable" not in body
 
 
 def installed_packages() -> set[str]:
