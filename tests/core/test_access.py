@@ -225,3 +225,18 @@ def test_without_an_access_code_the_routes_stay_open_and_the_bridge_keeps_its_ow
     conn.request("POST", "/api/cli", body=json.dumps({"argv": ["stats", "x"]}),
                  headers={"Content-Type": "application/json"})
     assert conn.getresponse().status == 403
+
+
+def test_the_code_and_the_signing_key_may_come_from_st_secrets(corpus, tmp_path, run_app):
+    db = tmp_path / "secrets.duckdb"
+    store = Store(db)
+    media = register_media(store, corpus / "formats" / "bobby_16bit_16khz_2ch.wav")
+    store.close()
+    secrets_file = tmp_path / "secrets.toml"
+    secrets_file.write_text('access_code = "from-secrets"\ntoken_secret = "a-long-secret-from-the-secrets-file"\n')
+    app = run_app(db, env={"STREAMLIT_SECRETS_FILES": str(secrets_file)})
+    assert fetch(f"{app.url}/api/media/{media.id}")[0] == 403
+    grant = Grant.new()
+    url = grant.sign(f"/api/media/{media.id}", media.id, b"a-long-secret-from-the-secrets-file")
+    assert fetch(app.url + url)[0] == 200
+    assert not access.secret_path(db).exists()     # no key file when st.secrets has one
