@@ -208,9 +208,11 @@ def refusal(request, media_id: str):
 class Throttle:
     """Slows repeated wrong codes down, per key (a browser session, a client address).
 
-    Failures are answered at once, but from the `free`-th on each one locks
-    the key for `base` * 2**(failures - free) seconds (at most `cap`).
-    While locked, every code is refused, a right one too, and is not counted.
+    Each code tried counts as a failure (until `succeeded` clears the keys),
+    and from the `free`-th failure on the keys are locked for
+    `base` * 2**(failures - free) seconds (at most `cap`). While locked, no code
+    is checked, a right one neither, and none is counted. Admitting a try and
+    counting it are one step, so codes sent in parallel are throttled as well.
     A key with no failure for `forget` seconds starts afresh.
     """
 
@@ -225,26 +227,32 @@ class Throttle:
         """Seconds until any of `keys` may try again (0: now)."""
         now = self.clock()
         with self._lock:
-            return max([0.0, *(self._entry(k, now)[2] - now for k in keys)])
+            return self._wait(keys, now)
 
-    def failed(self, keys: list[str]) -> float:
-        """Count a wrong code for each key; the seconds they are now locked for."""
+    def attempt(self, keys: list[str]) -> float:
+        """Admit one code for `keys`: 0 when it may be checked now (it is counted
+        as a failure until `succeeded`), else the seconds to wait (not counted)."""
         now = self.clock()
         with self._lock:
+            wait = self._wait(keys, now)
+            if wait > 0:
+                return wait
             for key in keys:
-                failures, _, _ = self._entry(key, now)
-                failures += 1
+                failures = self._entry(key, now)[0] + 1
                 lock = 0.0 if failures < self.free else min(self.cap, self.base * 2 ** (failures - self.free))
                 self._keys[key] = (failures, now, now + lock)
             if len(self._keys) > self.max_keys:  # bounded: drop the longest quiet
                 for key in sorted(self._keys, key=lambda k: self._keys[k][1])[:len(self._keys) - self.max_keys]:
                     del self._keys[key]
-        return self.locked_for(keys)
+            return 0.0
 
     def succeeded(self, keys: list[str]) -> None:
         with self._lock:
             for key in keys:
                 self._keys.pop(key, None)
+
+    def _wait(self, keys: list[str], now: float) -> float:
+        return max([0.0, *(self._entry(k, now)[2] - now for k in keys)])
 
     def _entry(self, key: str, now: float) -> tuple[int, float, float]:
         entry = self._keys.get(key)

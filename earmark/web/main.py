@@ -63,7 +63,7 @@ def _check_code(code: str) -> None:
     if not entered:
         return
     keys = client_keys()
-    wait = access.THROTTLE.locked_for(keys)
+    wait = access.THROTTLE.attempt(keys)
     if wait > 0:  # refused unchecked, a right code too, until the window passes
         st.session_state.access_message = _too_many(wait)
         return
@@ -71,7 +71,7 @@ def _check_code(code: str) -> None:
         access.THROTTLE.succeeded(keys)
         grant_session()
         return
-    wait = access.THROTTLE.failed(keys)
+    wait = access.THROTTLE.locked_for(keys)
     st.session_state.access_message = "That access code is not right." + (f" {_too_many(wait)}" if wait else "")
 
 

@@ -103,27 +103,44 @@ def test_three_wrong_codes_then_an_exponential_lockout():
     clock = Clock()
     limiter = Throttle(clock=clock, free=3, base=2.0, cap=60.0)
     keys = ["session:a", "address:1.2.3.4"]
-    assert limiter.failed(keys) == 0 and limiter.failed(keys) == 0
-    assert limiter.failed(keys) == 2.0          # the third locks for 2 s
-    assert limiter.locked_for(keys) == 2.0
+    assert [limiter.attempt(keys) for _ in range(3)] == [0, 0, 0]   # three codes are checked at once
+    assert limiter.locked_for(keys) == 2.0                          # then a 2 s wait
+    assert limiter.attempt(keys) == 2.0                             # refused, and not counted
     clock.now += 1
-    assert limiter.locked_for(keys) == 1.0
+    assert limiter.attempt(keys) == 1.0
     clock.now += 1
-    assert limiter.locked_for(keys) == 0
-    assert limiter.failed(keys) == 4.0
+    assert limiter.attempt(keys) == 0 and limiter.locked_for(keys) == 4.0
     clock.now += 4
-    assert limiter.failed(keys) == 8.0
+    assert limiter.attempt(keys) == 0 and limiter.locked_for(keys) == 8.0
     for _ in range(10):
         clock.now += 100
-        limiter.failed(keys)
+        limiter.attempt(keys)
     assert limiter.locked_for(keys) == 60.0      # capped
+
+
+def test_codes_tried_in_parallel_are_counted_before_any_is_checked():
+    import threading
+    limiter = Throttle(clock=Clock())
+    admitted = []
+    barrier = threading.Barrier(20)
+
+    def guess():
+        barrier.wait()
+        admitted.append(limiter.attempt(["address:5.5.5.5"]) == 0)
+
+    threads = [threading.Thread(target=guess) for _ in range(20)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sum(admitted) == 3
 
 
 def test_the_address_is_locked_for_a_new_browser_session_too():
     clock = Clock()
     limiter = Throttle(clock=clock)
     for _ in range(3):
-        limiter.failed(["session:a", "address:9.9.9.9"])
+        limiter.attempt(["session:a", "address:9.9.9.9"])
     assert limiter.locked_for(["session:b", "address:9.9.9.9"]) > 0   # a reload is a new session
     assert limiter.locked_for(["session:c", "address:8.8.8.8"]) == 0
 
@@ -132,19 +149,21 @@ def test_a_right_code_clears_and_a_quiet_key_is_forgotten():
     clock = Clock()
     limiter = Throttle(clock=clock, forget=900)
     keys = ["session:a"]
-    limiter.failed(keys)
-    limiter.failed(keys)
-    limiter.succeeded(keys)
-    assert limiter.failed(keys) == 0            # counting starts again
-    limiter.failed(keys)
+    limiter.attempt(keys)
+    limiter.attempt(keys)
+    limiter.succeeded(keys)                      # the second was right
+    limiter.attempt(keys)
+    limiter.attempt(keys)
+    assert limiter.locked_for(keys) == 0         # counting started again
     clock.now += 901
-    assert limiter.failed(keys) == 0            # 15 quiet minutes: a fresh start
+    limiter.attempt(keys)
+    assert limiter.locked_for(keys) == 0         # 15 quiet minutes: a fresh start
 
 
 def test_the_throttle_holds_a_bounded_number_of_keys():
     limiter = Throttle(clock=Clock(), max_keys=100)
     for i in range(1000):
-        limiter.failed([f"address:{i}"])
+        limiter.attempt([f"address:{i}"])
     assert len(limiter._keys) <= 100
 
 
