@@ -193,8 +193,8 @@ def refusal(request, media_id: str):
     from earmark.store import get_store
     try:
         code = access_code(load_config())
-    except SettingsError as exc:  # cannot tell whether a code is set: refuse
-        return PlainTextResponse(f"the settings cannot be read: {exc}", status_code=500)
+    except SettingsError:  # cannot tell whether a code is set: refuse (the pages name the problem)
+        return PlainTextResponse("the server's settings (earmark.json) cannot be read", status_code=500)
     if code is None:
         return None
     problem = token_problem(server_secret(get_store().path), request.query_params.get("token"), media_id)

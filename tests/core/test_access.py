@@ -259,3 +259,10 @@ def test_the_code_and_the_signing_key_may_come_from_st_secrets(corpus, tmp_path,
     url = grant.sign(f"/api/media/{media.id}", media.id, b"a-long-secret-from-the-secrets-file")
     assert fetch(app.url + url)[0] == 200
     assert not access.secret_path(db).exists()     # no key file when st.secrets has one
+
+
+def test_unreadable_settings_refuse_the_media_rather_than_open_them(guarded, tmp_path):
+    app, media, _, data, secret, grant = guarded
+    (tmp_path / "earmark.json").write_text('{"access_code": ')   # a half-written edit
+    status, _, body = fetch(f"{app.url}/api/media/{media.id}")
+    assert status == 500 and b"earmark.json" in body and data[:100] not in body
