@@ -70,13 +70,27 @@ def test_with_the_code_the_page_plays_its_audio_and_shows_the_spectrogram(guarde
         "img => img.complete ? img.naturalWidth : 0")
     assert width > 0
 
-    # it plays: the playback position moves on
+    # it plays: the playback position moves on; a seek forward plays on from there
     frame.locator(".wf-time").click()
     page.keyboard.press("Space")
-    page.wait_for_function(
-        "() => { const f = document.querySelector('iframe[title*=\"waveform\"]');"
-        " return f && f.contentWindow.__wfCurrentTime && f.contentWindow.__wfCurrentTime() > 0.3; }",
-        timeout=15_000)
+    position = ("() => { const f = document.querySelector('iframe[title*=\"waveform\"]');"
+                " return f && f.contentWindow.__wfCurrentTime ? f.contentWindow.__wfCurrentTime() : 0; }")
+    page.wait_for_function(f"() => ({position})() > 0.3", timeout=15_000)
+    page.keyboard.press("ArrowRight")
+    page.wait_for_function(f"() => ({position})() > 1.5", timeout=15_000)
+    # zoomed in, the lane asks for a new window with the same token, and shows it
+    page.keyboard.press("Space")
+    page.keyboard.press("+")
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        body = frame.locator("body")
+        zoomed = body.get_attribute("data-spectrogram-loaded")
+        if zoomed and zoomed != spectrogram_url and zoomed == body.get_attribute("data-spectrogram-requested"):
+            break
+        time.sleep(0.1)
+    else:
+        raise AssertionError(f"no image after zooming: {media_responses}")
+    assert dict(parse_qsl(urlparse(zoomed).query))["token"] == dict(parse_qsl(urlparse(spectrogram_url).query))["token"]
     assert all(status in (200, 206) for _, status in media_responses), media_responses
 
     # the same URLs, without their token, from this very browser (which entered the code): 403, no bytes
