@@ -12,6 +12,7 @@ from earmark.formats.export import export_archive
 from earmark.review import count_annotations, filter_sql
 from earmark.store import get_store
 from earmark.web.filters import filter_bar
+from earmark.web.text import md_text
 
 EXPORT_FORMATS = ["jsonl", "csv", "rttm", "textgrid", "vtt", "srt", "audacity", "transcript", "clips"]
 FORMAT_NAMES = {"jsonl": "JSONL (Prodigy tasks)", "csv": "CSV (a row per region)", "rttm": "RTTM",
@@ -33,8 +34,9 @@ def render_page() -> None:
     unanswered = cols[2].checkbox("Include unanswered tasks", value=False, key="export_all")
     count = count_annotations(store, filt)
     st.caption(f"{count} annotations" + (" plus the unanswered tasks" if unanswered else "")
-               + " · the download is built in memory; for very large exports, `python -m earmark "
-               f"export {shlex.quote(filt.dataset)}` streams to a file, also while this app runs")
+               + " · the download is built in memory; for very large exports, "
+               f"{md_text(f'python -m earmark export {shlex.quote(filt.dataset)}')} streams to a file, "
+               "also while this app runs")
     options = ExportFilter(include_unanswered=unanswered, keep_base64=not drop_b64,
                            where=filter_sql(filt))
     dataset = filt.dataset
@@ -57,5 +59,5 @@ def render_page() -> None:
                        "(Hugging Face audiofolder layout).")
     # on_click="ignore": a rerun on click replaces the deferred `build` while the
     # browser is fetching it, and the download is lost now and then.
-    st.download_button(f"Download {name}", build, file_name=name, mime=mime,
+    st.download_button(f"Download {md_text(name)}", build, file_name=name, mime=mime,
                        type="primary", key="export_download", on_click="ignore")

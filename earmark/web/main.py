@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import hmac
+import math
 import sys
 from pathlib import Path
 
@@ -19,6 +20,9 @@ from earmark.demo import ensure_demo
 from earmark.loader import LoadReport, load_sources
 from earmark.settings import SettingsError, load_config
 from earmark.store import StoreError, get_store
+from earmark.web import access
+from earmark.web.access import access_code, client_keys, grant_session, is_granted
+from earmark.web.text import md_text
 
 PAGES_DIR = Path(__file__).resolve().parent.parent.parent / "pages"
 
@@ -49,23 +53,69 @@ def _mark(dataset: str, sources: tuple[str, ...], labels: str | None, view: str 
                         labels=label_list)
 
 
+def _too_many(wait: float) -> str:
+    return f"Too many wrong codes; try again in {math.ceil(wait)} s."
+
+
+def _check_code(code: str) -> None:
+    """The code field's callback: each entry is checked once, then the field is emptied."""
+    entered = str(st.session_state.get("access_code_input") or "")
+    st.session_state.access_code_input = ""
+    if not entered:
+        return
+    keys = client_keys()
+    wait = access.THROTTLE.attempt(keys)
+    if wait > 0:  # refused unchecked, a right code too, until the window passes
+        st.session_state.access_message = _too_many(wait)
+        return
+    if hmac.compare_digest(entered.encode("utf-8"), code.encode("utf-8")):
+        access.THROTTLE.succeeded(keys)
+        grant_session()
+        return
+    wait = access.THROTTLE.locked_for(keys)
+    st.session_state.access_message = "That access code is not right." + (f" {_too_many(wait)}" if wait else "")
+
+
 def _access_granted(config: dict) -> bool:
-    """Ask for the access code when `earmark.json` or `st.secrets` sets one."""
-    code = config.get("access_code")
-    if not code:
-        try:
-            code = st.secrets.get("access_code")
-        except Exception:  # no secrets file: Streamlit raises its own error type
-            code = None
-    if not code or st.session_state.get("access_ok"):
+    """Ask for the access code, once per browser session, when one is set.
+
+    The page the URL names is already chosen (st.navigation ran), and the
+    code is checked in the field's callback, so the same run goes on to that
+    page with its query parameters once the code is right.
+    """
+    code = access_code(config)
+    if code is None or is_granted():
         return True
     st.title("Earmark")
-    entered = st.text_input("Access code", type="password", key="access_code_input")
-    if entered:
-        if hmac.compare_digest(str(entered), str(code)):
-            st.session_state.access_ok = True
-            st.rerun()
-        st.error("That access code is not right.")
+    st.text_input("Access code", type="password", key="access_code_input", on_change=_check_code, args=(code,))
+    message = st.session_state.pop("access_message", None)
+    wait = access.THROTTLE.locked_for(client_keys())
+    if message:
+        st.error(message)
+    elif wait > 0:
+        st.error(_too_many(wait))
+    return False
+
+
+def _annotator_allowed(config: dict) -> bool:
+    """With `allowed_sessions` set, every page needs a listed name (from `?session=`
+    or picked here once): an unlisted one opens no page and corrects nothing."""
+    allowed = [str(n) for n in config.get("allowed_sessions") or []]
+    if not allowed:
+        return True
+    name = st.query_params.get("session") or st.session_state.get("annotator")
+    if name in allowed:
+        st.session_state.annotator = name
+        return True
+    st.title("Earmark")
+    if name:
+        st.error(f"{md_text(name)} is not on the list of annotators of this server.")
+        st.session_state.pop("annotator", None)
+    picked = st.selectbox("Who is annotating?", allowed, index=None, key="session_pick")
+    if picked:
+        st.session_state.annotator = picked
+        st.query_params["session"] = picked
+        st.rerun()
     return False
 
 
@@ -75,25 +125,7 @@ def run() -> None:
         config = load_config()
         get_store()
     except (StoreError, SettingsError) as exc:
-        st.error(str(exc))
-        st.stop()
-    if not _access_granted(config):
-        st.stop()
-    mark = parse_mark_args(sys.argv[1:])
-    try:  # both write to the database: a full disk is a message, and tried again next time
-        if mark is not None:
-            try:
-                report = _mark(mark.dataset, tuple(mark.sources), mark.label, mark.view)
-            except DatasetError as exc:   # a name that breaks the rule, or a bad --view
-                st.error(f"mark: {exc}")
-                st.stop()
-            st.session_state.setdefault("mark_dataset", mark.dataset)
-            if report.failures:
-                st.session_state.setdefault("mark_failures", [str(f) for f in report.failures])
-        else:
-            _seed_demo(str(get_store().path))
-    except StoreError as exc:
-        st.error(str(exc))
+        st.error(md_text(str(exc)))
         st.stop()
 
     def page(name: str, title: str, icon: str, default: bool = False, file: str | None = None) -> st.Page:
@@ -108,4 +140,26 @@ def run() -> None:
         page("statistics", "Statistics", ":material/monitoring:", file="statistics_page"),
         page("export", "Export", ":material/download:"),
     ]
-    st.navigation(pages).run()
+    # Navigation first, hidden until the checks pass: the page the URL names
+    # (and its query) stays chosen while the access code or the name is asked.
+    granted = access_code(config) is None or is_granted()
+    selected = st.navigation(pages, position="sidebar" if granted else "hidden")
+    if not _access_granted(config) or not _annotator_allowed(config):
+        st.stop()
+    mark = parse_mark_args(sys.argv[1:])
+    try:  # both write to the database: a full disk is a message, and tried again next time
+        if mark is not None:
+            try:
+                report = _mark(mark.dataset, tuple(mark.sources), mark.label, mark.view)
+            except DatasetError as exc:   # a name that breaks the rule, or a bad --view
+                st.error(f"mark: {md_text(str(exc))}")
+                st.stop()
+            st.session_state.setdefault("mark_dataset", mark.dataset)
+            if report.failures:
+                st.session_state.setdefault("mark_failures", [str(f) for f in report.failures])
+        else:
+            _seed_demo(str(get_store().path))
+    except StoreError as exc:
+        st.error(md_text(str(exc)))
+        st.stop()
+    selected.run()

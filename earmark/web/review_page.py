@@ -15,6 +15,7 @@ from earmark.settings import effective_settings
 from earmark.store import get_store
 from earmark.web.filters import filter_bar
 from earmark.web.task_audio import DEFAULT_CONTEXT, task_audio
+from earmark.web.text import md_text
 
 
 def _waveform(store, task, regions, labels, settings, editable: bool, key: str, revision: int = 0):
@@ -44,7 +45,7 @@ def open_annotation(store, annotation_id: int) -> None:
     settings = effective_settings(dataset)
     labels = list(dict.fromkeys([*(dataset.labels if dataset else []),
                                  *(r.get("label") for r in current.get("audio_spans") or [] if r.get("label"))]))
-    st.subheader(f"{current.get('file') or task.id} · {row[1]} · {current.get('answer')}")
+    st.subheader(" · ".join(md_text(v) for v in (current.get("file") or task.id, row[1], current.get("answer"))))
     value = _waveform(store, task, current.get("audio_spans") or [], labels, settings, True,
                       key="review_waveform", revision=annotation_id)
     regions = value["regions"] if value else current.get("audio_spans") or []
@@ -72,9 +73,10 @@ def open_annotation(store, annotation_id: int) -> None:
         diff = changes_from_pre_annotation(proposed, current.get("audio_spans") or [])
         counts = {k: len(v) for k, v in diff.items()}
         st.markdown("**Against the pre-annotation:** " + ", ".join(f"{n} {k}" for k, n in counts.items()))
-        rows = [{"change": kind, "label": r.get("label"), "start": r["start"], "end": r["end"],
-                 "before": (f"{r['before'].get('label')} {r['before']['start']:.3f}–{r['before']['end']:.3f}"
-                            if "before" in r else "")}
+        # st.table renders its cells as Markdown: labels are shown as text
+        rows = [{"change": kind, "label": md_text(r.get("label") or ""), "start": r["start"], "end": r["end"],
+                 "before": (md_text(f"{r['before'].get('label')} {r['before']['start']:.3f}–"
+                                    f"{r['before']['end']:.3f}") if "before" in r else "")}
                 for kind, regions in diff.items() for r in regions]
         if rows:
             st.table(pd.DataFrame(rows).style.format(precision=3))
@@ -82,14 +84,14 @@ def open_annotation(store, annotation_id: int) -> None:
         for version in history:
             a = version["annotation"]
             when = dt.datetime.fromtimestamp(version["created"]).strftime("%Y-%m-%d %H:%M:%S")
-            st.markdown(f"**#{version['id']}** {when} · {a.get('answer')} · "
+            st.markdown(f"**#{version['id']}** {when} · {md_text(a.get('answer'))} · "
                         f"{len(a.get('audio_spans') or [])} regions"
-                        + (f" · reviewed by {a['_reviewed_by']}" if a.get("_reviewed_by") else ""))
+                        + (f" · reviewed by {md_text(a['_reviewed_by'])}" if a.get("_reviewed_by") else ""))
     others = annotations_of_task(store, task.id)
     if len(others) > 1:
         st.markdown("**Every annotator on this task**")
         for i, (session, annotation) in enumerate(others):
-            st.caption(f"{session} · {annotation.get('answer')}")
+            st.caption(f"{md_text(session)} · {md_text(annotation.get('answer'))}")
             _waveform(store, task, annotation.get("audio_spans") or [], labels, settings, False,
                       key=f"review-compare-{i}")
 

@@ -5,6 +5,9 @@ The browser's audio element streams through these (seeking with Range
 requests), so files of any size play without being loaded whole. Only
 registered media can be fetched: the id must be a content hash found in the
 database, and the path comes from the database, never from the request.
+With an access code set, each of the media, clip and spectrogram routes first
+asks for the `token` its URL was minted with (earmark/web/access.py): 403 and
+no bytes without it. The command-line bridge has its own token (cli_route.py).
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from earmark.cli_bridge import ROUTE as CLI_ROUTE
 from earmark.clips import clip_wav
 from earmark.media import MediaInfo, get_media
 from earmark.store import get_store
+from earmark.web.access import refusal
 from earmark.web.cli_route import run_cli
 
 MEDIA_PREFIX = "/api/media"
@@ -33,6 +37,12 @@ _MIME = {
 def media_url(media_id: str) -> str:
     """The URL path the browser fetches a media file from."""
     return f"{MEDIA_PREFIX}/{media_id}"
+
+
+def refused(request: Request) -> Response | None:
+    """The 403 for a request without a valid token for its media id (access code
+    set), else None. Checked before the id is looked up: a stranger learns nothing."""
+    return refusal(request, request.path_params["media_id"])
 
 
 def _registered_media(request: Request) -> MediaInfo | Response:
@@ -59,6 +69,8 @@ def registered_file(request: Request) -> tuple[MediaInfo, Path] | Response:
 
 
 def serve_media(request: Request) -> Response:
+    if (denied := refused(request)) is not None:
+        return denied
     found = registered_file(request)
     if isinstance(found, Response):
         return found
@@ -76,6 +88,8 @@ def clip_url(media_id: str, start: float, end: float, channel: int | None = None
 
 
 def serve_clip(request: Request) -> Response:
+    if (denied := refused(request)) is not None:
+        return denied
     media = _registered_media(request)
     if isinstance(media, Response):
         return media

@@ -11,6 +11,7 @@ from earmark.settings import effective_settings
 from earmark.store import get_store, open_store
 from earmark.web.filters import default_dataset_index
 from earmark.web.label_colors import dataset_label_colors
+from earmark.web.text import md_text
 
 
 def duration_histogram(durations, colors: dict[str, str]):
@@ -76,7 +77,9 @@ def render_page() -> None:
         st.subheader("Labels")
         totals = figures["labels"]
         if len(totals):
-            st.table(totals.set_index("label").style.format(precision=2))
+            # st.table renders its cells as Markdown: labels are shown as text
+            shown_totals = totals.assign(label=totals["label"].map(md_text))
+            st.table(shown_totals.set_index("label").style.format(precision=2))
         else:
             st.caption("No regions yet.")
     with right:

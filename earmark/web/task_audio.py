@@ -6,6 +6,10 @@ streams a clip of the parent file with the matching slice of its peaks;
 the component works in the clip's time, and regions are shifted back into
 the original file's time (and given the task's channel) before they are
 stored, so every stored time is in the original file's time.
+
+With an access code set, every URL carries the browser session's token for
+its media file (earmark/web/access.py); the component keeps the query of the
+URLs it is given when it adds its own parameters.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from earmark.annotations import Task
 from earmark.media import get_media
 from earmark.peaks import Peaks, PeaksError, get_peaks
 from earmark.store import Store
+from earmark.web.access import Grant, server_secret, session_grant
 from earmark.web.routes import clip_url, media_url
 from earmark.web.spectrogram_route import spectrogram_url
 
@@ -54,7 +59,11 @@ class TaskAudio:
         return out
 
 
-def task_audio(store: Store, task: Task, context: float = DEFAULT_CONTEXT) -> TaskAudio:
+def task_audio(store: Store, task: Task, context: float = DEFAULT_CONTEXT,
+               grant: Grant | None = None) -> TaskAudio:
+    """What the component needs for `task`; its URLs signed with `grant`
+    (by default this browser session's, when it entered the access code)."""
+    grant = grant or session_grant()
     data = task.data
     name = data.get("file")
     media = get_media(store, task.media_id) if task.media_id else None
@@ -69,9 +78,14 @@ def task_audio(store: Store, task: Task, context: float = DEFAULT_CONTEXT) -> Ta
     duration = (peaks.duration if peaks else None) or media.duration or 0.0
     segment = data.get("segment") or None
     channel = (data.get("meta") or {}).get("channel")
+    secret = server_secret(store.path) if grant is not None else b""
+
+    def signed(url: str) -> str:
+        return grant.sign(url, media.id, secret) if grant is not None else url
+
     if segment is None and channel is None:
-        return TaskAudio(media_url(media.id), duration, peaks, file_name=name or media.path, problem=problem,
-                         spectrogram_url=spectrogram_url(media.id))
+        return TaskAudio(signed(media_url(media.id)), duration, peaks, file_name=name or media.path,
+                         problem=problem, spectrogram_url=signed(spectrogram_url(media.id)))
     start = max(0.0, float(segment["start"]) - context) if segment else 0.0
     end = min(duration, float(segment["end"]) + context) if segment else duration
     clip_peaks = None
@@ -79,6 +93,6 @@ def task_audio(store: Store, task: Task, context: float = DEFAULT_CONTEXT) -> Ta
         a, b = int(round(start * peaks.rate)), int(round(end * peaks.rate))
         rows = peaks.minmax[channel:channel + 1] if channel is not None else peaks.minmax
         clip_peaks = Peaks(rate=peaks.rate, minmax=np.ascontiguousarray(rows[:, a:b]), duration=end - start)
-    return TaskAudio(clip_url(media.id, start, end, channel), round(end - start, 3), clip_peaks,
+    return TaskAudio(signed(clip_url(media.id, start, end, channel)), round(end - start, 3), clip_peaks,
                      offset=start, channel=channel, file_name=name or media.path, problem=problem,
-                     spectrogram_url=spectrogram_url(media.id, channel))
+                     spectrogram_url=signed(spectrogram_url(media.id, channel)))

@@ -37,7 +37,9 @@ def test_access_code_is_asked_before_any_page(tmp_path, monkeypatch, root):
     config = tmp_path / "earmark.json"
     config.write_text(json.dumps({"access_code": "s3cret"}))
     monkeypatch.setenv("EARMARK_CONFIG", str(config))
-    at = AppTest.from_file(str(root / "app.py"), default_timeout=60)
+    # app.py's page script as the server runs it (under AppTest, app.py's folder
+    # with pages/ makes every run after the first one run the page's file alone)
+    at = AppTest.from_string("from earmark.web.main import run\nrun()\n", default_timeout=60)
     at.run()
     assert [t.label for t in at.text_input] == ["Access code"]
     assert not at.selectbox  # no page rendered
