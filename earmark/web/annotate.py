@@ -15,7 +15,7 @@ that cannot be decoded, or any error while drawing it) is named in an error
 box with a "Skip this task" button; the skip is stored as an `ignore` answer
 with `_skip_reason`, and the feed gives that task to nobody again.
 
-File names, `meta` values and other user strings go through `plain()`:
+File names, `meta` values and other user strings go through `md_text()`:
 they show as text, never as Markdown or HTML.
 """
 
@@ -37,7 +37,7 @@ from earmark.store import Store, StoreError, get_store
 from earmark.tokenize import span_from_tokens, tokenize
 from earmark.web.guard import short_reason
 from earmark.web.label_colors import dataset_label_colors
-from earmark.web.plain import plain
+from earmark.web.text import md_text
 from earmark.web.task_audio import DEFAULT_CONTEXT, TaskAudio, task_audio
 
 log = logging.getLogger(__name__)
@@ -88,7 +88,7 @@ def choose_annotator(config: dict) -> str | None:
         st.query_params["session"] = name
         return name
     if name and allowed:
-        st.error(f"{plain(repr(name))} is not on the list of annotators of this server.")
+        st.error(f"{md_text(repr(name))} is not on the list of annotators of this server.")
     if allowed:
         picked = st.selectbox("Who is annotating?", allowed, index=None, key="annotator_pick")
     else:
@@ -141,7 +141,7 @@ def current_task(store: Store, dataset: Dataset, session: str, overlap: bool) ->
         if task is None or task.dataset != dataset.name:
             raise
         if not ss.ann_error:
-            st.error(plain(f"{_sentence(exc.message)}; the next task cannot be reserved for you."),
+            st.error(md_text(f"{_sentence(exc.message)}; the next task cannot be reserved for you."),
                      icon=":material/database:")
         return task
 
@@ -303,8 +303,8 @@ def render_alignment(task: Task, dataset: Dataset, settings: dict, draft: Draft)
         row = st.columns([6, 1], vertical_alignment="center")
         linked = regions.get(span.get("audio_span_id"))
         row[0].markdown(
-            f"**{plain(span['label'])}** “{plain(text[span['start']:span['end']])}”"
-            + (f" ↔ {plain(_region_name(linked))}" if linked else ""))
+            f"**{md_text(span['label'])}** “{md_text(text[span['start']:span['end']])}”"
+            + (f" ↔ {md_text(_region_name(linked))}" if linked else ""))
         if row[1].button("Remove", key=f"align-del-{task.id}-{rev}-{i}"):
             draft.text_spans.pop(i)
             st.rerun()
@@ -314,7 +314,7 @@ def render_alignment(task: Task, dataset: Dataset, settings: dict, draft: Draft)
             linked_text.setdefault(span["audio_span_id"], []).append(text[span["start"]:span["end"]])
     if linked_text:
         st.caption("Regions and their text: " + "; ".join(
-            f"{plain(_region_name(regions[rid]))} ↔ “{plain(' / '.join(parts))}”"
+            f"{md_text(_region_name(regions[rid]))} ↔ “{md_text(' / '.join(parts))}”"
             for rid, parts in linked_text.items()))
 
 
@@ -347,7 +347,7 @@ def header_markdown(task: Task, reopened: bool) -> str:
     meta = data.get("meta") or {}
     segment = data.get("segment")
     parts = [
-        plain(meta.get("file") or data.get("file") or f"task {task.id}"),
+        md_text(meta.get("file") or data.get("file") or f"task {task.id}"),
         f"{meta['duration']:.1f} s" if _number(meta.get("duration")) else None,
         f"segment {segment['start']:.2f}–{segment['end']:.2f} s" if segment else None,
         f"channel {meta['channel'] + 1}" if meta.get("channel") is not None else
@@ -363,7 +363,7 @@ def _number(value: object) -> bool:
 def meta_caption(task: Task) -> str | None:
     """The task's other `meta` values (design.md: shown to the annotator), as text."""
     meta = task.data.get("meta") or {}
-    rest = [f"{plain(k)}: {plain(v)}" for k, v in meta.items() if k not in _HEADER_META and v not in (None, "")]
+    rest = [f"{md_text(k)}: {md_text(v)}" for k, v in meta.items() if k not in _HEADER_META and v not in (None, "")]
     return " · ".join(rest) or None
 
 
@@ -372,7 +372,7 @@ def render_page() -> None:
     config = load_config()
     ss = _state()
     for failure in ss.pop("mark_failures", None) or []:
-        st.warning(f"Not loaded: {plain(failure)}")
+        st.warning(f"Not loaded: {md_text(failure)}")
     top = st.columns([2, 2, 3])
     with top[0]:
         dataset = choose_dataset(store)
@@ -390,11 +390,11 @@ def render_page() -> None:
     prog = progress(store, dataset.name, session)
     with top[2]:
         st.progress(prog.done / prog.tasks if prog.tasks else 1.0,
-                    text=f"{prog.done} of {prog.tasks} tasks done · {prog.session_done} by {plain(session)}")
+                    text=f"{prog.done} of {prog.tasks} tasks done · {prog.session_done} by {md_text(session)}")
     if ss.ann_error:
-        st.error(plain(ss.ann_error), icon=":material/database:")
+        st.error(md_text(ss.ann_error), icon=":material/database:")
     elif ss.ann_notice:
-        st.caption(plain(ss.ann_notice))
+        st.caption(md_text(ss.ann_notice))
 
     def guarded(act, *args) -> None:
         """Run an answer; a database that refuses it leaves the task and its edits on screen."""
@@ -416,7 +416,7 @@ def render_page() -> None:
             guarded(skip, store, session, task, reason, blocks)
 
     if task is None:
-        st.success(f"No more tasks in {plain(dataset.name)} for {plain(session)}. Thank you!")
+        st.success(f"No more tasks in {md_text(dataset.name)} for {md_text(session)}. Thank you!")
         st.button("Undo the last answer", key="btn_undo", on_click=answer, args=("undo",),
                   shortcut=keys["undo"])
         return
@@ -447,7 +447,7 @@ def render_page() -> None:
 
 def render_unshowable(task: Task, problem: str, keys: dict, answer, skip_this) -> None:
     """The error box for a task that cannot be shown, and the way past it."""
-    st.error(f"**{plain(task_name(task))}** cannot be shown: {plain(problem)}. Skip it to go on; "
+    st.error(f"**{md_text(task_name(task))}** cannot be shown: {md_text(problem)}. Skip it to go on; "
              "the reason is recorded with the skip, and the task is given to nobody else.",
              icon=":material/error:")
     # keys of their own: drawing the task may have failed after its own buttons were made

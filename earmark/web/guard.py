@@ -16,7 +16,7 @@ from collections.abc import Callable
 import streamlit as st
 
 from earmark.store import StoreError
-from earmark.web.plain import plain
+from earmark.web.text import md_text
 
 log = logging.getLogger("earmark.web")
 
@@ -34,8 +34,8 @@ def run_page(render: Callable[[], None], title: str) -> None:
         render()
     except StoreError as exc:
         log.warning("the %s page: %s", title, exc)
-        st.error(plain(str(exc)), icon=":material/database:")
+        st.error(md_text(str(exc)), icon=":material/database:")
     except Exception as exc:  # noqa: BLE001  (the point: no traceback reaches the browser)
         log.exception("the %s page failed", title)
-        st.error(f"The {title} page could not be shown: {plain(short_reason(exc))}. "
+        st.error(f"The {title} page could not be shown: {md_text(short_reason(exc))}. "
                  "The details are in the server's log.", icon=":material/error:")
