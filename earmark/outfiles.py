@@ -21,6 +21,7 @@ import os
 import re
 import stat
 import tempfile
+import threading
 import unicodedata
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -163,21 +164,33 @@ def _temporary(directory: Path, name: str, permissions: int) -> tuple[int, str]:
 
 
 def _remove_abandoned(directory: Path, name: str) -> None:
-    """Delete the temporary files of earlier writes of `name` whose process is gone (killed)."""
-    prefix = f".{name[:80]}."
+    """Delete the temporary files that killed writes left in `directory` (their process is gone).
+
+    Once per folder and process: a folder export writes thousands of files
+    into one folder, and listing it for each would cost more than the writes.
+    """
+    key = str(directory.resolve())
+    with _scanned_lock:
+        if key in _scanned:
+            return
+        _scanned.add(key)
     try:
         entries = list(os.scandir(directory))
     except OSError:
         return
     for entry in entries:
-        if not (entry.name.startswith(prefix) and entry.name.endswith(_PARTIAL)):
-            continue
-        pid = entry.name[len(prefix):].split(".", 1)[0]
-        if pid.isdigit() and not _alive(int(pid)):
+        parts = entry.name[: -len(_PARTIAL)].rsplit(".", 2) if entry.name.endswith(_PARTIAL) else []
+        if (len(parts) == 3 and parts[0].startswith(".") and parts[1].isdigit()
+                and _MKSTEMP_PART.fullmatch(parts[2]) and not _alive(int(parts[1]))):
             try:
                 os.unlink(entry.path)
             except OSError:
                 pass
+
+
+_scanned: set[str] = set()
+_scanned_lock = threading.Lock()
+_MKSTEMP_PART = re.compile(r"[a-z0-9_]{8}")
 
 
 def _alive(pid: int) -> bool:

@@ -198,6 +198,7 @@ def export_clips(store: Store, dataset: str, folder: Path, filt: ExportFilter | 
     from dataclasses import replace
 
     from pydub import AudioSegment
+    from pydub.exceptions import CouldntDecodeError
     filt = replace(filt or ExportFilter(), answers=["accept"])  # accepted regions only
     folder.mkdir(parents=True, exist_ok=True)
     names = NameAllocator()
@@ -212,7 +213,11 @@ def export_clips(store: Store, dataset: str, folder: Path, filt: ExportFilter | 
             if not spans or not path or not Path(path).is_file():
                 continue
             stem = safe_component(_stem(records[0]), f"task-{records[0].get('_input_hash')}")
-            audio = AudioSegment.from_file(path)
+            try:
+                audio = AudioSegment.from_file(path)
+            except (CouldntDecodeError, OSError) as exc:
+                reason = str(exc).strip().splitlines()[-1] if str(exc).strip() else type(exc).__name__
+                raise ExportError(f"cannot cut clips from {path}: {reason}") from exc
             channels = audio.split_to_mono() if audio.channels > 1 else [audio]
             for span in spans:
                 channel = span.get("channel")

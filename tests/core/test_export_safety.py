@@ -432,3 +432,14 @@ def test_the_webvtt_voice_is_the_regions_label_never_the_transcript_placeholder(
     assert cues == ["00:00:00.000 --> 00:00:02.000\nhello there",
                     "00:00:02.000 --> 00:00:04.000\n<v SPEAKER_01>second &lt;turn&gt;",
                     "00:00:04.000 --> 00:00:05.000\n<v TRANSCRIPT>a label that is TRANSCRIPT"]
+
+
+def test_a_clip_source_that_cannot_be_decoded_is_one_clear_error(store, tmp_path, corpus):
+    audio = tmp_path / "gone_bad.wav"
+    audio.write_bytes((corpus / "formats" / "bobby_16bit_16khz.wav").read_bytes())
+    report = load_sources(store, "c", [audio])
+    save_annotation(store, get_task(store, report.task_ids[0]), "accept", "ann",
+                    edits={"audio_spans": [span(0.1, 0.4, "A")]})
+    audio.write_bytes(b"RIFF this is no longer audio" * 100)
+    code, _, err = cli(store, "export", "c", "--format", "clips", "--out", str(tmp_path / "clips"))
+    assert code == 2 and err.startswith(f"error: cannot cut clips from {audio}") and "Traceback" not in err
