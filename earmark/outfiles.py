@@ -46,14 +46,15 @@ def safe_component(name: object, fallback: str | None = "unnamed") -> str:
     """`name` as one safe file-name component (see the module docstring).
 
     Characters other than letters, digits, marks (any script) and a few
-    punctuation marks become `_`; leading dots and spaces and trailing dots and
-    spaces go; the result is cut to `MAX_COMPONENT_CHARS` characters and
+    punctuation marks become `_`; leading dots, dashes and spaces and trailing
+    dots and spaces go; the result is cut to `MAX_COMPONENT_CHARS` characters and
     `MAX_COMPONENT_BYTES` bytes. An empty result is `fallback` (itself made safe).
     """
     text = unicodedata.normalize("NFC", str(name if name is not None else ""))
     kept = "".join(c if c in _KEPT_PUNCTUATION or unicodedata.category(c)[0] in "LNM" else "_"
                    for c in text)
-    kept = re.sub(r"_{2,}", "_", re.sub(r"\s+", " ", kept)).lstrip(". ").rstrip(". ")
+    # no leading dot (hidden, or `..`) and no leading dash (read as an option by shell commands)
+    kept = re.sub(r"_{2,}", "_", re.sub(r"\s+", " ", kept)).lstrip(". -").rstrip(". ")
     kept = kept[:MAX_COMPONENT_CHARS]
     while len(kept.encode("utf-8")) > MAX_COMPONENT_BYTES:
         kept = kept[:-1]

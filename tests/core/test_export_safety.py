@@ -86,6 +86,7 @@ def tree(folder: Path) -> dict[str, bytes]:
     ("a/b\\c", "a_b_c"),
     ("\u202eexe.txt", "_exe.txt"),
     ("CON", "_CON"),
+    ("-rf *.wav", "rf _.wav"),
 ])
 def test_names_become_one_safe_component(name, expected):
     assert safe_component(name, "fallback") == expected
