@@ -13,8 +13,8 @@ from earmark.export import FORMATS, ExportError, ExportFilter, cap_memory_for_ex
 from earmark.formats.export import FORMATS as FILE_FORMATS
 from earmark.formats.export import export_clips, export_files, export_rttm
 from earmark.loader import load_sources
-from earmark.outfiles import UnsafePathError, atomic_open
 from earmark.longform import LongformOptions
+from earmark.outfiles import UnsafePathError, atomic_open
 from earmark.preannotate import ModelError, resolve_model
 from earmark.segment import parse_segment_spec
 from earmark.stats import dataset_stats

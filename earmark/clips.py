@@ -57,7 +57,7 @@ def clip_wav(media: MediaInfo, start: float, end: float, channel: int | None = N
                         "(the header's byte rate overflows)")
     size = (end - start) * rate * out_channels * 2
     if size > MAX_CLIP_BYTES:
-        raise ClipError(f"a {end - start:.3f} s window of {channels} channel(s) at {media.sample_rate} Hz "
+        raise ClipError(f"a {end - start:.3f} s window of {out_channels} channel(s) at {rate} Hz "
                         f"would be {size / 2**20:,.0f} MiB; clips are at most {MAX_CLIP_BYTES >> 20} MiB")
     key = (media.id, round(start, 3), round(end, 3), channel)
     with _cache_lock:
