@@ -38,21 +38,25 @@ SKIPS_IGNORED = ("vtt", "srt", "transcript")
 TRANSCRIPT_PLACEHOLDER = "TRANSCRIPT"
 
 
+def _audio_url(record: dict) -> str | None:
+    """The task's `audio` when it names a file (not inline base64), without a URL's query."""
+    audio = record.get("audio")
+    if not isinstance(audio, str) or not audio or audio.startswith("data:"):
+        return None
+    return audio.split("?", 1)[0] if "://" in audio else audio
+
+
 def _source(record: dict) -> str:
     """What identifies a record's audio file: records of one file are exported together."""
-    audio = record.get("audio")
-    if isinstance(audio, str) and audio.startswith("data:"):
-        audio = None
-    return str(record.get("path") or record.get("file") or audio or f"task-{record.get('_input_hash')}")
+    return str(record.get("path") or record.get("file") or _audio_url(record)
+               or f"task-{record.get('_input_hash')}")
 
 
 def _stem(record: dict) -> str:
     """The audio file's name without folder and extension (raw: sanitise before use as a file name)."""
-    audio = record.get("audio")
-    if isinstance(audio, str) and audio.startswith("data:"):
-        audio = None
-    name = str(record.get("file") or record.get("path") or audio or f"task-{record.get('_input_hash')}")
-    return PurePosixPath(name.replace("\\", "/").split("?", 1)[0]).stem
+    name = str(record.get("file") or record.get("path") or _audio_url(record)
+               or f"task-{record.get('_input_hash')}")
+    return PurePosixPath(name.replace("\\", "/")).stem
 
 
 def _grouped(records: Iterator[dict], skip_ignored: bool = False) -> dict[tuple[str, str | None], list[dict]]:
