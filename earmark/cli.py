@@ -10,12 +10,13 @@ from typing import TextIO
 
 from earmark.datasets import (DatasetError, check_dataset_name, drop_dataset, get_dataset, list_datasets,
                               name_problem)
-from earmark.export import FORMATS, ExportFilter, cap_memory_for_export, export
+from earmark.export import FORMATS, ExportError, ExportFilter, cap_memory_for_export, export
 from earmark.formats.export import FORMATS as FILE_FORMATS
 from earmark.formats.export import export_clips, export_files, export_rttm
 from earmark.loader import load_sources
 from earmark.longform import LongformOptions
 from earmark.media import media_dir
+from earmark.outfiles import UnsafePathError, atomic_open
 from earmark.preannotate import BUILT_IN, ModelError, resolve_model
 from earmark.segment import parse_segment_spec
 from earmark.settings import SettingsError, configured_models, load_config
@@ -60,8 +61,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("dataset")
     p.add_argument("--format", choices=FORMATS + FILE_FORMATS, default="jsonl")
     p.add_argument("--out", type=Path, default=None,
-                   help="file to write (default: stdout); a folder for textgrid, vtt, srt, "
-                        "audacity (one file per audio file) and clips")
+                   help="file to write (default: stdout), replaced only once complete; a folder "
+                        "for textgrid, vtt, srt, audacity, transcript (one file per audio file) and clips")
     p.add_argument("--all", action="store_true", help="also the tasks nobody has answered yet")
     p.add_argument("--answer", default=None, help="only these answers, e.g. accept,reject")
     p.add_argument("--session", default=None, help="only these annotators (session names)")
@@ -200,14 +201,25 @@ def cmd_export(store, args, out: TextIO, err: TextIO) -> int:
     _existing(store, args.dataset)
     filt = ExportFilter(answers=_split(args.answer), sessions=_split(args.session),
                         include_unanswered=args.all, keep_base64=args.keep_base64)
-    if args.format in FILE_FORMATS:
-        return _export_file_format(store, args, filt, out, err)
-    if args.out is None:
-        export(store, args.dataset, out, args.format, filt)
-        return 0
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    with open(args.out, "w", encoding="utf-8", newline="") as fh:
-        count = export(store, args.dataset, fh, args.format, filt)
+    try:
+        if args.format in FILE_FORMATS:
+            return _export_file_format(store, args, filt, out, err)
+        if args.out is None:
+            export(store, args.dataset, out, args.format, filt)
+            return 0
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        # written beside the target and renamed over it once complete: a failed or
+        # killed export leaves the previous file as it was
+        with atomic_open(args.out, "w", encoding="utf-8", newline="") as fh:
+            count = export(store, args.dataset, fh, args.format, filt)
+    except (ExportError, UnsafePathError) as exc:
+        print(f"error: {exc}", file=err)
+        return 2
+    except BrokenPipeError:
+        raise
+    except OSError as exc:
+        print(f"error: cannot write {exc.filename or args.out}: {exc.strerror or exc}", file=err)
+        return 2
     print(f"wrote {count} records to {args.out}", file=err)
     return 0
 
@@ -218,7 +230,7 @@ def _export_file_format(store, args, filt: ExportFilter, out: TextIO, err: TextI
             count = export_rttm(store, args.dataset, out, filt)
         else:
             args.out.parent.mkdir(parents=True, exist_ok=True)
-            with open(args.out, "w", encoding="utf-8") as fh:
+            with atomic_open(args.out, "w", encoding="utf-8", newline="") as fh:
                 count = export_rttm(store, args.dataset, fh, filt)
         print(f"wrote {count} files' turns as RTTM", file=err)
         return 0

@@ -1,7 +1,9 @@
 """Export annotations as JSONL (Prodigy's task format) or CSV, streamed.
 
 Rows come from DuckDB in batches and are written as they come, so a dataset
-larger than memory exports with flat memory.
+larger than memory exports with flat memory. A JSONL record is always one
+line (line breaks JSON leaves raw are escaped); a CSV text cell that a
+spreadsheet would run as a formula starts with `'` (`csv_cell`).
 """
 
 from __future__ import annotations
@@ -16,6 +18,11 @@ from earmark.annotations import CURRENT_ANNOTATIONS, strip_base64
 from earmark.store import Store
 
 FORMATS = ("jsonl", "csv")
+
+
+class ExportError(ValueError):
+    """An export that cannot be written as asked; the message says why."""
+
 EXPORT_WINDOW = 5000  # ids per query
 # DuckDB keeps the blocks it has read cached up to its memory limit (80 % of
 # RAM by default): a process that only exports caps it, so its memory stays
@@ -127,13 +134,27 @@ def csv_rows(record: dict) -> Iterator[dict]:
                "color": span.get("color")}
 
 
+# What spreadsheets read as the start of a formula (OWASP's list): `=HYPERLINK(...)`.
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value):
+    """A CSV cell: text that a spreadsheet would run as a formula gets a leading `'`.
+
+    Only text: numbers (times, channels, hashes) stay numbers, negative or not.
+    """
+    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
 def write_csv(records: Iterator[dict], out: TextIO) -> int:
     writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, extrasaction="ignore")
     writer.writeheader()
     count = 0
     for record in records:
         for row in csv_rows(record):
-            writer.writerow(row)
+            writer.writerow({k: csv_cell(v) for k, v in row.items()})
         count += 1
     return count
 
@@ -142,6 +163,6 @@ def export(store: Store, dataset: str, out: TextIO, fmt: str = "jsonl",
            filt: ExportFilter | None = None) -> int:
     """Write the dataset to `out`; return the number of records written."""
     if fmt not in FORMATS:
-        raise ValueError(f"unknown export format {fmt!r}; choose one of {', '.join(FORMATS)}")
+        raise ExportError(f"unknown export format {fmt!r}; choose one of {', '.join(FORMATS)}")
     records = iter_records(store, dataset, filt)
     return write_jsonl(records, out) if fmt == "jsonl" else write_csv(records, out)

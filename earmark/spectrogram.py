@@ -7,7 +7,10 @@ range below the window's loudest point, through a perceptual colour map.
 
 The cost does not grow with the window: a column needs only the samples of
 its own frame, so a fit-to-window image of an hour reads width x window
-samples, not the hour.
+samples, not the hour. Nor does it grow with the sample rate: a frame is at
+most `MAX_WINDOW_SAMPLES` samples (a shorter time at rates above 341 kHz) and
+the FFTs run a block of columns at a time, so the work and the memory of one
+image are bounded by its width and height whatever the file's header claims.
 
 - WAV is read by offset (no decoding): one read per column, or one read of
   the whole window when it is short.
@@ -39,6 +42,8 @@ from earmark.probe import AudioInfo
 from earmark.sndfile import readable_whole
 
 MAX_WIDTH, MAX_HEIGHT = 4096, 1024
+#: Files with more channels are not drawn: every frame read holds all of them.
+MAX_CHANNELS = 256
 #: Levels shown: this many dB below the window's loudest bin map to the darkest colour.
 DYNAMIC_RANGE_DB = 70.0
 #: A window whose loudest bin is below this (dBFS) is shown dark, not stretched to the full range.
@@ -52,12 +57,19 @@ PRE_EMPHASIS_DB_PER_OCTAVE = 6.0
 #: and every glottal pulse as a striation, as in Praat's default (broad-band)
 #: spectrogram; a longer window would smear consonant onsets in time.
 WINDOW_SECONDS = 0.006
-#: Frames read as one contiguous span when they fit in this many samples: one
-#: read or one decode is then cheaper than a seek per column.
+#: At most this many samples in a frame: 6 ms up to 341 kHz, shorter above, so
+#: one column's cost never follows a sample rate (a header may claim 2 GHz).
+MAX_WINDOW_SAMPLES = 2048
+#: FFT'd a block at a time: at most this many spectrum values held at once.
+_FFT_BLOCK_VALUES = 1 << 21
+#: Frames read as one contiguous span when they fit in this many samples (frames
+#: times channels): one read or one decode is then cheaper than a seek per column.
 _CONTIGUOUS_MAX_FRAMES = 1 << 21
 #: Windows longer than this, decoded by ffmpeg, are decoded at a lower rate.
 _FFMPEG_FULL_RATE_SECONDS = 60.0
 _FFMPEG_RATES = (8000, 11025, 16000, 22050, 32000, 44100, 48000)
+#: ffmpeg never decodes faster than this (the top of the image follows).
+_FFMPEG_MAX_RATE = 192000
 _SNDFILE_MIN_COLUMNS_PER_THREAD = 64
 # Where a window may reach past the end (a header's duration can be an estimate).
 _END_TOLERANCE_S = 1.0
@@ -126,10 +138,12 @@ def spectrogram(path: str | Path, info: AudioInfo, start: float, end: float, wid
     top = effective_max_freq(info, max_freq)
     centres_s = start + (np.arange(width) + 0.5) * ((end - start) / width)
     frames, rate = _read_frames(Path(path), info, centres_s, end - start, channel, top)
+    top = min(top, rate / 2)   # ffmpeg may have decoded at a lower rate than the file's
     db = _spectrum_db(frames, rate, top, height)
     peak = max(float(db.max()), SILENCE_DB + DYNAMIC_RANGE_DB)
-    scaled = (db - (peak - DYNAMIC_RANGE_DB)) * (255.0 / DYNAMIC_RANGE_DB)
-    levels = np.clip(np.rint(scaled), 0, 255).astype(np.uint8)   # (width, height), low freq first
+    db -= peak - DYNAMIC_RANGE_DB           # in place: the image's only full-size float array
+    db *= 255.0 / DYNAMIC_RANGE_DB
+    levels = np.clip(np.rint(db, out=db), 0, 255, out=db).astype(np.uint8)   # (width, height), low freq first
     return Spectrogram(levels=np.ascontiguousarray(levels.T[::-1]), max_freq=top)
 
 
@@ -149,12 +163,15 @@ def _check(info: AudioInfo, start: float, end: float, width: int, height: int, c
         raise SpectrogramError(f"end {end:.3f} s is past the end of the file ({info.duration:.3f} s)")
     if channel is not None and not (isinstance(channel, int) and 0 <= channel < info.channels):
         raise SpectrogramError(f"channel {channel!r} of a file with {info.channels} channel(s)")
+    if info.channels > MAX_CHANNELS:
+        raise SpectrogramError(f"a file of {info.channels} channels is not drawn "
+                               f"(at most {MAX_CHANNELS})")
 
 
 # -- the spectrum ---------------------------------------------------------------
 def window_length(sample_rate: int) -> int:
-    """Samples in one analysis frame (WINDOW_SECONDS, at least 16)."""
-    return max(16, int(round(WINDOW_SECONDS * sample_rate)))
+    """Samples in one analysis frame (WINDOW_SECONDS, at least 16, at most MAX_WINDOW_SAMPLES)."""
+    return min(MAX_WINDOW_SAMPLES, max(16, int(round(WINDOW_SECONDS * sample_rate))))
 
 
 def fft_size(sample_rate: int) -> int:
@@ -164,7 +181,19 @@ def fft_size(sample_rate: int) -> int:
 
 
 def _spectrum_db(frames: np.ndarray, rate: int, top: float, height: int) -> np.ndarray:
-    """Level in dBFS (a full-scale sine reads 0) of `height` frequency rows per frame."""
+    """Level in dBFS (a full-scale sine reads 0) of `height` frequency rows per frame.
+
+    A block of frames at a time, so that the spectra held at once stay small
+    (`_FFT_BLOCK_VALUES`) however wide the image.
+    """
+    block = max(1, _FFT_BLOCK_VALUES // fft_size(rate))
+    out = np.empty((len(frames), height), dtype=np.float32)
+    for i in range(0, len(frames), block):
+        out[i:i + block] = _block_db(frames[i:i + block], rate, top, height)
+    return out
+
+
+def _block_db(frames: np.ndarray, rate: int, top: float, height: int) -> np.ndarray:
     win = frames.shape[1]
     n_fft = fft_size(rate)
     taper = np.hanning(win + 2)[1:-1].astype(np.float32)  # no zero ends: every sample counts
@@ -173,7 +202,8 @@ def _spectrum_db(frames: np.ndarray, rate: int, top: float, height: int) -> np.n
     power *= (2.0 / taper.sum()) ** 2
     bin_hz = rate / n_fft
     freqs = np.arange(power.shape[1]) * bin_hz
-    emphasis = PRE_EMPHASIS_DB_PER_OCTAVE * np.log2(np.maximum(freqs, bin_hz / 2) / 1000.0)
+    emphasis = (PRE_EMPHASIS_DB_PER_OCTAVE
+                * np.log2(np.maximum(freqs, bin_hz / 2) / 1000.0)).astype(np.float32)
     db = 10.0 * np.log10(power + 1e-20) + emphasis
     # Row j (from the bottom) covers [j, j + 1) * top / height Hz.
     edges = np.arange(height + 1) * (top / height) / bin_hz       # in bins
@@ -199,24 +229,25 @@ def _read_frames(path: Path, info: AudioInfo, centres_s: np.ndarray, span_s: flo
                  channel: int | None, top: float) -> tuple[np.ndarray, int]:
     """One analysis frame per column, (columns, window) float32 mono, and their sample rate."""
     if info.wav_encoding is not None and info.data_offset is not None:
-        return _frames_from_source(lambda: _WavSource(path, info), info.sample_rate, centres_s, channel,
-                                   threads=1), info.sample_rate
+        return _frames_from_source(lambda: _WavSource(path, info), info.sample_rate, info.channels,
+                                   centres_s, channel, threads=1), info.sample_rate
     if _sndfile_can_read(path, info):
-        return _frames_from_source(lambda: _SndfileSource(path), info.sample_rate, centres_s, channel,
-                                   threads=2), info.sample_rate
+        return _frames_from_source(lambda: _SndfileSource(path), info.sample_rate, info.channels,
+                                   centres_s, channel, threads=2), info.sample_rate
     return _frames_from_ffmpeg(path, info, centres_s, span_s, channel, top)
 
 
-def _frames_from_source(open_source: Callable[[], _Source], rate: int, centres_s: np.ndarray,
-                        channel: int | None, threads: int) -> np.ndarray:
+def _frames_from_source(open_source: Callable[[], _Source], rate: int, channels: int,
+                        centres_s: np.ndarray, channel: int | None, threads: int) -> np.ndarray:
     win = window_length(rate)
     starts = np.rint(centres_s * rate).astype(np.int64) - win // 2
     first, last = int(starts[0]), int(starts[-1]) + win
-    if len(starts) < 2 or last - first <= max(_CONTIGUOUS_MAX_FRAMES, win * len(starts)):
+    if len(starts) < 2 or (last - first) * channels <= max(_CONTIGUOUS_MAX_FRAMES, win * len(starts)):
         # a short window: one read of the whole span, and overlapping frames cut from it
+        # (a strided view of the span, copied once: no index array of width x window)
         with _opened(open_source) as source:
             span = _mono(source.read(first, last - first), channel)
-        return span[(starts - first)[:, None] + np.arange(win)]
+        return np.lib.stride_tricks.sliding_window_view(span, win)[starts - first]
     # a long window: one short read per column, on `threads` readers
     out = np.empty((len(starts), win), dtype=np.float32)
 
@@ -372,7 +403,7 @@ _HANDLES = _HandlePool()
 def _frames_from_ffmpeg(path: Path, info: AudioInfo, centres_s: np.ndarray, span_s: float,
                         channel: int | None, top: float) -> tuple[np.ndarray, int]:
     """Decode [first frame, last frame] with ffmpeg (mono, or the one channel), keeping only the frames."""
-    rate = info.sample_rate
+    rate = min(info.sample_rate, _FFMPEG_MAX_RATE)
     if span_s > _FFMPEG_FULL_RATE_SECONDS:
         # a long window: the lowest common rate that still holds max_freq (less to convert and pipe)
         rate = min(rate, next((r for r in _FFMPEG_RATES if r >= 2 * top), rate))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Iterable
 from pathlib import Path
@@ -34,6 +35,10 @@ def read(path: Path) -> SpansFile:
     return result
 
 
+# A label is the rest of its line after the second tab: tabs and line breaks fold to spaces.
+_SEPARATORS = re.compile(r"\r\n|[\t\r\n\v\f\x1c-\x1e\x85\u2028\u2029]")
+
+
 def write(spans: Iterable[dict]) -> str:
-    return "".join(f"{s['start']:.6f}\t{s['end']:.6f}\t{s.get('label') or ''}\n"
+    return "".join(f"{s['start']:.6f}\t{s['end']:.6f}\t{_SEPARATORS.sub(' ', str(s.get('label') or ''))}\n"
                    for s in sorted(spans, key=lambda s: (s["start"], s["end"])))

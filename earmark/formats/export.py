@@ -1,79 +1,151 @@
-"""Export a dataset as RTTM, TextGrid, WebVTT, SRT, Audacity labels or audio clips.
+"""Export a dataset as RTTM, TextGrid, WebVTT, SRT, Audacity labels, transcripts or audio clips.
 
 RTTM is one stream for the whole dataset. The others are one file per audio
 file (and per annotator, when several annotated the same file), written into
 a folder; `clips` writes one WAV per accepted region plus `metadata.csv`, the
 layout of Hugging Face's `audiofolder`.
+
+Every name written comes from the data (a task's `file` or `path`, an
+annotator, the dataset) and goes through `earmark.outfiles`: one safe path
+component each, kept inside its folder, never two files under one name; each
+file is written whole or not at all (`atomic_open`). What each format's
+syntax cannot carry is escaped or folded by its writer (README, "Export").
 """
 
 from __future__ import annotations
 
 import csv
-import re
 from collections import defaultdict
 from collections.abc import Iterator
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import TextIO
 
-from earmark.export import ExportFilter, iter_records
+from earmark.export import ExportError, ExportFilter, csv_cell, iter_records
 from earmark.formats import audacity, rttm, subtitles, textgrid
+from earmark.outfiles import NameAllocator, atomic_open, inside, safe_component
 from earmark.store import Store
+
+__all__ = ["ExportError", "FORMATS", "PER_FILE", "export_archive", "export_clips", "export_files",
+           "export_rttm", "render", "transcript_text"]
 
 PER_FILE = {"textgrid": ".TextGrid", "vtt": ".vtt", "srt": ".srt", "audacity": ".txt",
             "transcript": ".transcript.txt"}
 FORMATS = ("rttm", *PER_FILE, "clips")
+#: Text for reading or for subtitles: a segment the annotator ignored is left out.
+SKIPS_IGNORED = ("vtt", "srt", "transcript")
+#: The label Annotate gives the region it makes of a segment's typed transcript:
+#: a placeholder, not a speaker, so never a WebVTT voice.
+TRANSCRIPT_PLACEHOLDER = "TRANSCRIPT"
 
 
-class ExportError(ValueError):
-    """An export that cannot be written as asked; the message says why."""
+def _audio_url(record: dict) -> str | None:
+    """The task's `audio` when it names a file (not inline base64), without a URL's query."""
+    audio = record.get("audio")
+    if not isinstance(audio, str) or not audio or audio.startswith("data:"):
+        return None
+    return audio.split("?", 1)[0] if "://" in audio else audio
+
+
+def _source(record: dict) -> str:
+    """What identifies a record's audio file: records of one file are exported together."""
+    return str(record.get("path") or record.get("file") or _audio_url(record)
+               or f"task-{record.get('_input_hash')}")
 
 
 def _stem(record: dict) -> str:
-    name = record.get("file") or record.get("path") or record.get("audio") or f"task-{record.get('_input_hash')}"
-    return Path(str(name)).stem
+    """The audio file's name without folder and extension (raw: sanitise before use as a file name)."""
+    name = str(record.get("file") or record.get("path") or _audio_url(record)
+               or f"task-{record.get('_input_hash')}")
+    return PurePosixPath(name.replace("\\", "/")).stem
 
 
-def _grouped(records: Iterator[dict]) -> dict[tuple[str, str | None], list[dict]]:
-    """Records by (file stem, annotator): the segments of one file come together."""
+def _grouped(records: Iterator[dict], skip_ignored: bool = False) -> dict[tuple[str, str | None], list[dict]]:
+    """Records by (audio file, annotator): the segments of one file come together."""
     groups: dict[tuple[str, str | None], list[dict]] = defaultdict(list)
     for record in records:
-        groups[(_stem(record), record.get("_session_id"))].append(record)
+        if skip_ignored and record.get("answer") == "ignore":
+            continue
+        groups[(_source(record), record.get("_session_id"))].append(record)
     return groups
+
+
+def _file_names(groups: dict[tuple[str, str | None], list[dict]], suffix: str) -> dict[tuple, str]:
+    """A distinct safe file name per group: the stem, plus the annotator when several
+    annotated the file; a second file whose name sanitises alike gets `-2`, and so on."""
+    sessions_per_source: dict[str, int] = defaultdict(int)
+    for source, _ in groups:
+        sessions_per_source[source] += 1
+    names = NameAllocator()
+    out = {}
+    for (source, session), records in groups.items():
+        stem = _stem(records[0])
+        base = f"{stem}.{session}" if sessions_per_source[source] > 1 and session else stem
+        out[(source, session)] = names.take(safe_component(base, f"task-{records[0].get('_input_hash')}"),
+                                            suffix)
+    return out
 
 
 def _spans(records: list[dict]) -> list[dict]:
     return [s for r in records for s in r.get("audio_spans") or []]
 
 
-def _file_name(stem: str, session: str | None, sessions_of_stem: int, suffix: str) -> str:
-    safe = re.sub(r"[^\w.-]+", "_", session or "")
-    return f"{stem}.{safe}{suffix}" if sessions_of_stem > 1 and safe else f"{stem}{suffix}"
-
-
 def export_rttm(store: Store, dataset: str, out: TextIO, filt: ExportFilter | None = None) -> int:
     count = 0
-    for (stem, _), records in _grouped(iter_records(store, dataset, filt)).items():
-        out.write(rttm.write(stem, _spans(records)))
+    for records in _grouped(iter_records(store, dataset, filt)).values():
+        out.write(rttm.write(_stem(records[0]), _spans(records)))
         count += 1
     return count
 
 
 def render(fmt: str, records: list[dict]) -> str:
-    spans = _spans(records)
     if fmt == "textgrid":
-        meta = records[0].get("meta") or {}
-        duration = float(meta.get("duration") or 0)
-        return textgrid.write(spans, duration, meta.get("tiers"),
+        meta = records[0].get("meta") if isinstance(records[0].get("meta"), dict) else {}
+        return textgrid.write(_spans(records), float(meta.get("duration") or 0), meta.get("tiers"),
                               meta.get("textgrid_format") or "long_textgrid")
     if fmt == "vtt":
-        return subtitles.write_vtt(spans)
+        return subtitles.write_vtt(cues(records))
     if fmt == "srt":
-        return subtitles.write_srt(spans)
+        return subtitles.write_srt(cues(records))
     if fmt == "audacity":
-        return audacity.write(spans)
+        return audacity.write(_spans(records))
     if fmt == "transcript":
         return transcript_text(records)
-    raise ExportError(f"unknown format {fmt!r}")
+    raise ExportError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
+
+
+def _is_placeholder(span: dict) -> bool:
+    return span.get("label") == TRANSCRIPT_PLACEHOLDER and str(span.get("id") or "").startswith("segment-")
+
+
+def cues(records: list[dict]) -> list[dict]:
+    """The subtitle cues of one file's records: `{start, end, text, label}`, label the voice.
+
+    A region with text is a cue voiced by its label (none for the placeholder
+    region of a typed segment transcript). A record with a transcript but no
+    region text is one cue over its segment (or its regions), voiced by its
+    regions' label when they share one. Regions without text stay cues of their own.
+    """
+    out = []
+    for record in records:
+        spans = [s for s in record.get("audio_spans") or [] if isinstance(s, dict)]
+        transcript = record.get("transcript") if isinstance(record.get("transcript"), str) else ""
+        has_text = any((s.get("text") or "").strip() for s in spans)
+        if transcript.strip() and not has_text:
+            window = record.get("segment") or (
+                {"start": min(s["start"] for s in spans), "end": max(s["end"] for s in spans)} if spans else None)
+            if window is None:
+                meta = record.get("meta") if isinstance(record.get("meta"), dict) else {}
+                duration = float(meta.get("duration") or 0)
+                window = {"start": 0.0, "end": duration} if duration > 0 else None
+            if window is not None:
+                labels = {s.get("label") for s in spans if not _is_placeholder(s) and s.get("label")}
+                out.append({"start": window["start"], "end": window["end"], "text": transcript,
+                            "label": labels.pop() if len(labels) == 1 else ""})
+                continue
+        for s in spans:
+            out.append({"start": s["start"], "end": s["end"], "text": s.get("text") or "",
+                        "label": "" if _is_placeholder(s) else (s.get("label") or "")})
+    return out
 
 
 def transcript_text(records: list[dict]) -> str:
@@ -82,32 +154,47 @@ def transcript_text(records: list[dict]) -> str:
         return float((r.get("segment") or {}).get("start") or 0.0)
     lines = []
     for r in sorted(records, key=start):
-        text = (r.get("transcript") or "").strip()
-        if not text:
+        if r.get("answer") == "ignore":
+            continue
+        text = r.get("transcript") if isinstance(r.get("transcript"), str) else ""
+        if not text.strip():
             continue
         segment = r.get("segment")
         if segment:
             when = f"[{subtitles.stamp(segment['start'], '.')} --> {subtitles.stamp(segment['end'], '.')}] "
         else:
             when = ""
-        lines.append(when + " ".join(text.split()))
+        lines.append(when + " ".join(text.split()))   # every line break and tab folds to a space
     return "\n".join(lines) + ("\n" if lines else "")
 
 
 def export_files(store: Store, dataset: str, fmt: str, folder: Path,
                  filt: ExportFilter | None = None) -> list[Path]:
     """One file per audio file (and annotator) in `folder`; returns the paths written."""
-    groups = _grouped(iter_records(store, dataset, filt))
-    per_stem = defaultdict(int)
-    for stem, _ in groups:
-        per_stem[stem] += 1
+    if fmt not in PER_FILE:
+        raise ExportError(f"{fmt!r} is not a one-file-per-audio-file format ({', '.join(PER_FILE)})")
+    groups = _grouped(iter_records(store, dataset, filt), skip_ignored=fmt in SKIPS_IGNORED)
+    names = _file_names(groups, PER_FILE[fmt])
     folder.mkdir(parents=True, exist_ok=True)
     written = []
-    for (stem, session), records in groups.items():
-        target = folder / _file_name(stem, session, per_stem[stem], PER_FILE[fmt])
-        target.write_text(render(fmt, records), encoding="utf-8")
+    for key, records in groups.items():
+        target = inside(folder, names[key])
+        content = render(fmt, records)
+        with atomic_open(target, "w", encoding="utf-8", newline="") as fh:
+            fh.write(content)
         written.append(target)
     return written
+
+
+def _media_path(store: Store, dataset: str, record: dict) -> str | None:
+    """The registered media file of a record's task: clips are cut from it, never from
+    a path the record itself names."""
+    input_hash = record.get("_input_hash")
+    if not isinstance(input_hash, int):
+        return None
+    row = store.query_one("SELECT m.path FROM tasks t JOIN media m ON m.id = t.media_id "
+                          "WHERE t.dataset = ? AND t.input_hash = ?", [dataset, input_hash])
+    return row[0] if row else None
 
 
 def export_clips(store: Store, dataset: str, folder: Path, filt: ExportFilter | None = None) -> int:
@@ -115,50 +202,68 @@ def export_clips(store: Store, dataset: str, folder: Path, filt: ExportFilter | 
     from dataclasses import replace
 
     from pydub import AudioSegment
+    from pydub.exceptions import CouldntDecodeError
     filt = replace(filt or ExportFilter(), answers=["accept"])  # accepted regions only
     folder.mkdir(parents=True, exist_ok=True)
+    names = NameAllocator()
+    names.used.add("metadata.csv")
     count = 0
-    with open(folder / "metadata.csv", "w", newline="", encoding="utf-8") as fh:
+    with atomic_open(inside(folder, "metadata.csv"), "w", encoding="utf-8", newline="") as fh:
         writer = csv.writer(fh)
         writer.writerow(["file_name", "label", "text", "start", "end", "channel", "source", "annotator"])
-        for (stem, session), records in _grouped(iter_records(store, dataset, filt)).items():
+        for (_, session), records in _grouped(iter_records(store, dataset, filt)).items():
             spans = [s for s in _spans(records) if s["end"] > s["start"]]
-            path = records[0].get("path")
+            path = _media_path(store, dataset, records[0])
             if not spans or not path or not Path(path).is_file():
                 continue
-            audio = AudioSegment.from_file(path)
+            stem = safe_component(_stem(records[0]), f"task-{records[0].get('_input_hash')}")
+            try:
+                audio = AudioSegment.from_file(path)
+            except (CouldntDecodeError, OSError) as exc:
+                reason = str(exc).strip().splitlines()[-1] if str(exc).strip() else type(exc).__name__
+                raise ExportError(f"cannot cut clips from {path}: {reason}") from exc
             channels = audio.split_to_mono() if audio.channels > 1 else [audio]
             for span in spans:
-                source = audio if span.get("channel") is None else channels[int(span["channel"])]
+                channel = span.get("channel")
+                if channel is not None and not 0 <= int(channel) < len(channels):
+                    continue
+                source = audio if channel is None else channels[int(channel)]
                 clip = source[int(round(span["start"] * 1000)):int(round(span["end"] * 1000))]
                 count += 1
-                name = f"{stem}_{count:06d}.wav"
-                clip.export(folder / name, format="wav")
-                writer.writerow([name, span.get("label"), span.get("text") or "", span["start"],
-                                 span["end"], span.get("channel"), path, session])
+                name = names.take(f"{stem}_{count:06d}", ".wav")
+                with atomic_open(inside(folder, name), "wb") as wav:
+                    clip.export(wav, format="wav")
+                writer.writerow([csv_cell(v) for v in (name, span.get("label"), span.get("text") or "",
+                                                       span["start"], span["end"], channel, path, session)])
     return count
 
 
 def export_archive(store: Store, dataset: str, fmt: str, filt: ExportFilter | None = None) -> tuple[bytes, str]:
     """The export as one download: RTTM as text, the per-file formats and clips as a ZIP.
 
-    Returns the bytes and the file name to offer.
+    Returns the bytes and the file name to offer. The folder inside the ZIP is
+    the dataset's name made safe; a member name is never a path out of it.
     """
     import io
     import tempfile
     import zipfile
+    safe_name = safe_component(dataset, "export")
     if fmt == "rttm":
         out = io.StringIO()
         export_rttm(store, dataset, out, filt)
-        return out.getvalue().encode("utf-8"), f"{dataset}.rttm"
+        return out.getvalue().encode("utf-8"), f"{safe_name}.rttm"
+    if fmt not in PER_FILE and fmt != "clips":
+        raise ExportError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
     with tempfile.TemporaryDirectory() as tmp:
-        folder = Path(tmp) / dataset
+        root = Path(tmp)
+        folder = inside(root, safe_name)
         if fmt == "clips":
             export_clips(store, dataset, folder, filt)
         else:
             export_files(store, dataset, fmt, folder, filt)
         buffer = io.BytesIO()
         with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-            for path in sorted(folder.rglob("*")) if folder.exists() else []:
-                archive.write(path, path.relative_to(Path(tmp)).as_posix())
-        return buffer.getvalue(), f"{dataset}-{fmt}.zip"
+            for path in sorted(folder.iterdir()) if folder.exists() else []:
+                member = f"{safe_name}/{inside(folder, path.name).name}"
+                archive.write(path, member)
+        return buffer.getvalue(), f"{safe_name}-{fmt}.zip"

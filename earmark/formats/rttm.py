@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Iterable
 from pathlib import Path
@@ -42,14 +43,25 @@ def read(path: Path) -> SpansFile:
     return result
 
 
+def field(value: object, empty: str = "<NA>") -> str:
+    """One RTTM field: fields are separated by whitespace, so any run of it
+    (a space, a tab, a line break of any kind) becomes `_`; nothing at all is `empty`."""
+    text = _WHITESPACE.sub("_", str(value if value is not None else "").strip())
+    return text or empty
+
+
+_WHITESPACE = re.compile(r"\s+")   # what str.split() splits on, Unicode line breaks included
+
+
 def write(stem: str, spans: Iterable[dict]) -> str:
     """RTTM lines for one file's regions (markers have no duration and are skipped)."""
     lines = []
+    file_id = field(stem)
     for s in sorted(spans, key=lambda s: (s["start"], s["end"])):
         if s["end"] <= s["start"]:
             continue
         channel = 1 if s.get("channel") is None else int(s["channel"]) + 1
-        speaker = str(s.get("label") or "speaker").replace(" ", "_")
-        lines.append(f"SPEAKER {stem} {channel} {s['start']:.3f} {s['end'] - s['start']:.3f} "
+        speaker = field(s.get("label"), "speaker")
+        lines.append(f"SPEAKER {file_id} {channel} {s['start']:.3f} {s['end'] - s['start']:.3f} "
                      f"<NA> <NA> {speaker} <NA> <NA>\n")
     return "".join(lines)

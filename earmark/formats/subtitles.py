@@ -1,7 +1,16 @@
-"""WebVTT and SRT: each cue a region with its text; a VTT voice (`<v Name>`) is the label."""
+"""WebVTT and SRT: each cue a region with its text; a VTT voice (`<v Name>`) is the label.
+
+Written so that no text can make or split a cue: a blank line ends a cue in
+both formats and a line holding `-->` starts one, so cue text keeps its line
+breaks but never an empty line, and WebVTT text is escaped (`&`, `<`, `>` as
+character references, so `-->` is written `--&gt;` and `<script>` is text).
+The voice is one line, escaped alike. SRT has no escapes: `-->` is written
+`->` there.
+"""
 
 from __future__ import annotations
 
+import html
 import re
 import uuid
 from collections.abc import Iterable
@@ -22,6 +31,8 @@ def _seconds(h: str | None, m: str, s: str, frac: str) -> float:
 
 def read(path: Path) -> SpansFile:
     result = SpansFile()
+    # WebVTT text carries character references (`&lt;`); SRT has none
+    unescape = html.unescape if path.suffix.lower() == ".vtt" else (lambda text: text)
     lines = path.read_text(encoding="utf-8-sig").splitlines()
     i = 0
     while i < len(lines):
@@ -46,7 +57,7 @@ def read(path: Path) -> SpansFile:
         voice = _VOICE.match(text)
         label = voice.group(1).strip() if voice else DEFAULT_LABEL
         result.add(path.stem, {"id": str(uuid.uuid4()), "start": ms(start), "end": ms(end),
-                               "label": label, "text": _TAG.sub("", text).strip()})
+                               "label": unescape(label), "text": unescape(_TAG.sub("", text)).strip()})
     return result
 
 
@@ -58,19 +69,43 @@ def stamp(seconds: float, sep: str) -> str:
     return f"{h:02d}:{m:02d}:{s:02d}{sep}{milli:03d}"
 
 
+# Line breaks of every kind Python or a browser splits on.
+_LINE_BREAK = re.compile(r"\r\n|[\r\n\v\f\x1c-\x1e\x85\u2028\u2029]")
+
+
+def cue_lines(text: str) -> list[str]:
+    """Text as the lines of one cue: line breaks kept, blank lines dropped."""
+    return [line for line in _LINE_BREAK.split(text or "") if line.strip()]
+
+
+def one_line(text: str) -> str:
+    """Text folded onto one line (a voice, an identifier): each line break becomes a space."""
+    return " ".join(_LINE_BREAK.sub(" ", text or "").split())
+
+
+def _vtt_escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _by_time(spans: Iterable[dict]) -> list[dict]:
+    return sorted(spans, key=lambda s: (s["start"], s["end"]))
+
+
 def write_vtt(spans: Iterable[dict]) -> str:
+    """WebVTT cues of regions `{start, end, text, label}`: the label is the voice
+    (none for an empty label or the default SPEECH)."""
     cues = []
-    for s in sorted(spans, key=lambda s: (s["start"], s["end"])):
-        text = (s.get("text") or "").replace("-->", "->")
-        label = s.get("label") or ""
-        voice = f"<v {label}>" if label and label != DEFAULT_LABEL else ""
+    for s in _by_time(spans):
+        text = "\n".join(_vtt_escape(line) for line in cue_lines(s.get("text") or ""))
+        label = one_line(str(s.get("label") or ""))
+        voice = f"<v {_vtt_escape(label)}>" if label and label != DEFAULT_LABEL else ""
         cues.append(f"{stamp(s['start'], '.')} --> {stamp(s['end'], '.')}\n{voice}{text}\n")
     return "WEBVTT\n\n" + "\n".join(cues)
 
 
 def write_srt(spans: Iterable[dict]) -> str:
     cues = []
-    for n, s in enumerate(sorted(spans, key=lambda s: (s["start"], s["end"])), 1):
-        text = (s.get("text") or "").replace("-->", "->")
+    for n, s in enumerate(_by_time(spans), 1):
+        text = "\n".join(line.replace("-->", "->") for line in cue_lines(s.get("text") or ""))
         cues.append(f"{n}\n{stamp(s['start'], ',')} --> {stamp(s['end'], ',')}\n{text}\n")
     return "\n".join(cues)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import tempfile
 import uuid
 from pathlib import Path
@@ -39,20 +40,32 @@ def read(path: Path) -> SpansFile:
     return result
 
 
+_LINE_BREAK = re.compile(r"\r\n|[\r\n\v\f\x1c-\x1e\x85\u2028\u2029]")
+
+
+def tier_name(label: object) -> str:
+    """A label as a tier name: one line (praatio reads a name only up to its first line break).
+
+    Texts keep their line breaks: Praat and praatio read them inside the quotes,
+    and praatio doubles the quotes in names and texts as Praat's syntax wants.
+    """
+    return _LINE_BREAK.sub(" ", str(label or ""))
+
+
 def write(spans: list[dict], duration: float, tiers: list[dict] | None = None,
           layout: str = "long_textgrid") -> str:
     """A TextGrid (Praat's long layout unless told); tiers in the imported order, then new labels."""
-    order = [t["name"] for t in tiers or []]
-    kinds = {t["name"]: t["type"] for t in tiers or []}
+    order = [tier_name(t["name"]) for t in tiers or []]
+    kinds = {tier_name(t["name"]): t["type"] for t in tiers or []}
     for s in spans:
-        label = s.get("label") or ""
+        label = tier_name(s.get("label"))
         if label not in kinds:
             order.append(label)
             kinds[label] = "point" if s["end"] == s["start"] else "interval"
     end = max([duration, *(s["end"] for s in spans)])
     grid = textgrid.Textgrid(minTimestamp=0.0, maxTimestamp=end)
     for name in order:
-        mine = sorted((s for s in spans if (s.get("label") or "") == name), key=lambda s: s["start"])
+        mine = sorted((s for s in spans if tier_name(s.get("label")) == name), key=lambda s: s["start"])
         if kinds[name] == "point":
             entries = [(s["start"], s.get("text") or "") for s in mine]
             grid.addTier(textgrid.PointTier(name, entries, 0.0, end))

@@ -9,6 +9,7 @@ import streamlit as st
 
 from earmark.export import ExportFilter, export
 from earmark.formats.export import export_archive
+from earmark.outfiles import safe_component
 from earmark.review import count_annotations, filter_sql
 from earmark.store import get_store
 from earmark.web.filters import filter_bar
@@ -40,6 +41,7 @@ def render_page() -> None:
     options = ExportFilter(include_unanswered=unanswered, keep_base64=not drop_b64,
                            where=filter_sql(filt))
     dataset = filt.dataset
+    file_stem = safe_component(dataset, "export")   # the name offered to the browser
 
     if fmt in ("jsonl", "csv"):
         def build() -> bytes:
@@ -47,12 +49,12 @@ def render_page() -> None:
             out = io.StringIO()
             export(store, dataset, out, fmt, options)
             return out.getvalue().encode("utf-8")
-        name = f"{dataset}.{fmt}"
+        name = f"{file_stem}.{fmt}"
         mime = "application/jsonl" if fmt == "jsonl" else "text/csv"
     else:
         def build() -> bytes:
             return export_archive(store, dataset, fmt, options)[0]
-        name = f"{dataset}.rttm" if fmt == "rttm" else f"{dataset}-{fmt}.zip"
+        name = f"{file_stem}.rttm" if fmt == "rttm" else f"{file_stem}-{fmt}.zip"
         mime = "text/plain" if fmt == "rttm" else "application/zip"
         if fmt == "clips":
             st.caption("Clips: one WAV per region of the accepted annotations, with metadata.csv "

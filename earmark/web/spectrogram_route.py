@@ -45,7 +45,10 @@ def serve_spectrogram(request: Request) -> Response:
                             channel=query["channel"], max_freq=query["max_freq"])
     except SpectrogramError as exc:
         return PlainTextResponse(f"bad spectrogram request: {exc}", status_code=400)
-    except (ProbeError, OSError) as exc:
+    except ProbeError as exc:
+        # a registered file whose header is not (or no longer) audio Earmark can show
+        return PlainTextResponse(f"cannot draw {path.name}: {exc}", status_code=422)
+    except OSError as exc:
         return PlainTextResponse(f"cannot read {path.name}: {exc}", status_code=500)
     return Response(image.png(), media_type="image/png", headers={
         # the media id is a content hash and the URL names the whole image: it never changes
