@@ -24,6 +24,7 @@ class PreAnnotations:
     tiers: dict[str, list[dict]] = field(default_factory=dict)     # stem -> TextGrid tiers
     grid_format: dict[str, str] = field(default_factory=dict)      # stem -> TextGrid layout
     sources: dict[str, str] = field(default_factory=dict)          # stem -> spans file, for messages
+    where: dict[str, str] = field(default_factory=dict)            # span id -> "file:line" it came from
     failures: list[Failure] = field(default_factory=list)
     used: set[str] = field(default_factory=set)                     # stems matched to audio
 
@@ -36,6 +37,10 @@ class PreAnnotations:
             except (FormatError, OSError, UnicodeDecodeError) as exc:
                 pre.failures.append(Failure(str(path), str(getattr(exc, "reason", exc))))
                 continue
+            except Exception as exc:  # one unreadable spans file never stops the load
+                pre.failures.append(Failure(str(path), f"cannot read: {type(exc).__name__}: {exc}"))
+                continue
+            pre.where.update(parsed.where)
             pre.failures += [Failure(p.where, p.reason) for p in parsed.problems]
             for stem, spans in parsed.spans.items():
                 stem = _nfc(stem)
@@ -62,6 +67,10 @@ class PreAnnotations:
             meta["tiers"] = tiers
             meta["textgrid_format"] = next(self.grid_format[s] for s in chosen if s in self.grid_format)
         return spans, meta, (self.sources.get(chosen[0]) if chosen else None)
+
+    def origin(self, span: dict, default: str) -> str:
+        """The file and line a span came from (its file when the line is not known)."""
+        return self.where.get(span.get("id") or "", default)
 
     def unmatched(self) -> list[Failure]:
         """A failure for every stem no loaded audio file matched."""
