@@ -27,7 +27,7 @@ import numpy as np
 
 from earmark.media import MediaInfo, get_media
 from earmark.pcm import ffmpeg_s16le, int24_to_int16, to_int16
-from earmark.probe import AudioInfo, probe
+from earmark.probe import AudioInfo, ProbeError, probe
 from earmark.sndfile import readable_whole
 
 if TYPE_CHECKING:  # computing peaks needs neither pandas nor DuckDB: keep the import light
@@ -70,9 +70,23 @@ class Peaks:
 
 def compute_peaks(path: str | Path, info: AudioInfo | None = None,
                   rate: int = PEAKS_PER_SECOND) -> Peaks:
-    """Compute the peaks of one file (see the module docstring for how)."""
+    """Compute the peaks of one file (see the module docstring for how).
+
+    Raises `PeaksError` (with the reason) or `OSError` (the file cannot be
+    read), never another kind: callers name the file and go on with the next.
+    """
     path = Path(path)
-    info = info or probe(path)
+    try:
+        return _compute(path, info or probe(path), rate)
+    except (PeaksError, OSError):
+        raise
+    except ProbeError as exc:
+        raise PeaksError(str(exc)) from exc
+    except Exception as exc:  # a header that probes but that no decoder can follow
+        raise PeaksError(f"{type(exc).__name__}: {exc}") from exc
+
+
+def _compute(path: Path, info: AudioInfo, rate: int) -> Peaks:
     if info.wav_encoding is not None:
         return _wav_peaks(path, info, rate)
     try:
