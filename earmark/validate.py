@@ -153,13 +153,14 @@ def json_problem(value: object) -> str | None:
     while stack:
         item, where, depth = stack.pop()
         if depth > MAX_DEPTH:
-            return f"nested more than {MAX_DEPTH} levels deep at {where or 'the top'}"
+            return f"nested more than {MAX_DEPTH} levels deep at `{where}`"
         if isinstance(item, str):
             if _has_surrogate(item):
-                return f"{where or 'a value'} holds text that is not valid Unicode (a lone surrogate)"
+                return f"`{where}` holds text that is not valid Unicode (a lone surrogate)" if where else \
+                    "a value holds text that is not valid Unicode (a lone surrogate)"
         elif isinstance(item, float):
             if not math.isfinite(item):
-                return f"{where or 'a value'} is {item!r}, which is not a JSON number"
+                return f"`{where or 'a value'}` is {item!r}, which is not a JSON number"
         elif isinstance(item, dict):
             for key, child in item.items():
                 if not isinstance(key, str):
@@ -215,7 +216,7 @@ def _has_surrogate(text: str) -> bool:
 
 
 def _kind(value: object) -> str:
-    names = {str: "a string", bool: "a boolean", int: "an integer", float: "a number",
+    names = {str: "a string", bool: "a boolean", int: "an integer", float: "a decimal number",
              list: "a list", dict: "an object", type(None): "null"}
     return names.get(type(value), type(value).__name__)
 
