@@ -196,6 +196,8 @@ def _alias(folder: Path, media: MediaInfo, original: Path) -> Path:
     through the media row, so through the link."""
     suffix = re.sub(r"[^a-z0-9.]", "", original.suffix.lower()) or ".bin"
     link = folder / f"{media.id}{suffix}"
+    if link.exists() and not link.is_symlink():
+        return link   # the same bytes were uploaded before: that copy serves
     target = os.fsencode(original.resolve())
     try:
         if os.readlink(link) == os.fsdecode(target):
@@ -263,7 +265,8 @@ def _attach_pre_annotations(item: Candidate, media: MediaInfo | None,
                 problem = (f"{span.get('label')} {span['start']:.3f}-{span['end']:.3f} s lies "
                            f"outside {Path(str(name)).name} ({duration:.3f} s)")
             else:
-                problem = f"{problem.replace('audio_spans[0]', 'the span')} (for {Path(str(name)).name})"
+                problem = problem.replace("audio_spans[0].", "the span's ").replace("audio_spans[0]", "the span")
+                problem = f"{problem} (for {Path(str(name)).name})"
             failures.append(Failure(where, f"{problem}; refused"))
             continue
         kept.append(span)
@@ -285,6 +288,8 @@ def _insert(store: Store, dataset: str, rows_in: list[tuple[dict, str | None]],
             media: list[MediaInfo]) -> list[int]:
     """Insert new tasks (and their media); return their ids in input order."""
     if not rows_in:
+        if media:   # only duplicates: their files may still have moved
+            store.write(lambda cur: _follow_moved_files(cur, media))
         return []
     frame = pd.DataFrame({
         "dataset": dataset,

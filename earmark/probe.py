@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import math
+import stat
 import struct
 import subprocess
 from dataclasses import dataclass
@@ -48,9 +49,12 @@ def probe(path: str | Path) -> AudioInfo:
     """Probe one file; raise `ProbeError` with a readable reason when it is not audio."""
     path = Path(path)
     try:
-        size = path.stat().st_size
+        status = path.stat()
     except OSError as exc:
         raise ProbeError(f"cannot read: {exc.strerror or exc}") from exc
+    if not stat.S_ISREG(status.st_mode):
+        raise ProbeError("not a regular file (a pipe or device would never end)")
+    size = status.st_size
     if size == 0:
         raise ProbeError("empty file (0 bytes)")
     with open(path, "rb") as fh:

@@ -322,3 +322,28 @@ def test_a_moved_recording_loaded_again_follows_its_new_path(store, tmp_path):
     shutil.copy(new, second)
     load_sources(store, "other", [second])
     assert store.query_one("SELECT path FROM media")[0] == str(new.resolve())
+
+
+def test_a_named_pipe_among_the_audio_is_refused_not_waited_on(store, tmp_path):
+    folder = tmp_path / "f"
+    folder.mkdir()
+    (folder / "good.wav").write_bytes(wav_bytes())
+    os.mkfifo(folder / "pipe.wav")
+    report = load_sources(store, "d", [folder])
+    assert [(f.origin.rsplit("/", 1)[-1], "not a regular file" in f.reason) for f in report.failures] == [
+        ("pipe.wav", True)]
+    assert report.added == 1
+
+
+def test_a_non_utf8_name_never_replaces_an_uploaded_copy_of_the_same_bytes(store, tmp_path):
+    from earmark.loader import load_uploads
+    data = wav_bytes(seed=7)
+    load_uploads(store, "up", [("call.wav", data)])
+    (stored,) = [p for p in (store.path.parent / "media").iterdir() if p.suffix == ".wav"]
+    folder = tmp_path / "f"
+    folder.mkdir()
+    with open(os.fsencode(folder) + b"/\xff.wav", "wb") as fh:
+        fh.write(data)
+    report = load_sources(store, "d", [folder])
+    assert report.added == 1 and report.failures == []
+    assert not stored.is_symlink() and stored.read_bytes() == data
