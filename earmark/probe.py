@@ -151,7 +151,8 @@ def _probe_tags(path: Path) -> AudioInfo | None:
     duration, channels, rate = tag.duration or 0.0, tag.channels or 0, tag.samplerate or 0
     if not math.isfinite(duration) or duration <= 0 or channels <= 0 or rate <= 0:
         return None
-    check_sample_rate(int(rate))
+    if not MIN_SAMPLE_RATE <= rate <= MAX_SAMPLE_RATE:
+        return None   # tinytag may misread a damaged header: ffprobe has the last word
     return AudioInfo(format=kind, duration=float(duration), sample_rate=int(rate), channels=int(channels))
 
 

@@ -347,3 +347,12 @@ def test_a_non_utf8_name_never_replaces_an_uploaded_copy_of_the_same_bytes(store
     report = load_sources(store, "d", [folder])
     assert report.added == 1 and report.failures == []
     assert not stored.is_symlink() and stored.read_bytes() == data
+
+
+@pytest.mark.parametrize("suffix", [".flac", ".ogg"])
+def test_compressed_files_outside_the_sample_rate_range_are_refused(tmp_path, suffix):
+    path = tmp_path / f"low{suffix}"
+    subprocess.run(["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", "sine=f=100:sample_rate=800:d=1",
+                    str(path)], check=True)
+    with pytest.raises(ProbeError, match="800 Hz lies outside 1 kHz to 768 kHz"):
+        probe(path)
