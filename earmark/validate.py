@@ -13,8 +13,9 @@ of crashing a page later. The checks:
   >= 0 and inside the file; `label`, `id`, `text`, `color` strings; `channel`
   an integer channel of the file; `score` a number from 0 to 1;
 - `segment` an object with finite numeric `start` <= `end` inside the file;
-- `words` a list of objects with such times and a string `text`; `tokens` and
-  `spans` lists of objects;
+- `words` a list of objects with such times and a string `text`; `tokens` a
+  list of objects; `spans` (of the text) objects with integer character
+  offsets `start` <= `end` and a string `label`;
 - `_input_hash` and `_task_hash` integers within signed 64 bits (the column's
   type; the hashes Earmark makes itself stay below 2^53);
 - `meta.channel` an integer channel of the file, `meta.channels` a positive
@@ -93,6 +94,24 @@ def task_problem(task: object, *, duration: float | None = None,
         for i, item in enumerate(items):
             if not isinstance(item, dict):
                 return f"{key}[{i}] is not an object"
+            if key == "spans":
+                problem = _text_span_problem(f"spans[{i}]", item)
+                if problem:
+                    return problem
+    return None
+
+
+def _text_span_problem(where: str, span: dict) -> str | None:
+    """A labelled span of the text: character offsets and a label (the alignment view slices by them)."""
+    start, end = span.get("start"), span.get("end")
+    if any(isinstance(v, bool) or not isinstance(v, int) for v in (start, end)):
+        return f"{where} needs integer character offsets `start` and `end` (got {_show(start)} and {_show(end)})"
+    if start < 0 or end < start:
+        return f"{where} has end {_show(end)} before start {_show(start)} or a negative offset"
+    if not isinstance(span.get("label"), str):
+        return f"{where}.label must be a string, not {_kind(span.get('label'))}"
+    if span.get("audio_span_id") is not None and not isinstance(span["audio_span_id"], str):
+        return f"{where}.audio_span_id must be a string, not {_kind(span['audio_span_id'])}"
     return None
 
 

@@ -205,6 +205,9 @@ def hostile_lines(audio: str) -> dict[str, tuple[str, str]]:
         ({**ok, "meta": {"channel": "left"}}, "meta.channel must be an integer"),
         ({**ok, "transcript": ["not", "text"]}, "`transcript` must be a string"),
         ({**ok, "file": 7}, "`file` must be a string"),
+        ({**ok, "text": "hello world", "spans": [{"start": 0, "end": 5}]}, "spans[0].label must be a string"),
+        ({**ok, "text": "hello world", "spans": [{"start": 0.5, "end": 5, "label": "W"}]}, "integer character"),
+        ({**ok, "words": [{"start": 0.1, "end": "0.2", "text": "hi"}]}, "words[0] needs finite numeric"),
     ]
     out = {json.dumps(task): (task, word) for task, word in cases}
     # JSON literals that Python's json reads and a browser does not
@@ -225,7 +228,9 @@ def test_hostile_jsonl_lines_are_each_refused_by_line_and_the_good_ones_load(sto
     for line in cases:
         text.append(line)
     text.append(json.dumps({"audio": str(audio), "segment": {"start": 0.2, "end": 0.9},
-                            "audio_spans": [{"start": 0.3, "end": 0.4, "label": "A", "channel": 0}]}))
+                            "audio_spans": [{"start": 0.3, "end": 0.4, "label": "A", "channel": 0}],
+                            "text": "hello world", "spans": [{"start": 0, "end": 5, "label": "W"}],
+                            "words": [{"start": 0.3, "end": 0.4, "text": "hello"}]}))
     source = tmp_path / "hostile.jsonl"
     source.write_text("\n".join(text) + "\n")
     report = load_sources(store, "h", [source])
