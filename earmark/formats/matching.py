@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from earmark.formats import FormatError, SpansFile, read_spans_file
-from earmark.sources import Failure
+from earmark.sources import Failure, shown_path
 
 _SEPARATORS = ("_", "-", ".", " ")
 
@@ -35,17 +35,18 @@ class PreAnnotations:
             try:
                 parsed: SpansFile = read_spans_file(path)
             except (FormatError, OSError, UnicodeDecodeError) as exc:
-                pre.failures.append(Failure(str(path), str(getattr(exc, "reason", exc))))
+                pre.failures.append(Failure(shown_path(path), str(getattr(exc, "reason", exc))))
                 continue
             except Exception as exc:  # one unreadable spans file never stops the load
-                pre.failures.append(Failure(str(path), f"cannot read: {type(exc).__name__}: {exc}"))
+                pre.failures.append(Failure(shown_path(path), f"cannot read: {type(exc).__name__}: {exc}"))
                 continue
-            pre.where.update(parsed.where)
-            pre.failures += [Failure(p.where, p.reason) for p in parsed.problems]
+            # names as printable text (a spans file's name need not be UTF-8)
+            pre.where.update((span_id, shown_path(where)) for span_id, where in parsed.where.items())
+            pre.failures += [Failure(shown_path(p.where), p.reason) for p in parsed.problems]
             for stem, spans in parsed.spans.items():
                 stem = _nfc(stem)
                 pre.spans.setdefault(stem, []).extend(spans)
-                pre.sources[stem] = str(path)
+                pre.sources[stem] = shown_path(path)
             for stem, tiers in parsed.tiers.items():
                 known = pre.tiers.setdefault(_nfc(stem), [])
                 known += [t for t in tiers if t not in known]
