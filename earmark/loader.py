@@ -111,12 +111,14 @@ def load_candidates(store: Store, dataset: str, items: Iterable[Candidate | Fail
                 info, header = result if result is not None else (None, None)
                 if pre_annotations is not None:
                     report.failures += _attach_pre_annotations(item, info, pre_annotations)
+                used = False   # whether a task of this item is kept (else its file is not registered)
                 for task in _expand(item, info, keep_base64, longform, report):
                     problem = task_problem(task, duration=info.duration if info else None,
                                            channels=info.channels if info else None)
                     if problem:
                         report.failures.append(Failure(item.origin, problem))
                         continue
+                    used = True
                     ih = _hash_task(task, info)
                     duplicate = ih in known
                     if info is not None:
@@ -126,7 +128,7 @@ def load_candidates(store: Store, dataset: str, items: Iterable[Candidate | Fail
                         continue
                     known.add(ih)
                     rows.append((task, info.id if info else None))
-                if info is not None:
+                if info is not None and used:
                     media.append(info)
                     new_media[info.id] = (info, header)  # type: ignore[assignment]
             ids = _insert(store, dataset, rows, media)
@@ -141,7 +143,8 @@ def load_candidates(store: Store, dataset: str, items: Iterable[Candidate | Fail
     report.labels_added = add_labels(store, dataset, sorted(map(str, span_labels)))
     if peaks:
         _compute_peaks(store, dataset, new_media, origins, report)
-    if not existed and report.added == 0 and report.skipped == 0:
+    if not existed and report.added == 0 and report.skipped == 0 and not store.query_one(
+            "SELECT count(*) FROM tasks WHERE dataset = ?", [dataset])[0]:
         drop_dataset(store, dataset)   # nothing got in: leave no empty dataset behind
     return report
 

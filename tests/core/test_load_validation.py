@@ -361,3 +361,13 @@ def test_compressed_files_outside_the_sample_rate_range_are_refused(tmp_path, su
                     str(path)], check=True)
     with pytest.raises(ProbeError, match="800 Hz lies outside 1 kHz to 768 kHz"):
         probe(path)
+
+
+def test_a_file_whose_every_task_is_refused_is_not_registered(store, tmp_path):
+    audio = tmp_path / "a.wav"
+    audio.write_bytes(wav_bytes(frames=16000))
+    source = tmp_path / "t.jsonl"
+    source.write_text(json.dumps({"audio": str(audio), "segment": {"start": 0, "end": 5}}) + "\n")
+    report = load_sources(store, "d", [source])
+    assert report.added == 0 and "after the end of the file" in report.failures[0].reason
+    assert store.query_one("SELECT count(*) FROM media")[0] == 0
