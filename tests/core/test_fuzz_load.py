@@ -6,8 +6,10 @@ truncations; WAV headers built with impossible fields (sample rates 0, 1,
 types in every field, NaN and Infinity, huge integers, bad UTF-8 and deep
 nesting; RTTM and Audacity label lines with hostile times, channels and bytes.
 
-The command line's own entry (`earmark.cli.main`, in this process; one run
-also as a subprocess) must exit 0 (something good loads every time), print no
+The audio folder is loaded three times: whole files, and cut by `--segment
+silence` and `--segment window:...` with `--split-channels` (the decoding and
+splitting paths). The command line's own entry (`earmark.cli.main`, in this
+process; the spans run as a subprocess) must exit 0 (something good loads every time), print no
 traceback, and account for every input: it is either loaded (a task holds it)
 or named on stderr (its file, or file:line). Every stored task must pass the
 validator and give the Annotate page its audio (`task_audio`) without raising.
@@ -260,6 +262,25 @@ def check_stored(db: Path, tally: Tally) -> None:
             tally.problems.append(f"task_audio({task_id}):\n{traceback.format_exc()}")
 
 
+def account_for_files(files: list[Path], failures: list[str], db: Path, tally: Tally,
+                      context: str) -> tuple[int, int]:
+    """(named, loaded) of a folder's files; a file that is neither is a problem.
+    A file not named counts as loaded when a task holds it, or holds a file of the
+    same bytes (it was then skipped as that one's duplicate)."""
+    stored = stored_files(db)
+    shown = {path: os.fsencode(path).decode("utf-8", "replace") for path in files}
+    stored_bytes = {path.read_bytes() for path in files if Path(shown[path]).name in stored}
+    named = loaded = 0
+    for path in files:
+        if is_named(shown[path], failures):
+            named += 1
+        elif Path(shown[path]).name in stored or path.read_bytes() in stored_bytes:
+            loaded += 1
+        else:
+            tally.problems.append(f"{context}{shown[path]}: neither loaded nor named")
+    return named, loaded
+
+
 def stored_files(db: Path) -> set[str]:
     return {json.loads(t).get("file") for (t,) in open_store(db).query("SELECT task FROM tasks")}
 
@@ -273,23 +294,24 @@ def test_fuzzed_loads_name_every_bad_input_and_load_the_rest(corpus, tmp_path, r
     db = tmp_path / "audio.duckdb"
     code, out, err = run_cli(["load", "audio", str(folder), "--db", str(db)], tally)
     assert code == 0, err
-    failures = named_origins(err)
     files = sorted(folder.iterdir())
-    loaded_names = stored_files(db)
-    content_loaded = {p.read_bytes() for p in files if p.name.encode("utf-8", "replace").decode() in loaded_names}
+    named, loaded = account_for_files(files, named_origins(err), db, tally, "")
+    tally.cases += len(files)
+    tally.named += named
+    tally.loaded += loaded
     added, skipped, failed = counts(out)
-    for path in files:
-        shown = os.fsencode(path).decode("utf-8", "replace")
-        tally.cases += 1
-        if is_named(shown, failures):
-            tally.named += 1
-        elif Path(shown).name in loaded_names or path.read_bytes() in content_loaded:
-            tally.loaded += 1   # its task, or the task of a file with the same bytes (a duplicate)
-        else:
-            tally.problems.append(f"{shown}: neither loaded nor named")
-    assert failed == len(failures)
-    assert added + skipped == tally.loaded, (added, skipped, tally.loaded)
+    assert failed == named
+    assert added + skipped == loaded, (added, skipped, loaded)
     check_stored(db, tally)
+
+    # 1b. the same folder cut into segments, one task per channel (the long-recordings path)
+    for segment in ("silence", "window:0.05:0.01"):
+        db = tmp_path / f"segments-{segment[:6]}.duckdb"
+        code, out, err = run_cli(["load", "segments", str(folder), "--segment", segment, "--split-channels",
+                                  "--db", str(db)], tally)
+        assert code == 0, err
+        account_for_files(files, named_origins(err), db, tally, f"--segment {segment}: ")
+        check_stored(db, tally)
 
     # 2. hostile JSONL, pointing at the good files
     goods = [(folder / f"good_{i}.wav", 0.1) for i in range(4)]
