@@ -39,6 +39,7 @@ _CHUNK_BUCKETS = 6000  # one minute at 100 buckets/s
 # Below this duration one decoder is cheaper than two.
 _PARALLEL_MIN_SECONDS = 120.0
 _SNDFILE_BLOCK_FRAMES = 1 << 18  # frames decoded per read (6 s at 44.1 kHz)
+_MAX_BUFFER_BYTES = 64 << 20     # the ffmpeg pipe's buffer
 
 
 class PeaksError(RuntimeError):
@@ -263,9 +264,11 @@ def _decode_range(path: Path, info: AudioInfo, rate: int,
                   start: float | None, length: float | None) -> Peaks:
     reducer = _Reducer(info.sample_rate, info.channels, rate)
     frame_bytes = 2 * info.channels
-    # One reusable buffer of about 10 s; a partial frame at its end is moved
-    # to the front before the next read.
-    buffer = bytearray(frame_bytes * max(1, info.sample_rate * 10))
+    # One reusable buffer of about 10 s (at most 64 MB, whatever a header claims
+    # of channels and rate); a partial frame at its end is moved to the front
+    # before the next read.
+    frames = max(1, min(info.sample_rate * 10, _MAX_BUFFER_BYTES // frame_bytes))
+    buffer = bytearray(frame_bytes * frames)
     view = memoryview(buffer)
     filled = 0
     with ffmpeg_s16le(path, channels=info.channels, sample_rate=info.sample_rate, start=start,

@@ -371,3 +371,21 @@ def test_a_file_whose_every_task_is_refused_is_not_registered(store, tmp_path):
     report = load_sources(store, "d", [source])
     assert report.added == 0 and "after the end of the file" in report.failures[0].reason
     assert store.query_one("SELECT count(*) FROM media")[0] == 0
+
+
+def test_the_ffmpeg_peaks_buffer_is_bounded_whatever_the_header_claims(tmp_path, monkeypatch):
+    from earmark import peaks
+    path = tmp_path / "a.flac"
+    subprocess.run(["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", "sine=f=100:sample_rate=16000:d=0.2",
+                    str(path)], check=True)
+    sizes = []
+
+    def spy(size):
+        sizes.append(size)
+        return bytearray(size)
+
+    monkeypatch.setattr(peaks, "bytearray", spy, raising=False)
+    claimed = AudioInfo(format="flac", duration=0.2, sample_rate=768000, channels=8)
+    result = peaks._ffmpeg_peaks(path, claimed, peaks.PEAKS_PER_SECOND)   # 123 MB of buffer before
+    assert result.channels == 8
+    assert sizes and max(sizes) <= 64 << 20
