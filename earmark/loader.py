@@ -3,35 +3,41 @@
 Files are probed and hashed by a small thread pool (ffprobe runs as a
 process, hashing releases the GIL), tasks are inserted in batches, one
 transaction per batch, and every file that cannot be read is reported with
-its reason while the rest loads.
+its reason while the rest loads. Every task is checked against the task
+format (earmark.validate) with its file's length and channels before it is
+stored: what a page could not show is refused here, by name.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import json
+import os
+import re
 import tempfile
 import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from functools import partial
 from itertools import islice
 from pathlib import Path
 
 import pandas as pd
 
 from earmark import hashing
-from earmark.datasets import add_labels, ensure_dataset
+from earmark.datasets import add_labels, drop_dataset, ensure_dataset, get_dataset
 from earmark.formats.matching import PreAnnotations
 from earmark.longform import LongformOptions, expand_task
 from earmark.preannotate import ModelError
 from earmark.segment import SegmentError
-from earmark.media import MediaInfo, inspect_file, insert_media, save_media_bytes
+from earmark.media import MediaInfo, inspect_file, insert_media, media_dir, save_media_bytes
 from earmark.peaks import Peaks, PeaksError, compute_peaks, store_peaks
 from earmark.probe import AudioInfo, ProbeError
-from earmark.sources import Candidate, Failure, iter_sources, upload_candidate, upload_name
+from earmark.sources import Candidate, Failure, is_utf8_path, iter_sources, upload_candidate, upload_name
 from earmark.store import Store
+from earmark.validate import spans_problem, task_problem
 
 BATCH = 500
 WORKERS = 4
@@ -111,15 +117,20 @@ def load_candidates(store: Store, dataset: str, items: Iterable[Candidate | Fail
                     progress: Progress | None = None,
                     pre_annotations: PreAnnotations | None = None,
                     longform: LongformOptions | None = None) -> LoadReport:
+    existed = get_dataset(store, dataset) is not None
     ensure_dataset(store, dataset, view=view, labels=labels)
     report = LoadReport()
     known = {h for (h,) in store.query("SELECT input_hash FROM tasks WHERE dataset = ?", [dataset])}
     new_media: dict[str, tuple[MediaInfo, AudioInfo]] = {}
+    # media id -> (origin, skipped as a duplicate?) of every item of this load on that file,
+    # so that when the file turns out not to decode each of them is named a failure
+    origins: dict[str, list[tuple[str, bool]]] = {}
     span_labels: set[str | None] = set()
     done = 0
+    inspect = partial(_inspect, media_dir(store))
     with ThreadPoolExecutor(WORKERS) as pool:
         for batch in _batches(items, BATCH):
-            inspected = pool.map(_inspect, batch)
+            inspected = pool.map(inspect, batch)
             rows, media = [], []
             for item, result in zip(batch, inspected):
                 done += 1
@@ -131,24 +142,24 @@ def load_candidates(store: Store, dataset: str, items: Iterable[Candidate | Fail
                 info, header = result if result is not None else (None, None)
                 if pre_annotations is not None:
                     report.failures += _attach_pre_annotations(item, info, pre_annotations)
-                task = _fill_task(item, info, keep_base64)
-                try:
-                    tasks = expand_task(task, info, longform) if longform and longform.active else [task]
-                except (ModelError, SegmentError, PeaksError, OSError, ValueError) as exc:
-                    report.failures.append(Failure(item.origin, str(exc)))
-                    continue
-                except Exception as exc:  # a user's --model may raise anything
-                    report.failures.append(Failure(item.origin, f"--model {longform.model_name} failed: "
-                                                   f"{type(exc).__name__}: {exc}"))  # type: ignore[union-attr]
-                    continue
-                for task in tasks:
+                used = False   # whether a task of this item is kept (else its file is not registered)
+                for task in _expand(item, info, keep_base64, longform, report):
+                    problem = task_problem(task, duration=info.duration if info else None,
+                                           channels=info.channels if info else None)
+                    if problem:
+                        report.failures.append(Failure(item.origin, problem))
+                        continue
+                    used = True
                     ih = _hash_task(task, info)
-                    if ih in known:
+                    duplicate = ih in known
+                    if info is not None:
+                        origins.setdefault(info.id, []).append((item.origin, duplicate))
+                    if duplicate:
                         report.skipped += 1
                         continue
                     known.add(ih)
                     rows.append((task, info.id if info else None))
-                if info is not None:
+                if info is not None and used:
                     media.append(info)
                     new_media[info.id] = (info, header)  # type: ignore[assignment]
             ids = _insert(store, dataset, rows, media)
@@ -162,8 +173,28 @@ def load_candidates(store: Store, dataset: str, items: Iterable[Candidate | Fail
     span_labels.discard("")
     report.labels_added = add_labels(store, dataset, sorted(map(str, span_labels)))
     if peaks:
-        _compute_peaks(store, dataset, new_media, report)
+        _compute_peaks(store, dataset, new_media, origins, report)
+    if not existed and report.added == 0 and report.skipped == 0 and not store.query_one(
+            "SELECT count(*) FROM tasks WHERE dataset = ?", [dataset])[0]:
+        drop_dataset(store, dataset)   # nothing got in: leave no empty dataset behind
     return report
+
+
+def _expand(item: Candidate, info: MediaInfo | None, keep_base64: bool,
+            longform: LongformOptions | None, report: LoadReport) -> list[dict]:
+    """The tasks one item becomes (one per channel or segment with `longform`);
+    a failure to split or pre-annotate is added to the report."""
+    task = _fill_task(item, info, keep_base64)
+    if not (longform and longform.active):
+        return [task]
+    try:
+        return expand_task(task, info, longform)
+    except (ModelError, SegmentError, PeaksError, OSError, ValueError) as exc:
+        report.failures.append(Failure(item.origin, str(exc)))
+    except Exception as exc:  # a user's --model may raise anything
+        what = f"--model {longform.model_name} failed" if longform.model is not None else "could not be split"
+        report.failures.append(Failure(item.origin, f"{what}: {type(exc).__name__}: {exc}"))
+    return []
 
 
 def _batches(items: Iterable, size: int) -> Iterator[list]:
@@ -172,18 +203,46 @@ def _batches(items: Iterable, size: int) -> Iterator[list]:
         yield batch
 
 
-def _inspect(item: Candidate | Failure) -> Failure | tuple[MediaInfo, AudioInfo] | None:
+def _inspect(aliases: Path, item: Candidate | Failure) -> Failure | tuple[MediaInfo, AudioInfo] | None:
     """The media row and header facts of the item's file (kept for the peaks)."""
     if isinstance(item, Failure):
         return item
     if item.audio_file is None:
         return None
     try:
-        return inspect_file(item.audio_file)
+        media, header = inspect_file(item.audio_file)
+        if not is_utf8_path(media.path):
+            media = replace(media, path=str(_alias(aliases, media, item.audio_file)))
+        return media, header
     except ProbeError as exc:
         return Failure(item.origin, str(exc))
     except OSError as exc:
         return Failure(item.origin, f"cannot read: {exc.strerror or exc}")
+    except Exception as exc:  # one unreadable file never stops the others
+        return Failure(item.origin, f"cannot read the header: {type(exc).__name__}: {exc}")
+
+
+def _alias(folder: Path, media: MediaInfo, original: Path) -> Path:
+    """A stored path for a file whose name is not UTF-8 (os.walk gives such bytes
+    as lone surrogates, which the database's UTF-8 text cannot hold): a symbolic
+    link in the media folder, named by the content hash, to the file. Tasks show
+    the name with replacement characters; everything that opens the file goes
+    through the media row, so through the link."""
+    suffix = re.sub(r"[^a-z0-9.]", "", original.suffix.lower()) or ".bin"
+    link = folder / f"{media.id}{suffix}"
+    if link.exists() and not link.is_symlink():
+        return link   # the same bytes were uploaded before: that copy serves
+    target = os.fsencode(original.resolve())
+    try:
+        if os.readlink(link) == os.fsdecode(target):
+            return link
+    except OSError:
+        pass
+    folder.mkdir(parents=True, exist_ok=True)
+    tmp = folder / f".{media.id}.{os.getpid()}.{uuid.uuid4().hex}.link"
+    os.symlink(target, tmp)
+    os.replace(tmp, link)   # atomic: a reader never sees a missing link
+    return link
 
 
 def _fill_task(item: Candidate, media: MediaInfo | None, keep_base64: bool) -> dict:
@@ -221,7 +280,8 @@ def _hash_task(task: dict, media: MediaInfo | None) -> int:
 
 def _attach_pre_annotations(item: Candidate, media: MediaInfo | None,
                             pre: PreAnnotations) -> list[Failure]:
-    """Add the matching pre-annotations to the task; refuse spans that do not fit the file."""
+    """Add the matching pre-annotations to the task; refuse spans that do not fit
+    the file, each named by the spans file and line it came from."""
     name = item.task.get("file") or item.task.get("path") or (media.path if media else None)
     if not name:
         return []
@@ -229,12 +289,19 @@ def _attach_pre_annotations(item: Candidate, media: MediaInfo | None,
     if not spans:
         return []
     duration = media.duration if media else None
+    channels = media.channels if media else None
     kept, failures = [], []
     for span in spans:
-        if duration is not None and span["end"] > duration + 0.001:
-            failures.append(Failure(source or item.origin,
-                                    f"{span.get('label')} {span['start']:.3f}-{span['end']:.3f} s lies "
-                                    f"outside {Path(str(name)).name} ({duration:.3f} s); refused"))
+        problem = spans_problem([span], duration=duration, channels=channels)
+        if problem:
+            where = pre.origin(span, source or item.origin)
+            if problem.startswith("audio_spans[0] ends at"):   # the common case, in its own words
+                problem = (f"{span.get('label')} {span['start']:.3f}-{span['end']:.3f} s lies "
+                           f"outside {Path(str(name)).name} ({duration:.3f} s)")
+            else:
+                problem = problem.replace("audio_spans[0].", "the span's ").replace("audio_spans[0]", "the span")
+                problem = f"{problem} (for {Path(str(name)).name})"
+            failures.append(Failure(where, f"{problem}; refused"))
             continue
         kept.append(span)
     item.task["audio_spans"] = [*(item.task.get("audio_spans") or []), *kept]
@@ -255,6 +322,8 @@ def _insert(store: Store, dataset: str, rows_in: list[tuple[dict, str | None]],
             media: list[MediaInfo]) -> list[int]:
     """Insert new tasks (and their media); return their ids in input order."""
     if not rows_in:
+        if media:   # only duplicates: their files may still have moved
+            store.write(lambda cur: _follow_moved_files(cur, media))
         return []
     frame = pd.DataFrame({
         "dataset": dataset,
@@ -267,6 +336,7 @@ def _insert(store: Store, dataset: str, rows_in: list[tuple[dict, str | None]],
 
     def insert(cur) -> list[int]:
         insert_media(cur, media)
+        _follow_moved_files(cur, media)
         cur.register("new_tasks", frame)
         try:
             rows = cur.execute(
@@ -282,30 +352,49 @@ def _insert(store: Store, dataset: str, rows_in: list[tuple[dict, str | None]],
     return store.write(insert)
 
 
+def _follow_moved_files(cur, media: list[MediaInfo]) -> None:
+    """A recording found again at a new path while its registered path is gone
+    (the file was moved or renamed): the media row follows it."""
+    if not media:
+        return
+    found = {m.id: m.path for m in media}
+    rows = cur.execute(f"SELECT id, path FROM media WHERE id IN ({', '.join('?' * len(found))})",
+                       list(found)).fetchall()
+    for media_id, path in rows:
+        if path != found[media_id] and not os.path.exists(path):
+            cur.execute("UPDATE media SET path = ? WHERE id = ?", [found[media_id], media_id])
+
+
 def _compute_peaks(store: Store, dataset: str, media: dict[str, tuple[MediaInfo, AudioInfo]],
-                   report: LoadReport) -> None:
+                   origins: dict[str, list[tuple[str, bool]]], report: LoadReport) -> None:
     """Peaks for the media that have none yet (a reload or another dataset may
     have made them), from the headers read at registering, stored a batch per
-    transaction; a file that fails to decode is reported and its tasks are
-    taken out again."""
+    transaction; a file that fails to decode is reported (every item of this
+    load on it, duplicates included: a copy of an undecodable file is no
+    duplicate of anything stored) and its tasks are taken out again."""
     have = {m for (m,) in store.query("SELECT media_id FROM peaks WHERE media_id IN (SELECT unnest(?))",
                                       [list(media)])}
     todo = [pair for media_id, pair in media.items() if media_id not in have]
 
-    def compute(pair: tuple[MediaInfo, AudioInfo]) -> Peaks | Failure:
+    def compute(pair: tuple[MediaInfo, AudioInfo]) -> Peaks | str:
         m, header = pair
         try:
             return compute_peaks(m.path, header)
-        except (PeaksError, ProbeError, OSError) as exc:
-            return Failure(m.path, f"could not decode: {exc}")
+        except (PeaksError, OSError) as exc:
+            return f"could not decode: {exc}"
+        except Exception as exc:  # never one file's peaks for the others'
+            return f"could not decode: {type(exc).__name__}: {exc}"
 
     failed: list[MediaInfo] = []
     with ThreadPoolExecutor(2) as pool:
         for batch in _batches(todo, 200):
             done = []
             for (m, _), result in zip(batch, pool.map(compute, batch)):
-                if isinstance(result, Failure):
-                    report.failures.append(result)
+                if isinstance(result, str):
+                    items = origins.get(m.id) or [(m.path, False)]
+                    for origin in dict.fromkeys(origin for origin, _ in items):
+                        report.failures.append(Failure(origin, result))
+                    report.skipped -= sum(skipped for _, skipped in items)
                     failed.append(m)
                 else:
                     done.append((m, result))

@@ -27,7 +27,7 @@ import numpy as np
 
 from earmark.media import MediaInfo, get_media
 from earmark.pcm import ffmpeg_s16le, int24_to_int16, to_int16
-from earmark.probe import AudioInfo, probe
+from earmark.probe import AudioInfo, ProbeError, probe
 from earmark.sndfile import readable_whole
 
 if TYPE_CHECKING:  # computing peaks needs neither pandas nor DuckDB: keep the import light
@@ -39,6 +39,7 @@ _CHUNK_BUCKETS = 6000  # one minute at 100 buckets/s
 # Below this duration one decoder is cheaper than two.
 _PARALLEL_MIN_SECONDS = 120.0
 _SNDFILE_BLOCK_FRAMES = 1 << 18  # frames decoded per read (6 s at 44.1 kHz)
+_MAX_BUFFER_BYTES = 64 << 20     # the ffmpeg pipe's buffer
 
 
 class PeaksError(RuntimeError):
@@ -70,9 +71,23 @@ class Peaks:
 
 def compute_peaks(path: str | Path, info: AudioInfo | None = None,
                   rate: int = PEAKS_PER_SECOND) -> Peaks:
-    """Compute the peaks of one file (see the module docstring for how)."""
+    """Compute the peaks of one file (see the module docstring for how).
+
+    Raises `PeaksError` (with the reason) or `OSError` (the file cannot be
+    read), never another kind: callers name the file and go on with the next.
+    """
     path = Path(path)
-    info = info or probe(path)
+    try:
+        return _compute(path, info or probe(path), rate)
+    except (PeaksError, OSError):
+        raise
+    except ProbeError as exc:
+        raise PeaksError(str(exc)) from exc
+    except Exception as exc:  # a header that probes but that no decoder can follow
+        raise PeaksError(f"{type(exc).__name__}: {exc}") from exc
+
+
+def _compute(path: Path, info: AudioInfo, rate: int) -> Peaks:
     if info.wav_encoding is not None:
         return _wav_peaks(path, info, rate)
     try:
@@ -249,9 +264,11 @@ def _decode_range(path: Path, info: AudioInfo, rate: int,
                   start: float | None, length: float | None) -> Peaks:
     reducer = _Reducer(info.sample_rate, info.channels, rate)
     frame_bytes = 2 * info.channels
-    # One reusable buffer of about 10 s; a partial frame at its end is moved
-    # to the front before the next read.
-    buffer = bytearray(frame_bytes * max(1, info.sample_rate * 10))
+    # One reusable buffer of about 10 s (at most 64 MB, whatever a header claims
+    # of channels and rate); a partial frame at its end is moved to the front
+    # before the next read.
+    frames = max(1, min(info.sample_rate * 10, _MAX_BUFFER_BYTES // frame_bytes))
+    buffer = bytearray(frame_bytes * frames)
     view = memoryview(buffer)
     filled = 0
     with ffmpeg_s16le(path, channels=info.channels, sample_rate=info.sample_rate, start=start,

@@ -10,6 +10,8 @@ MP3 without a length tag): the peaks computation corrects them.
 from __future__ import annotations
 
 import json
+import math
+import stat
 import struct
 import subprocess
 from dataclasses import dataclass
@@ -21,6 +23,10 @@ AUDIO_EXTENSIONS = (".wav", ".mp3", ".flac", ".ogg", ".opus", ".m4a", ".aac", ".
 WAVE_PCM = 1
 WAVE_FLOAT = 3
 WAVE_EXTENSIBLE = 0xFFFE
+
+# Sample rates Earmark can show: below 1 kHz or above 768 kHz a header is
+# corrupt or hostile (a 2 GHz claim made one spectrogram request take 3 GB).
+MIN_SAMPLE_RATE, MAX_SAMPLE_RATE = 1000, 768000
 
 
 class ProbeError(ValueError):
@@ -43,9 +49,12 @@ def probe(path: str | Path) -> AudioInfo:
     """Probe one file; raise `ProbeError` with a readable reason when it is not audio."""
     path = Path(path)
     try:
-        size = path.stat().st_size
+        status = path.stat()
     except OSError as exc:
         raise ProbeError(f"cannot read: {exc.strerror or exc}") from exc
+    if not stat.S_ISREG(status.st_mode):
+        raise ProbeError("not a regular file (a pipe or device would never end)")
+    size = status.st_size
     if size == 0:
         raise ProbeError("empty file (0 bytes)")
     with open(path, "rb") as fh:
@@ -83,8 +92,13 @@ def _wav_info(fmt: bytes, data_offset: int, data_size: int, file_size: int) -> A
     tag, channels, rate, _byte_rate, block_align, bits = struct.unpack("<HHIIHH", fmt[:16])
     if tag == WAVE_EXTENSIBLE and len(fmt) >= 26:
         tag = struct.unpack("<H", fmt[24:26])[0]  # first two bytes of the SubFormat GUID
-    if channels == 0 or rate == 0 or block_align == 0:
-        raise ProbeError(f"WAV header is invalid: {channels} channels at {rate} Hz")
+    if channels == 0:
+        raise ProbeError("WAV header is invalid: 0 channels")
+    check_sample_rate(rate)
+    if block_align == 0:
+        raise ProbeError("WAV header is invalid: block align of 0 bytes per frame")
+    if tag in (WAVE_PCM, WAVE_FLOAT) and bits == 0:
+        raise ProbeError(f"WAV header is invalid: 0 bits per sample ({'PCM' if tag == WAVE_PCM else 'float'} audio)")
     available = file_size - data_offset
     if data_size == 0xFFFFFFFF or data_size == 0:
         data_size = available  # streamed WAV whose writer never filled the size in
@@ -94,6 +108,10 @@ def _wav_info(fmt: bytes, data_offset: int, data_size: int, file_size: int) -> A
             f"the file holds {available}"
         )
     encoding = _wav_encoding(tag, bits)
+    if encoding is not None and block_align != channels * ((bits + 7) // 8):
+        # peaks read frames of channels x sample width: a header that says otherwise lies
+        raise ProbeError(f"WAV header is invalid: block align {block_align} does not match "
+                         f"{channels} channel{'s' if channels != 1 else ''} of {bits} bits")
     frames = data_size // block_align
     if frames == 0:
         raise ProbeError("WAV holds no audio samples")
@@ -131,8 +149,10 @@ def _probe_tags(path: Path) -> AudioInfo | None:
     except Exception:  # tinytag raises many kinds of errors on what it cannot parse
         return None
     duration, channels, rate = tag.duration or 0.0, tag.channels or 0, tag.samplerate or 0
-    if duration <= 0 or channels <= 0 or rate <= 0:
+    if not math.isfinite(duration) or duration <= 0 or channels <= 0 or rate <= 0:
         return None
+    if not MIN_SAMPLE_RATE <= rate <= MAX_SAMPLE_RATE:
+        return None   # tinytag may misread a damaged header: ffprobe has the last word
     return AudioInfo(format=kind, duration=float(duration), sample_rate=int(rate), channels=int(channels))
 
 
@@ -153,19 +173,38 @@ def _probe_ffprobe(path: Path) -> AudioInfo:
         detail = reason[-1] if reason else f"exit code {done.returncode}"
         detail = detail.replace(str(path) + ": ", "")
         raise ProbeError(f"not a readable audio file: {detail}")
-    info = json.loads(done.stdout or b"{}")
+    try:
+        info = json.loads(done.stdout or b"{}")
+    except ValueError as exc:
+        raise ProbeError(f"ffprobe's answer could not be read: {exc}") from exc
+    if not isinstance(info, dict):
+        info = {}
     streams = info.get("streams") or []
     if not streams:
         raise ProbeError("no audio stream in the file")
     stream, fmt = streams[0], info.get("format") or {}
     duration = _float(stream.get("duration")) or _float(fmt.get("duration"))
-    if not duration or duration <= 0:
+    if not duration or not math.isfinite(duration) or duration <= 0:
         raise ProbeError("audio stream has no duration (empty or truncated)")
-    rate, channels = int(stream.get("sample_rate") or 0), int(stream.get("channels") or 0)
+    rate, channels = _int(stream.get("sample_rate")), _int(stream.get("channels"))
     if rate <= 0 or channels <= 0:
         raise ProbeError("audio stream has no sample rate or channel count")
+    check_sample_rate(rate)
     format_name = (fmt.get("format_name") or path.suffix.lstrip(".")).split(",")[0]
     return AudioInfo(format=format_name, duration=duration, sample_rate=rate, channels=channels)
+
+
+def check_sample_rate(rate: int) -> None:
+    if not MIN_SAMPLE_RATE <= rate <= MAX_SAMPLE_RATE:
+        raise ProbeError(f"sample rate of {rate} Hz lies outside 1 kHz to 768 kHz: "
+                         "not audio Earmark can show (corrupt header?)")
+
+
+def _int(value: object) -> int:
+    try:
+        return int(value)  # type: ignore[call-overload]
+    except (TypeError, ValueError):
+        return 0
 
 
 def _float(value: object) -> float | None:

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
 import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from earmark.probe import AUDIO_EXTENSIONS, ProbeError
+from earmark.validate import JSONLineError, json_problem, parse_json, spans_problem, task_problem
 
 SaveBytes = Callable[[bytes, str], Path]
 
@@ -52,10 +52,15 @@ def is_audio_name(name: str) -> bool:
 def iter_sources(sources: list[str | Path], save_bytes: SaveBytes) -> Iterator[Candidate | Failure]:
     for source in sources:
         path = Path(source)
-        if path.is_dir():
+        try:
+            kind = "dir" if path.is_dir() else "file" if path.is_file() else None
+        except OSError as exc:
+            yield Failure(shown_path(source), f"cannot open: {exc.strerror or exc}")
+            continue
+        if kind == "dir":
             for file in iter_audio_files(path):
-                yield file_candidate(file)
-        elif path.is_file():
+                yield file if isinstance(file, Failure) else file_candidate(file)
+        elif kind == "file":
             suffix = path.suffix.lower()
             if suffix in (".jsonl", ".ndjson"):
                 yield from iter_jsonl(path, save_bytes)
@@ -64,23 +69,49 @@ def iter_sources(sources: list[str | Path], save_bytes: SaveBytes) -> Iterator[C
             else:
                 yield file_candidate(path)
         else:
-            yield Failure(str(source), "no such file or directory")
+            yield Failure(shown_path(source), "no such file or directory")
 
 
-def iter_audio_files(folder: Path) -> Iterator[Path]:
+def iter_audio_files(folder: Path) -> Iterator[Path | Failure]:
     """Audio files under `folder`, in a stable order; hidden files are skipped
-    (such as the `._name.wav` resource forks that macOS leaves on shared drives)."""
-    for root, dirs, files in os.walk(folder):
+    (such as the `._name.wav` resource forks that macOS leaves on shared drives).
+    A folder that cannot be listed is a failure; the walk goes on."""
+    errors: list[OSError] = []
+    for root, dirs, files in os.walk(folder, onerror=errors.append):
+        while errors:
+            error = errors.pop()
+            yield Failure(shown_path(error.filename or root), f"cannot list the folder: {error.strerror or error}")
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
         for name in sorted(files):
             if not name.startswith(".") and is_audio_name(name):
                 yield Path(root) / name
+    for error in errors:
+        yield Failure(shown_path(error.filename or folder), f"cannot list the folder: {error.strerror or error}")
+
+
+def shown_path(path: str | Path) -> str:
+    """A path as text that can be printed and stored: a file name that is not
+    UTF-8 (os.walk gives its bytes as lone surrogates) gets replacement characters."""
+    return os.fsencode(path).decode("utf-8", "replace")
+
+
+def is_utf8_path(path: str | Path) -> bool:
+    try:
+        str(path).encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def file_candidate(path: Path) -> Candidate:
+    """The task of one audio file. Its name as shown and stored is `shown_path`;
+    the file itself is read through `audio_file` (the loader gives a name that is
+    not UTF-8 an alias in the media folder, see earmark.loader)."""
     path = path.resolve()
-    task = {"audio": str(path), "path": str(path), "file": path.name, "meta": {"file": path.name}}
-    return Candidate(str(path), task, path)
+    shown = shown_path(path)
+    name = Path(shown).name
+    task = {"audio": shown, "path": shown, "file": name, "meta": {"file": name}}
+    return Candidate(shown, task, path)
 
 
 def upload_name(name: str) -> str:
@@ -113,53 +144,62 @@ def upload_candidate(name: str, data: bytes, save_bytes: SaveBytes) -> Candidate
 
 
 def iter_jsonl(path: Path, save_bytes: SaveBytes) -> Iterator[Candidate | Failure]:
+    """The tasks of a JSONL file, a line at a time; each line is decoded on its
+    own, so a line that is not UTF-8 or not JSON is named by its number and the
+    lines after it still load."""
     try:
-        fh = open(path, encoding="utf-8-sig", errors="strict")
+        fh = open(path, "rb")
     except OSError as exc:
-        yield Failure(str(path), f"cannot read: {exc.strerror or exc}")
+        yield Failure(shown_path(path), f"cannot read: {exc.strerror or exc}")
         return
+    shown = shown_path(path)
     with fh:
-        line_no = 0
-        while True:
-            line_no += 1
+        for line_no, raw in enumerate(fh, 1):
+            origin = f"{shown}:{line_no}"
+            if line_no == 1 and raw.startswith(b"\xef\xbb\xbf"):
+                raw = raw[3:]   # a byte-order mark
             try:
-                line = fh.readline()
+                line = raw.decode("utf-8")
             except UnicodeDecodeError as exc:
-                yield Failure(f"{path}:{line_no}", f"not UTF-8 text ({exc.reason}); the rest of the file is skipped")
-                return
-            if not line:
-                return
+                yield Failure(origin, f"not UTF-8 text ({exc.reason} at byte {exc.start + 1}); line skipped")
+                continue
             if not line.strip():
                 continue
-            origin = f"{path}:{line_no}"
             try:
-                task = json.loads(line)
-            except json.JSONDecodeError as exc:
-                yield Failure(origin, f"invalid JSON: {exc.msg} at column {exc.colno}")
+                task = parse_json(line)
+            except JSONLineError as exc:
+                yield Failure(origin, str(exc))
                 continue
             yield task_candidate(task, origin, path.parent, save_bytes)
 
 
 def iter_json_list(path: Path, save_bytes: SaveBytes) -> Iterator[Candidate | Failure]:
+    shown = shown_path(path)
     try:
-        tasks = json.loads(path.read_text(encoding="utf-8-sig"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        yield Failure(str(path), f"cannot read as JSON: {exc}")
+        tasks = parse_json(path.read_bytes().decode("utf-8-sig"))
+    except OSError as exc:
+        yield Failure(shown, f"cannot read: {exc.strerror or exc}")
+        return
+    except UnicodeDecodeError as exc:
+        yield Failure(shown, f"cannot read as JSON: not UTF-8 text ({exc.reason} at byte {exc.start + 1})")
+        return
+    except JSONLineError as exc:
+        yield Failure(shown, f"cannot read as JSON: {exc}")
         return
     if not isinstance(tasks, list):
-        yield Failure(str(path), "a .json source must hold a list of tasks")
+        yield Failure(shown, "a .json source must hold a list of tasks")
         return
     for index, task in enumerate(tasks):
-        yield task_candidate(task, f"{path}[{index}]", path.parent, save_bytes)
+        yield task_candidate(task, f"{shown}[{index}]", path.parent, save_bytes)
 
 
 def task_candidate(task: object, origin: str, base: Path, save_bytes: SaveBytes) -> Candidate | Failure:
     """Resolve a task's `audio` (data URI, URL or path) into a candidate."""
-    if not isinstance(task, dict):
-        return Failure(origin, f"a task must be a JSON object, not {type(task).__name__}")
-    problem = check_spans(task.get("audio_spans"))
+    # Types first (times against the file's length once it is probed, in the loader)
+    problem = task_problem(task)
     if problem:
         return Failure(origin, problem)
+    assert isinstance(task, dict)
     audio = task.get("audio")
     if isinstance(audio, str) and audio.startswith("data:"):
         try:
@@ -184,26 +224,19 @@ def task_candidate(task: object, origin: str, base: Path, save_bytes: SaveBytes)
     local = audio if isinstance(audio, str) and audio else task.get("path")
     if not isinstance(local, str) or not local:
         return Failure(origin, "task has no `audio` (URL, path or data URI) and no `path`")
-    file = Path(local).expanduser()
-    if not file.is_absolute():
-        file = base / file if (base / file).exists() else file
-    if not file.is_file():
-        return Failure(origin, f"audio file not found: {local}")
-    return Candidate(origin, task, file.resolve())
+    shown = local if len(local) <= 200 else local[:200] + "..."
+    try:
+        file = Path(local).expanduser()
+        if not file.is_absolute():
+            file = base / file if (base / file).exists() else file
+        if not file.is_file():
+            return Failure(origin, f"audio file not found: {shown}")
+        return Candidate(origin, task, file.resolve())
+    except (OSError, ValueError, RuntimeError) as exc:  # a name too long, a symlink loop ...
+        return Failure(origin, f"audio file {shown!r} cannot be opened: {getattr(exc, 'strerror', None) or exc}")
 
 
 def check_spans(spans: object) -> str | None:
-    """Why a task's `audio_spans` are unusable, or None when they are fine."""
-    if spans is None:
-        return None
-    if not isinstance(spans, list):
-        return "`audio_spans` must be a list"
-    for i, span in enumerate(spans):
-        if not isinstance(span, dict):
-            return f"audio_spans[{i}] is not an object"
-        start, end = span.get("start"), span.get("end")
-        if not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in (start, end)):
-            return f"audio_spans[{i}] needs numeric `start` and `end` seconds"
-        if start < 0 or end < start:
-            return f"audio_spans[{i}] has end {end} before start {start} or a negative time"
-    return None
+    """Why a list of regions (a task's `audio_spans`, a model's answer) is
+    unusable, or None when it is fine (see earmark.validate)."""
+    return json_problem(spans) or spans_problem(spans)

@@ -9,6 +9,8 @@ tiers and Audacity point labels become markers (start equals end).
 
 from __future__ import annotations
 
+import math
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -29,9 +31,39 @@ class SpansFile:
     # TextGrid only: the tiers in file order, so an export writes them back alike
     tiers: dict[str, list[dict]] = field(default_factory=dict)
     grid_format: dict[str, str] = field(default_factory=dict)   # "long_textgrid" or "short_textgrid"
+    # span id -> "file:line" it came from, so a span refused later is named by its line
+    where: dict[str, str] = field(default_factory=dict)
 
-    def add(self, stem: str, span: dict) -> None:
+    def add(self, stem: str, span: dict, where: str | None = None) -> None:
         self.spans.setdefault(stem, []).append(span)
+        if where is not None and isinstance(span.get("id"), str):
+            self.where[span["id"]] = where
+
+
+def text_lines(path: Path) -> Iterator[tuple[int, str | None]]:
+    """(line number, text) of every line of a file, each decoded on its own.
+
+    A line that is not UTF-8 comes as None, so that a reader names that line
+    and goes on with the next (decoding the whole file would stop at the
+    first bad byte and drop or misnumber the lines after it).
+    """
+    with open(path, "rb") as fh:
+        for line_no, raw in enumerate(fh, 1):
+            if line_no == 1 and raw.startswith(b"\xef\xbb\xbf"):
+                raw = raw[3:]
+            try:
+                yield line_no, raw.decode("utf-8")
+            except UnicodeDecodeError:
+                yield line_no, None
+
+
+def not_utf8(where: str) -> FormatError:
+    return FormatError(where, "this line is not UTF-8 text; skipped")
+
+
+def finite_seconds(*values: float) -> bool:
+    """Times a span can carry: finite (float() reads 'nan' and 'inf' too)."""
+    return all(math.isfinite(v) for v in values)
 
 
 def ms(value: float) -> float:

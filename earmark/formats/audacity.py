@@ -7,31 +7,38 @@ import uuid
 from collections.abc import Iterable
 from pathlib import Path
 
-from earmark.formats import FormatError, SpansFile, ms
+from earmark.formats import FormatError, SpansFile, finite_seconds, ms, not_utf8, text_lines
 
 
 def read(path: Path) -> SpansFile:
     result = SpansFile()
-    with open(path, encoding="utf-8-sig") as fh:
-        for line_no, line in enumerate(fh, 1):
-            line = line.rstrip("\r\n")
-            if not line.strip() or line.startswith("\\"):
-                continue  # blank, or the frequency line of a spectral selection
-            where = f"{path}:{line_no}"
-            fields = line.split("\t")
-            if len(fields) < 2:
-                result.problems.append(FormatError(where, "an Audacity label line reads start<TAB>end<TAB>label"))
-                continue
-            try:
-                start, end = float(fields[0]), float(fields[1])
-            except ValueError:
-                result.problems.append(FormatError(where, f"start {fields[0]!r} or end {fields[1]!r} is not a number"))
-                continue
-            if start < 0 or end < start:
-                result.problems.append(FormatError(where, f"end {end} before start {start}, or a negative time"))
-                continue
-            label = fields[2] if len(fields) > 2 else ""
-            result.add(path.stem, {"id": str(uuid.uuid4()), "start": ms(start), "end": ms(end), "label": label})
+    for line_no, line in text_lines(path):
+        where = f"{path}:{line_no}"
+        if line is None:
+            result.problems.append(not_utf8(where))
+            continue
+        line = line.rstrip("\r\n")
+        if not line.strip() or line.startswith("\\"):
+            continue  # blank, or the frequency line of a spectral selection
+        fields = line.split("\t")
+        if len(fields) < 2:
+            result.problems.append(FormatError(where, "an Audacity label line reads start<TAB>end<TAB>label"))
+            continue
+        try:
+            start, end = float(fields[0]), float(fields[1])
+        except ValueError:
+            result.problems.append(FormatError(where, f"start {fields[0]!r} or end {fields[1]!r} is not a number"))
+            continue
+        if not finite_seconds(start, end):
+            result.problems.append(FormatError(where, f"start {fields[0]!r} or end {fields[1]!r} "
+                                               "is not a finite number of seconds"))
+            continue
+        if start < 0 or end < start:
+            result.problems.append(FormatError(where, f"end {end} before start {start}, or a negative time"))
+            continue
+        label = fields[2] if len(fields) > 2 else ""
+        result.add(path.stem, {"id": str(uuid.uuid4()), "start": ms(start), "end": ms(end), "label": label},
+                   where)
     return result
 
 

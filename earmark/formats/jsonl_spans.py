@@ -2,38 +2,40 @@
 
 from __future__ import annotations
 
-import json
 import uuid
 from pathlib import Path
 
-from earmark.formats import FormatError, SpansFile, ms
-from earmark.sources import check_spans
+from earmark.formats import FormatError, SpansFile, ms, not_utf8, text_lines
+from earmark.validate import JSONLineError, json_problem, parse_json, spans_problem
 
 
 def read(path: Path) -> SpansFile:
     result = SpansFile()
-    with open(path, encoding="utf-8-sig") as fh:
-        for line_no, line in enumerate(fh, 1):
-            if not line.strip():
-                continue
-            where = f"{path}:{line_no}"
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError as exc:
-                result.problems.append(FormatError(where, f"invalid JSON: {exc.msg}"))
-                continue
-            if not isinstance(record, dict):
-                result.problems.append(FormatError(where, "a line must be a JSON object"))
-                continue
-            name = record.get("file") or record.get("path") or record.get("audio")
-            if not isinstance(name, str) or not name:
-                result.problems.append(FormatError(where, "no `file` or `path` to match the audio by"))
-                continue
-            problem = check_spans(record.get("audio_spans") or [])
-            if problem:
-                result.problems.append(FormatError(where, problem))
-                continue
-            for span in record.get("audio_spans") or []:
-                result.add(Path(name).stem, {**span, "id": span.get("id") or str(uuid.uuid4()),
-                                             "start": ms(span["start"]), "end": ms(span["end"])})
+    for line_no, line in text_lines(path):
+        where = f"{path}:{line_no}"
+        if line is None:
+            result.problems.append(not_utf8(where))
+            continue
+        if not line.strip():
+            continue
+        try:
+            record = parse_json(line)
+        except JSONLineError as exc:
+            result.problems.append(FormatError(where, str(exc)))
+            continue
+        if not isinstance(record, dict):
+            result.problems.append(FormatError(where, "a line must be a JSON object"))
+            continue
+        name = record.get("file") or record.get("path") or record.get("audio")
+        if not isinstance(name, str) or not name:
+            result.problems.append(FormatError(where, "no `file` or `path` to match the audio by"))
+            continue
+        problem = json_problem(record) or spans_problem(record.get("audio_spans") or [])
+        if problem:
+            result.problems.append(FormatError(where, problem))
+            continue
+        for span in record.get("audio_spans") or []:
+            span = {**span, "id": span.get("id") or str(uuid.uuid4()),
+                    "start": ms(span["start"]), "end": ms(span["end"])}
+            result.add(Path(name).stem, span, where)
     return result

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from earmark.formats import FormatError, SpansFile, read_spans_file
-from earmark.sources import Failure
+from earmark.sources import Failure, shown_path
 
 _SEPARATORS = ("_", "-", ".", " ")
 
@@ -24,6 +24,7 @@ class PreAnnotations:
     tiers: dict[str, list[dict]] = field(default_factory=dict)     # stem -> TextGrid tiers
     grid_format: dict[str, str] = field(default_factory=dict)      # stem -> TextGrid layout
     sources: dict[str, str] = field(default_factory=dict)          # stem -> spans file, for messages
+    where: dict[str, str] = field(default_factory=dict)            # span id -> "file:line" it came from
     failures: list[Failure] = field(default_factory=list)
     used: set[str] = field(default_factory=set)                     # stems matched to audio
 
@@ -34,13 +35,18 @@ class PreAnnotations:
             try:
                 parsed: SpansFile = read_spans_file(path)
             except (FormatError, OSError, UnicodeDecodeError) as exc:
-                pre.failures.append(Failure(str(path), str(getattr(exc, "reason", exc))))
+                pre.failures.append(Failure(shown_path(path), str(getattr(exc, "reason", exc))))
                 continue
-            pre.failures += [Failure(p.where, p.reason) for p in parsed.problems]
+            except Exception as exc:  # one unreadable spans file never stops the load
+                pre.failures.append(Failure(shown_path(path), f"cannot read: {type(exc).__name__}: {exc}"))
+                continue
+            # names as printable text (a spans file's name need not be UTF-8)
+            pre.where.update((span_id, shown_path(where)) for span_id, where in parsed.where.items())
+            pre.failures += [Failure(shown_path(p.where), p.reason) for p in parsed.problems]
             for stem, spans in parsed.spans.items():
                 stem = _nfc(stem)
                 pre.spans.setdefault(stem, []).extend(spans)
-                pre.sources[stem] = str(path)
+                pre.sources[stem] = shown_path(path)
             for stem, tiers in parsed.tiers.items():
                 known = pre.tiers.setdefault(_nfc(stem), [])
                 known += [t for t in tiers if t not in known]
@@ -62,6 +68,10 @@ class PreAnnotations:
             meta["tiers"] = tiers
             meta["textgrid_format"] = next(self.grid_format[s] for s in chosen if s in self.grid_format)
         return spans, meta, (self.sources.get(chosen[0]) if chosen else None)
+
+    def origin(self, span: dict, default: str) -> str:
+        """The file and line a span came from (its file when the line is not known)."""
+        return self.where.get(span.get("id") or "", default)
 
     def unmatched(self) -> list[Failure]:
         """A failure for every stem no loaded audio file matched."""

@@ -7,39 +7,48 @@ import uuid
 from collections.abc import Iterable
 from pathlib import Path
 
-from earmark.formats import FormatError, SpansFile, ms
+from earmark.formats import FormatError, SpansFile, finite_seconds, ms, not_utf8, text_lines
+
+_MAX_CHANNEL = 65535   # a WAV header's limit
 
 
 def read(path: Path) -> SpansFile:
     result = SpansFile()
-    with open(path, encoding="utf-8") as fh:
-        for line_no, line in enumerate(fh, 1):
-            fields = line.split()
-            if not fields or fields[0].startswith((";", "#")):
+    for line_no, line in text_lines(path):
+        where = f"{path}:{line_no}"
+        if line is None:
+            result.problems.append(not_utf8(where))
+            continue
+        fields = line.split()
+        if not fields or fields[0].startswith((";", "#")):
+            continue
+        if fields[0] != "SPEAKER":
+            continue  # other RTTM types (SPKR-INFO, ...) carry no turns
+        if len(fields) < 8:
+            result.problems.append(FormatError(where, f"an RTTM SPEAKER line has 10 fields, this one {len(fields)}"))
+            continue
+        try:
+            onset, duration = float(fields[3]), float(fields[4])
+        except ValueError:
+            result.problems.append(FormatError(where, f"onset {fields[3]!r} or duration {fields[4]!r} is not a number"))
+            continue
+        if not finite_seconds(onset, duration, onset + duration):
+            result.problems.append(FormatError(where, f"onset {fields[3]!r} or duration {fields[4]!r} "
+                                               "is not a finite number of seconds"))
+            continue
+        if onset < 0 or duration < 0:
+            result.problems.append(FormatError(where, f"negative onset or duration ({onset}, {duration})"))
+            continue
+        span = {"id": str(uuid.uuid4()), "start": ms(onset), "end": ms(onset + duration),
+                "label": fields[7]}
+        if fields[2] not in ("1", "<NA>"):
+            # RTTM channels count from 1; a span's channel from 0
+            if not fields[2].isdigit() or not 1 <= int(fields[2]) <= _MAX_CHANNEL:
+                result.problems.append(FormatError(where, f"channel {fields[2]!r} is not a channel number "
+                                                   f"(1 to {_MAX_CHANNEL})"))
                 continue
-            where = f"{path}:{line_no}"
-            if fields[0] != "SPEAKER":
-                continue  # other RTTM types (SPKR-INFO, ...) carry no turns
-            if len(fields) < 8:
-                result.problems.append(FormatError(where, f"an RTTM SPEAKER line has 10 fields, this one {len(fields)}"))
-                continue
-            try:
-                onset, duration = float(fields[3]), float(fields[4])
-            except ValueError:
-                result.problems.append(FormatError(where, f"onset {fields[3]!r} or duration {fields[4]!r} is not a number"))
-                continue
-            if onset < 0 or duration < 0:
-                result.problems.append(FormatError(where, f"negative onset or duration ({onset}, {duration})"))
-                continue
-            span = {"id": str(uuid.uuid4()), "start": ms(onset), "end": ms(onset + duration),
-                    "label": fields[7]}
-            if fields[2] not in ("1", "<NA>"):
-                try:
-                    span["channel"] = int(fields[2]) - 1
-                except ValueError:
-                    result.problems.append(FormatError(where, f"channel {fields[2]!r} is not a number"))
-                    continue
-            result.add(fields[1], span)
+            span["channel"] = int(fields[2]) - 1
+        result.add(fields[1], span, where)
     return result
 
 

@@ -16,7 +16,7 @@ import uuid
 from collections.abc import Iterable
 from pathlib import Path
 
-from earmark.formats import FormatError, SpansFile, ms
+from earmark.formats import FormatError, SpansFile, ms, not_utf8, text_lines
 
 DEFAULT_LABEL = "SPEECH"
 _TIME = r"(?:(\d+):)?(\d{1,2}):(\d{2})[.,](\d{1,3})"
@@ -33,9 +33,15 @@ def read(path: Path) -> SpansFile:
     result = SpansFile()
     # WebVTT text carries character references (`&lt;`); SRT has none
     unescape = html.unescape if path.suffix.lower() == ".vtt" else (lambda text: text)
-    lines = path.read_text(encoding="utf-8-sig").splitlines()
+    # each line decoded on its own: a cue with a line that is not UTF-8 is named and skipped
+    lines = [text.rstrip("
+") if text is not None else None for _, text in text_lines(path)]
     i = 0
     while i < len(lines):
+        if lines[i] is None:
+            result.problems.append(not_utf8(f"{path}:{i + 1}"))
+            i += 1
+            continue
         match = _CUE_TIMING.match(lines[i])
         if not match:
             if "-->" in lines[i]:
@@ -46,18 +52,23 @@ def read(path: Path) -> SpansFile:
         start, end = _seconds(*g[:4]), _seconds(*g[4:])
         timing_line = i + 1
         i += 1
-        text_lines = []
-        while i < len(lines) and lines[i].strip():
-            text_lines.append(lines[i])
+        cue_lines: list[str | None] = []
+        while i < len(lines) and (lines[i] is None or lines[i].strip()):
+            cue_lines.append(lines[i])
             i += 1
+        if None in cue_lines:
+            bad = timing_line + 1 + cue_lines.index(None)
+            result.problems.append(FormatError(f"{path}:{bad}", "this cue's text is not UTF-8; the cue is skipped"))
+            continue
         if end < start:
             result.problems.append(FormatError(f"{path}:{timing_line}", f"cue ends ({end}) before it starts ({start})"))
             continue
-        text = "\n".join(text_lines)
+        text = "\n".join(line for line in cue_lines if line is not None)
         voice = _VOICE.match(text)
         label = voice.group(1).strip() if voice else DEFAULT_LABEL
         result.add(path.stem, {"id": str(uuid.uuid4()), "start": ms(start), "end": ms(end),
-                               "label": unescape(label), "text": unescape(_TAG.sub("", text)).strip()})
+                               "label": unescape(label), "text": unescape(_TAG.sub("", text)).strip()},
+                   f"{path}:{timing_line}")
     return result
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 from praatio import textgrid
 from praatio.utilities.errors import PraatioException
 
-from earmark.formats import FormatError, SpansFile, ms
+from earmark.formats import FormatError, SpansFile, finite_seconds, ms
 
 
 def read(path: Path) -> SpansFile:
@@ -20,6 +20,9 @@ def read(path: Path) -> SpansFile:
     except (PraatioException, ValueError, IndexError, UnicodeDecodeError) as exc:
         result.problems.append(FormatError(str(path), f"not a readable TextGrid: {exc}"))
         return result
+    except Exception as exc:  # praatio's parser raises other kinds on hostile files
+        result.problems.append(FormatError(str(path), f"not a readable TextGrid: {type(exc).__name__}: {exc}"))
+        return result
     stem = path.stem
     tiers = []
     for name in grid.tierNames:
@@ -27,11 +30,14 @@ def read(path: Path) -> SpansFile:
         points = isinstance(tier, textgrid.PointTier)
         tiers.append({"name": name, "type": "point" if points else "interval"})
         for entry in tier.entries:
-            if points:
-                span = {"start": ms(entry.time), "end": ms(entry.time)}
-            else:
-                span = {"start": ms(entry.start), "end": ms(entry.end)}
-            result.add(stem, {"id": str(uuid.uuid4()), **span, "label": name, "text": entry.label})
+            times = (entry.time, entry.time) if points else (entry.start, entry.end)
+            if not finite_seconds(*times) or times[0] < 0 or times[1] < times[0]:
+                result.problems.append(FormatError(f"{path} (tier {name!r})", f"interval {times[0]}-{times[1]} "
+                                                   "is not a pair of finite times, start <= end, >= 0"))
+                continue
+            span = {"start": ms(times[0]), "end": ms(times[1])}
+            result.add(stem, {"id": str(uuid.uuid4()), **span, "label": name, "text": entry.label},
+                       f"{path} (tier {name!r})")
     result.tiers[stem] = tiers
     # Written back in the same layout: praatio reads quotes inside multi-line
     # labels differently in the two layouts, and Praat reads both.
