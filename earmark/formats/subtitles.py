@@ -34,8 +34,7 @@ def read(path: Path) -> SpansFile:
     # WebVTT text carries character references (`&lt;`); SRT has none
     unescape = html.unescape if path.suffix.lower() == ".vtt" else (lambda text: text)
     # each line decoded on its own: a cue with a line that is not UTF-8 is named and skipped
-    lines = [text.rstrip("
-") if text is not None else None for _, text in text_lines(path)]
+    lines = [text.rstrip("\r\n") if text is not None else None for _, text in text_lines(path)]
     i = 0
     while i < len(lines):
         if lines[i] is None:
