@@ -22,6 +22,9 @@ from earmark.spectrogram import MAX_HEIGHT, MAX_WIDTH, MAX_WINDOW_SAMPLES, Spect
 
 HUGE_RATE = 2_080_390_784          # the fuzzed header of the report
 MEMORY_BUDGET = 200 * 10**6
+# Unbounded, this request took 24.5 s; bounded, 0.05 s on an idle machine. The
+# bound leaves room for a loaded CI machine under tracemalloc (bench/ has figures).
+TIME_BOUND = 5.0
 
 
 def crafted_wav(path: Path, rate: int, frames: int, channels: int = 1) -> Path:
@@ -71,7 +74,7 @@ def test_four_microseconds_of_a_two_gigahertz_header_draw_fast_in_bounded_memory
     assert info.sample_rate == HUGE_RATE            # probe may refuse it at load; the drawing must not care
     image, seconds, peak = measured(lambda: spectrogram(huge_rate_wav, info, 0.0, 4e-6, 300, 200))
     assert image.levels.shape == (200, 300)
-    assert seconds < 1.0 and peak < MEMORY_BUDGET, (seconds, peak)
+    assert seconds < TIME_BOUND and peak < MEMORY_BUDGET, (seconds, peak)
 
 
 def test_the_largest_image_of_any_rate_stays_in_the_budget(tmp_path):
@@ -156,7 +159,7 @@ def test_the_spectrogram_route_answers_the_fuzzed_header_fast_and_never_500(regi
     response, seconds, peak = measured(lambda: get(
         serve_spectrogram, media.id, "spectrogram", "start=0&end=0.000004&width=300&height=200"))
     assert response.status_code == 200 or 400 <= response.status_code < 500, response.body
-    assert seconds < 1.0 and peak < MEMORY_BUDGET, (seconds, peak)
+    assert seconds < TIME_BOUND and peak < MEMORY_BUDGET, (seconds, peak)
 
 
 def test_a_file_the_probe_refuses_is_a_4xx_with_its_reason(registered, huge_rate_wav, monkeypatch):
@@ -202,7 +205,7 @@ def test_clips_of_the_fuzzed_header_are_small_or_refused_never_a_crash(registere
     from earmark.web.routes import serve_clip
     mono = registered(huge_rate_wav)
     response, seconds, peak = measured(lambda: get(serve_clip, mono.id, "clip", "start=0&end=0.000004"))
-    assert response.status_code == 200 and seconds < 1.0 and peak < MEMORY_BUDGET
+    assert response.status_code == 200 and seconds < TIME_BOUND and peak < MEMORY_BUDGET
     with wave.open(io.BytesIO(response.body)) as w:
         assert w.getframerate() == HUGE_RATE and abs(w.getnframes() - 4e-6 * HUGE_RATE) <= 1
     # two channels at that rate: a byte rate no WAV header can hold
