@@ -20,6 +20,7 @@ from earmark.settings import SettingsError, configured_models, load_config
 from earmark.sources import iter_audio_files
 from earmark.stats import dataset_stats
 from earmark.store import get_store
+from earmark.web.text import md_text
 
 
 NO_MODEL = "(none)"
@@ -30,7 +31,7 @@ def _configured_models() -> dict[str, str]:
     try:
         return configured_models(load_config())
     except SettingsError as exc:
-        st.warning(f"Only the built-in models are offered: {exc}")
+        st.warning(f"Only the built-in models are offered: {md_text(exc)}")
         return {}
 
 
@@ -56,7 +57,7 @@ def show_report(report: LoadReport) -> None:
     st.success(f"Added {report.added} tasks, skipped {report.skipped} duplicates, "
                f"failed {report.failed}.")
     if report.labels_added:
-        st.info("Labels added from the pre-annotations: " + ", ".join(report.labels_added))
+        st.info("Labels added from the pre-annotations: " + ", ".join(map(md_text, report.labels_added)))
     if report.failures:
         st.error(f"{report.failed} could not be loaded:")
         st.dataframe(pd.DataFrame([{"source": f.origin, "reason": f.reason} for f in report.failures]),
@@ -113,7 +114,7 @@ def create_form() -> None:
         try:
             check_dataset_name(name.strip())
         except DatasetError as exc:
-            st.error(str(exc))
+            st.error(md_text(exc))
             return
     bar = st.progress(0.0, text="Reading…")
     paths = [Path(folder.strip()).expanduser()] if folder.strip() else []
@@ -121,7 +122,7 @@ def create_form() -> None:
 
     def progress(done: int, origin: str) -> None:
         fraction = min(1.0, done / total) if total else 0.0
-        bar.progress(fraction, text=f"{done} of {total or '?'} · {Path(origin).name}")
+        bar.progress(fraction, text=f"{done} of {total or '?'} · {md_text(Path(origin).name)}")
 
     chosen = model if model and model != NO_MODEL else ""
     try:
@@ -130,7 +131,7 @@ def create_form() -> None:
             model=resolve_offered(chosen, configured, media_dir(store)) if chosen else None,
             model_name=chosen)
     except (ValueError, ModelError) as exc:
-        st.error(str(exc))
+        st.error(md_text(exc))
         return
     try:
         kwargs = dict(view=None if existing else view, labels=_labels(labels) or None, progress=progress,
@@ -142,7 +143,7 @@ def create_form() -> None:
             # audio is kept only when it probes as audio; JSONL is read from a temporary folder
             report = load_uploads(store, name.strip(), [(u.name, u.getvalue()) for u in uploads], **kwargs)
     except DatasetError as exc:
-        st.error(str(exc))
+        st.error(md_text(exc))
         return
     bar.progress(1.0, text="Done")
     show_report(report)
@@ -170,10 +171,10 @@ def edit_form() -> None:
                 if not isinstance(parsed, dict):
                     raise ValueError("settings must be a JSON object")
             except (json.JSONDecodeError, ValueError) as exc:
-                st.error(f"Settings not saved: {exc}")
+                st.error(f"Settings not saved: {md_text(exc)}")
                 return
             ensure_dataset(store, name, view=view, labels=_labels(labels), settings=parsed)
-            st.success(f"Saved {name}.")
+            st.success(f"Saved {md_text(name)}.")
 
 
 def render_page() -> None:

@@ -3,9 +3,8 @@ fixed list (built-in and earmark.json's `models`), dataset names keep the rule."
 
 from __future__ import annotations
 
-import re
-
 import json
+import re
 
 import pytest
 import streamlit
@@ -154,3 +153,19 @@ def test_mark_with_a_name_that_breaks_the_rule_is_a_message(tmp_path, monkeypatc
     assert not at.exception, at.exception
     shown = re.sub(r"\\(.)", r"\1", at.error[0].value)  # the text as read, Markdown escapes removed
     assert "'../x'" in shown and "refused" in shown
+
+
+def test_labels_from_an_upload_show_as_text(talks, page, uploads, corpus):
+    """A pre-annotation label is the uploader's string: it must not draw an image."""
+    wav = corpus / "praat" / "bobby.wav"
+    label = "![x](http://attacker.example/p.png)"
+    task = {"audio": str(wav), "audio_spans": [{"start": 0.1, "end": 0.5, "label": label}]}
+    uploads.append(("tasks.jsonl", (json.dumps(task) + "\n").encode()))
+    at = page("datasets")
+    at.run()
+    at.text_input(key="new_name").input("labelled")
+    at.button(key="new_load").click().run()
+    assert not at.exception, at.exception
+    shown = [i.value for i in at.info if "Labels added" in i.value]
+    assert shown and not re.search(r"(?<!\\)!\[", shown[0]), shown
+    assert label in re.sub(r"\\(.)", r"\1", shown[0]).replace("\u2060", "")
