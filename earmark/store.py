@@ -263,23 +263,25 @@ class Store:
                 raise _write_error(self.path, exc) or StoreError(
                     f"the database failed and was reopened: {exc}", self.path) from exc
             except retry_on as exc:
-                _rollback(cur)
-                error = _write_error(self.path, exc)
-                if error is not None:
-                    raise error from exc
+                self._roll_back_and_name(cur, exc)
                 if attempt == attempts - 1:
                     raise
                 time.sleep(random.uniform(0.001, 0.01 * (attempt + 1)))
             except (duckdb.Error, OSError) as exc:
-                _rollback(cur)
-                error = _write_error(self.path, exc)
-                if error is not None:
-                    raise error from exc
+                self._roll_back_and_name(cur, exc)
                 raise
             except BaseException:
                 _rollback(cur)
                 raise
         raise AssertionError("unreachable")
+
+    def _roll_back_and_name(self, cur, exc: BaseException) -> None:
+        """Roll a failed write back; raise it as a StoreError in words when it is one
+        (a full disk, a read-only file system ...), else return for the caller to go on."""
+        _rollback(cur)
+        error = _write_error(self.path, exc)
+        if error is not None:
+            raise error from exc
 
     @contextmanager
     def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
@@ -290,10 +292,7 @@ class Store:
             yield cur
             cur.execute("COMMIT")
         except (duckdb.Error, OSError) as exc:
-            _rollback(cur)
-            error = _write_error(self.path, exc)
-            if error is not None:
-                raise error from exc
+            self._roll_back_and_name(cur, exc)
             raise
         except BaseException:
             _rollback(cur)
