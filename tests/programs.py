@@ -1,11 +1,14 @@
-"""The programs tests call: installed by scripts/test.sh, so a missing one is a failure.
+"""What tests need from the machine: programs scripts/test.sh installs, and the corpus.
 
 A skip would hide a machine that the README's test command did not set up:
-the suite must fail there, not pass with less tested.
+a missing program fails its test everywhere, and under CI (`CI=true`) so does
+a missing reference corpus; on a developer's machine without the corpus its
+tests skip with the reason.
 """
 
 from __future__ import annotations
 
+import os
 import shutil
 
 import pytest
@@ -23,3 +26,10 @@ def require(program: str) -> str:
         pytest.fail(f"{program} is not installed: scripts/test.sh installs it "
                     f"(apt-get install {PACKAGES.get(program, program)})", pytrace=False)
     return found
+
+
+def unavailable(reason: str) -> None:
+    """Skip for `reason` on a developer's machine; fail under CI, where nothing may be missing."""
+    if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+        pytest.fail(f"{reason} (CI=true: the test command must provide it)", pytrace=False)
+    pytest.skip(reason)

@@ -21,7 +21,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/, for apprunner
 from apprunner import RunningApp  # noqa: E402
-from programs import require  # noqa: E402
+from programs import require, unavailable  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 CORPUS = Path(os.environ.get("EARMARK_CORPUS", ROOT.parent / "shared" / "corpus"))
@@ -37,7 +37,7 @@ FRAME = 'iframe[title*="waveform"]'
 
 def corpus_or_skip() -> Path:
     if not (CORPUS / "diarization" / "trn01.wav").exists():
-        pytest.skip(f"the reference corpus is not at {CORPUS} (../shared/corpus; set EARMARK_CORPUS)")
+        unavailable(f"the reference corpus is not at {CORPUS} (../shared/corpus; set EARMARK_CORPUS)")
     return CORPUS
 
 
@@ -90,7 +90,7 @@ def wf_server(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def wf_playwright():
-    sync_api = pytest.importorskip("playwright.sync_api")
+    import playwright.sync_api as sync_api  # pinned in requirements.txt
     with sync_api.sync_playwright() as p:
         yield p
 

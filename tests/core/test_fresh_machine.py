@@ -110,3 +110,16 @@ def test_plain_streamlit_run_listens_on_loopback_only(tmp_path):
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+def test_under_ci_a_missing_corpus_fails_instead_of_skipping(tmp_path, root):
+    """The corpus fixture skips on a developer's machine without ../shared; CI must not."""
+    one = "tests/core/test_probe_and_load.py::test_corpus_has_the_tricky_files"
+    runs = {}
+    for ci in ("true", ""):
+        env = {**os.environ, "CI": ci, "EARMARK_CORPUS": str(tmp_path / "nowhere")}
+        done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", one],
+                              cwd=root, env=env, capture_output=True, text=True, timeout=120)
+        runs[ci] = done.stdout + done.stderr
+    assert "1 error" in runs["true"] and "CI=true" in runs["true"], runs["true"]  # fails in its fixture
+    assert "1 skipped" in runs[""], runs[""]

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from earmark.probe import probe
-from programs import require
+from programs import require, unavailable
 from earmark.segment import (SegmentSpec, parse_segment_spec, read_mono_16k, silence_segments,
                              window_segments)
 
@@ -34,7 +34,7 @@ def corpus_files(corpus: Path) -> list[Path]:
     paths = [corpus / name for name in RECORDINGS]
     missing = [str(p.relative_to(corpus)) for p in paths if not p.exists()]
     if missing:
-        pytest.skip(f"corpus recordings missing under {corpus}: {', '.join(missing)}")
+        unavailable(f"corpus recordings missing under {corpus}: {', '.join(missing)}")
     return paths
 
 
@@ -352,7 +352,7 @@ def test_other_sample_rates():
     (500, -16, 1), (300, -10, 1), (1000, -20, 1), (200, -16, 10), (700, -25, 10), (400, -12, 7),
 ])
 def test_same_boundaries_as_pydub(corpus, min_silence_ms, rel_db, seek_step):
-    pydub = pytest.importorskip("pydub")
+    import pydub
     from pydub.silence import detect_nonsilent
     for name in ("diarization/trn01.wav", "diarization/trn02.wav", "diarization/trn03.wav"):
         x = read_mono_16k(corpus / name)
@@ -369,7 +369,7 @@ def test_same_boundaries_as_pydub(corpus, min_silence_ms, rel_db, seek_step):
 
 
 def test_padding_as_pydub_split_on_silence(corpus):
-    pydub = pytest.importorskip("pydub")
+    import pydub
     from pydub.silence import split_on_silence
     x = read_mono_16k(corpus / "diarization" / "trñ00.wav")
     audio = pydub.AudioSegment(x.tobytes(), frame_rate=RATE, sample_width=2, channels=1)
