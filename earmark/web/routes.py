@@ -90,9 +90,10 @@ def clip_url(media_id: str, start: float, end: float, channel: int | None = None
 def serve_clip(request: Request) -> Response:
     if (denied := refused(request)) is not None:
         return denied
-    media = _registered_media(request)
-    if isinstance(media, Response):
-        return media
+    found = registered_file(request)   # a file gone since it was loaded is 410, as on the media route
+    if isinstance(found, Response):
+        return found
+    media, _ = found
     try:
         start, end = float(request.query_params["start"]), float(request.query_params["end"])
         channel = request.query_params.get("channel")
