@@ -5,6 +5,8 @@ The browser's audio element streams through these (seeking with Range
 requests), so files of any size play without being loaded whole. Only
 registered media can be fetched: the id must be a content hash found in the
 database, and the path comes from the database, never from the request.
+A registered file gone from the server since it was loaded is 410 (Gone) on
+the media, clip and spectrogram routes alike.
 With an access code set, each of the media, clip and spectrogram routes first
 asks for the `token` its URL was minted with (earmark/web/access.py): 403 and
 no bytes without it. The command-line bridge has its own token (cli_route.py).
@@ -90,9 +92,10 @@ def clip_url(media_id: str, start: float, end: float, channel: int | None = None
 def serve_clip(request: Request) -> Response:
     if (denied := refused(request)) is not None:
         return denied
-    media = _registered_media(request)
-    if isinstance(media, Response):
-        return media
+    found = registered_file(request)   # a file gone since it was loaded is 410, as on the media route
+    if isinstance(found, Response):
+        return found
+    media, _ = found
     try:
         start, end = float(request.query_params["start"]), float(request.query_params["end"])
         channel = request.query_params.get("channel")

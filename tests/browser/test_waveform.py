@@ -490,7 +490,10 @@ def test_twenty_fast_switches_keep_every_task_its_own_waveform_and_regions(wf):
 
     # no value was ever applied to a task other than its own
     st = wf.state()
-    assert st["log_size"] == len(st["log"]) or st["log_size"] > 50
+    # The state shows the last 50 values received; these few drags made fewer, so the
+    # check below sees every value ever received, and at least one was applied.
+    assert 0 < st["log_size"] == len(st["log"]) < 50
+    assert any(entry["applied"] for entry in st["log"]), st["log"]
     for entry in st["log"]:
         if entry["applied"]:
             assert entry["value_task"] == entry["current_task"], entry

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import subprocess
 import sys
@@ -10,6 +11,9 @@ import pytest
 
 from earmark.annotations import get_task, save_annotation
 from earmark.store import Store
+
+from .test_hashing import documented_hash
+from .wavheader import wav_header
 
 
 @pytest.fixture
@@ -76,7 +80,9 @@ def test_export_stats_drop(cli, corpus, tmp_path):
     assert stats["answers"] == {"accept": 1, "reject": 1}
     assert stats["labels"] == {"NOISE": {"regions": 1, "seconds": 0.25},
                                "SPEECH": {"regions": 2, "seconds": 0.8}}
-    assert stats["audio_seconds"] == pytest.approx(1.194625 * len(ids), abs=0.01)
+    # five files of 19114 frames at 16 or 48 kHz (1.194625 s each), rounded to the ms
+    assert stats["audio_seconds"] == round(sum(wav_header(f).duration for f in (corpus / "formats").glob("*.wav")), 3)
+    assert stats["audio_seconds"] == 5.973
     assert f"tasks: {len(ids)} " in cli("stats", "d").stdout
 
     assert cli("drop", "d").returncode == 0
@@ -116,10 +122,13 @@ def test_commands_run_inside_the_app_that_holds_the_database(cli, corpus, tmp_pa
     assert cli("load", "talks", str(corpus / "diarization"), "--label", "SPK1,SPK2").returncode == 0
     store = Store(cli.db)
     task = get_task(store, store.query_one("SELECT min(id) FROM tasks")[0])
-    save_annotation(store, task, "accept", "ann",
-                    edits={"audio_spans": [{"id": "r", "start": 0.5, "end": 1.25, "label": "SPK1"}]})
+    save_annotation(store, task, "accept", "ann", edits={"audio_spans": REGIONS}, timestamp=1_700_000_000.75)
     store.close()
     direct = {name: cli(*args) for name, args in COMMANDS_TO_COMPARE.items()}
+    # The direct output is the export built here by hand, so the bridged one is too.
+    expected = expected_outputs(corpus / "diarization")
+    for name, want in expected.items():
+        assert (direct[name].returncode, direct[name].stdout) == want, name
     app = run_app(cli.db)
     address = json.loads((tmp_path / "cli.duckdb.app.json").read_text())
     assert address["url"] == app.url and len(address["token"]) > 20
@@ -153,6 +162,49 @@ def test_commands_run_inside_the_app_that_holds_the_database(cli, corpus, tmp_pa
     app.stop()
     assert not (tmp_path / "cli.duckdb.app.json").exists()
     assert cli("datasets").stdout.splitlines()[0].startswith("more\t")   # the file is free again
+
+
+REGIONS = [{"id": "r1", "start": 0.1, "end": 0.4, "label": "SPK1", "channel": 0},
+           {"id": "r2", "start": 0.25, "end": 0.9, "label": "SPK2"}]
+
+
+def expected_outputs(folder) -> dict[str, tuple[int, str]]:
+    """What each compared command must print for the 'talks' dataset: the five
+    diarization files in name order, the first (empty.wav) accepted with REGIONS."""
+    files = sorted(folder.glob("*.wav"))
+    assert [f.name for f in files] == ["empty.wav", "trn01.wav", "trn02.wav", "trn03.wav", "trñ00.wav"]
+    rows = []
+    for f in files:
+        path = str(f.resolve())
+        input_hash = documented_hash({"audio": hashlib.blake2b(f.read_bytes(), digest_size=16).hexdigest()})
+        header = wav_header(f)
+        rows.append({"_input_hash": input_hash, "_task_hash": documented_hash({"input": input_hash}),
+                     "audio": path, "path": path, "file": f.name,
+                     "meta": {"file": f.name, "duration": round(header.duration, 3),
+                              "channels": header.channels, "sample_rate": header.rate}})
+    answered = {**rows[0], "audio_spans": REGIONS, "answer": "accept", "_session_id": "ann",
+                "_view_id": None, "_timestamp": 1_700_000_000}
+    csv_head = ("_input_hash,_task_hash,_session_id,_view_id,_timestamp,answer,audio,path,file,"
+                "segment_start,segment_end,transcript,span_id,start,end,label,channel,text,color")
+    first = f"{rows[0]['_input_hash']},{rows[0]['_task_hash']},ann,,1700000000,accept,{rows[0]['path']}," \
+            f"{rows[0]['path']},empty.wav,,,"
+    csv_lines = [csv_head, first + ",r1,0.1,0.4,SPK1,0,,", first + ",r2,0.25,0.9,SPK2,,,"]
+    csv_lines += [f"{r['_input_hash']},{r['_task_hash']},,,,,{r['path']},{r['path']},{r['file']},,,,,,,,,,"
+                  for r in rows[1:]]
+    audio_seconds = round(sum(wav_header(f).duration for f in files), 3)
+    stats = {"tasks": 5, "answered": 1, "answers": {"accept": 1},
+             "labels": {"SPK1": {"regions": 1, "seconds": 0.3}, "SPK2": {"regions": 1, "seconds": 0.65}},
+             "audio_seconds": audio_seconds}
+    return {
+        "export jsonl": (0, json.dumps(answered, ensure_ascii=False) + "\n"),
+        "export csv all": (0, "".join(line + "\n" for line in csv_lines)),  # read as text: \r\n is \n
+        # RTTM counts channels from 1; a region on no channel is on the first
+        "rttm": (0, "SPEAKER empty 1 0.100 0.300 <NA> <NA> SPK1 <NA> <NA>\n"
+                    "SPEAKER empty 1 0.250 0.650 <NA> <NA> SPK2 <NA> <NA>\n"),
+        "stats": (0, json.dumps(stats) + "\n"),
+        "datasets": (0, "talks\taudio_manual\t5 tasks\tSPK1,SPK2\n"),
+        "missing dataset": (2, ""),
+    }
 
 
 COMMANDS_TO_COMPARE = {

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import random
 import signal
@@ -66,7 +67,24 @@ def test_every_reported_annotation_survives_sigkill(corpus, tmp_path, round_, ro
     for annotation_id, n in reported.items():
         assert rows.get(annotation_id) == f"child-{n}", f"annotation {annotation_id} was lost"
         assert spans.get(annotation_id) == f"s{n}", f"the region of annotation {annotation_id} was lost"
+    # Whatever the kill interrupted (reported or not): no half-saved answer, either way round.
+    assert_no_orphans(store)
     store.close()
+
+
+def assert_no_orphans(store: Store) -> None:
+    """Every annotation has exactly the regions its JSON lists, and every region an annotation."""
+    regions_of: dict[int, list[str]] = {}
+    for annotation_id, span_id in store.query("SELECT annotation_id, span_id FROM spans ORDER BY span_id"):
+        regions_of.setdefault(annotation_id, []).append(span_id)
+    annotations = store.query("SELECT id, annotation FROM annotations")
+    assert annotations, "no annotation survived to check"
+    without_regions = [i for i, doc in annotations
+                       if regions_of.get(i, []) != sorted(s["id"] for s in json.loads(doc)["audio_spans"])]
+    assert without_regions == [], f"annotations without their regions: {without_regions}"
+    known = {i for i, _ in annotations}
+    orphans = sorted(set(regions_of) - known)
+    assert orphans == [], f"regions of annotations that do not exist: {orphans}"
 
 
 def test_eight_threads_submitting_lose_nothing(corpus, store):
@@ -92,6 +110,7 @@ def test_eight_threads_submitting_lose_nothing(corpus, store):
     assert store.query_one("SELECT count(DISTINCT span_id) FROM spans")[0] == 1600
     per_session = store.query("SELECT session, count(*) FROM annotations GROUP BY 1")
     assert sorted(n for _, n in per_session) == [200] * 8
+    assert_no_orphans(store)
 
 
 def test_a_second_process_gets_a_clear_message(tmp_path, root):

@@ -76,3 +76,49 @@ def test_undo_walks_back_through_the_sessions_answers(store, corpus):
     p = progress(store, "q", "ann")
     assert (p.tasks, p.done, p.session_done) == (len(ids), 3, 3)
     assert previous_answer(store, "q", "ann").annotation["answer"] == "reject"
+
+
+def test_a_task_answered_ignore_never_comes_back_to_that_annotator_with_overlap(store, corpus):
+    """With `feed_overlap` on, ann's `ignore` is her answer: she never gets the task again,
+    while bob, who has not seen it, still does (every annotator sees every task)."""
+    ids = load(store, corpus)
+    first = next_task(store, "q", "ann", overlap=True)
+    assert first.id == ids[0]
+    save_annotation(store, first, "ignore", "ann")
+    seen = []
+    while (task := next_task(store, "q", "ann", overlap=True)) is not None:
+        seen.append(task.id)
+        save_annotation(store, task, "accept", "ann")
+    assert seen == ids[1:]
+    assert next_task(store, "q", "bob", overlap=True).id == ids[0]
+
+
+def test_a_task_answered_ignore_never_comes_back_in_the_shared_queue(store, corpus):
+    """With `feed_overlap` off an ignored task is answered: nobody receives it again,
+    neither the annotator who ignored it (after a reload) nor anyone else."""
+    ids = load(store, corpus)
+    first = next_task(store, "q", "ann", overlap=False)
+    assert first.id == ids[0]
+    save_annotation(store, first, "ignore", "ann")
+    assert next_task(store, "q", "ann", overlap=False).id == ids[1]   # ann now holds the second
+    handed = []
+    for session in ("bob", "cy", "ann"):
+        while (task := next_task(store, "q", session, overlap=False)) is not None:
+            handed.append(task.id)
+            save_annotation(store, task, "accept", session)
+    assert sorted(handed) == ids[1:]
+
+
+def test_channel_0_of_a_region_is_saved_and_read_back_as_0_not_none(store, corpus):
+    """Channel 0 is the first lane, not "no channel": falsy, and easily lost."""
+    load(store, corpus)
+    task = next_task(store, "q", "ann", overlap=True)
+    regions = [{"id": "left", "start": 0.1, "end": 0.4, "label": "A", "channel": 0},
+               {"id": "right", "start": 0.2, "end": 0.6, "label": "B", "channel": 1},
+               {"id": "both", "start": 0.5, "end": 0.9, "label": "A"}]
+    save_annotation(store, task, "accept", "ann", edits={"audio_spans": regions})
+    assert store.query('SELECT span_id, channel FROM spans ORDER BY span_id') == [
+        ("both", None), ("left", 0), ("right", 1)]
+    reopened = previous_answer(store, "q", "ann")
+    assert reopened.annotation["audio_spans"] == regions
+    assert [r.get("channel", "absent") for r in reopened.annotation["audio_spans"]] == [0, 1, "absent"]
