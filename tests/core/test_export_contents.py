@@ -257,3 +257,64 @@ def test_tasks_differing_only_in_text_or_segment_all_load_and_export(store, tmp_
     assert [r["_input_hash"] for r in rows] == [str(r["_input_hash"]) for r in records]
     assert [(r["segment_start"], r["segment_end"]) for r in rows] == [
         ("", ""), ("", ""), ("0.0", "1.5"), ("1.5", "3.0"), ("", ""), ("", "")]
+
+
+# -- what each per-file export puts together -------------------------------------------------------
+
+def test_a_files_transcript_is_in_segment_order_whatever_the_load_order(store, tmp_path):
+    # one recording behind signed URLs (the query differs per task): one file, by the URL's path
+    base = "https://example.org/calls/rec7.wav"
+    ids = load(store, tmp_path, [
+        {"audio": f"{base}?sig=3", "segment": {"start": 4.0, "end": 6.0}},
+        {"audio": f"{base}?sig=1", "segment": {"start": 0.0, "end": 2.0}},
+        {"audio": f"{base}?sig=2", "segment": {"start": 2.0, "end": 4.0}}])
+    for task_id, text in zip(ids, ["third", "first", "second"]):
+        save_annotation(store, get_task(store, task_id), "accept", "ann", edits={"transcript": text})
+    assert archive(store, "transcript") == {"d/rec7.transcript.txt": (
+        "[00:00:00.000 --> 00:00:02.000] first\n"
+        "[00:00:02.000 --> 00:00:04.000] second\n"
+        "[00:00:04.000 --> 00:00:06.000] third\n")}
+    assert archive(store, "srt") == {"d/rec7.srt": (
+        "1\n00:00:00,000 --> 00:00:02,000\nfirst\n\n"
+        "2\n00:00:02,000 --> 00:00:04,000\nsecond\n\n"
+        "3\n00:00:04,000 --> 00:00:06,000\nthird\n")}
+
+
+def test_clips_are_of_accepted_regions_with_a_duration_whatever_the_filter(store, tmp_path, stereo_speech_left):
+    report = load_sources(store, "c", [stereo_speech_left])
+    task = get_task(store, report.task_ids[0])
+    save_annotation(store, task, "accept", "ann", edits={"audio_spans": [
+        {"id": "m", "start": 0.3, "end": 0.3, "label": "MARK"},                 # a marker: no clip
+        {"id": "r", "start": 0.25, "end": 0.5, "label": "R", "channel": 0}]})
+    save_annotation(store, task, "reject", "bob", edits={"audio_spans": [
+        {"id": "x", "start": 0.0, "end": 1.0, "label": "NO"}]})
+    out = tmp_path / "clips"
+    assert export_clips(store, "c", out, ExportFilter(answers=["reject"])) == 1   # accepted only, still
+    rows = list(csv.reader(open(out / "metadata.csv", encoding="utf-8", newline="")))
+    assert [r[:6] + [r[7]] for r in rows[1:]] == [["speech_left_000001.wav", "R", "", "0.25", "0.5", "0", "ann"]]
+
+
+def test_csv_counts_records_and_keeps_urls_but_not_inline_audio(store, tmp_path):
+    from earmark.export import csv_rows
+    (task_id,) = load(store, tmp_path, [one_task()])
+    save_annotation(store, get_task(store, task_id), "accept", "ann", edits={"audio_spans": [
+        {"id": "a", "start": 0.0, "end": 1.0, "label": "A"}, {"id": "b", "start": 1.0, "end": 2.0, "label": "B"}]})
+    out = io.StringIO()
+    assert export(store, "d", out, "csv") == 1                                 # one record, two rows
+    rows = list(csv.DictReader(io.StringIO(out.getvalue())))
+    assert [(r["audio"], r["span_id"]) for r in rows] == [("https://example.org/talk.wav", "a"),
+                                                          ("https://example.org/talk.wav", "b")]
+    (inline,) = csv_rows({"audio": "data:audio/wav;base64,UklGRg==", "answer": "accept"})
+    assert inline["audio"] is None and inline["answer"] == "accept"
+
+
+@pytest.mark.parametrize("call,message", [
+    (lambda store: export(store, "d", io.StringIO(), "xml"), "unknown export format 'xml'; choose one of jsonl, csv"),
+    (lambda store: export_archive(store, "d", "xml"),
+     "unknown format 'xml'; choose one of rttm, textgrid, vtt, srt, audacity, transcript, clips"),
+])
+def test_an_unknown_export_format_is_named(store, call, message):
+    from earmark.export import ExportError
+    with pytest.raises(ExportError) as caught:
+        call(store)
+    assert str(caught.value) == message
