@@ -318,3 +318,40 @@ def test_an_unknown_export_format_is_named(store, call, message):
     with pytest.raises(ExportError) as caught:
         call(store)
     assert str(caught.value) == message
+
+
+def test_the_export_pages_review_filter_selects_current_versions_only(store, tmp_path):
+    from earmark.review import ReviewFilter, filter_sql
+    one, two = load(store, tmp_path, [one_task("one.wav"), one_task("two.wav")])
+
+    def region(label: str) -> dict:
+        return {"audio_spans": [{"id": label, "start": 0.0, "end": 1.0, "label": label}]}
+    first = save_annotation(store, get_task(store, one), "accept", "ann", edits=region("A"))
+    save_annotation(store, get_task(store, one), "accept", "ann", edits=region("B"), supersedes=first)  # A became B
+    save_annotation(store, get_task(store, two), "reject", "bob", edits=region("B"))
+
+    def picked(**review) -> list[tuple]:
+        where = filter_sql(ReviewFilter(dataset="d", **review))
+        return [(r["file"], r["answer"], r["audio_spans"][0]["label"]) for r in jsonl(store, where=where)]
+    assert picked(labels=["A"]) == []                       # only the superseded version had A
+    assert picked(labels=["B"]) == [("one.wav", "accept", "B"), ("two.wav", "reject", "B")]
+    assert picked(file="two") == [("two.wav", "reject", "B")]
+    assert picked(sessions=["ann"], answers=["accept"]) == [("one.wav", "accept", "B")]
+    data, _ = export_archive(store, "d", "rttm", ExportFilter(where=filter_sql(ReviewFilter(dataset="d", sessions=["bob"]))))
+    assert data.decode("utf-8") == "SPEAKER two 1 0.000 1.000 <NA> <NA> B <NA> <NA>\n"
+
+
+def test_a_typed_transcript_is_one_cue_over_its_segment_regions_or_file(store, tmp_path):
+    a, b, c, d = load(store, tmp_path, [one_task("whole.wav"), one_task("two.wav"), one_task("one.wav"),
+                                        {"audio": "https://example.org/nolength.wav"}])
+    save_annotation(store, get_task(store, a), "accept", "ann", edits={"transcript": "the whole file"})
+    save_annotation(store, get_task(store, b), "accept", "ann", edits={"transcript": "two voices", "audio_spans": [
+        {"id": "1", "start": 0.5, "end": 1.0, "label": "A"}, {"id": "2", "start": 1.5, "end": 2.5, "label": "B"}]})
+    save_annotation(store, get_task(store, c), "accept", "ann", edits={"transcript": "one voice", "audio_spans": [
+        {"id": "1", "start": 0.25, "end": 1.0, "label": "SPK"}, {"id": "2", "start": 2.0, "end": 2.75, "label": "SPK"}]})
+    save_annotation(store, get_task(store, d), "accept", "ann", edits={"transcript": "nowhere to put it"})
+    assert archive(store, "vtt") == {
+        "d/whole.vtt": "WEBVTT\n\n00:00:00.000 --> 00:00:03.000\nthe whole file\n",       # the file's 3 s
+        "d/two.vtt": "WEBVTT\n\n00:00:00.500 --> 00:00:02.500\ntwo voices\n",            # its regions, no voice
+        "d/one.vtt": "WEBVTT\n\n00:00:00.250 --> 00:00:02.750\n<v SPK>one voice\n",      # their one label
+        "d/nolength.vtt": "WEBVTT\n\n"}                                                   # no time to give it
