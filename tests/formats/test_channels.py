@@ -215,8 +215,9 @@ def test_the_players_window_of_a_channel_holds_that_channel(stereo_speech_left, 
     assert channels == 2 and np.array_equal(both[:, 0], left[1600:8000]) and not both[:, 1].any()
 
 
+@pytest.mark.parametrize("as_flac", [False, True], ids=["wav", "ffmpeg"])
 @pytest.mark.parametrize("start,end", [(0.071, 0.571), (0.009, 0.018), (1.001, 1.19)])
-def test_the_players_window_starts_and_ends_at_the_nearest_frame(corpus, start, end):
+def test_the_players_window_starts_and_ends_at_the_nearest_frame(corpus, tmp_path, start, end, as_flac):
     """At 48 kHz, 0.071 s is frame 3,408; as a float 0.071 * 48000 is 3407.9999...: cut
     by truncation the window would start a frame early and hold one frame of the past."""
     source = corpus / "praat" / "bobby.wav"
@@ -224,6 +225,13 @@ def test_the_players_window_starts_and_ends_at_the_nearest_frame(corpus, start, 
         assert (w.getframerate(), w.getnchannels(), w.getsampwidth()) == (48000, 1, 2)
         every = np.frombuffer(w.readframes(w.getnframes()), dtype="<i2")
     first, last = round(start * 48000), round(end * 48000)
+    if as_flac:   # lossless: ffmpeg's window must hold the very same samples
+        import subprocess
+
+        from programs import require
+        flac = tmp_path / "bobby.flac"
+        subprocess.run([require("ffmpeg"), "-nostdin", "-v", "error", "-i", str(source), str(flac)], check=True)
+        source = flac
     media, _ = inspect_file(source)
     with wave.open(io.BytesIO(clip_wav(media, start, end)), "rb") as w:
         got = np.frombuffer(w.readframes(w.getnframes()), dtype="<i2")
