@@ -102,3 +102,69 @@ def test_mixed_case_tiers_load_as_labels_and_export_as_the_same_tiers(store, tmp
     assert [tuple(e) for e in back.getTier("Noise").entries] == [(1.25, 2.0, "Door")]
     assert [tuple(e) for e in back.getTier("ClickMark").entries] == [(0.25, "K")]
     assert back.maxTimestamp == 30.0       # the recording's 30 s
+
+
+# -- regions without text -----------------------------------------------------------------------
+# An empty interval is a gap to Praat (a tier is tiled with them) and to every reader:
+# a region without text written as one would be lost. Its label is its text instead,
+# and read back, an interval whose text is its tier's name is a region without text.
+
+NO_TEXT = '''File type = "ooTextFile"
+Object class = "TextGrid"
+
+0
+3
+<exists>
+2
+"IntervalTier"
+"SPK_A"
+0
+3
+3
+0
+0.5
+""
+0.5
+2
+"SPK_A"
+2
+3
+""
+"TextTier"
+"Click"
+0
+3
+1
+1.25
+"Click"
+'''
+
+
+def test_regions_without_text_are_written_with_their_label_as_text():
+    spans = [{"start": 0.5, "end": 2.0, "label": "SPK_A"}, {"start": 1.25, "end": 1.25, "label": "Click", "text": ""}]
+    assert textgrid.write(spans, 3.0, layout="short_textgrid") == NO_TEXT
+
+
+def test_an_interval_named_as_its_tier_is_a_region_without_text_and_empty_points_are_points(tmp_path):
+    source = tmp_path / "g.TextGrid"
+    source.write_text(NO_TEXT.replace('1.25\n"Click"\n', '1.25\n""\n'), encoding="utf-8")   # an empty point
+    read = textgrid.read(source)
+    assert read.problems == []
+    assert [{k: v for k, v in s.items() if k != "id"} for s in read.spans["g"]] == [
+        {"start": 0.5, "end": 2.0, "label": "SPK_A"}, {"start": 1.25, "end": 1.25, "label": "Click"}]
+
+
+def test_speaker_turns_without_text_survive_a_textgrid_export_and_import(store, tmp_path, corpus):
+    turns = [{"id": "1", "start": 0.5, "end": 2.0, "label": "SPK_A"},
+             {"id": "2", "start": 1.5, "end": 4.25, "label": "SPK_B"},      # overlapping: another tier
+             {"id": "3", "start": 6.0, "end": 7.5, "label": "SPK_A"},
+             {"id": "4", "start": 9.0, "end": 9.0, "label": "MARK"}]        # a marker: a point tier
+    report = load_sources(store, "a", [corpus / "diarization" / "trn01.wav"])
+    save_annotation(store, get_task(store, report.task_ids[0]), "accept", "ann", edits={"audio_spans": turns})
+    (written,) = export_files(store, "a", "textgrid", tmp_path / "out")
+    again = load_sources(store, "b", [corpus / "diarization" / "trn01.wav"], spans=[written])
+    assert again.failures == [] and again.added == 1
+    back = get_task(store, again.task_ids[0]).data["audio_spans"]
+    assert sorted(({k: v for k, v in s.items() if k != "id"} for s in back), key=lambda s: (s["start"], s["label"])) == [
+        {"start": 0.5, "end": 2.0, "label": "SPK_A"}, {"start": 1.5, "end": 4.25, "label": "SPK_B"},
+        {"start": 6.0, "end": 7.5, "label": "SPK_A"}, {"start": 9.0, "end": 9.0, "label": "MARK"}]
