@@ -237,3 +237,26 @@ def test_the_players_window_starts_and_ends_at_the_nearest_frame(corpus, tmp_pat
         got = np.frombuffer(w.readframes(w.getnframes()), dtype="<i2")
     assert len(got) == round((end - start) * 48000) == last - first
     assert np.array_equal(got, every[first:last])
+
+
+def test_split_channels_give_channel_0_its_own_task_and_its_own_regions(store, tmp_path, stereo_speech_left):
+    from earmark.longform import LongformOptions
+    pre = tmp_path / "speech_left.jsonl"
+    pre.write_text(json.dumps({"file": "speech_left.wav", "audio_spans": REGIONS}) + "\n", encoding="utf-8")
+    split = LongformOptions(split_channels=True)
+    report = load_sources(store, "sp", [stereo_speech_left], spans=[pre], longform=split)
+    assert report.failures == [] and report.added == 2
+    tasks = [get_task(store, i).data for i in report.task_ids]
+    assert [t["meta"]["channel"] for t in tasks] == [0, 1]
+    # each channel's task: its channel's regions and those on all channels
+    assert [[s["id"] for s in t["audio_spans"]] for t in tasks] == [["l", "b"], ["r", "b"]]
+    whole = load_sources(store, "sp", [stereo_speech_left], spans=[pre])       # the file, unsplit
+    assert whole.added == 1 and get_task(store, whole.task_ids[0]).data.get("meta", {}).get("channel", "absent") == "absent"
+    assert load_sources(store, "sp", [stereo_speech_left], spans=[pre], longform=split).added == 0   # duplicates
+    hashes = store.query("SELECT input_hash FROM tasks WHERE dataset = 'sp'")
+    assert len({h for (h,) in hashes}) == 3
+    for task_id in report.task_ids:
+        save_annotation(store, get_task(store, task_id), "accept", "ann")
+    out = io.StringIO()
+    export(store, "sp", out, "jsonl")
+    assert [json.loads(line)["meta"]["channel"] for line in out.getvalue().splitlines()] == [0, 1]
