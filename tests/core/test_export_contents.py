@@ -355,3 +355,23 @@ def test_a_typed_transcript_is_one_cue_over_its_segment_regions_or_file(store, t
         "d/two.vtt": "WEBVTT\n\n00:00:00.500 --> 00:00:02.500\ntwo voices\n",            # its regions, no voice
         "d/one.vtt": "WEBVTT\n\n00:00:00.250 --> 00:00:02.750\n<v SPK>one voice\n",      # their one label
         "d/nolength.vtt": "WEBVTT\n\n"}                                                   # no time to give it
+
+
+def test_clips_of_a_registered_file_gone_from_disk_are_an_error_not_left_out(store, tmp_path, stereo_speech_left):
+    from earmark.cli import build_parser, run_command
+    from earmark.export import ExportError
+    audio = tmp_path / "moved.wav"
+    audio.write_bytes(stereo_speech_left.read_bytes())
+    report = load_sources(store, "c", [audio])
+    save_annotation(store, get_task(store, report.task_ids[0]), "accept", "ann",
+                    edits={"audio_spans": [{"id": "r", "start": 0.1, "end": 0.5, "label": "R"}]})
+    audio.unlink()
+    with pytest.raises(ExportError) as caught:
+        export_clips(store, "c", tmp_path / "clips")
+    assert str(caught.value) == (f"cannot cut clips from {audio}: the file is no longer there "
+                                 "(restore it, or export the other formats)")
+    out, err = io.StringIO(), io.StringIO()
+    args = build_parser().parse_args(["export", "c", "--format", "clips", "--out", str(tmp_path / "cli")])
+    assert run_command(store, args, out, err) == 2
+    assert err.getvalue().startswith(f"error: cannot cut clips from {audio}: the file is no longer there")
+    assert not (tmp_path / "cli" / "metadata.csv").exists()          # no half export to take for whole
