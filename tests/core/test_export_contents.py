@@ -375,3 +375,27 @@ def test_clips_of_a_registered_file_gone_from_disk_are_an_error_not_left_out(sto
     assert run_command(store, args, out, err) == 2
     assert err.getvalue().startswith(f"error: cannot cut clips from {audio}: the file is no longer there")
     assert not (tmp_path / "cli" / "metadata.csv").exists()          # no half export to take for whole
+
+
+def test_inline_audio_is_dropped_from_exports_unless_kept(store, tmp_path, corpus):
+    import base64
+    uri = "data:audio/wav;base64," + base64.b64encode((corpus / "formats" / "bobby_16bit_16khz.wav").read_bytes()).decode()
+    source = tmp_path / "inline.jsonl"
+    source.write_text(json.dumps({"audio": uri, "meta": {"note": "inline"}}) + "\n", encoding="utf-8")
+    assert load_sources(store, "d", [source], keep_base64=True).added == 1
+    (dropped,) = jsonl(store, include_unanswered=True)
+    assert "audio" not in dropped and dropped["meta"]["note"] == "inline"
+    (kept,) = jsonl(store, include_unanswered=True, keep_base64=True)
+    assert kept["audio"] == uri
+    out = io.StringIO()
+    export(store, "d", out, "csv", ExportFilter(include_unanswered=True, keep_base64=True))
+    (row,) = csv.DictReader(io.StringIO(out.getvalue()))
+    assert row["audio"] == "" and row["_input_hash"] == str(kept["_input_hash"])   # never megabytes in a cell
+
+
+def test_a_windows_path_names_its_file_by_the_last_component(store, tmp_path):
+    (task_id,) = load(store, tmp_path, [{"audio": "https://example.org/x.wav", "file": "C:\\calls\\2024\\rec9.wav"}])
+    save_annotation(store, get_task(store, task_id), "accept", "ann",
+                    edits={"audio_spans": [{"id": "r", "start": 1.0, "end": 2.0, "label": "A"}]})
+    assert archive(store, "audacity") == {"d/rec9.txt": "1.000000\t2.000000\tA\n"}
+    assert archive(store, "rttm") == {"d.rttm": "SPEAKER rec9 1 1.000 1.000 <NA> <NA> A <NA> <NA>\n"}
