@@ -81,8 +81,10 @@ def _cut_wav(media: MediaInfo, start: float, end: float, channel: int | None) ->
     dtype = np.dtype(info.wav_encoding)
     frame_bytes = dtype.itemsize * info.channels
     available = (info.data_size or 0) // frame_bytes
-    first = min(int(start * info.sample_rate), available)
-    last = min(int(end * info.sample_rate), available)
+    # the nearest frame: 0.071 * 48000 is 3407.999... as a float, and truncated it
+    # would start the window a frame early
+    first = min(round(start * info.sample_rate), available)
+    last = min(round(end * info.sample_rate), available)
     pieces = []
     # Read and converted a block at a time: 32-bit samples never sit whole in memory
     # beside their 16-bit copy.

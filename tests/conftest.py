@@ -52,3 +52,33 @@ def run_app(tmp_path):
     yield start
     for app in started:
         app.stop()
+
+
+#: The mono recording the two-channel fixture puts on its left channel (16 kHz, 16-bit).
+STEREO_SOURCE = ("formats", "bobby_16bit_16khz.wav")
+
+
+@pytest.fixture(scope="session")
+def stereo_speech_left(corpus, tmp_path_factory) -> Path:
+    """A two-channel WAV whose channels differ: the corpus's speech on the left
+    (channel 0), digital silence on the right (channel 1). Built at test time
+    (never committed), 16 kHz 16-bit, as long as the source (19,114 frames).
+
+    A file whose two channels hold the same speech cannot tell a clip or a
+    lane of channel 1 from one of channel 0; this one can."""
+    import wave
+
+    import numpy as np
+    with wave.open(str(corpus.joinpath(*STEREO_SOURCE)), "rb") as src:
+        assert (src.getnchannels(), src.getsampwidth()) == (1, 2), src.getparams()
+        rate = src.getframerate()
+        left = np.frombuffer(src.readframes(src.getnframes()), dtype="<i2")
+    frames = np.zeros((len(left), 2), dtype="<i2")
+    frames[:, 0] = left
+    target = tmp_path_factory.mktemp("stereo") / "speech_left.wav"
+    with wave.open(str(target), "wb") as out:
+        out.setnchannels(2)
+        out.setsampwidth(2)
+        out.setframerate(rate)
+        out.writeframes(frames.tobytes())
+    return target

@@ -214,8 +214,12 @@ def export_clips(store: Store, dataset: str, folder: Path, filt: ExportFilter | 
         for (_, session), records in _grouped(iter_records(store, dataset, filt)).items():
             spans = [s for s in _spans(records) if s["end"] > s["start"]]
             path = _media_path(store, dataset, records[0])
-            if not spans or not path or not Path(path).is_file():
-                continue
+            if not spans or not path:
+                continue   # nothing to cut, or audio that was never a file here (a URL)
+            if not Path(path).is_file():
+                # registered, then moved or deleted: skipping it would leave its clips out unsaid
+                raise ExportError(f"cannot cut clips from {path}: the file is no longer there "
+                                  "(restore it, or export the other formats)")
             stem = safe_component(_stem(records[0]), f"task-{records[0].get('_input_hash')}")
             try:
                 audio = AudioSegment.from_file(path)

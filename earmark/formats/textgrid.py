@@ -16,7 +16,9 @@ from earmark.formats import FormatError, SpansFile, finite_seconds, ms
 def read(path: Path) -> SpansFile:
     result = SpansFile()
     try:
-        grid = textgrid.openTextgrid(str(path), includeEmptyIntervals=False)
+        # empty entries too: an empty point is a point (Praat keeps it); empty intervals,
+        # the gaps Praat fills a tier with, are left out below
+        grid = textgrid.openTextgrid(str(path), includeEmptyIntervals=True)
     except (PraatioException, ValueError, IndexError, UnicodeDecodeError) as exc:
         result.problems.append(FormatError(str(path), f"not a readable TextGrid: {exc}"))
         return result
@@ -30,14 +32,17 @@ def read(path: Path) -> SpansFile:
         points = isinstance(tier, textgrid.PointTier)
         tiers.append({"name": name, "type": "point" if points else "interval"})
         for entry in tier.entries:
+            if not points and entry.label == "":
+                continue   # a gap between intervals
             times = (entry.time, entry.time) if points else (entry.start, entry.end)
             if not finite_seconds(*times) or times[0] < 0 or times[1] < times[0]:
                 result.problems.append(FormatError(f"{path} (tier {name!r})", f"interval {times[0]}-{times[1]} "
                                                    "is not a pair of finite times, start <= end, >= 0"))
                 continue
-            span = {"start": ms(times[0]), "end": ms(times[1])}
-            result.add(stem, {"id": str(uuid.uuid4()), **span, "label": name, "text": entry.label},
-                       f"{path} (tier {name!r})")
+            span = {"id": str(uuid.uuid4()), "start": ms(times[0]), "end": ms(times[1]), "label": name}
+            if entry.label not in ("", name):   # its tier's name: what `write` gives a region without text
+                span["text"] = entry.label
+            result.add(stem, span, f"{path} (tier {name!r})")
     result.tiers[stem] = tiers
     # Written back in the same layout: praatio reads quotes inside multi-line
     # labels differently in the two layouts, and Praat reads both.
@@ -72,11 +77,13 @@ def write(spans: list[dict], duration: float, tiers: list[dict] | None = None,
     grid = textgrid.Textgrid(minTimestamp=0.0, maxTimestamp=end)
     for name in order:
         mine = sorted((s for s in spans if tier_name(s.get("label")) == name), key=lambda s: s["start"])
+        # A region without text is written with its label as text: an empty interval
+        # is a gap to Praat (and to any reader), and the region would be lost.
         if kinds[name] == "point":
-            entries = [(s["start"], s.get("text") or "") for s in mine]
+            entries = [(s["start"], s.get("text") or name) for s in mine]
             grid.addTier(textgrid.PointTier(name, entries, 0.0, end))
         else:
-            entries = [(s["start"], s["end"], s.get("text") or "") for s in mine]
+            entries = [(s["start"], s["end"], s.get("text") or name) for s in mine]
             grid.addTier(textgrid.IntervalTier(name, entries, 0.0, end))
     with tempfile.TemporaryDirectory() as tmp:
         target = Path(tmp) / "out.TextGrid"

@@ -16,9 +16,11 @@ def test_interval_overlap_and_f1():
     assert merge_intervals([(3, 4), (0, 1), (0.5, 2)]) == [(0, 2), (3, 4)]
     assert overlap([(0, 2), (3, 4)], [(1, 3.5)]) == pytest.approx(1.5)
     a = {(1, "SPEECH", None): [(0, 2)], (1, "NOISE", None): [(5, 6)]}
-    b = {(1, "SPEECH", None): [(1, 3)]}
+    b = {(1, "SPEECH", None): [(1, 4)]}
     f1 = label_f1(a, b)
-    assert f1["SPEECH"] == pytest.approx(2 * 1 / (2 + 2))
+    # unequal lengths, so that F1 differs from precision and recall: overlap 1 s of
+    # A's 2 s and B's 3 s; P = 1/3, R = 1/2, F1 = 2PR / (P + R) = (1/3) / (5/6) = 0.4
+    assert f1["SPEECH"] == pytest.approx(0.4)
     assert f1["NOISE"] == 0.0
     assert label_f1(a, a) == {"NOISE": 1.0, "SPEECH": 1.0}
 

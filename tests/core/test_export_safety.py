@@ -105,14 +105,37 @@ def test_the_archive_of_a_dataset_named_like_a_path_stays_in_its_folder(store, t
     scratch.mkdir(parents=True)
     monkeypatch.setattr("tempfile.tempdir", str(scratch))   # the archive is built under here
     before = tree(tmp_path)
+    folder = safe_component(bad)
+    assert folder == "_.._.._victim"
+    # what each download holds, written out by hand: the one region, 0.5-1.0 s, label A, text "hello"
+    expected = {"vtt": {f"{folder}/rec.vtt": "WEBVTT\n\n00:00:00.500 --> 00:00:01.000\n<v A>hello\n"},
+                "srt": {f"{folder}/rec.srt": "1\n00:00:00,500 --> 00:00:01,000\nhello\n"},
+                "audacity": {f"{folder}/rec.txt": "0.500000\t1.000000\tA\n"},
+                "transcript": {f"{folder}/rec.transcript.txt": ""}}      # no transcript typed
     for fmt in ("vtt", "srt", "textgrid", "audacity", "transcript", "rttm"):
         data, name = export_archive(store, bad, fmt)
         assert name == safe_component(name) and name.startswith("_.._.._victim")   # a name, not a path
         if fmt == "rttm":
+            assert name == f"{folder}.rttm"
+            assert data.decode("utf-8") == "SPEAKER rec 1 0.500 0.500 <NA> <NA> A <NA> <NA>\n"
             continue
-        members = zipfile.ZipFile(io.BytesIO(data)).namelist()
-        assert members and all(m.startswith(safe_component(bad) + "/") for m in members), members
-        assert all(".." not in Path(m).parts for m in members)
+        assert name == f"{folder}-{fmt}.zip"
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            members = archive.namelist()
+            assert members and all(m.startswith(folder + "/") for m in members), members
+            assert all(".." not in Path(m).parts for m in members)
+            contents = {m: archive.read(m).decode("utf-8") for m in members}
+        if fmt == "textgrid":
+            from praatio import textgrid
+            assert members == [f"{folder}/rec.TextGrid"]
+            grid = tmp_path / "scratch" / "back.TextGrid"
+            grid.write_text(contents[members[0]], encoding="utf-8")
+            back = textgrid.openTextgrid(str(grid), includeEmptyIntervals=False)
+            assert list(back.tierNames) == ["A"] and [tuple(e) for e in back.getTier("A").entries] == [
+                (0.5, 1.0, "hello")]
+            grid.unlink()
+            continue
+        assert contents == expected[fmt], fmt
     assert tree(tmp_path) == before                       # nothing written beside the tmp folder
     assert not (tmp_path / "victim").exists() and not (tmp_path.parent / "victim").exists()
 
@@ -356,6 +379,8 @@ def test_rttm_lines_always_have_ten_fields(store, tmp_path):
     assert all(len(line.split()) == 10 for line in lines), lines
     assert lines[0].split()[1] == "my_file_name" and lines[0].split()[7] == "two_words_and_more_x"
     assert lines[1].split()[7] == "speaker"
+    assert out == ("SPEAKER my_file_name 1 0.000 1.000 <NA> <NA> two_words_and_more_x <NA> <NA>\n"
+                   "SPEAKER my_file_name 1 1.000 1.000 <NA> <NA> speaker <NA> <NA>\n")
 
 
 def test_audacity_labels_stay_on_their_line(store, tmp_path):

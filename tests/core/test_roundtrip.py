@@ -99,6 +99,13 @@ def test_export_filters_and_all(store, corpus):
     everything = run(include_unanswered=True)
     assert len(everything) == len(ids)
     assert all("answer" not in r for r in everything[2:])
+    # the answered first, then the others in the order they were loaded, each once
+    files = [get_task(store, i).data["file"] for i in ids]
+    assert sorted(files) == ["bobby_16bit_16khz.wav", "bobby_16bit_16khz_2ch.wav", "bobby_16bit_48khz.wav",
+                             "bobby_32bit_16khz.wav", "bobby_32bit_48khz.wav"]
+    assert [(r["file"], r.get("answer"), r.get("_session_id")) for r in everything] == [
+        (files[0], "accept", "alice"), (files[1], "reject", "bob"), *((f, None, None) for f in files[2:])]
+    assert everything[0]["audio_spans"] == [{"id": "r1", "start": 0.1, "end": 0.5, "label": "A"}]
 
 
 def test_csv_has_one_row_per_region_and_one_for_none(store, corpus):

@@ -37,6 +37,12 @@ def test_rttm_with_overlapping_turns_round_trips(cli, corpus):
     assert out.returncode == 0, out.stderr
     expected = rttm_turns(reference.read_text(encoding="utf-8"))
     assert rttm_turns(out.stdout) == expected
+    # line for line, every field as the reference writes it; each file's turns in time order
+    lines = out.stdout.splitlines()
+    assert sorted(lines) == sorted(reference.read_text(encoding="utf-8").splitlines())
+    for stem in {line.split()[1] for line in lines}:
+        mine = [line.split() for line in lines if line.split()[1] == stem]
+        assert mine == sorted(mine, key=lambda f: (float(f[3]), float(f[3]) + float(f[4]))), stem
     # the reference does contain overlapping turns, and they survived
     by_file: dict[str, list] = {}
     for stem, _, start, dur, _ in expected:
@@ -123,27 +129,44 @@ def test_malformed_lines_and_impossible_spans_are_named(cli, corpus, tmp_path):
     assert f"{grid}: not a readable TextGrid" in err
     assert "added 5" in done.stdout
     rttm_out = cli("export", "bad", "--all", "--format", "rttm").stdout
-    assert rttm_turns(rttm_out) == [("trn01", "1", 1.0, 0.5, "A"), ("trn02", "1", 2.0, 1.0, "ok"),
-                                    ("trn03", "1", 3.0, 1.0, "SPEECH")]
+    assert rttm_out == ("SPEAKER trn01 1 1.000 0.500 <NA> <NA> A <NA> <NA>\n"
+                        "SPEAKER trn02 1 2.000 1.000 <NA> <NA> ok <NA> <NA>\n"
+                        "SPEAKER trn03 1 3.000 1.000 <NA> <NA> SPEECH <NA> <NA>\n")
 
 
-def test_clips_in_audiofolder_layout(cli, corpus, tmp_path):
+def test_clips_in_audiofolder_layout(cli, stereo_speech_left, tmp_path):
+    """A clip holds its region's samples: of its channel, or of both for a region on all.
+    The fixture's channels differ (speech left, silence right), so the wrong channel shows."""
     import csv
+    import wave
+
+    import numpy as np
+
     from earmark.annotations import get_task, save_annotation
     from earmark.store import Store
-    db_cli = cli
-    assert "added 1" in db_cli("load", "c", str(corpus / "formats" / "bobby_16bit_16khz_2ch.wav")).stdout
+    assert "added 1" in cli("load", "c", str(stereo_speech_left)).stdout
     store = Store(tmp_path / "formats.duckdb")
     (task_id,) = [i for (i,) in store.query("SELECT id FROM tasks")]
     save_annotation(store, get_task(store, task_id), "accept", "ann", edits={"audio_spans": [
         {"id": "a", "start": 0.1, "end": 0.5, "label": "W", "text": "bobby"},
-        {"id": "b", "start": 0.5, "end": 0.7, "label": "W", "channel": 1}]})
+        {"id": "b", "start": 0.5, "end": 0.7, "label": "W", "channel": 1},
+        {"id": "c", "start": 0.7, "end": 0.9, "label": "W", "channel": 0}]})
     store.close()
     out = tmp_path / "clips"
     assert cli("export", "c", "--format", "clips", "--out", str(out)).returncode == 0
-    rows = list(csv.DictReader(open(out / "metadata.csv")))
-    assert [(r["label"], r["text"]) for r in rows] == [("W", "bobby"), ("W", "")]
-    from pydub import AudioSegment
-    first, second = (AudioSegment.from_file(out / r["file_name"]) for r in rows)
-    assert abs(len(first) - 400) <= 1 and first.channels == 2
-    assert abs(len(second) - 200) <= 1 and second.channels == 1
+    rows = list(csv.DictReader(open(out / "metadata.csv", encoding="utf-8", newline="")))
+    assert [(r["file_name"], r["label"], r["text"], r["start"], r["end"], r["channel"]) for r in rows] == [
+        ("speech_left_000001.wav", "W", "bobby", "0.1", "0.5", ""),
+        ("speech_left_000002.wav", "W", "", "0.5", "0.7", "1"),
+        ("speech_left_000003.wav", "W", "", "0.7", "0.9", "0")]
+
+    def frames(path) -> np.ndarray:
+        with wave.open(str(path), "rb") as w:
+            assert w.getframerate() == 16000 and w.getsampwidth() == 2
+            return np.frombuffer(w.readframes(w.getnframes()), "<i2").reshape(-1, w.getnchannels())
+    left = frames(stereo_speech_left)[:, 0]
+    both, right, speech = (frames(out / r["file_name"]) for r in rows)
+    # round(duration * rate) frames each, cut at round(start * rate)
+    assert both.shape == (6400, 2) and np.array_equal(both[:, 0], left[1600:8000]) and not both[:, 1].any()
+    assert right.shape == (3200, 1) and not right.any()
+    assert speech.shape == (3200, 1) and np.array_equal(speech[:, 0], left[11200:14400])

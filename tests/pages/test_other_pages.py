@@ -159,22 +159,48 @@ def test_review_shows_changes_against_the_pre_annotation(tmp_path, monkeypatch, 
     assert any("1 added, 1 removed, 1 moved, 1 relabelled" in m.value for m in at.markdown)
 
 
-def test_export_archive_for_per_file_formats(talks):
+def test_export_archive_for_per_file_formats(talks, tmp_path):
+    import csv
     import io
     import zipfile
+    from pathlib import PurePath
+
+    from praatio import textgrid
+
     from earmark.formats.export import export_archive
     store, ids = talks
     annotate_some(store, ids)
+    first, second = (PurePath(get_task(store, i).data["file"]).stem for i in ids[:2])
     data, name = export_archive(store, "talks", "textgrid")
     assert name == "talks-textgrid.zip"
-    names = sorted(zipfile.ZipFile(io.BytesIO(data)).namelist())
-    # ann and bob both annotated the first file: one TextGrid each
-    assert len(names) == 3 and all(n.startswith("talks/") and n.endswith(".TextGrid") for n in names)
+    archive = zipfile.ZipFile(io.BytesIO(data))
+    # ann and bob both annotated the first file: one TextGrid each; ann rejected the second
+    assert sorted(archive.namelist()) == sorted([f"talks/{first}.ann.TextGrid", f"talks/{first}.bob.TextGrid",
+                                                 f"talks/{second}.TextGrid"])
+
+    def tiers(member: str) -> dict:
+        path = tmp_path / "member.TextGrid"
+        path.write_bytes(archive.read(member))
+        grid = textgrid.openTextgrid(str(path), includeEmptyIntervals=False)
+        return {n: [tuple(e) for e in grid.getTier(n).entries] for n in grid.tierNames}
+    # regions without text: their label is the interval's text (an empty interval is a gap)
+    assert tiers(f"talks/{first}.ann.TextGrid") == {"SPK1": [(0.5, 2.0, "SPK1")], "SPK2": [(3.0, 3.5, "SPK2")]}
+    assert tiers(f"talks/{first}.bob.TextGrid") == {"SPK1": [(0.5, 2.0, "SPK1")]}
+    assert tiers(f"talks/{second}.TextGrid") == {}
     rttm, rttm_name = export_archive(store, "talks", "rttm")
-    assert rttm_name == "talks.rttm" and rttm.decode().count("SPEAKER") == 3
+    assert rttm_name == "talks.rttm"
+    assert rttm.decode("utf-8") == (f"SPEAKER {first} 1 0.500 1.500 <NA> <NA> SPK1 <NA> <NA>\n"
+                                    f"SPEAKER {first} 1 3.000 0.500 <NA> <NA> SPK2 <NA> <NA>\n"
+                                    f"SPEAKER {first} 1 0.500 1.500 <NA> <NA> SPK1 <NA> <NA>\n")   # bob's
     clips, _ = export_archive(store, "talks", "clips")
-    members = zipfile.ZipFile(io.BytesIO(clips)).namelist()
-    assert "talks/metadata.csv" in members and sum(m.endswith(".wav") for m in members) == 3
+    archive = zipfile.ZipFile(io.BytesIO(clips))
+    wavs = [f"{first}_00000{n}.wav" for n in (1, 2, 3)]
+    assert sorted(archive.namelist()) == sorted(["talks/metadata.csv", *(f"talks/{w}" for w in wavs)])
+    rows = list(csv.reader(io.StringIO(archive.read("talks/metadata.csv").decode("utf-8"))))
+    assert [r[:6] + [r[7]] for r in rows[1:]] == [[wavs[0], "SPK1", "", "0.5", "2.0", "", "ann"],
+                                                  [wavs[1], "SPK2", "", "3.0", "3.5", "", "ann"],
+                                                  [wavs[2], "SPK1", "", "0.5", "2.0", "", "bob"]]
+    # the clips' samples: tests/formats/test_channels.py, on a file whose channels differ
 
 
 def test_datasets_page_segments_pre_annotates_and_refuses_a_bad_spec(talks, page, corpus):
