@@ -13,7 +13,17 @@ _MAX_CHANNEL = 65535   # a WAV header's limit
 
 
 def read(path: Path) -> SpansFile:
+    """The turns of an RTTM file by file id.
+
+    RTTM counts channels from 1, and channel 1 also stands for "the whole
+    file" in the RTTM that diarization tools write for mono and stereo
+    recordings alike. So channel 1 is all channels, unless the same file id
+    has turns on channel 2 or above: then its channel fields name channels,
+    and channel 1 is the first one (0 here), as Earmark's own export of a
+    two-channel file writes it.
+    """
     result = SpansFile()
+    on_channel_1: dict[str, list[dict]] = {}
     for line_no, line in text_lines(path):
         where = f"{path}:{line_no}"
         if line is None:
@@ -48,7 +58,13 @@ def read(path: Path) -> SpansFile:
                                                    f"(1 to {_MAX_CHANNEL})"))
                 continue
             span["channel"] = int(fields[2]) - 1
+        elif fields[2] == "1":
+            on_channel_1.setdefault(fields[1], []).append(span)
         result.add(fields[1], span, where)
+    for stem, spans in on_channel_1.items():
+        if any(s.get("channel") for s in result.spans[stem]):
+            for span in spans:
+                span["channel"] = 0
     return result
 
 

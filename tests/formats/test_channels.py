@@ -62,12 +62,34 @@ def test_rttm_reader_makes_channels_0_based(tmp_path):
     read = rttm.read(source)
     assert read.problems == []
     got = [{k: v for k, v in s.items() if k != "id"} for s in read.spans["talk"]]
-    # channel field 1 is RTTM's default (every mono file's turns say 1): a region on
-    # all channels; 2 is the second channel, 0-based 1; 3 the third, 0-based 2
-    assert got == [{"start": 0.1, "end": 0.5, "label": "LEFT"},
+    # with turns on channels 2 and 3, the channel fields name channels: 1 is the
+    # first channel, 0-based 0; 2 the second, 0-based 1; 3 the third, 0-based 2
+    assert got == [{"start": 0.1, "end": 0.5, "label": "LEFT", "channel": 0},
                    {"start": 0.5, "end": 0.8, "label": "RIGHT", "channel": 1},
                    {"start": 0.9, "end": 1.0, "label": "THIRD", "channel": 2},
                    {"start": 1.0, "end": 1.05, "label": "ANY"}]
+
+
+def test_rttm_channel_1_alone_is_the_whole_file(tmp_path):
+    """What diarization tools write for any recording: every turn on channel 1."""
+    source = tmp_path / "turns.rttm"
+    source.write_text("SPEAKER talk 1 0.100 0.400 <NA> <NA> A <NA> <NA>\n"
+                      "SPEAKER talk 1 0.500 0.300 <NA> <NA> B <NA> <NA>\n"
+                      "SPEAKER other 2 0.000 0.100 <NA> <NA> C <NA> <NA>\n", encoding="utf-8")
+    read = rttm.read(source)
+    assert [s.get("channel", "all") for s in read.spans["talk"]] == ["all", "all"]
+    assert [s.get("channel", "all") for s in read.spans["other"]] == [1]
+
+
+def test_an_rttm_export_of_both_channels_reads_back_channel_for_channel(tmp_path):
+    regions = [{"id": "a", "start": 0.1, "end": 0.5, "label": "LEFT", "channel": 0},
+               {"id": "b", "start": 0.5, "end": 0.8, "label": "RIGHT", "channel": 1}]
+    text = rttm.write("talk", regions)
+    assert text == ("SPEAKER talk 1 0.100 0.400 <NA> <NA> LEFT <NA> <NA>\n"
+                    "SPEAKER talk 2 0.500 0.300 <NA> <NA> RIGHT <NA> <NA>\n")
+    (tmp_path / "talk.rttm").write_text(text, encoding="utf-8")
+    back = rttm.read(tmp_path / "talk.rttm").spans["talk"]
+    assert [(s["label"], s["channel"]) for s in back] == [("LEFT", 0), ("RIGHT", 1)]
 
 
 @pytest.mark.parametrize("field", ["0", "-1", "x", "1.5", "65537"])
@@ -98,7 +120,8 @@ def test_a_channel_2_turn_loads_as_channel_1_and_exports_as_2(store, tmp_path, s
     report = load_sources(store, "st", [stereo_speech_left], spans=[turns])
     assert report.failures == [] and report.added == 1
     proposed = get_task(store, report.task_ids[0]).data["audio_spans"]
-    assert [(s["label"], s.get("channel", "absent")) for s in proposed] == [("LEFT", "absent"), ("RIGHT", 1)]
+    # beside a channel-2 turn, channel 1 is the first channel, not the whole file
+    assert [(s["label"], s.get("channel", "absent")) for s in proposed] == [("LEFT", 0), ("RIGHT", 1)]
     out = io.StringIO()
     export_rttm(store, "st", out, ExportFilter(include_unanswered=True))
     assert out.getvalue() == turns.read_text(encoding="utf-8")
