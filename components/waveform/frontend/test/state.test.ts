@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { diffRegions, labelRows, normalizeRegion, RegionStore } from "../src/state";
+import { diffRegions, labelRows, normalizeRegion, RegionStore, regionsEqual } from "../src/state";
 import {
   decideRender,
   decimatePeaks,
@@ -148,5 +148,95 @@ describe("protocol", () => {
     expect(fileNameOf("/api/media/abc")).toBe("abc");
     expect(fileNameOf("http://h/x/tr%C3%B100.wav?x=1")).toBe("trñ00.wav");
     expect(fileNameOf("data:audio/wav;base64,AAA")).toBe("(embedded audio)");
+  });
+});
+
+describe("channel 0 is a channel, not 'all channels'", () => {
+  it("is kept by normalisation, as a number", () => {
+    expect(normalizeRegion(r("a", 1, 2, "A", { channel: 0 }), 10).channel).toBe(0);
+    expect(normalizeRegion(r("a", 1, 2, "A", { channel: "0" as unknown as number }), 10).channel).toBe(0);
+    expect(normalizeRegion(r("a", 1, 2, "A", { channel: null }), 10).channel).toBe(null);
+    expect(normalizeRegion(r("a", 1, 2), 10).channel).toBe(null);
+    expect(normalizeRegion(r("a", 1, 2, "A", { channel: 1.5 }), 10).channel).toBe(null);
+  });
+
+  it("stays on channel 0 when loaded, created, moved, undone and redone", () => {
+    const s = new RegionStore(30, [r("left", 1, 2, "A", { channel: 0 })]);
+    expect(s.list()).toEqual([{ id: "left", start: 1, end: 2, label: "A", channel: 0 }]);
+    expect(s.create(r("new", 3, 4, "B", { channel: 0 })).channel).toBe(0);
+    expect(s.update("left", { start: 1.5 })).toEqual({ id: "left", start: 1.5, end: 2, label: "A", channel: 0 });
+    expect(s.undo()).toBe(true);
+    expect(s.get("left")).toEqual({ id: "left", start: 1, end: 2, label: "A", channel: 0 });
+    expect(s.redo()).toBe(true);
+    expect(s.get("left")).toEqual({ id: "left", start: 1.5, end: 2, label: "A", channel: 0 });
+    expect(s.get("new")!.channel).toBe(0);
+  });
+
+  it("moving a region between channel 0 and all channels is an edit", () => {
+    const s = new RegionStore(30, [r("a", 1, 2, "A", { channel: 0 })]);
+    expect(s.update("a", { channel: null })).toEqual({ id: "a", start: 1, end: 2, label: "A", channel: null });
+    expect(s.canUndo()).toBe(true);
+    expect(s.update("a", { channel: 0 })).toEqual({ id: "a", start: 1, end: 2, label: "A", channel: 0 });
+    expect(regionsEqual(r("a", 1, 2, "A", { channel: 0 }), r("a", 1, 2, "A", { channel: null }))).toBe(false);
+    expect(regionsEqual(r("a", 1, 2, "A", { channel: 0 }), r("a", 1, 2, "A"))).toBe(false);
+    const d = diffRegions([r("a", 1, 2, "A", { channel: null })], [r("a", 1, 2, "A", { channel: 0 })]);
+    expect(d).toEqual({ add: [], remove: [], change: [r("a", 1, 2, "A", { channel: 0 })] });
+  });
+
+  it("is hit on lane 0 only; an all-channel region on every lane", () => {
+    const s = new RegionStore(30, [r("left", 1, 3, "A", { channel: 0 }), r("all", 0, 10)]);
+    expect(s.hitTest(2, 0)).toEqual(["left", "all"]);
+    expect(s.hitTest(2, 1)).toEqual(["all"]);
+    expect(s.hitTest(2, null)).toEqual(["left", "all"]);
+  });
+
+  it("stacks labels of channel 0 apart from those of channel 1", () => {
+    const rows = labelRows([r("l1", 0, 5, "A", { channel: 0 }), r("l2", 1, 4, "A", { channel: 0 }), r("r1", 1, 4, "A", { channel: 1 })]);
+    expect(Object.fromEntries(rows)).toEqual({ l1: 0, l2: 1, r1: 0 });
+  });
+});
+
+describe("reset for a new task", () => {
+  it("forgets the redo branch: replaced regions never come back", () => {
+    const s = new RegionStore(30, [r("old", 1, 2)]);
+    s.create(r("drawn", 3, 4));
+    expect(s.undo()).toBe(true);
+    expect(s.canRedo()).toBe(true);
+    s.reset([r("next", 5, 6, "B")]);
+    expect(s.canRedo()).toBe(false);
+    expect(s.redo()).toBe(false);
+    expect(s.list()).toEqual([{ id: "next", start: 5, end: 6, label: "B", channel: null }]);
+    expect(s.undo()).toBe(false);
+    expect(s.list()).toEqual([{ id: "next", start: 5, end: 6, label: "B", channel: null }]);
+  });
+});
+
+describe("the undo cap", () => {
+  it("drops the oldest snapshot: the last edits stay undoable, in order", () => {
+    const s = new RegionStore(30, [], 0, 3);
+    s.create(r("a", 1, 2)); // edit 1
+    s.create(r("b", 3, 4)); // edit 2
+    s.create(r("c", 5, 6)); // edit 3
+    s.create(r("d", 7, 8)); // edit 4: the snapshot before edit 1 (no regions) is dropped
+    const ids = () => s.list().map((x) => x.id);
+    expect(ids()).toEqual(["a", "b", "c", "d"]);
+    expect(s.undo()).toBe(true);
+    expect(ids()).toEqual(["a", "b", "c"]);
+    expect(s.undo()).toBe(true);
+    expect(ids()).toEqual(["a", "b"]);
+    expect(s.undo()).toBe(true);
+    expect(ids()).toEqual(["a"]);
+    expect(s.undo()).toBe(false);
+    expect(ids()).toEqual(["a"]);
+    expect(s.maxUndo).toBe(3);
+  });
+
+  it("defaults to 500 undoable edits", () => {
+    const s = new RegionStore(1000, []);
+    for (let i = 0; i < 501; i++) s.create(r(`r${i}`, i, i + 0.5));
+    let undone = 0;
+    while (s.undo()) undone++;
+    expect(undone).toBe(500);
+    expect(s.list().map((x) => x.id)).toEqual(["r0"]);
   });
 });

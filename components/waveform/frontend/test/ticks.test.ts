@@ -51,3 +51,30 @@ describe("tick spacing", () => {
     expect(decimalsFor(5)).toBe(0);
   });
 });
+
+describe("the ticks at the edges of the view", () => {
+  const times = (ticks: { time: number }[]) => ticks.map((t) => t.time);
+  const labelled = (ticks: { time: number; label: boolean }[]) => ticks.filter((t) => t.label).map((t) => t.time);
+
+  it("include the tick at 0 when the view starts there", () => {
+    const ticks = ticksInRange(0, 1, { interval: 0.1, labelInterval: 0.5 });
+    expect(times(ticks)).toEqual([0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1]);
+    expect(labelled(ticks)).toEqual([0, 0.5, 1]);
+  });
+
+  it("include the first tick when the start is a multiple of the interval computed in floats", () => {
+    // 0.1 * 3 is 0.30000000000000004 and 0.3 / 0.1 is 2.9999999999999996: both must give the tick at 0.3
+    expect(times(ticksInRange(0.1 * 3, 0.7, { interval: 0.1, labelInterval: 0.5 }))).toEqual([0.3, 0.4, 0.5, 0.6, 0.7]);
+    expect(times(ticksInRange(0.3, 0.7, { interval: 0.1, labelInterval: 0.5 }))).toEqual([0.3, 0.4, 0.5, 0.6, 0.7]);
+    // 1.2 / 0.2 is 5.999999999999999: the last tick is kept too
+    const fifths = ticksInRange(0.6, 1.2, { interval: 0.2, labelInterval: 1 });
+    expect(times(fifths)).toEqual([0.6, 0.8, 1, 1.2]);
+    expect(labelled(fifths)).toEqual([1]);
+  });
+
+  it("start at 0 for a view starting before it, and stop at the limit", () => {
+    expect(times(ticksInRange(-0.25, 0.25, { interval: 0.1, labelInterval: 0.1 }))).toEqual([0, 0.1, 0.2]);
+    expect(times(ticksInRange(0, 3600, { interval: 0.001, labelInterval: 0.01 }, 4))).toEqual([0, 0.001, 0.002, 0.003]);
+    expect(times(ticksInRange(0.05, 0.09, { interval: 0.1, labelInterval: 0.1 }))).toEqual([]);
+  });
+});
