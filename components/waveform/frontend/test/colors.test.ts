@@ -82,6 +82,21 @@ describe("label colours", () => {
     expect(m.get("C")).toBe(labelColor("C"));
   });
 
+  it("is the shared 16-colour palette, in this order (components/waveform/__init__.py PALETTE)", () => {
+    expect(PALETTE).toEqual([
+      "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#17becf",
+      "#bcbd22", "#393b79", "#e6550d", "#31a354", "#7b4173", "#3182bd", "#ad494a", "#637939",
+    ]);
+  });
+
+  it("makes translucent fills of six-digit hex colours as rgba, clamping the opacity", () => {
+    expect(withAlpha(" #1F77B4 ", 0.5)).toBe("rgba(31, 119, 180, 0.5)");
+    expect(withAlpha("#000000", 2)).toBe("rgba(0, 0, 0, 1)");
+    expect(withAlpha("#ffffff", -1)).toBe("rgba(255, 255, 255, 0)");
+    expect(withAlpha("#ff000080", 0.5)).toBe("color-mix(in srgb, #ff000080 50%, transparent)");
+    expect(withAlpha("x#ff0000", 0.5)).toBe("color-mix(in srgb, x#ff0000 50%, transparent)");
+  });
+
   it("makes translucent fills from any CSS colour", () => {
     expect(withAlpha("#ff0000", 0.25)).toBe("rgba(255, 0, 0, 0.25)");
     expect(withAlpha("red", 0.3)).toBe("color-mix(in srgb, red 30%, transparent)");

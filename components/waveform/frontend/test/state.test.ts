@@ -83,10 +83,9 @@ describe("regions", () => {
   });
 
   it("diffs what is shown against what should be", () => {
-    const d = diffRegions([r("a", 1, 2), r("b", 3, 4)], [r("b", 3, 4.5), r("c", 5, 6)]);
-    expect(d.remove).toEqual(["a"]);
-    expect(d.change.map((x) => x.id)).toEqual(["b"]);
-    expect(d.add.map((x) => x.id)).toEqual(["c"]);
+    const d = diffRegions([r("a", 1, 2), r("b", 3, 4), r("same", 7, 8)], [r("b", 3, 4.5), r("c", 5, 6), r("same", 7, 8)]);
+    expect(d).toEqual({ add: [r("c", 5, 6)], remove: ["a"], change: [r("b", 3, 4.5)] });
+    expect(diffRegions([r("a", 1, 2)], [r("a", 1, 2)])).toEqual({ add: [], remove: [], change: [] });
   });
 });
 
@@ -238,5 +237,100 @@ describe("the undo cap", () => {
     while (s.undo()) undone++;
     expect(undone).toBe(500);
     expect(s.list().map((x) => x.id)).toEqual(["r0"]);
+  });
+});
+
+describe("normalisation of what the editor is given", () => {
+  it("mends times that are not numbers", () => {
+    expect(normalizeRegion(r("a", NaN, 2), 10)).toEqual({ id: "a", start: 0, end: 2, label: "A", channel: null });
+    expect(normalizeRegion(r("a", 1, "x" as unknown as number), 10)).toEqual({ id: "a", start: 1, end: 1, label: "A", channel: null });
+    expect(normalizeRegion(r("a", "1.5" as unknown as number, "2.25" as unknown as number), 10)).toMatchObject({ start: 1.5, end: 2.25 });
+  });
+
+  it("does not clamp when the duration is not known yet (0)", () => {
+    expect(normalizeRegion(r("a", 1, 2), 0)).toMatchObject({ start: 1, end: 2 });
+    expect(normalizeRegion(r("a", 5, 5), 0, 0.1)).toMatchObject({ start: 5, end: 5.1 });
+  });
+
+  it("keeps colour and text, and adds neither when absent", () => {
+    expect(normalizeRegion(r("a", 1, 2, "A", { color: "#123456", text: "" }), 10)).toEqual({
+      id: "a", start: 1, end: 2, label: "A", color: "#123456", channel: null, text: "",
+    });
+    expect(normalizeRegion(r("a", 1, 2, "A", { color: "", text: null }), 10)).toEqual({
+      id: "a", start: 1, end: 2, label: "A", channel: null,
+    });
+    expect(normalizeRegion({ id: 7 as unknown as string, start: 1, end: 2, label: undefined as unknown as string }, 10)).toEqual({
+      id: "7", start: 1, end: 2, label: "", channel: null,
+    });
+  });
+
+  it("compares every field", () => {
+    const base = { id: "a", start: 1, end: 2, label: "A", color: "#111111", channel: 1, text: "t" };
+    expect(regionsEqual(base, { ...base })).toBe(true);
+    for (const change of [{ id: "b" }, { start: 1.5 }, { end: 3 }, { label: "B" }, { color: "#222222" }, { channel: 2 }, { text: "u" }])
+      expect([change, regionsEqual(base, { ...base, ...change })]).toEqual([change, false]);
+    expect(regionsEqual({ ...base, color: undefined, text: undefined }, { ...base, color: null, text: null })).toBe(true);
+  });
+});
+
+describe("the region store", () => {
+  it("starts empty, with nothing to undo or redo", () => {
+    const s = new RegionStore(30);
+    expect(s.list()).toEqual([]);
+    expect(s.size).toBe(0);
+    expect(s.undo()).toBe(false);
+    expect(s.redo()).toBe(false);
+    expect(s.list()).toEqual([]);
+  });
+
+  it("counts its regions and hands out copies", () => {
+    const s = new RegionStore(30, [r("a", 1, 2), r("b", 3, 4)]);
+    expect(s.size).toBe(2);
+    s.get("a")!.start = 9;
+    s.list()[1].end = 9;
+    expect(s.list()).toEqual([
+      { id: "a", start: 1, end: 2, label: "A", channel: null },
+      { id: "b", start: 3, end: 4, label: "A", channel: null },
+    ]);
+    expect(s.get("nope")).toBe(undefined);
+  });
+
+  it("names the id of a duplicate region", () => {
+    const s = new RegionStore(30, [r("a", 1, 2)]);
+    expect(() => s.create(r("a", 3, 4))).toThrow("duplicate region id a");
+  });
+
+  it("updates and removes only the region asked for; unknown ids change nothing", () => {
+    const s = new RegionStore(30, [r("a", 1, 2), r("b", 3, 4)]);
+    expect(s.update("nope", { start: 5 })).toBe(null);
+    expect(s.remove("nope")).toBe(null);
+    expect(s.canUndo()).toBe(false);
+    expect(s.remove("b")).toEqual({ id: "b", start: 3, end: 4, label: "A", channel: null });
+    expect(s.list().map((x) => x.id)).toEqual(["a"]);
+    expect(s.update("a", { label: "B", text: "hello" })).toEqual({ id: "a", start: 1, end: 2, label: "B", channel: null, text: "hello" });
+  });
+
+  it("hit-tests with the edges included and a tolerance on both sides", () => {
+    const s = new RegionStore(30, [r("a", 1, 2)]);
+    expect(s.hitTest(1, null)).toEqual(["a"]);
+    expect(s.hitTest(2, null)).toEqual(["a"]);
+    expect(s.hitTest(0.999, null)).toEqual([]);
+    expect(s.hitTest(2.001, null)).toEqual([]);
+    expect(s.hitTest(0.95, null, 0.1)).toEqual(["a"]);
+    expect(s.hitTest(2.05, null, 0.1)).toEqual(["a"]);
+    expect(s.hitTest(0.85, null, 0.1)).toEqual([]);
+    expect(s.hitTest(2.15, null, 0.1)).toEqual([]);
+  });
+});
+
+describe("label rows", () => {
+  it("are assigned in start order whatever the input order, the longer of two equal starts first", () => {
+    const rows = labelRows([r("late", 5, 6), r("short", 0, 2), r("long", 0, 10)]);
+    expect(Object.fromEntries(rows)).toEqual({ long: 0, short: 1, late: 1 });
+  });
+
+  it("stop at the sixth row", () => {
+    const nested = Array.from({ length: 8 }, (_, i) => r(`n${i}`, i, 20 - i));
+    expect(nested.map((x) => labelRows(nested).get(x.id))).toEqual([0, 1, 2, 3, 4, 5, 5, 5]);
   });
 });
