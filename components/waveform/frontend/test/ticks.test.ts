@@ -103,6 +103,11 @@ describe("tick and label intervals, worked out by hand", () => {
     expect(chooseTicks(60, 100, 1000, 100, 8, 5)).toEqual({ interval: 0.1, labelInterval: 0.1 });
   });
 
+  it("accepts labels exactly the least distance apart", () => {
+    // 70 px/s: 14.3 s in view -> 0.2 s ticks; labels 70 px -> exactly 1 s, which is enough
+    expect(chooseTicks(60, 70, 1000)).toEqual({ interval: 0.2, labelInterval: 1 });
+  });
+
   it("stops at a day for absurdly long views", () => {
     expect(chooseTicks(1e9, 0, 1000)).toEqual({ interval: 86400, labelInterval: 86400 });
   });
