@@ -149,3 +149,55 @@ describe("the lanes", () => {
     expect(laneShowsRegion(null, 0)).toBe(true);
   });
 });
+
+describe("edge cases of the view arithmetic", () => {
+  it("has nothing in view once scrolled past the end", () => {
+    expect(visibleWindow(6000, 1000, 6000, 60)).toBeNull();
+    expect(visibleWindow(7000, 1000, 6000, 60)).toBeNull();
+    expect(visibleWindow(0, 1000, 6000, -60)).toBeNull();
+  });
+
+  it("asks one pixel per CSS pixel when the device ratio is unusable", () => {
+    expect(imageSize(100, 160, 0)).toEqual({ width: 100, height: 160 });
+    expect(imageSize(100, 160, -2)).toEqual({ width: 100, height: 160 });
+    expect(imageSize(100, 160, Infinity)).toEqual({ width: 100, height: 160 });
+    expect(imageSize(1, 1, 1)).toEqual({ width: 1, height: 1 });
+    expect(imageSize(0.5, 160, 1)).toBeNull();
+    expect(imageSize(100, 0.5, 1)).toBeNull();
+  });
+
+  it("joins the query to a URL that ends in ? or &", () => {
+    const req = { start: 0, end: 1, width: 10, height: 20 };
+    expect(imageUrl("/s?", 0, req, 8000)).toBe("/s?start=0.000&end=1.000&width=10&height=20&max_freq=8000");
+    expect(imageUrl("/s?token=1&", 0, req, 8000)).toBe("/s?token=1&start=0.000&end=1.000&width=10&height=20&max_freq=8000");
+    expect(imageUrl("/s?token=1", 0, req, 7999.6)).toBe("/s?token=1&start=0.000&end=1.000&width=10&height=20&max_freq=8000");
+    expect(spectrogramLanes("/s?", 2).map((l) => l.url)).toEqual(["/s?channel=0", "/s?channel=1"]);
+    expect(spectrogramLanes("/s?token=1&", 2).map((l) => l.url)).toEqual(["/s?token=1&channel=0", "/s?token=1&channel=1"]);
+  });
+
+  it("leaves out a frequency too close to the top to label", () => {
+    // step 1000 (4250 / 500 is more than 5); 4000 is within a quarter step of 4250
+    expect(frequencyTicks(4250)).toEqual([1000, 2000, 3000]);
+    expect(frequencyTicks(4300)).toEqual([1000, 2000, 3000, 4000]);
+    expect(frequencyTicks(300)).toEqual([100, 200]);
+    expect(frequencyTicks(1e6)).toEqual([50000, 100000, 150000, 200000, 250000, 300000, 350000, 400000, 450000, 500000,
+      550000, 600000, 650000, 700000, 750000, 800000, 850000, 900000, 950000]);
+  });
+
+  it("writes 1000 Hz as 1k and rounds below it", () => {
+    expect(formatFrequency(1000)).toBe("1k");
+    expect(formatFrequency(999.6)).toBe("1000");
+    expect(formatFrequency(250.4)).toBe("250");
+  });
+
+  it("never splits a three-channel waveform's lane below the least height", () => {
+    expect(spectrogramLanes("/s", 3).map((l) => [l.channel, l.url, l.height])).toEqual([
+      [0, "/s?channel=0", 100],
+      [1, "/s?channel=1", 100],
+      [2, "/s?channel=2", 100],
+    ]);
+    expect(laneShowsRegion(0, 0)).toBe(true);
+    expect(laneShowsRegion(1, 0)).toBe(false);
+    expect(laneShowsRegion(0, 1)).toBe(false);
+  });
+});

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { diffRegions, labelRows, normalizeRegion, RegionStore } from "../src/state";
+import { diffRegions, labelRows, normalizeRegion, RegionStore, regionsEqual } from "../src/state";
 import {
   decideRender,
   decimatePeaks,
@@ -83,10 +83,9 @@ describe("regions", () => {
   });
 
   it("diffs what is shown against what should be", () => {
-    const d = diffRegions([r("a", 1, 2), r("b", 3, 4)], [r("b", 3, 4.5), r("c", 5, 6)]);
-    expect(d.remove).toEqual(["a"]);
-    expect(d.change.map((x) => x.id)).toEqual(["b"]);
-    expect(d.add.map((x) => x.id)).toEqual(["c"]);
+    const d = diffRegions([r("a", 1, 2), r("b", 3, 4), r("same", 7, 8)], [r("b", 3, 4.5), r("c", 5, 6), r("same", 7, 8)]);
+    expect(d).toEqual({ add: [r("c", 5, 6)], remove: ["a"], change: [r("b", 3, 4.5)] });
+    expect(diffRegions([r("a", 1, 2)], [r("a", 1, 2)])).toEqual({ add: [], remove: [], change: [] });
   });
 });
 
@@ -148,5 +147,190 @@ describe("protocol", () => {
     expect(fileNameOf("/api/media/abc")).toBe("abc");
     expect(fileNameOf("http://h/x/tr%C3%B100.wav?x=1")).toBe("trñ00.wav");
     expect(fileNameOf("data:audio/wav;base64,AAA")).toBe("(embedded audio)");
+  });
+});
+
+describe("channel 0 is a channel, not 'all channels'", () => {
+  it("is kept by normalisation, as a number", () => {
+    expect(normalizeRegion(r("a", 1, 2, "A", { channel: 0 }), 10).channel).toBe(0);
+    expect(normalizeRegion(r("a", 1, 2, "A", { channel: "0" as unknown as number }), 10).channel).toBe(0);
+    expect(normalizeRegion(r("a", 1, 2, "A", { channel: null }), 10).channel).toBe(null);
+    expect(normalizeRegion(r("a", 1, 2), 10).channel).toBe(null);
+    expect(normalizeRegion(r("a", 1, 2, "A", { channel: 1.5 }), 10).channel).toBe(null);
+  });
+
+  it("stays on channel 0 when loaded, created, moved, undone and redone", () => {
+    const s = new RegionStore(30, [r("left", 1, 2, "A", { channel: 0 })]);
+    expect(s.list()).toEqual([{ id: "left", start: 1, end: 2, label: "A", channel: 0 }]);
+    expect(s.create(r("new", 3, 4, "B", { channel: 0 })).channel).toBe(0);
+    expect(s.update("left", { start: 1.5 })).toEqual({ id: "left", start: 1.5, end: 2, label: "A", channel: 0 });
+    expect(s.undo()).toBe(true);
+    expect(s.get("left")).toEqual({ id: "left", start: 1, end: 2, label: "A", channel: 0 });
+    expect(s.redo()).toBe(true);
+    expect(s.get("left")).toEqual({ id: "left", start: 1.5, end: 2, label: "A", channel: 0 });
+    expect(s.get("new")!.channel).toBe(0);
+  });
+
+  it("moving a region between channel 0 and all channels is an edit", () => {
+    const s = new RegionStore(30, [r("a", 1, 2, "A", { channel: 0 })]);
+    expect(s.update("a", { channel: null })).toEqual({ id: "a", start: 1, end: 2, label: "A", channel: null });
+    expect(s.canUndo()).toBe(true);
+    expect(s.update("a", { channel: 0 })).toEqual({ id: "a", start: 1, end: 2, label: "A", channel: 0 });
+    expect(regionsEqual(r("a", 1, 2, "A", { channel: 0 }), r("a", 1, 2, "A", { channel: null }))).toBe(false);
+    expect(regionsEqual(r("a", 1, 2, "A", { channel: 0 }), r("a", 1, 2, "A"))).toBe(false);
+    const d = diffRegions([r("a", 1, 2, "A", { channel: null })], [r("a", 1, 2, "A", { channel: 0 })]);
+    expect(d).toEqual({ add: [], remove: [], change: [r("a", 1, 2, "A", { channel: 0 })] });
+  });
+
+  it("is hit on lane 0 only; an all-channel region on every lane", () => {
+    const s = new RegionStore(30, [r("left", 1, 3, "A", { channel: 0 }), r("all", 0, 10)]);
+    expect(s.hitTest(2, 0)).toEqual(["left", "all"]);
+    expect(s.hitTest(2, 1)).toEqual(["all"]);
+    expect(s.hitTest(2, null)).toEqual(["left", "all"]);
+  });
+
+  it("stacks labels of channel 0 apart from those of channel 1", () => {
+    const rows = labelRows([r("l1", 0, 5, "A", { channel: 0 }), r("l2", 1, 4, "A", { channel: 0 }), r("r1", 1, 4, "A", { channel: 1 })]);
+    expect(Object.fromEntries(rows)).toEqual({ l1: 0, l2: 1, r1: 0 });
+  });
+});
+
+describe("reset for a new task", () => {
+  it("forgets the redo branch: replaced regions never come back", () => {
+    const s = new RegionStore(30, [r("old", 1, 2)]);
+    s.create(r("drawn", 3, 4));
+    expect(s.undo()).toBe(true);
+    expect(s.canRedo()).toBe(true);
+    s.reset([r("next", 5, 6, "B")]);
+    expect(s.canRedo()).toBe(false);
+    expect(s.redo()).toBe(false);
+    expect(s.list()).toEqual([{ id: "next", start: 5, end: 6, label: "B", channel: null }]);
+    expect(s.undo()).toBe(false);
+    expect(s.list()).toEqual([{ id: "next", start: 5, end: 6, label: "B", channel: null }]);
+  });
+});
+
+describe("the undo cap", () => {
+  it("drops the oldest snapshot: the last edits stay undoable, in order", () => {
+    const s = new RegionStore(30, [], 0, 3);
+    s.create(r("a", 1, 2)); // edit 1
+    s.create(r("b", 3, 4)); // edit 2
+    s.create(r("c", 5, 6)); // edit 3
+    s.create(r("d", 7, 8)); // edit 4: the snapshot before edit 1 (no regions) is dropped
+    const ids = () => s.list().map((x) => x.id);
+    expect(ids()).toEqual(["a", "b", "c", "d"]);
+    expect(s.undo()).toBe(true);
+    expect(ids()).toEqual(["a", "b", "c"]);
+    expect(s.undo()).toBe(true);
+    expect(ids()).toEqual(["a", "b"]);
+    expect(s.undo()).toBe(true);
+    expect(ids()).toEqual(["a"]);
+    expect(s.undo()).toBe(false);
+    expect(ids()).toEqual(["a"]);
+    expect(s.maxUndo).toBe(3);
+  });
+
+  it("defaults to 500 undoable edits", () => {
+    const s = new RegionStore(1000, []);
+    for (let i = 0; i < 501; i++) s.create(r(`r${i}`, i, i + 0.5));
+    let undone = 0;
+    while (s.undo()) undone++;
+    expect(undone).toBe(500);
+    expect(s.list().map((x) => x.id)).toEqual(["r0"]);
+  });
+});
+
+describe("normalisation of what the editor is given", () => {
+  it("mends times that are not numbers", () => {
+    expect(normalizeRegion(r("a", NaN, 2), 10)).toEqual({ id: "a", start: 0, end: 2, label: "A", channel: null });
+    expect(normalizeRegion(r("a", 1, "x" as unknown as number), 10)).toEqual({ id: "a", start: 1, end: 1, label: "A", channel: null });
+    expect(normalizeRegion(r("a", "1.5" as unknown as number, "2.25" as unknown as number), 10)).toMatchObject({ start: 1.5, end: 2.25 });
+  });
+
+  it("does not clamp when the duration is not known yet (0)", () => {
+    expect(normalizeRegion(r("a", 1, 2), 0)).toMatchObject({ start: 1, end: 2 });
+    expect(normalizeRegion(r("a", 5, 5), 0, 0.1)).toMatchObject({ start: 5, end: 5.1 });
+  });
+
+  it("keeps colour and text, and adds neither when absent", () => {
+    expect(normalizeRegion(r("a", 1, 2, "A", { color: "#123456", text: "" }), 10)).toEqual({
+      id: "a", start: 1, end: 2, label: "A", color: "#123456", channel: null, text: "",
+    });
+    expect(normalizeRegion(r("a", 1, 2, "A", { color: "", text: null }), 10)).toEqual({
+      id: "a", start: 1, end: 2, label: "A", channel: null,
+    });
+    expect(normalizeRegion({ id: 7 as unknown as string, start: 1, end: 2, label: undefined as unknown as string }, 10)).toEqual({
+      id: "7", start: 1, end: 2, label: "", channel: null,
+    });
+  });
+
+  it("compares every field", () => {
+    const base = { id: "a", start: 1, end: 2, label: "A", color: "#111111", channel: 1, text: "t" };
+    expect(regionsEqual(base, { ...base })).toBe(true);
+    for (const change of [{ id: "b" }, { start: 1.5 }, { end: 3 }, { label: "B" }, { color: "#222222" }, { channel: 2 }, { text: "u" }])
+      expect([change, regionsEqual(base, { ...base, ...change })]).toEqual([change, false]);
+    expect(regionsEqual({ ...base, color: undefined, text: undefined }, { ...base, color: null, text: null })).toBe(true);
+  });
+});
+
+describe("the region store", () => {
+  it("starts empty, with nothing to undo or redo", () => {
+    const s = new RegionStore(30);
+    expect(s.list()).toEqual([]);
+    expect(s.size).toBe(0);
+    expect(s.undo()).toBe(false);
+    expect(s.redo()).toBe(false);
+    expect(s.list()).toEqual([]);
+  });
+
+  it("counts its regions and hands out copies", () => {
+    const s = new RegionStore(30, [r("a", 1, 2), r("b", 3, 4)]);
+    expect(s.size).toBe(2);
+    s.get("a")!.start = 9;
+    s.list()[1].end = 9;
+    expect(s.list()).toEqual([
+      { id: "a", start: 1, end: 2, label: "A", channel: null },
+      { id: "b", start: 3, end: 4, label: "A", channel: null },
+    ]);
+    expect(s.get("nope")).toBe(undefined);
+  });
+
+  it("names the id of a duplicate region", () => {
+    const s = new RegionStore(30, [r("a", 1, 2)]);
+    expect(() => s.create(r("a", 3, 4))).toThrow("duplicate region id a");
+  });
+
+  it("updates and removes only the region asked for; unknown ids change nothing", () => {
+    const s = new RegionStore(30, [r("a", 1, 2), r("b", 3, 4)]);
+    expect(s.update("nope", { start: 5 })).toBe(null);
+    expect(s.remove("nope")).toBe(null);
+    expect(s.canUndo()).toBe(false);
+    expect(s.remove("b")).toEqual({ id: "b", start: 3, end: 4, label: "A", channel: null });
+    expect(s.list().map((x) => x.id)).toEqual(["a"]);
+    expect(s.update("a", { label: "B", text: "hello" })).toEqual({ id: "a", start: 1, end: 2, label: "B", channel: null, text: "hello" });
+  });
+
+  it("hit-tests with the edges included and a tolerance on both sides", () => {
+    const s = new RegionStore(30, [r("a", 1, 2)]);
+    expect(s.hitTest(1, null)).toEqual(["a"]);
+    expect(s.hitTest(2, null)).toEqual(["a"]);
+    expect(s.hitTest(0.999, null)).toEqual([]);
+    expect(s.hitTest(2.001, null)).toEqual([]);
+    expect(s.hitTest(0.95, null, 0.1)).toEqual(["a"]);
+    expect(s.hitTest(2.05, null, 0.1)).toEqual(["a"]);
+    expect(s.hitTest(0.85, null, 0.1)).toEqual([]);
+    expect(s.hitTest(2.15, null, 0.1)).toEqual([]);
+  });
+});
+
+describe("label rows", () => {
+  it("are assigned in start order whatever the input order, the longer of two equal starts first", () => {
+    const rows = labelRows([r("late", 5, 6), r("short", 0, 2), r("long", 0, 10)]);
+    expect(Object.fromEntries(rows)).toEqual({ long: 0, short: 1, late: 1 });
+  });
+
+  it("stop at the sixth row", () => {
+    const nested = Array.from({ length: 8 }, (_, i) => r(`n${i}`, i, 20 - i));
+    expect(nested.map((x) => labelRows(nested).get(x.id))).toEqual([0, 1, 2, 3, 4, 5, 5, 5]);
   });
 });
