@@ -15,8 +15,11 @@ from earmark.export import ExportFilter, csv_rows, export
 from earmark.loader import load_sources
 from earmark.store import Store
 
+# keys of the task format, whose values a load checks (earmark.validate): the free
+# keys drawn below are the rest, which must come back exactly as given
 RESERVED = {"audio", "path", "file", "meta", "audio_spans", "answer", "_input_hash",
-            "_task_hash", "_session_id", "_view_id", "_timestamp", "segment", "text"}
+            "_task_hash", "_session_id", "_view_id", "_timestamp", "segment", "text",
+            "transcript", "tokens", "spans", "words"}
 
 json_scalars = st.one_of(st.none(), st.booleans(), st.integers(-2**53, 2**53),
                          st.floats(allow_nan=False, allow_infinity=False), st.text(max_size=20))
