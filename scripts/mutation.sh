@@ -22,8 +22,10 @@ if [ "$skip" != python ]; then
   EARMARK_CORPUS=$(realpath "${EARMARK_CORPUS:-../shared/corpus}")
   export EARMARK_CORPUS
   start=$(date +%s)
-  # mutmut exits non-zero when mutants survive; the report below says which.
-  .venv/bin/mutmut run --max-children "${MUTATION_JOBS:-1}" "$@" || true
+  if ! .venv/bin/mutmut run --max-children "${MUTATION_JOBS:-1}" "$@"; then
+    echo "mutmut stopped (its reason is above): no scores." >&2
+    exit 1
+  fi
   echo "mutmut took $(( ($(date +%s) - start) / 60 )) min"
   .venv/bin/python scripts/mutation_report.py
 fi

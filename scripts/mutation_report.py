@@ -34,7 +34,11 @@ def read_results() -> dict[str, dict[str, str]]:
     """{module: {mutant name: status}} for every mutated module."""
     results = {}
     for meta in sorted((ROOT / "mutants").rglob("*.py.meta")):
-        codes = json.loads(meta.read_text(encoding="utf-8"))["exit_code_by_key"]
+        try:
+            codes = json.loads(meta.read_text(encoding="utf-8"))["exit_code_by_key"]
+        except json.JSONDecodeError as exc:   # a run stopped while mutmut rewrote the file
+            sys.exit(f"{meta}: unreadable ({exc}); rerun that module's mutants, "
+                     f"e.g. scripts/mutation.sh '{module_name(meta)[:-3].replace('/', '.')}.*'")
         results[module_name(meta)] = {name: status_by_exit_code[code] for name, code in codes.items()}
     return results
 
