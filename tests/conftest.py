@@ -82,3 +82,13 @@ def stereo_speech_left(corpus, tmp_path_factory) -> Path:
         out.setframerate(rate)
         out.writeframes(frames.tobytes())
     return target
+
+
+def pytest_configure(config):
+    # scripts/mutation.sh: mutmut first runs the tests with MUTANT_UNDER_TEST=stats to learn
+    # which tests reach which function. A child `python -m earmark` would inherit that, fail
+    # to read mutmut's setup.cfg from its own working directory, and could not report back
+    # anyway: children run the plain code; this process keeps mutmut's own copy of the mode.
+    # While mutants are tested, children inherit the mutant's name and run it too.
+    if os.environ.get("MUTANT_UNDER_TEST") == "stats":
+        del os.environ["MUTANT_UNDER_TEST"]

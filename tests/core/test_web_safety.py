@@ -121,6 +121,9 @@ def test_the_web_resolves_only_offered_models_and_never_from_cwd_or_media(store,
     (media / "old_upload.py").write_text(EVIL.decode())   # as an older version could have kept it
     (tmp_path / "cwd_model.py").write_text("def f(task):\n    return []\n")
     monkeypatch.chdir(tmp_path)
+    # a run earlier in this process (mutmut's, a repeated test) imported them below
+    for name in ("cwd_model", "media", "media.old_upload"):
+        monkeypatch.delitem(sys.modules, name, raising=False)
     path_before = list(sys.path)
     configured = {"mine": "cwd_model:f", "hidden": "media.old_upload:f"}
     assert offered_models(configured) == ["speech", "mine", "hidden"]
