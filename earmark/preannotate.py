@@ -145,14 +145,11 @@ def run_model(model: PreAnnotator, task: dict, duration: float | None) -> list[d
     regions = model(task)
     if not isinstance(regions, list):
         raise ModelError(f"the model returned {type(regions).__name__}, not a list of regions")
-    problem = check_spans(regions)
+    problem = check_spans(regions, duration)
     if problem:
         raise ModelError(f"the model returned bad regions: {problem}")
     out = []
     for region in regions:
-        if duration is not None and region["end"] > duration + 0.001:
-            raise ModelError(f"the model returned a region ending at {region['end']} s, "
-                             f"after the end of the file ({duration:.3f} s)")
         out.append({**region, "id": region.get("id") or str(uuid.uuid4()),
                     "start": round(float(region["start"]), 3), "end": round(float(region["end"]), 3)})
     return out

@@ -236,7 +236,8 @@ def task_candidate(task: object, origin: str, base: Path, save_bytes: SaveBytes)
         return Failure(origin, f"audio file {shown!r} cannot be opened: {getattr(exc, 'strerror', None) or exc}")
 
 
-def check_spans(spans: object) -> str | None:
+def check_spans(spans: object, duration: float | None = None) -> str | None:
     """Why a list of regions (a task's `audio_spans`, a model's answer) is
-    unusable, or None when it is fine (see earmark.validate)."""
-    return json_problem(spans) or spans_problem(spans)
+    unusable, or None when it is fine (see earmark.validate); with the file's
+    `duration`, a region ending after it is unusable too."""
+    return json_problem(spans) or spans_problem(spans, duration=duration)

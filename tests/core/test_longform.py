@@ -134,3 +134,11 @@ def test_cli_segment_split_model_and_transcript_export(corpus, tmp_path, root, j
                                  "[00:00:25.000 --> 00:00:55.000] part 2",
                                  "[00:00:50.000 --> 00:01:20.000] part 1",
                                  "[00:01:15.000 --> 00:01:34.000] part 0"]
+
+
+def test_a_model_region_after_the_end_of_the_file_is_refused():
+    from earmark.preannotate import run_model
+    with pytest.raises(ModelError, match=r"ends at 99\.0 s, after the end of the file \(1\.200 s\)"):
+        run_model(lambda task: [{"start": 0.5, "end": 99.0, "label": "S"}], {}, 1.2)
+    # header durations are rounded: a millisecond past the end is the end
+    assert run_model(lambda task: [{"start": 0.5, "end": 1.2005, "label": "S"}], {}, 1.2)[0]["end"] == 1.2
