@@ -41,15 +41,16 @@ def media_url(media_id: str) -> str:
     return f"{MEDIA_PREFIX}/{media_id}"
 
 
-def refused(request: Request) -> Response | None:
-    """The 403 for a request without a valid token for its media id (access code
-    set), else None. Checked before the id is looked up: a stranger learns nothing."""
-    return refusal(request, request.path_params["media_id"])
-
-
 def _registered_media(request: Request) -> MediaInfo | Response:
-    """The media the request names, or the error response: only registered ids."""
+    """The media the request names, or the error response: only registered ids.
+
+    With an access code set, a request without a valid token for its media id
+    is 403 before the id is looked up: a stranger learns nothing of what exists.
+    """
     media_id = request.path_params["media_id"]
+    denied = refusal(request, media_id)
+    if denied is not None:
+        return denied
     if not _MEDIA_ID.fullmatch(media_id):
         return PlainTextResponse("not a media id", status_code=400)
     media = get_media(get_store(), media_id)
@@ -60,7 +61,9 @@ def _registered_media(request: Request) -> MediaInfo | Response:
 
 def registered_file(request: Request) -> tuple[MediaInfo, Path] | Response:
     """The registered media the request names and its file, or the error
-    response (also when the file has gone from the server since it was loaded)."""
+    response: 403 without the access token, 404 for an unknown id, 410 when the
+    file has gone from the server since it was loaded. Every media route finds
+    its file here, so none can skip the token."""
     media = _registered_media(request)
     if isinstance(media, Response):
         return media
@@ -71,8 +74,6 @@ def registered_file(request: Request) -> tuple[MediaInfo, Path] | Response:
 
 
 def serve_media(request: Request) -> Response:
-    if (denied := refused(request)) is not None:
-        return denied
     found = registered_file(request)
     if isinstance(found, Response):
         return found
@@ -90,8 +91,6 @@ def clip_url(media_id: str, start: float, end: float, channel: int | None = None
 
 
 def serve_clip(request: Request) -> Response:
-    if (denied := refused(request)) is not None:
-        return denied
     found = registered_file(request)   # a file gone since it was loaded is 410, as on the media route
     if isinstance(found, Response):
         return found

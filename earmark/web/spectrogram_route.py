@@ -17,7 +17,7 @@ from starlette.responses import PlainTextResponse, Response
 
 from earmark.probe import AudioInfo, ProbeError, probe
 from earmark.spectrogram import SpectrogramError, spectrogram
-from earmark.web.routes import MEDIA_PREFIX, refused, registered_file
+from earmark.web.routes import MEDIA_PREFIX, registered_file
 
 SPECTROGRAM_PATH = MEDIA_PREFIX + "/{media_id}/spectrogram"
 
@@ -29,9 +29,7 @@ def spectrogram_url(media_id: str, channel: int | None = None) -> str:
 
 
 def serve_spectrogram(request: Request) -> Response:
-    if (denied := refused(request)) is not None:  # the access token, before anything else
-        return denied
-    found = registered_file(request)
+    found = registered_file(request)   # the access token first, then the registered file
     if isinstance(found, Response):
         return found
     media, path = found
