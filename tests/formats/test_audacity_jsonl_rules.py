@@ -254,3 +254,22 @@ def test_jsonl_a_line_with_one_bad_span_loads_none_of_its_spans(tmp_path):
     read = jsonl_spans.read(source)
     assert problems_of(read) == [(f"{source}:1", "audio_spans[1] has end 1 before start -1 or a negative time")]
     assert read.spans == {} and read.where == {}
+
+
+def test_jsonl_a_line_cut_short_is_named_at_its_own_column(tmp_path):
+    # The reason points into the line as the user sees it, not past its line break.
+    source = tmp_path / "cut.jsonl"
+    source.write_bytes(b'{"file": "a.wav"\n'
+                       b'{"file": "a.wav", "audio_spans": [\r\n'
+                       b'{"file": "b.wav", "audio_spans": [{"start": 1, "end": 2}]}\r\n'
+                       b'{"file": "a.wav"   \n'                  # spaces before the break count
+                       b'{"file": "c.wav", "audio_spans": []}XX\n'
+                       b'{"file": "a.wav"')
+    read = jsonl_spans.read(source)
+    assert problems_of(read) == [
+        (f"{source}:1", "invalid JSON: Expecting ',' delimiter at column 17"),
+        (f"{source}:2", "invalid JSON: Expecting value at column 35"),
+        (f"{source}:4", "invalid JSON: Expecting ',' delimiter at column 20"),
+        (f"{source}:5", "invalid JSON: Extra data at column 37"),
+        (f"{source}:6", "invalid JSON: Expecting ',' delimiter at column 17")]
+    assert without_ids(read.spans["b"]) == [{"start": 1.0, "end": 2.0}]
