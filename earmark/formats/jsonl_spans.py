@@ -19,7 +19,7 @@ def read(path: Path) -> SpansFile:
         if not line.strip():
             continue
         try:
-            record = parse_json(line)
+            record = parse_json(line.rstrip("\r\n"))   # so a column past the end names this line
         except JSONLineError as exc:
             result.problems.append(FormatError(where, str(exc)))
             continue
