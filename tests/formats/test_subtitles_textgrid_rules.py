@@ -217,6 +217,43 @@ def test_a_file_praatio_cannot_read_is_one_problem_naming_the_file(tmp_path, con
     assert (read.spans, read.tiers, read.grid_format) == ({}, {}, {})
 
 
+LONG_CAFE = '''File type = "ooTextFile"
+Object class = "TextGrid"
+
+xmin = 0 
+xmax = 2 
+tiers? <exists> 
+size = 1 
+item []: 
+    item [1]:
+        class = "IntervalTier" 
+        name = "W" 
+        xmin = 0 
+        xmax = 2 
+        intervals: size = 2 
+        intervals [1]:
+            xmin = 0 
+            xmax = 1 
+            text = "café" 
+        intervals [2]:
+            xmin = 1 
+            xmax = 2 
+            text = "" 
+'''
+
+
+@pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be"])
+def test_a_utf16_textgrid_keeps_its_text_and_its_long_layout(tmp_path, encoding):
+    # Praat writes UTF-16 (with a byte order mark) as soon as a text is not ASCII
+    source = tmp_path / "u.TextGrid"
+    mark = b"\xff\xfe" if encoding.endswith("le") else b"\xfe\xff"
+    source.write_bytes(mark + LONG_CAFE.encode(encoding))
+    read = textgrid.read(source)
+    assert problems(read) == []
+    assert plain(read, "u") == [{"start": 0.0, "end": 1.0, "label": "W", "text": "café"}]
+    assert read.grid_format["u"] == "long_textgrid"
+
+
 def test_a_utf16_short_textgrid_stays_short(tmp_path):
     source = tmp_path / "s.TextGrid"
     source.write_bytes(b"\xff\xfe" + short_grid([("IntervalTier", "W", [("0", "2", "né")])]).encode("utf-16-le"))
