@@ -280,3 +280,12 @@ def test_a_label_with_line_breaks_is_one_tier_name_and_the_text_keeps_its_lines(
         'File type = "ooTextFile"\nObject class = "TextGrid"\n\n0\n1\n<exists>\n2\n'
         '"IntervalTier"\n"Ann Lee"\n0\n1\n1\n0\n1\n"say ""hi""\nthen go"\n'
         '"TextTier"\n"Ann Lee!"\n0\n1\n1\n0.25\n"p"\n')
+
+
+def test_the_writer_prints_nothing(capsys):
+    # the grid and every tier start at 0: praatio has nothing to adjust or warn about
+    # (it prints its warnings on stdout, where the command line's own output goes)
+    spans = [{"start": 0.5, "end": 1.0, "label": "A", "text": "a"}, {"start": 1.5, "end": 1.5, "label": "B"}]
+    written = textgrid.write(spans, 2.0, [{"name": "C", "type": "interval"}], "short_textgrid")
+    assert written.startswith('File type = "ooTextFile"\nObject class = "TextGrid"\n\n0\n2\n<exists>\n3\n')
+    assert capsys.readouterr().out == ""
