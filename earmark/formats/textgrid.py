@@ -45,8 +45,13 @@ def read(path: Path) -> SpansFile:
             result.add(stem, span, f"{path} (tier {name!r})")
     result.tiers[stem] = tiers
     # Written back in the same layout: praatio reads quotes inside multi-line
-    # labels differently in the two layouts, and Praat reads both.
-    head = path.read_text(encoding="utf-8", errors="replace")[:400]
+    # labels differently in the two layouts, and Praat reads both. Read as praatio
+    # did: UTF-16 if the file starts with its mark (Praat writes that as soon as a
+    # text is not ASCII), else UTF-8.
+    try:
+        head = path.read_text(encoding="utf-16")[:400]
+    except UnicodeError:
+        head = path.read_text(encoding="utf-8")[:400]
     result.grid_format[stem] = "long_textgrid" if "xmin =" in head else "short_textgrid"
     return result
 
