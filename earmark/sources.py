@@ -166,7 +166,7 @@ def iter_jsonl(path: Path, save_bytes: SaveBytes) -> Iterator[Candidate | Failur
             if not line.strip():
                 continue
             try:
-                task = parse_json(line)
+                task = parse_json(line.rstrip("\r\n"))   # so a column past the end names this line
             except JSONLineError as exc:
                 yield Failure(origin, str(exc))
                 continue

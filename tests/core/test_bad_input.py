@@ -55,7 +55,8 @@ def test_broken_jsonl_lines_are_named_by_line(corpus, store, tmp_path):
     report = load_sources(store, "j", [source])
     failed = {int(f.origin.rsplit(":", 1)[1]): f.reason for f in report.failures}
     assert set(failed) == {2, 3, 5, 7, 8, 9}
-    assert "invalid JSON" in failed[2]
+    # the column of the line the user sees: past its end, not on a line after it
+    assert failed[2] == "invalid JSON: Expecting property name enclosed in double quotes at column 20"
     assert "JSON object" in failed[3]
     assert "not found" in failed[5]
     assert "base64" in failed[7]
