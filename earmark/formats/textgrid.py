@@ -18,7 +18,7 @@ def read(path: Path) -> SpansFile:
     try:
         # empty entries too: an empty point is a point (Praat keeps it); empty intervals,
         # the gaps Praat fills a tier with, are left out below
-        grid = textgrid.openTextgrid(str(path), includeEmptyIntervals=True)
+        grid = textgrid.openTextgrid(str(path), includeEmptyIntervals=True, reportingMode="silence")
     except (PraatioException, ValueError, IndexError, UnicodeDecodeError) as exc:
         result.problems.append(FormatError(str(path), f"not a readable TextGrid: {exc}"))
         return result
