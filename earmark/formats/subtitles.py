@@ -19,7 +19,7 @@ from pathlib import Path
 from earmark.formats import FormatError, SpansFile, ms, not_utf8, text_lines
 
 DEFAULT_LABEL = "SPEECH"
-_TIME = r"(?:(\d+):)?(\d{1,2}):(\d{2})[.,](\d{1,3})"
+_TIME = r"(?:(\d+):)?([0-5]?\d):([0-5]\d)[.,](\d{1,3})"   # minutes and seconds 0-59
 _CUE_TIMING = re.compile(rf"^\s*{_TIME}\s*-->\s*{_TIME}")
 _VOICE = re.compile(r"^<v(?:\.[^ >]*)?\s+([^>]*)>")
 _TAG = re.compile(r"</?[^>]+>")

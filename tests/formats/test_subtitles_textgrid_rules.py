@@ -98,6 +98,18 @@ def test_an_unreadable_timing_line_is_named_and_the_next_cue_still_loads(tmp_pat
     assert plain(read, "t") == [{"start": 3.0, "end": 4.0, "label": "SPEECH", "text": "kept"}]
 
 
+@pytest.mark.parametrize("timing", ["00:99.000 --> 01:40.000", "00:00:05.000 --> 00:60:00.000",
+                                    "00:00:60,000 --> 00:01:01,000"])
+def test_minutes_and_seconds_past_59_are_an_unreadable_timing(tmp_path, timing):
+    # 00:99.000 is no time a subtitle tool writes: a typo, named, not read as 99 s
+    source = tmp_path / "t.srt"
+    source.write_text(f"1\n{timing}\nlost\n\n2\n00:00:03,000 --> 00:00:04,000\nkept\n", encoding="utf-8")
+    read = subtitles.read(source)
+    assert [(p.where, p.reason) for p in read.problems] == [
+        (f"{source}:2", f"cannot read the cue timing {timing!r}")]
+    assert plain(read, "t") == [{"start": 3.0, "end": 4.0, "label": "SPEECH", "text": "kept"}]
+
+
 def test_a_backwards_cue_is_named_a_zero_length_cue_is_kept_and_later_cues_load(tmp_path):
     source = tmp_path / "b.srt"
     source.write_text("1\n00:00:05,000 --> 00:00:04,000\nbackwards\n\n"
