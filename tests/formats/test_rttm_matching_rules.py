@@ -196,6 +196,17 @@ def test_rttm_reader_names_each_bad_line_and_reads_on(tmp_path):
     assert sorted(read.where.values()) == [f"{source}:10", f"{source}:5"]
 
 
+def test_rttm_a_line_that_is_not_utf8_is_named_and_the_next_ones_load(tmp_path):
+    source = tmp_path / "mixed.rttm"
+    source.write_bytes(b"SPEAKER talk 1 0 1 <NA> <NA> Zo\xeb <NA> <NA>\n"       # Latin-1, not UTF-8
+                       b"SPEAKER talk 1 3 0 <NA> <NA> POINT\n"                     # 8 fields and no duration: a point
+                       b"SPEAKER talk 1 4 1 <NA> <NA> Zo\xc3\xab <NA> <NA>\n")
+    read = rttm.read(source)
+    assert [(p.where, p.reason) for p in read.problems] == [(f"{source}:1", "this line is not UTF-8 text; skipped")]
+    assert plain(read.spans["talk"]) == [{"start": 3.0, "end": 3.0, "label": "POINT"},
+                                         {"start": 4.0, "end": 5.0, "label": "Zoë"}]
+
+
 def test_rttm_channel_numbers_at_both_ends_and_channel_1_per_file_id(tmp_path):
     source = tmp_path / "ch.rttm"
     source.write_text("SPEAKER a 1 0 1 <NA> <NA> FIRST <NA> <NA>\n"
@@ -402,9 +413,12 @@ def test_pre_annotations_name_files_with_names_that_are_not_utf8(tmp_path):
                         encoding="utf-8")
     except (OSError, UnicodeEncodeError):
         pytest.skip("this file system takes only UTF-8 names")
-    pre = PreAnnotations.read([path])
+    unknown = tmp_path / os.fsdecode(b"bad\xff.csv")
+    pre = PreAnnotations.read([unknown, path])
     shown = f"{tmp_path}/bad\ufffd.rttm"
-    assert [(f.origin, f.reason) for f in pre.failures] == [(f"{shown}:1", "onset 'x' or duration '1' is not a number")]
+    assert [(f.origin, f.reason) for f in pre.failures] == [
+        (f"{tmp_path}/bad\ufffd.csv", "unknown spans format '.csv'; use one of .jsonl, .rttm, .srt, .textgrid, .txt, .vtt"),
+        (f"{shown}:1", "onset 'x' or duration '1' is not a number")]
     spans, _, source = pre.for_audio("talk")
     assert source == shown
     assert pre.origin(spans[0], "fallback") == f"{shown}:2"
