@@ -67,8 +67,13 @@ def load_sources(store: Store, dataset: str, sources: Iterable[str | Path], *,
     def save(data: bytes, suffix: str) -> Path:
         return save_media_bytes(store, data, suffix)
     pre = PreAnnotations.read(list(spans)) if spans else None
-    report = load_candidates(store, dataset, iter_sources(list(sources), save),
-                             pre_annotations=pre, **kwargs)
+    items: Iterable[Candidate | Failure] = iter_sources(list(sources), save)
+    if pre is not None:
+        # every audio file's stem first, so that spans go to their longest match
+        items = list(items)
+        pre.know_audio_stems(Path(str(_audio_name(c))).stem for c in items
+                             if isinstance(c, Candidate) and _audio_name(c))
+    report = load_candidates(store, dataset, items, pre_annotations=pre, **kwargs)
     if pre is not None:
         report.failures += pre.failures + pre.unmatched()
     return report
@@ -278,11 +283,16 @@ def _hash_task(task: dict, media: MediaInfo | None) -> int:
     return ih
 
 
+def _audio_name(item: Candidate) -> str | Path | None:
+    """The name pre-annotations are matched by: the task's `file` or `path`, else its audio file."""
+    return item.task.get("file") or item.task.get("path") or item.audio_file
+
+
 def _attach_pre_annotations(item: Candidate, media: MediaInfo | None,
                             pre: PreAnnotations) -> list[Failure]:
     """Add the matching pre-annotations to the task; refuse spans that do not fit
     the file, each named by the spans file and line it came from."""
-    name = item.task.get("file") or item.task.get("path") or (media.path if media else None)
+    name = _audio_name(item) or (media.path if media else None)
     if not name:
         return []
     spans, meta, source = pre.for_audio(Path(str(name)).stem)

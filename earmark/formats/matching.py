@@ -3,12 +3,15 @@
 A spans file's stem matches an audio file of the same stem, or, failing
 that, the audio whose stem is the longest prefix of it followed by `_`, `-`
 or `.` (so `interview_words.TextGrid` annotates `interview.wav`). RTTM and
-JSONL name the stem on every line.
+JSONL name the stem on every line. The loader tells the stems of the load's
+audio files first (`audio_stems`): with `interview.wav` and `interview_2.wav`
+loaded together, `interview_2`'s spans go to `interview_2.wav` alone.
 """
 
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -27,6 +30,7 @@ class PreAnnotations:
     where: dict[str, str] = field(default_factory=dict)            # span id -> "file:line" it came from
     failures: list[Failure] = field(default_factory=list)
     used: set[str] = field(default_factory=set)                     # stems matched to audio
+    audio_stems: set[str] = field(default_factory=set)              # the load's audio files, NFC
 
     @classmethod
     def read(cls, paths: list[str | Path]) -> "PreAnnotations":
@@ -53,13 +57,20 @@ class PreAnnotations:
             pre.grid_format.update({_nfc(k): v for k, v in parsed.grid_format.items()})
         return pre
 
+    def know_audio_stems(self, stems: Iterable[str]) -> None:
+        """The stems of every audio file of the load, so a stem goes to its longest match."""
+        self.audio_stems = {_nfc(stem) for stem in stems}
+
     def for_audio(self, audio_stem: str) -> tuple[list[dict], dict, str | None]:
         """Spans, meta to add (TextGrid tiers and layout) and source file for one audio stem."""
         audio_stem = _nfc(audio_stem)
-        stems = [s for s in self.spans if s == audio_stem or
-                 any(s.startswith(audio_stem + sep) for sep in _SEPARATORS)]
         # an exact match, else every prefixed one that has no longer audio-stem match
-        chosen = [audio_stem] if audio_stem in self.spans else stems
+        if audio_stem in self.spans:
+            chosen = [audio_stem]
+        else:
+            chosen = [s for s in self.spans if _prefixed(s, audio_stem) and not any(
+                len(other) > len(audio_stem) and (s == other or _prefixed(s, other))
+                for other in self.audio_stems)]
         self.used.update(chosen)
         spans = [span for s in chosen for span in self.spans[s]]
         meta: dict = {}
@@ -77,6 +88,10 @@ class PreAnnotations:
         """A failure for every stem no loaded audio file matched."""
         return [Failure(self.sources[s], f"no audio file matches {s!r} (by stem)")
                 for s in sorted(set(self.spans) - self.used)]
+
+
+def _prefixed(stem: str, audio_stem: str) -> bool:
+    return any(stem.startswith(audio_stem + sep) for sep in _SEPARATORS)
 
 
 def _nfc(name: str) -> str:

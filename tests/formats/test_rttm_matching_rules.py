@@ -436,3 +436,35 @@ def test_for_audio_of_an_empty_pre_annotation():
     pre = PreAnnotations()
     assert pre.for_audio("talk") == ([], {}, None)
     assert (pre.used, pre.unmatched()) == (set(), [])
+
+
+def test_a_stem_that_is_another_audio_files_goes_to_that_file_alone(tmp_path):
+    turns = rttm_file(tmp_path, "t.rttm", "SPEAKER interview_2 1 0 1 <NA> <NA> TWO <NA> <NA>\n"
+                                          "SPEAKER interview_2_words 1 1 1 <NA> <NA> WORDS <NA> <NA>\n"
+                                          "SPEAKER interview_notes 1 2 1 <NA> <NA> NOTES <NA> <NA>\n")
+    pre = PreAnnotations.read([turns])
+    pre.know_audio_stems(["interview", "interview_2"])
+    # interview_2 and its own prefixed stem are interview_2.wav's; only the rest is interview's
+    assert [s["label"] for s in pre.for_audio("interview")[0]] == ["NOTES"]
+    assert [s["label"] for s in pre.for_audio("interview_2")[0]] == ["TWO"]
+    assert pre.used == {"interview_notes", "interview_2"}
+
+
+def test_loading_two_files_whose_stems_prefix_each_other_gives_each_its_own_turns(store, tmp_path):
+    import wave
+
+    from earmark.loader import load_sources
+    for level, name in enumerate(("interview.wav", "interview_2.wav")):   # two contents: two files
+        with wave.open(str(tmp_path / name), "wb") as out:
+            out.setnchannels(1), out.setsampwidth(2), out.setframerate(8000)
+            out.writeframes(bytes([level, 0]) * 16000)
+    # interview.wav's turns come from a prefixed stem (no exact one), as a words tier would
+    turns = rttm_file(tmp_path, "t.rttm", "SPEAKER interview_words 1 0 1 <NA> <NA> ONE <NA> <NA>\n"
+                                          "SPEAKER interview_2 1 0.5 1 <NA> <NA> TWO <NA> <NA>\n")
+    report = load_sources(store, "d", [tmp_path / "interview.wav", tmp_path / "interview_2.wav"],
+                          spans=[turns], view="audio_manual")
+    assert (report.added, report.failures) == (2, [])
+    rows = store.query("SELECT json_extract_string(task, '$.path'), task FROM tasks ORDER BY 1")
+    import json
+    labels = {path.rsplit("/", 1)[1]: [s["label"] for s in json.loads(task)["audio_spans"]] for path, task in rows}
+    assert labels == {"interview.wav": ["ONE"], "interview_2.wav": ["TWO"]}
