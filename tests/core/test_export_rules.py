@@ -246,3 +246,356 @@ def test_the_id_range_is_the_datasets_own(store, tmp_path):
     assert [json.loads(doc)["file"] for doc in got] == ["d0.wav"]
     got = list(export_module._in_id_windows(store, "tasks", "SELECT task FROM tasks WHERE dataset = ?", ["e"], window=1))
     assert [json.loads(doc)["file"] for doc in got] == ["e0.wav", "e1.wav", "e2.wav"]
+
+
+# -- names of files: from the task's file, path or audio --------------------------------------------
+
+@pytest.mark.parametrize("record,stem", [
+    ({"file": "C:\\calls\\rec9.wav", "path": "/p/other.wav"}, "rec9"),
+    ({"path": "/data/x/rec.flac", "audio": "https://h/a.wav"}, "rec"),
+    ({"audio": "https://h/calls/r1.wav?sig=a?b.c"}, "r1"),
+    ({"audio": "/local/what?.wav"}, "what?"),                 # a local name keeps its `?`
+    ({"audio": "relative/take?2.mp3"}, "take?2"),
+    ({"audio": "data:audio/wav;base64,UklGRg==", "_input_hash": 7}, "task-7"),
+    ({"audio": "", "_input_hash": 8}, "task-8"),
+    ({"audio": 12345, "_input_hash": 9}, "task-9"),
+    ({"_input_hash": -3}, "task--3"),
+])
+def test_a_records_stem_comes_from_its_file_path_or_audio(record, stem):
+    assert formats_export._stem(record) == stem
+
+
+@pytest.mark.parametrize("record,source", [
+    ({"path": "/p/a.wav", "file": "b.wav"}, "/p/a.wav"),
+    ({"file": "b.wav", "audio": "https://h/c.wav"}, "b.wav"),
+    ({"audio": "https://h/c.wav?x=1?y=2"}, "https://h/c.wav"),
+    ({"audio": "s3://bucket/c.wav?v=2"}, "s3://bucket/c.wav"),
+    ({"audio": "/local/c?.wav"}, "/local/c?.wav"),
+    ({"audio": "data:audio/wav;base64,AAAA", "_input_hash": 5}, "task-5"),
+    ({"audio": None, "_input_hash": 6}, "task-6"),
+])
+def test_a_records_audio_file_is_its_path_file_or_url_without_query(record, source):
+    assert formats_export._source(record) == source
+
+
+def test_signed_urls_of_one_recording_are_one_file(store, tmp_path):
+    ids = load(store, tmp_path, [{"audio": "https://h/rec.wav?s=1?t=1"}, {"audio": "https://h/rec.wav?s=2?t=1"},
+                                 {"audio": "https://h/rec.wav"}, {"audio": "https://h/other/rec.wav?s=1"}])
+    for n, task_id in enumerate(ids):
+        answer(store, task_id, audio_spans=[region(n, n + 0.5, f"L{n}")])
+    folder = tmp_path / "aud"
+    written = export_files(store, "d", "audacity", folder)
+    assert [p.name for p in written] == ["rec.txt", "rec-2.txt"]
+    assert (folder / "rec.txt").read_text() == ("0.000000\t0.500000\tL0\n1.000000\t1.500000\tL1\n"
+                                                "2.000000\t2.500000\tL2\n")
+    assert (folder / "rec-2.txt").read_text() == "3.000000\t3.500000\tL3\n"
+
+
+def test_file_names_carry_the_annotator_only_when_several_annotated_the_file(store, tmp_path):
+    a, b, c = load(store, tmp_path, [url("two.wav"), url("one.wav"), {**url("%%%.wav")}])
+    answer(store, a, "accept", "ann", audio_spans=[region(0, 1, "A")])
+    answer(store, a, "reject", "bob", audio_spans=[region(1, 2, "B")])
+    answer(store, b, "accept", "bob", audio_spans=[region(2, 3, "C")])
+    answer(store, c, "accept", "ann", audio_spans=[region(3, 4, "D")])
+    hash_c = get_task(store, c).data["_input_hash"]
+    unanswered = load(store, tmp_path, [url("one.wav") | {"text": "again"}], name="more")
+    folder = tmp_path / "out"
+    written = export_files(store, "d", "audacity", folder, ExportFilter(include_unanswered=True))
+    assert [p.name for p in written] == ["two.ann.txt", "two.bob.txt", "one.bob.txt", f"task-{hash_c}.txt", "one.txt"]
+    assert [p.parent for p in written] == [folder] * 5
+    assert [p.read_text() for p in written] == ["0.000000\t1.000000\tA\n", "1.000000\t2.000000\tB\n",
+                                                "2.000000\t3.000000\tC\n", "3.000000\t4.000000\tD\n", ""]
+    assert unanswered
+
+
+def test_per_file_formats_skip_ignored_answers_only_in_subtitles_and_transcripts(store, tmp_path):
+    a, b = load(store, tmp_path, [{**url("t.wav"), "segment": {"start": 0.0, "end": 1.0}},
+                                  {**url("t.wav"), "segment": {"start": 1.0, "end": 2.0}}])
+    answer(store, a, "ignore", audio_spans=[region(0.0, 1.0, "A", text="ignored")], transcript="ignored")
+    answer(store, b, "accept", audio_spans=[region(1.0, 2.0, "A", text="kept")], transcript="kept")
+    got = {}
+    for fmt in ("audacity", "vtt", "srt", "transcript"):
+        folder = tmp_path / "x" / fmt            # a folder not made yet, under one not made either
+        (path,) = export_files(store, "d", fmt, folder)
+        got[fmt] = path.read_text(encoding="utf-8")
+        assert export_files(store, "d", fmt, folder) == [path]        # into the folder now there
+    assert got == {"audacity": "0.000000\t1.000000\tA\n1.000000\t2.000000\tA\n",
+                   "vtt": "WEBVTT\n\n00:00:01.000 --> 00:00:02.000\n<v A>kept\n",
+                   "srt": "1\n00:00:01,000 --> 00:00:02,000\nkept\n",
+                   "transcript": "[00:00:01.000 --> 00:00:02.000] kept\n"}
+    (only_ignored,) = export_files(store, "d", "audacity", tmp_path / "i", ExportFilter(answers=["ignore"]))
+    assert only_ignored.read_text() == "0.000000\t1.000000\tA\n"
+    with pytest.raises(ExportError) as caught:
+        export_files(store, "d", "rttm", tmp_path / "r")
+    assert str(caught.value) == ("'rttm' is not a one-file-per-audio-file format "
+                                 "(textgrid, vtt, srt, audacity, transcript)")
+
+
+def test_rttm_is_one_stream_of_every_file_and_annotator(store, tmp_path):
+    a, b = load(store, tmp_path, [url("x.wav"), url("y.wav")])
+    answer(store, a, "accept", "ann", audio_spans=[region(0.5, 1.0, "A")])
+    answer(store, a, "reject", "bob", audio_spans=[region(1.0, 1.25, "B")])
+    answer(store, b, "accept", "ann", audio_spans=[region(2.0, 3.0, "C"), region(3.0, 3.5, "D")])
+    out = io.StringIO()
+    assert export_rttm(store, "d", out) == 3                               # groups: one per file and annotator
+    assert out.getvalue() == ("SPEAKER x 1 0.500 0.500 <NA> <NA> A <NA> <NA>\n"
+                              "SPEAKER x 1 1.000 0.250 <NA> <NA> B <NA> <NA>\n"
+                              "SPEAKER y 1 2.000 1.000 <NA> <NA> C <NA> <NA>\n"
+                              "SPEAKER y 1 3.000 0.500 <NA> <NA> D <NA> <NA>\n")
+    out = io.StringIO()
+    assert export_rttm(store, "d", out, ExportFilter(sessions=["bob"])) == 1
+    assert out.getvalue() == "SPEAKER x 1 1.000 0.250 <NA> <NA> B <NA> <NA>\n"
+    empty = io.StringIO()
+    assert export_rttm(store, "nothing", empty) == 0 and empty.getvalue() == ""
+
+
+# -- transcripts and cues -------------------------------------------------------------------------
+
+def test_a_transcript_is_in_segment_order_without_ignored_or_empty_segments():
+    records = [
+        {"answer": "ignore", "transcript": "ignored", "segment": {"start": 0.25, "end": 0.5}},
+        {"answer": "accept", "transcript": "   ", "segment": {"start": 0.3, "end": 0.4}},
+        {"answer": "accept", "transcript": "late", "segment": {"start": 2.0, "end": 3.5}},
+        {"answer": "reject", "transcript": "no\tsegment\nhere"},
+        {"answer": "accept", "transcript": "half", "segment": {"start": 0.5, "end": 1.0}},
+        {"answer": "accept", "transcript": 42, "segment": {"start": 0.6, "end": 0.7}},
+        {"answer": "accept", "transcript": "zero", "segment": {"start": 0.0, "end": 0.2}},
+    ]
+    assert transcript_text(records) == ("no segment here\n"
+                                        "[00:00:00.000 --> 00:00:00.200] zero\n"
+                                        "[00:00:00.500 --> 00:00:01.000] half\n"
+                                        "[00:00:02.000 --> 00:00:03.500] late\n")
+    assert transcript_text([records[0], records[1]]) == ""
+
+
+def test_the_cues_of_regions_transcripts_and_placeholders():
+    text_regions = {"audio_spans": [region(0.5, 1.0, "SPK", text="hello"),
+                                    {"id": "segment-4", "start": 1.0, "end": 2.0, "label": "TRANSCRIPT", "text": "typed"},
+                                    {"id": "mine", "start": 2.0, "end": 2.5, "label": "TRANSCRIPT", "text": "a label"},
+                                    region(3.0, 3.5, "SILENT"), "not a region"],
+                    "transcript": "ignored: the regions have text"}
+    assert cues([text_regions]) == [
+        {"start": 0.5, "end": 1.0, "text": "hello", "label": "SPK"},
+        {"start": 1.0, "end": 2.0, "text": "typed", "label": ""},
+        {"start": 2.0, "end": 2.5, "text": "a label", "label": "TRANSCRIPT"},
+        {"start": 3.0, "end": 3.5, "text": "", "label": "SILENT"}]
+    over_segment = {"segment": {"start": 4.0, "end": 6.0}, "transcript": "one voice",
+                    "audio_spans": [region(4.5, 5.0, "A"), region(5.0, 5.5, "A"), region(5.5, 5.6, ""),
+                                    {"id": "segment-9", "start": 4.0, "end": 6.0, "label": "TRANSCRIPT"}]}
+    over_regions = {"transcript": "two voices", "audio_spans": [region(1.5, 2.0, "A"), region(0.25, 1.0, "B")]}
+    whole_file = {"transcript": "all of it", "meta": {"duration": 3.0}}
+    no_length = {"transcript": "nowhere", "meta": {"duration": 0}}
+    bad_meta = {"transcript": "nowhere either", "meta": "3.0"}
+    blank = {"transcript": " \n", "audio_spans": [region(0.0, 1.0, "B")], "segment": {"start": 0.0, "end": 9.0}}
+    not_text = {"transcript": ["x"], "audio_spans": [region(7.0, 8.0, "N")]}
+    assert cues([over_segment, over_regions, whole_file, no_length, bad_meta, blank, not_text]) == [
+        {"start": 4.0, "end": 6.0, "text": "one voice", "label": "A"},
+        {"start": 0.25, "end": 2.0, "text": "two voices", "label": ""},
+        {"start": 0.0, "end": 3.0, "text": "all of it", "label": ""},
+        {"start": 0.0, "end": 1.0, "text": "", "label": "B"},
+        {"start": 7.0, "end": 8.0, "text": "", "label": "N"}]
+
+
+def test_render_reads_the_textgrids_length_tiers_and_layout_from_meta():
+    spans = [region(0.5, 1.0, "B", text="b"), region(1.5, 1.5, "P", text="p")]
+    grid = render("textgrid", [{"meta": {"duration": 2.0, "textgrid_format": "short_textgrid",
+                                         "tiers": [{"name": "A", "type": "interval"}, {"name": "B", "type": "interval"}]},
+                                "audio_spans": spans}, {"meta": {"duration": 9.0}}])
+    assert grid.splitlines()[:8] == ['File type = "ooTextFile"', 'Object class = "TextGrid"', "", "0", "2",
+                                     "<exists>", "3", '"IntervalTier"']
+    assert grid.splitlines()[8:9] == ['"A"']
+    assert '"B"' in grid.splitlines() and '"TextTier"' in grid.splitlines() and '"P"' in grid.splitlines()
+    long = render("textgrid", [{"meta": "not a dict", "audio_spans": [region(0.5, 1.0, "B", text="b")]}])
+    assert long.splitlines()[3:6] == ["xmin = 0 ", "xmax = 1 ", "tiers? <exists> "]
+    assert render("audacity", [{"audio_spans": spans}, {"audio_spans": [region(3, 4, "C")]}]) == (
+        "0.500000\t1.000000\tB\n1.500000\t1.500000\tP\n3.000000\t4.000000\tC\n")
+    assert render("srt", [{"audio_spans": [region(1, 2, "A", text="t")]}]) == "1\n00:00:01,000 --> 00:00:02,000\nt\n"
+    assert render("vtt", [{"audio_spans": [region(1, 2, "A", text="t")]}]) == (
+        "WEBVTT\n\n00:00:01.000 --> 00:00:02.000\n<v A>t\n")
+    assert render("transcript", [{"transcript": "x"}]) == "x\n"
+    with pytest.raises(ExportError) as caught:
+        render("rttm", [{}])
+    assert str(caught.value) == "unknown format 'rttm'; choose one of rttm, textgrid, vtt, srt, audacity, transcript, clips"
+
+
+# -- clips ------------------------------------------------------------------------------------------
+
+RATE = 8000
+
+
+def stereo_wav(path, seconds: float = 2.0):
+    """Left channel: frame n holds n; right: -n - 1. Every frame and channel is told apart."""
+    n = np.arange(int(RATE * seconds))
+    frames = np.stack([n, -n - 1], axis=1).astype("<i2")
+    with wave.open(str(path), "wb") as out:
+        out.setnchannels(2)
+        out.setsampwidth(2)
+        out.setframerate(RATE)
+        out.writeframes(frames.tobytes())
+    return path
+
+
+def samples(data: bytes) -> tuple[int, np.ndarray]:
+    with wave.open(io.BytesIO(data), "rb") as clip:
+        assert (clip.getframerate(), clip.getsampwidth()) == (RATE, 2)
+        channels = clip.getnchannels()
+        return channels, np.frombuffer(clip.readframes(clip.getnframes()), dtype="<i2").reshape(-1, channels)
+
+
+def left(start: float, end: float) -> list:
+    return list(range(int(start * RATE), int(end * RATE)))
+
+
+def test_clips_hold_their_regions_channel_and_window(store, tmp_path):
+    audio = stereo_wav(tmp_path / "stereo.wav")
+    (task_id,) = load_sources(store, "c", [audio]).task_ids
+    answer(store, task_id, audio_spans=[
+        region(1.0, 1.25, "L", channel=0),
+        region(0.5, 0.625, "R", channel=1, text="x, \"y\"\nz"),
+        region(0.25, 0.375, "BOTH"),
+        region(0.1, 0.2, "OUT", channel=2),              # no such channel: left out
+        region(1.5, 1.5, "MARK", channel=0),             # no duration: left out
+        region(1.2, 1.1, "BACK", channel=0),             # ends before it starts: left out
+        region(1.75, 2.0, "LAST", channel=1)])
+    folder = tmp_path / "not" / "yet" / "clips"
+    assert export_clips(store, "c", folder) == 4
+    names = sorted(p.name for p in folder.iterdir())
+    assert names == ["metadata.csv", "stereo_000001.wav", "stereo_000002.wav", "stereo_000003.wav",
+                     "stereo_000004.wav"]
+    assert (folder / "metadata.csv").read_bytes() == (
+        "file_name,label,text,start,end,channel,source,annotator\r\n"
+        f"stereo_000001.wav,L,,1.0,1.25,0,{audio},ann\r\n"
+        f'stereo_000002.wav,R,"x, ""y""\nz",0.5,0.625,1,{audio},ann\r\n'
+        f"stereo_000003.wav,BOTH,,0.25,0.375,,{audio},ann\r\n"
+        f"stereo_000004.wav,LAST,,1.75,2.0,1,{audio},ann\r\n").encode("utf-8")
+    one = samples((folder / "stereo_000001.wav").read_bytes())
+    assert one[0] == 1 and one[1][:, 0].tolist() == left(1.0, 1.25)
+    two = samples((folder / "stereo_000002.wav").read_bytes())
+    assert two[0] == 1 and two[1][:, 0].tolist() == [-n - 1 for n in left(0.5, 0.625)]
+    both = samples((folder / "stereo_000003.wav").read_bytes())
+    assert both[0] == 2 and both[1].tolist() == [[n, -n - 1] for n in left(0.25, 0.375)]
+    last = samples((folder / "stereo_000004.wav").read_bytes())
+    assert last[0] == 1 and last[1][:, 0].tolist() == [-n - 1 for n in left(1.75, 2.0)]
+    assert export_clips(store, "c", folder) == 4          # again, into the folder that is there now
+
+
+def test_a_mono_files_clips_and_a_channel_past_its_one(store, tmp_path):
+    n = np.arange(RATE, dtype="<i2")
+    mono = tmp_path / "mono.wav"
+    with wave.open(str(mono), "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(RATE)
+        out.writeframes(n.tobytes())
+    (task_id,) = load_sources(store, "c", [mono]).task_ids
+    answer(store, task_id, audio_spans=[region(0.5, 0.75, "ONE", channel=1), region(0.25, 0.5, "ZERO", channel=0),
+                                        region(0.0, 0.125, "ANY")])
+    folder = tmp_path / "clips"
+    assert export_clips(store, "c", folder) == 2
+    assert samples((folder / "mono_000001.wav").read_bytes())[1][:, 0].tolist() == left(0.25, 0.5)
+    assert samples((folder / "mono_000002.wav").read_bytes())[1][:, 0].tolist() == left(0.0, 0.125)
+
+
+def test_clips_skip_what_has_nothing_to_cut_and_name_a_nameless_file_by_its_task(store, tmp_path):
+    (url_task,) = load(store, tmp_path, [url("remote.wav")], dataset="c")
+    first = stereo_wav(tmp_path / "first.wav", 0.5)
+    second = stereo_wav(tmp_path / "second.wav", 0.625)   # another length: another file
+    report = load_sources(store, "c", [first, second])
+    answer(store, url_task, audio_spans=[region(0.0, 0.25, "URL")])          # no file here to cut
+    answer(store, report.task_ids[0], audio_spans=[region(0.1, 0.1, "MARK")])  # nothing with a duration
+    answer(store, report.task_ids[1], file="%%%.wav", audio_spans=[region(0.25, 0.375, "S", channel=0)])
+    answer(store, report.task_ids[1], "accept", "bob", audio_spans=[region(0.0, 0.125, "T", channel=1)])
+    hash_2 = get_task(store, report.task_ids[1]).data["_input_hash"]
+    folder = tmp_path / "clips"
+    assert export_clips(store, "c", folder) == 2
+    assert sorted(p.name for p in folder.iterdir()) == ["metadata.csv", "second_000002.wav", f"task-{hash_2}_000001.wav"]
+    assert (folder / "metadata.csv").read_bytes().decode("utf-8") == (
+        "file_name,label,text,start,end,channel,source,annotator\n"
+        f"task-{hash_2}_000001.wav,S,,0.25,0.375,0,{second},ann\n"
+        f"second_000002.wav,T,,0.0,0.125,1,{second},bob\n").replace("\n", "\r\n")
+    assert samples((folder / f"task-{hash_2}_000001.wav").read_bytes())[1][:, 0].tolist() == left(0.25, 0.375)
+    only_bob = tmp_path / "bob"
+    assert export_clips(store, "c", only_bob, ExportFilter(sessions=["bob"], answers=["reject"])) == 1
+    assert sorted(p.name for p in only_bob.iterdir()) == ["metadata.csv", "second_000001.wav"]
+
+
+@pytest.mark.parametrize("error,reason", [
+    (OSError("Decoding failed\n\nOutput from ffmpeg:\nline three\nthe last line  \n"), "the last line"),
+    (OSError(), "OSError"),
+    (OSError("  \n "), "OSError"),
+    ("couldnt", "CouldntDecodeError"),
+])
+def test_a_clip_source_that_fails_to_decode_names_why_in_one_line(store, tmp_path, monkeypatch, error, reason):
+    from pydub import AudioSegment
+    from pydub.exceptions import CouldntDecodeError
+    audio = stereo_wav(tmp_path / "s.wav", 0.25)
+    (task_id,) = load_sources(store, "c", [audio]).task_ids
+    answer(store, task_id, audio_spans=[region(0.0, 0.125, "A")])
+
+    def fail(*args, **kwargs):
+        raise CouldntDecodeError("") if error == "couldnt" else error
+    monkeypatch.setattr(AudioSegment, "from_file", fail)
+    with pytest.raises(ExportError) as caught:
+        export_clips(store, "c", tmp_path / "clips")
+    assert str(caught.value) == f"cannot cut clips from {audio}: {reason}"
+
+
+# -- the archive ------------------------------------------------------------------------------------
+
+def members(data: bytes) -> dict[str, bytes]:
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        assert all(info.compress_type == zipfile.ZIP_DEFLATED for info in z.infolist())
+        return {info.filename: z.read(info) for info in z.infolist()}
+
+
+def test_the_archive_holds_each_file_under_the_datasets_folder_in_name_order(store, tmp_path):
+    b, a = load(store, tmp_path, [url("b.wav"), url("a.wav")])
+    answer(store, b, "accept", audio_spans=[region(0.5, 1.0, "B", text="bee")])
+    answer(store, a, "reject", audio_spans=[region(1.0, 2.0, "A", text="ay")])
+    data, name = export_archive(store, "d", "audacity")
+    assert name == "d-audacity.zip"
+    assert list(members(data).items()) == [("d/a.txt", b"1.000000\t2.000000\tA\n"),
+                                           ("d/b.txt", b"0.500000\t1.000000\tB\n")]
+    data, name = export_archive(store, "d", "srt", ExportFilter(answers=["reject"]))
+    assert (name, members(data)) == ("d-srt.zip", {"d/a.srt": b"1\n00:00:01,000 --> 00:00:02,000\nay\n"})
+    data, name = export_archive(store, "d", "rttm", ExportFilter(answers=["accept"]))
+    assert (name, data) == ("d.rttm", b"SPEAKER b 1 0.500 0.500 <NA> <NA> B <NA> <NA>\n")
+    data, name = export_archive(store, "d", "transcript")
+    assert (name, members(data)) == ("d-transcript.zip", {"d/a.transcript.txt": b"", "d/b.transcript.txt": b""})
+    with pytest.raises(ExportError) as caught:
+        export_archive(store, "d", "jsonl")
+    assert str(caught.value) == "unknown format 'jsonl'; choose one of rttm, textgrid, vtt, srt, audacity, transcript, clips"
+
+
+def test_the_archive_of_clips_holds_the_metadata_and_the_wavs(store, tmp_path):
+    audio = stereo_wav(tmp_path / "s.wav", 0.5)
+    (task_id,) = load_sources(store, "c", [audio]).task_ids
+    answer(store, task_id, "accept", "ann", audio_spans=[region(0.25, 0.375, "A", channel=1, text="é")])
+    answer(store, task_id, "accept", "bob", audio_spans=[region(0.0, 0.125, "B", channel=0)])
+    data, name = export_archive(store, "c", "clips", ExportFilter(sessions=["bob"]))
+    assert name == "c-clips.zip"
+    got = members(data)
+    assert list(got) == ["c/metadata.csv", "c/s_000001.wav"]
+    assert got["c/metadata.csv"] == (f"file_name,label,text,start,end,channel,source,annotator\r\n"
+                                     f"s_000001.wav,B,,0.0,0.125,0,{audio},bob\r\n").encode("utf-8")
+    assert samples(got["c/s_000001.wav"])[1][:, 0].tolist() == left(0.0, 0.125)
+    got = members(export_archive(store, "c", "clips")[0])
+    assert list(got) == ["c/metadata.csv", "c/s_000001.wav", "c/s_000002.wav"]
+    assert got["c/metadata.csv"].decode("utf-8").splitlines()[1] == f"s_000001.wav,A,é,0.25,0.375,1,{audio},ann"
+    assert samples(got["c/s_000001.wav"])[1][:, 0].tolist() == [-n - 1 for n in left(0.25, 0.375)]
+    nothing = members(export_archive(store, "c", "clips", ExportFilter(sessions=["nobody"]))[0])
+    assert nothing == {"c/metadata.csv": b"file_name,label,text,start,end,channel,source,annotator\r\n"}
+
+
+def test_a_dataset_whose_name_is_nothing_safe_downloads_as_export(store, tmp_path):
+    (task_id,) = load(store, tmp_path, [url("t.wav")])
+    answer(store, task_id, audio_spans=[region(0.0, 1.0, "A")])
+
+    def rename(cur):
+        cur.execute("UPDATE datasets SET name = '...' WHERE name = 'd'")
+        for table in ("tasks", "annotations", "spans"):
+            cur.execute(f"UPDATE {table} SET dataset = '...' WHERE dataset = 'd'")
+    store.write(rename)
+    assert export_archive(store, "...", "rttm") == (b"SPEAKER t 1 0.000 1.000 <NA> <NA> A <NA> <NA>\n", "export.rttm")
+    data, name = export_archive(store, "...", "audacity")
+    assert (name, members(data)) == ("export-audacity.zip", {"export/t.txt": b"0.000000\t1.000000\tA\n"})
