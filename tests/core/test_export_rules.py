@@ -336,12 +336,14 @@ def test_rttm_is_one_stream_of_every_file_and_annotator(store, tmp_path):
     answer(store, a, "accept", "ann", audio_spans=[region(0.5, 1.0, "A")])
     answer(store, a, "reject", "bob", audio_spans=[region(1.0, 1.25, "B")])
     answer(store, b, "accept", "ann", audio_spans=[region(2.0, 3.0, "C"), region(3.0, 3.5, "D")])
+    answer(store, b, "ignore", "cat", audio_spans=[region(4.0, 4.5, "E")])     # an ignored answer is still one
     out = io.StringIO()
-    assert export_rttm(store, "d", out) == 3                               # groups: one per file and annotator
+    assert export_rttm(store, "d", out) == 4                               # groups: one per file and annotator
     assert out.getvalue() == ("SPEAKER x 1 0.500 0.500 <NA> <NA> A <NA> <NA>\n"
                               "SPEAKER x 1 1.000 0.250 <NA> <NA> B <NA> <NA>\n"
                               "SPEAKER y 1 2.000 1.000 <NA> <NA> C <NA> <NA>\n"
-                              "SPEAKER y 1 3.000 0.500 <NA> <NA> D <NA> <NA>\n")
+                              "SPEAKER y 1 3.000 0.500 <NA> <NA> D <NA> <NA>\n"
+                              "SPEAKER y 1 4.000 0.500 <NA> <NA> E <NA> <NA>\n")
     out = io.StringIO()
     assert export_rttm(store, "d", out, ExportFilter(sessions=["bob"])) == 1
     assert out.getvalue() == "SPEAKER x 1 1.000 0.250 <NA> <NA> B <NA> <NA>\n"
@@ -372,26 +374,29 @@ def test_the_cues_of_regions_transcripts_and_placeholders():
     text_regions = {"audio_spans": [region(0.5, 1.0, "SPK", text="hello"),
                                     {"id": "segment-4", "start": 1.0, "end": 2.0, "label": "TRANSCRIPT", "text": "typed"},
                                     {"id": "mine", "start": 2.0, "end": 2.5, "label": "TRANSCRIPT", "text": "a label"},
-                                    region(3.0, 3.5, "SILENT"), "not a region"],
+                                    region(3.0, 3.5, "SILENT"), "not a region", {"id": "n", "start": 9.0, "end": 9.5}],
                     "transcript": "ignored: the regions have text"}
     assert cues([text_regions]) == [
         {"start": 0.5, "end": 1.0, "text": "hello", "label": "SPK"},
         {"start": 1.0, "end": 2.0, "text": "typed", "label": ""},
         {"start": 2.0, "end": 2.5, "text": "a label", "label": "TRANSCRIPT"},
-        {"start": 3.0, "end": 3.5, "text": "", "label": "SILENT"}]
+        {"start": 3.0, "end": 3.5, "text": "", "label": "SILENT"},
+        {"start": 9.0, "end": 9.5, "text": "", "label": ""}]
     over_segment = {"segment": {"start": 4.0, "end": 6.0}, "transcript": "one voice",
                     "audio_spans": [region(4.5, 5.0, "A"), region(5.0, 5.5, "A"), region(5.5, 5.6, ""),
                                     {"id": "segment-9", "start": 4.0, "end": 6.0, "label": "TRANSCRIPT"}]}
     over_regions = {"transcript": "two voices", "audio_spans": [region(1.5, 2.0, "A"), region(0.25, 1.0, "B")]}
     whole_file = {"transcript": "all of it", "meta": {"duration": 3.0}}
+    short_file = {"transcript": "short", "meta": {"duration": 0.5}}
     no_length = {"transcript": "nowhere", "meta": {"duration": 0}}
     bad_meta = {"transcript": "nowhere either", "meta": "3.0"}
     blank = {"transcript": " \n", "audio_spans": [region(0.0, 1.0, "B")], "segment": {"start": 0.0, "end": 9.0}}
     not_text = {"transcript": ["x"], "audio_spans": [region(7.0, 8.0, "N")]}
-    assert cues([over_segment, over_regions, whole_file, no_length, bad_meta, blank, not_text]) == [
+    assert cues([over_segment, over_regions, whole_file, short_file, no_length, bad_meta, blank, not_text]) == [
         {"start": 4.0, "end": 6.0, "text": "one voice", "label": "A"},
         {"start": 0.25, "end": 2.0, "text": "two voices", "label": ""},
         {"start": 0.0, "end": 3.0, "text": "all of it", "label": ""},
+        {"start": 0.0, "end": 0.5, "text": "short", "label": ""},
         {"start": 0.0, "end": 1.0, "text": "", "label": "B"},
         {"start": 7.0, "end": 8.0, "text": "", "label": "N"}]
 
@@ -405,8 +410,8 @@ def test_render_reads_the_textgrids_length_tiers_and_layout_from_meta():
                                      "<exists>", "3", '"IntervalTier"']
     assert grid.splitlines()[8:9] == ['"A"']
     assert '"B"' in grid.splitlines() and '"TextTier"' in grid.splitlines() and '"P"' in grid.splitlines()
-    long = render("textgrid", [{"meta": "not a dict", "audio_spans": [region(0.5, 1.0, "B", text="b")]}])
-    assert long.splitlines()[3:6] == ["xmin = 0 ", "xmax = 1 ", "tiers? <exists> "]
+    long = render("textgrid", [{"meta": "not a dict", "audio_spans": [region(0.5, 0.75, "B", text="b")]}])
+    assert long.splitlines()[3:6] == ["xmin = 0 ", "xmax = 0.75 ", "tiers? <exists> "]    # no duration: to the end
     assert render("audacity", [{"audio_spans": spans}, {"audio_spans": [region(3, 4, "C")]}]) == (
         "0.500000\t1.000000\tB\n1.500000\t1.500000\tP\n3.000000\t4.000000\tC\n")
     assert render("srt", [{"audio_spans": [region(1, 2, "A", text="t")]}]) == "1\n00:00:01,000 --> 00:00:02,000\nt\n"
@@ -439,6 +444,8 @@ def samples(data: bytes) -> tuple[int, np.ndarray]:
     with wave.open(io.BytesIO(data), "rb") as clip:
         assert (clip.getframerate(), clip.getsampwidth()) == (RATE, 2)
         channels = clip.getnchannels()
+        # a plain PCM WAV: the 44-byte header, then the samples, nothing else
+        assert len(data) == 44 + clip.getnframes() * channels * 2 and data[36:40] == b"data"
         return channels, np.frombuffer(clip.readframes(clip.getnframes()), dtype="<i2").reshape(-1, channels)
 
 
