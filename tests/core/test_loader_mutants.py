@@ -17,7 +17,7 @@ import pytest
 
 from earmark import loader
 from earmark.datasets import get_dataset
-from earmark.loader import LoadReport, load_candidates, load_sources, load_uploads
+from earmark.loader import load_candidates, load_sources, load_uploads
 from earmark.media import MediaInfo
 from earmark.sources import Candidate, Failure
 from earmark.store import Store
@@ -611,3 +611,34 @@ def test_two_files_whose_names_are_not_utf8_load_in_one_go(store, tmp_path):
     paths = sorted(p for (p,) in store.query("SELECT path FROM media"))
     assert paths == sorted(str(tmp_path / "media" / f"{blake128(wav_bytes(seed=n))}.wav") for n in (1, 2))
     assert sorted(os.readlink(p) for p in paths) == sorted([str(one), str(two)])
+
+
+def test_every_task_an_item_becomes_is_checked_deduplicated_and_stored_across_batches(store, tmp_path,
+                                                                                       monkeypatch):
+    from earmark.longform import LongformOptions
+    wav = tmp_path / "w.wav"
+    data = write_wav(wav, frames=16000)        # 1 s
+
+    def expand_task(task, media, options):
+        if media is None:
+            return [task]
+        part = lambda start, end: {**task, "segment": {"start": start, "end": end}}   # noqa: E731
+        return [part(0.5, 9.0), part(0.0, 0.5), part(0.0, 0.5), part(0.5, 1.0), part(0.5, 1.0), part(0.2, 0.4)]
+    monkeypatch.setattr(loader, "expand_task", expand_task)
+    monkeypatch.setattr(loader, "BATCH", 2)
+    items = [Candidate("t:1", {"audio": "https://e.org/u.mp3", "text": "url"}, None),
+             Candidate("t:2", {"audio": str(wav)}, wav),
+             Candidate("t:3", {"audio": "https://e.org/v.mp3"}, None)]
+    report = load_candidates(store, "d", items, view="audio_manual", peaks=False,
+                             longform=LongformOptions(split_channels=True))
+    assert report.failures == [Failure("t:2", "segment ends at 9.0 s, after the end of the file (1.000 s)")]
+    assert (report.added, report.skipped) == (5, 2)
+    tasks = stored(store, "d")
+    assert [(t.get("audio"), t.get("segment")) for t in tasks] == [
+        ("https://e.org/u.mp3", None),
+        (str(wav), {"start": 0.0, "end": 0.5}), (str(wav), {"start": 0.5, "end": 1.0}),
+        (str(wav), {"start": 0.2, "end": 0.4}),
+        ("https://e.org/v.mp3", None)]
+    assert report.task_ids == [i for (i,) in store.query("SELECT id FROM tasks ORDER BY id")]
+    assert store.query("SELECT media_id FROM tasks ORDER BY id") == [
+        (None,), (blake128(data),), (blake128(data),), (blake128(data),), (None,)]
