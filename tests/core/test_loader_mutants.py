@@ -22,7 +22,7 @@ from earmark.media import MediaInfo
 from earmark.sources import Candidate, Failure
 from earmark.store import Store
 
-from tests.core.crafted import wav_bytes
+from .crafted import wav_bytes
 
 
 def blake53(payload: str) -> int:
