@@ -6,6 +6,11 @@ it changed, grouped by module. A timeout counts as killed: the mutant broke the
 code badly enough that the tests never finished. Mutants no test reaches count as
 survivors; mutants not checked yet (an interrupted run) are left out and counted.
 
+One kind of survivor is known to be equivalent and is counted apart: a mutant
+that only changes the letter case of SQL text (`SELECT` to `select`, a column
+name to upper case). DuckDB reads keywords and names in any case, so no test
+can tell; the "score" column leaves these out, "raw" counts them as survivors.
+
     .venv/bin/python scripts/mutation_report.py [--no-survivors]
 """
 
@@ -13,6 +18,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 from collections import Counter
 from pathlib import Path
@@ -23,6 +29,9 @@ from mutmut.stats import status_by_exit_code
 ROOT = Path(__file__).resolve().parent.parent
 KILLED = {"killed", "timeout", "segfault", "caught by type check"}
 SURVIVED = {"survived", "no tests"}
+_SQL = re.compile(r"\b(SELECT|INSERT|UPDATE|DELETE|FROM|WHERE|JOIN|VALUES|ORDER BY|GROUP BY|CREATE|"
+                  r"DROP|ALTER|INDEX|TABLE|VIEW|ON CONFLICT|RETURNING|COALESCE|COUNT|DISTINCT|AND|OR|"
+                  r"NOT|NULL|AS|IN|IS|SET|CASE|WHEN|THEN|END|LIMIT|EXISTS|UNION|PRIMARY KEY)\b")
 
 
 def module_name(meta: Path) -> str:
@@ -43,12 +52,39 @@ def read_results() -> dict[str, dict[str, str]]:
     return results
 
 
-def row(name: str, statuses: list[str]) -> str:
+def row(name: str, statuses: list[str], sql_case: int = 0) -> str:
+    """A table row; `sql_case` of the survivors only change the letter case of SQL."""
     count = Counter("killed" if s in KILLED else "survived" if s in SURVIVED else "unchecked" for s in statuses)
     checked = count["killed"] + count["survived"]
-    score = f"{100 * count['killed'] / checked:.1f} %" if checked else "–"
+    raw = f"{100 * count['killed'] / checked:.1f} %" if checked else "–"
+    counted = checked - sql_case
+    score = f"{100 * count['killed'] / counted:.1f} %" if counted else "–"
     unchecked = f" ({count['unchecked']} not checked)" if count["unchecked"] else ""
-    return f"| {name} | {checked} | {count['killed']} | {count['survived']} | {score}{unchecked} |"
+    return (f"| {name} | {checked} | {count['killed']} | {count['survived'] - sql_case} | {sql_case} "
+            f"| {score}{unchecked} | {raw} |")
+
+
+_QUOTED = re.compile(r"'[^']*'")
+
+
+def only_sql_case(lines: list[str]) -> bool:
+    """The mutant changes nothing but the letter case of SQL keywords and names.
+
+    Text in single quotes (SQL string values such as 'accept', JSON paths) must
+    be unchanged: its case matters.
+    """
+    removed = [line[1:] for line in lines if line.startswith("-")]
+    added = [line[1:] for line in lines if line.startswith("+")]
+    if not removed or len(removed) != len(added) or removed == added:
+        return False
+    for before, after in zip(removed, added):
+        if before == after:
+            continue
+        if not _SQL.search(before) or _QUOTED.findall(before) != _QUOTED.findall(after):
+            return False
+        if _QUOTED.sub("''", before).lower() != _QUOTED.sub("''", after).lower():
+            return False
+    return True
 
 
 def changed_lines(mutant: str, module: str) -> list[str]:
@@ -66,22 +102,28 @@ def main(argv: list[str]) -> int:
         print("No mutants/ folder: run scripts/mutation.sh first.", file=sys.stderr)
         return 1
     results = read_results()
-    print("| module | mutants | killed | survived | score |")
-    print("|---|---:|---:|---:|---:|")
+    os.chdir(ROOT)   # mutmut's helpers read mutants/ relative to the working directory
+    survivors = {module: {name: changed_lines(name, module) for name, status in statuses.items()
+                          if status in SURVIVED}
+                 for module, statuses in results.items()}
+    sql_case = {module: {name for name, lines in found.items() if only_sql_case(lines)}
+                for module, found in survivors.items()}
+    print("| module | mutants | killed | survived | SQL case | score | raw |")
+    print("|---|---:|---:|---:|---:|---:|---:|")
     for module, statuses in results.items():
-        print(row(f"`{module}`", list(statuses.values())))
-    print(row("**core**", [s for statuses in results.values() for s in statuses.values()]))
+        print(row(f"`{module}`", list(statuses.values()), len(sql_case[module])))
+    print(row("**core**", [s for statuses in results.values() for s in statuses.values()],
+              sum(len(names) for names in sql_case.values())))
     if "--no-survivors" in argv:
         return 0
-    os.chdir(ROOT)   # mutmut's helpers read mutants/ relative to the working directory
-    for module, statuses in results.items():
-        survivors = [name for name, status in statuses.items() if status in SURVIVED]
-        if not survivors:
+    for module, found in survivors.items():
+        shown = {name: lines for name, lines in found.items() if name not in sql_case[module]}
+        if not shown:
             continue
-        print(f"\n## {module}: {len(survivors)} surviving")
-        for name in survivors:
-            print(f"{name} ({statuses[name]})")
-            for line in changed_lines(name, module):
+        print(f"\n## {module}: {len(shown)} surviving (and {len(sql_case[module])} of SQL letter case)")
+        for name, lines in shown.items():
+            print(f"{name} ({results[module][name]})")
+            for line in lines:
                 print(f"    {line}")
     return 0
 
