@@ -688,3 +688,51 @@ def test_trim_gives_back_spare_room():
     with pytest.raises(SegmentError) as err:
         _trim(out, 0)
     assert str(err.value) == "ffmpeg decoded no audio samples"
+
+
+def test_the_files_level_counts_its_last_millisecond():
+    # DC 1000 over [0, 100) ms and [1100, 1200) ms: energy 200 * 16 * 10**6 over
+    # 19200 samples, rms isqrt(166666) = 408 (without the last ms: 407).
+    # rel = 20 log10(0.4908): 408 * 0.4908 = 200.25, floor 200, so a window is
+    # silent when k * 2000 < 201**2 = 40401: k <= 20 loud ms.
+    x = np.concatenate([dc(100), zeros(1000), dc(100)])
+    assert math.isqrt(200 * 16 * 10 ** 6 // 19200) == 408
+    assert math.isqrt((199 * 16 * 10 ** 6) // 19200) == 407      # 407 * 0.4908 = 199.76
+    got = silence_segments(x, silence_rel_db=20 * math.log10(0.4908), min_silence_len=0.5,
+                           keep_silence=0.0, min_segment=0.0, max_segment=None)
+    assert got == [(0.0, 0.08), (1.12, 1.2)]
+
+
+def test_running_sums_stay_exact_past_two_to_the_53():
+    # 2**23 full-scale samples (-32768: 2**30 each) make a running energy of
+    # exactly 2**53; in floating point the odd 7999 after it would round to
+    # 8000 and the silent window after the sound (mean square below 1) would
+    # not be silent.
+    x = np.zeros(2 ** 23 + 16 * 600, dtype=np.int16)
+    x[:2 ** 23] = -32768
+    x[2 ** 23:2 ** 23 + 6] = [89, 6, 6, 2, 1, 1]                 # 7921+36+36+4+1+1 = 7999
+    got = silence_segments(x, silence_thresh_db=db_for_floor(0), min_silence_len=0.5,
+                           keep_silence=0.0, min_segment=0.0, max_segment=None)
+    assert got == [(0.0, 524.288)]
+
+
+def test_a_file_whose_rms_is_one_has_a_level():
+    # DC 2 over 2 s of 3: mean square 4 * 2/3, integer 2, rms isqrt(2) = 1:
+    # -90.3 dBFS, not -inf. rel +3 dB: 1.41, floor 1, so a window is silent
+    # when its mean square is below 4: any window not all sound (4k/500 < 4).
+    x = np.concatenate([dc(1000, 2), zeros(1000), dc(1000, 2)])
+    assert math.isqrt(4 * 32000 // 48000) == 1
+    assert math.floor(10 ** (3 / 20)) == 1
+    got = silence_segments(x, silence_rel_db=3.0, min_silence_len=0.5, keep_silence=0.0,
+                           min_segment=0.0, max_segment=None)
+    assert got == [(0.0, 0.501), (2.499, 3.0)]
+
+
+def test_windows_of_a_second_every_600_ms():
+    # Sound | 2.5 s of zeros | sound, 4.5 s. Windows of 1000 ms start at 0, 600,
+    # ..., 3000 and at the last possible start, 3500 (sound). The silent ones
+    # start at 1200, 1800 and 2400: the silence is [1.2, 3.4) s.
+    x = np.concatenate([dc(1000), zeros(2500), dc(1000)])
+    got = silence_segments(x, silence_thresh_db=db_for_floor(0), min_silence_len=1.0,
+                           keep_silence=0.0, min_segment=0.0, max_segment=None, seek_step=0.6)
+    assert got == [(0.0, 1.2), (3.4, 4.5)]
