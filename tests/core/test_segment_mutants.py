@@ -645,30 +645,42 @@ def test_other_rates_and_mixes_go_through_ffmpeg(tmp_path):
 
 
 def test_a_long_file_is_decoded_in_two_halves_that_join(tmp_path):
-    # 130 s at 8 kHz: a different constant every 10 s, so a misplaced half shows.
+    # 130 s of 8 kHz stereo: a different constant every 10 s (channel 1: the
+    # negated level, 1000 lower), so a misplaced or missing half shows.
     levels = np.repeat(np.arange(1, 14, dtype=np.int16) * 1000, 80000)
-    path = write_wav(tmp_path / "long.wav", levels.astype("<i2"), rate=8000)
+    frames = np.column_stack([levels, 1000 - levels]).astype("<i2")
+    path = write_wav(tmp_path / "long.wav", frames, rate=8000, channels=2)
     info = probe(path)
     assert info.duration == 130.0
-    expect = np.repeat(np.arange(1, 14) * 1000, 160000)
+    left = np.repeat(np.arange(1, 14) * 1000, 160000)
 
-    def check(got):
+    def check(got, expect):
         assert len(got) == len(expect)
         # Away from the steps (the resampler rings there) every value is its level.
         far = np.ones(len(expect), bool)
-        for k in range(13):
+        for k in range(14):
             far[max(k * 160000 - 200, 0):k * 160000 + 200] = False
         far[1040000 - 200:1040000 + 200] = False       # the seam at 65 s
         assert np.abs(got[far].astype(np.int32) - expect[far]).max() <= 8
 
-    check(read_mono_16k(path))
+    check(read_mono_16k(path), 500 + 0 * left)                    # the mix: (l + 1000 - l) / 2
+    check(read_mono_16k(path, channel=1), 1000 - left)
     # The header says 200 s (too long): the array is given back at the right size.
-    check(read_mono_16k(path, replace(info, duration=200.0)))
+    check(read_mono_16k(path, replace(info, duration=200.0), channel=0), left)
     # 125 s (too short): the second half grows.
-    check(read_mono_16k(path, replace(info, duration=125.0)))
-    # 121 s: the first half ends early (the header lied), the halves are brought together.
-    got = read_mono_16k(path, replace(info, duration=300.0))
-    check(got)
+    check(read_mono_16k(path, replace(info, duration=125.0), channel=0), left)
+    # 300 s: the first half (to 150 s) holds the whole file, the second nothing.
+    check(read_mono_16k(path, replace(info, duration=300.0), channel=0), left)
+
+
+def test_a_long_file_that_cannot_be_decoded_is_named(tmp_path):
+    good = write_wav(tmp_path / "good.wav", np.zeros(800, "<i2"), rate=8000)
+    bad = tmp_path / "bad.wav"
+    bad.write_bytes(b"RIFF" + bytes(200))
+    for duration in (10.0, 200.0):                # one ffmpeg, or two
+        with pytest.raises(SegmentError) as err:
+            read_mono_16k(bad, replace(probe(good), duration=duration))
+        assert str(err.value).startswith("ffmpeg could not decode bad.wav: ")
 
 
 def test_trim_gives_back_spare_room():
