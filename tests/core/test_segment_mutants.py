@@ -748,3 +748,44 @@ def test_windows_of_a_second_every_600_ms():
     got = silence_segments(x, silence_thresh_db=db_for_floor(0), min_silence_len=1.0,
                            keep_silence=0.0, min_segment=0.0, max_segment=None, seek_step=0.6)
     assert got == [(0.0, 1.2), (3.4, 4.5)]
+
+
+def test_two_segments_merge_too():
+    # [0, 800] and [1000, 1100] (short): the short one joins the first.
+    assert merged((0, 1000), (800, 1100), 2000, 50, 300, None) == ([0], [1100])
+    assert merged((0, 1000), (100, 2000), 2000, 50, 300, None) == ([0], [2000])
+
+
+def test_paddings_meet_at_the_middle_rounded_down():
+    # Left: 800 and 1001 with pad 150 meet at (800 + 1001) // 2 = 900; the short
+    # one's right padding ends at 1250 (1100 + 150, touching 1400 - 150 without
+    # meeting): 350 long, exactly the shortest: it stays.
+    assert merged((0, 1001, 1400), (800, 1100, 3000), 4000, 150, 350, None) == (
+        [0, 1001, 1400], [800, 1100, 3000])
+    # Right: 1150 and 1301 meet at (1150 + 1301) // 2 = 1225; 800 + 150 touches
+    # 1100 - 150: the short one is [950, 1225], 275 long, exactly the shortest.
+    assert merged((0, 1100, 1301), (800, 1150, 3000), 4000, 150, 275, None) == (
+        [0, 1100, 1301], [800, 1150, 3000])
+    # pad 100, shortest 300: [1000,1050] spans [900, 1125] (short); it joins
+    # [1200,1500] (silence 150 < 200), whose end meets [1651..] at
+    # (1500 + 1651) // 2 = 1575: 1575 - 900 = 675, exactly the longest allowed.
+    starts, ends = (0, 1000, 1200, 1651), (800, 1050, 1500, 3000)
+    assert merged(starts, ends, 4000, 100, 300, 675) == ([0, 1000, 1651], [800, 1500, 3000])
+    assert merged(starts, ends, 4000, 100, 300, 674) == (list(starts), list(ends))
+
+
+def test_a_merge_that_reaches_the_shortest_length_stops():
+    # pad 0, shortest 300: [1000,1100] (100) joins [1150,1300] across 50 (not
+    # across 200): [1000,1300] is 300, long enough; it does not join [0,800].
+    assert merged((0, 1000, 1150, 2000), (800, 1100, 1300, 3000), 4000, 0, 300, None) == (
+        [0, 1000, 2000], [800, 1300, 3000])
+
+
+def test_cut_windows_at_the_end_of_the_file_hold_its_last_millisecond():
+    # 200 ms: zeros, and DC 1000 in the last ms. A segment [120, 200) ms with
+    # max 60 ms: candidates 150..180 ms, every window [m-50, m+50) clipped at
+    # 200 ms holds the loud last ms: the widest (m = 150) is the quietest.
+    x = np.concatenate([zeros(199), dc(1)])
+    cum, bounds = energies(x)
+    lo, hi = _cut_long(arr(1920), arr(3200), cum, bounds, RATE, 0, 960)
+    assert lo.tolist() == [1920, 2400] and hi.tolist() == [2400, 3200]
