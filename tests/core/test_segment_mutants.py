@@ -789,3 +789,28 @@ def test_cut_windows_at_the_end_of_the_file_hold_its_last_millisecond():
     cum, bounds = energies(x)
     lo, hi = _cut_long(arr(1920), arr(3200), cum, bounds, RATE, 0, 960)
     assert lo.tolist() == [1920, 2400] and hi.tolist() == [2400, 3200]
+
+
+def test_a_cut_with_no_millisecond_to_choose_falls_at_the_limit():
+    # max 16 samples (1 ms) from sample 9: the candidates would start at
+    # ms 2 (first at or after 9 + 8) and end at ms 1 (last at or before
+    # 9 + 16): none, so each cut is at the limit, 16 samples on.
+    cum, bounds = energies(zeros(10))
+    lo, hi = _cut_long(arr(9), arr(100), cum, bounds, RATE, 0, 16)
+    assert lo.tolist() == [9, 25, 41, 57, 73, 89] and hi.tolist() == [25, 41, 57, 73, 89, 100]
+    # One sample over the limit: cut at the limit, a 1-sample piece after it.
+    lo, hi = _cut_long(arr(9), arr(26), cum, bounds, RATE, 0, 16)
+    assert lo.tolist() == [9, 25] and hi.tolist() == [25, 26]
+    # From sample 4 with max 20: ms 1 is the one candidate (at or after 14,
+    # at or before 24): the cut is there, at 16, not at the limit 24.
+    lo, hi = _cut_long(arr(4), arr(30), cum, bounds, RATE, 0, 20)
+    assert lo.tolist() == [4, 16] and hi.tolist() == [16, 30]
+
+
+def test_cut_windows_at_the_start_of_the_file_hold_its_first_millisecond():
+    # DC 1000 in ms 0 only. max 40 ms: candidates 20..40, windows clipped to
+    # [0, m + 50): the same energy over a wider span for larger m: m = 40.
+    x = np.concatenate([dc(1), zeros(199)])
+    cum, bounds = energies(x)
+    lo, hi = _cut_long(arr(0), arr(1600), cum, bounds, RATE, 0, 640)
+    assert hi.tolist()[0] == 640
