@@ -814,3 +814,18 @@ def test_cut_windows_at_the_start_of_the_file_hold_its_first_millisecond():
     cum, bounds = energies(x)
     lo, hi = _cut_long(arr(0), arr(1600), cum, bounds, RATE, 0, 640)
     assert hi.tolist()[0] == 640
+
+
+def test_a_single_louder_candidate_splits_the_run_of_quietest_points():
+    # 10 s of DC 1000 (16 * 10**6 a ms), but ms 4990 at 1400 and ms 4991 at 200:
+    # together they hold exactly two ms of DC 1000 (1400**2 + 200**2 = 2 * 1000**2).
+    # Cut candidates 2500..5000 ms: the window [m-50, m+50) of m = 4941 holds
+    # ms 4990 only (louder); every other window is as quiet as the rest. The
+    # first run of the quietest is 2500..4940: the cut is at its middle, 3720.
+    x = dc(10000)
+    x[4990 * 16:4991 * 16] = 1400
+    x[4991 * 16:4992 * 16] = 200
+    cum, bounds = energies(x)
+    lo, hi = _cut_long(arr(0), arr(len(x)), cum, bounds, RATE, RATE, 5 * RATE)
+    # From 3720: candidates 6220..8720, all equal: 7470; then 2.53 s are left.
+    assert lo.tolist() == [0, 3720 * 16, 7470 * 16] and hi.tolist() == [3720 * 16, 7470 * 16, 160000]
