@@ -15,7 +15,8 @@ import pytest
 
 from earmark.probe import probe
 from earmark.segment import (SegmentError, _cut_long, _merge_short, _ms_energy, _MsBounds, _padded,
-                             _to_seconds, _trim, read_mono_16k, silence_segments, window_segments)
+                             _to_seconds, _trim, parse_segment_spec, read_mono_16k, silence_segments,
+                             window_segments)
 
 RATE = 16000
 
@@ -829,3 +830,16 @@ def test_a_single_louder_candidate_splits_the_run_of_quietest_points():
     lo, hi = _cut_long(arr(0), arr(len(x)), cum, bounds, RATE, RATE, 5 * RATE)
     # From 3720: candidates 6220..8720, all equal: 7470; then 2.53 s are left.
     assert lo.tolist() == [0, 3720 * 16, 7470 * 16] and hi.tolist() == [3720 * 16, 7470 * 16, 160000]
+
+
+def test_a_spec_uses_the_info_it_is_given_without_probing_again(tmp_path):
+    # Headerless PCM that probe cannot read, described by the info of a WAV
+    # holding the same samples: sound 1 s | zeros 1 s | sound 1 s.
+    x = np.concatenate([dc(1000), zeros(1000), dc(1000)])
+    info = replace(probe(write_wav(tmp_path / "same.wav", x)), data_offset=0)
+    raw = tmp_path / "raw.pcm"
+    raw.write_bytes(x.astype("<i2").tobytes())
+    spec = parse_segment_spec("silence:thresh=-60,min=0,pad=0")
+    # -60 dBFS is 32.8: a 500 ms window is silent when k * 2000 < 33**2, k = 0.
+    assert spec(raw, info=info) == [(0.0, 1.0), (2.0, 3.0)]
+    assert parse_segment_spec("window:2")(raw, info=info) == [(0.0, 2.0), (2.0, 3.0)]
