@@ -843,3 +843,10 @@ def test_a_spec_uses_the_info_it_is_given_without_probing_again(tmp_path):
     # -60 dBFS is 32.8: a 500 ms window is silent when k * 2000 < 33**2, k = 0.
     assert spec(raw, info=info) == [(0.0, 1.0), (2.0, 3.0)]
     assert parse_segment_spec("window:2")(raw, info=info) == [(0.0, 2.0), (2.0, 3.0)]
+
+
+def test_an_option_splits_at_its_first_equals_sign():
+    with pytest.raises(ValueError) as err:
+        parse_segment_spec("silence:pad=1=2")
+    assert str(err.value) == ("--segment 'silence:pad=1=2': pad='1=2' is not a time in seconds, "
+                              "e.g. 0.5, 0.5s or 500ms")
