@@ -850,3 +850,33 @@ def test_an_option_splits_at_its_first_equals_sign():
         parse_segment_spec("silence:pad=1=2")
     assert str(err.value) == ("--segment 'silence:pad=1=2': pad='1=2' is not a time in seconds, "
                               "e.g. 0.5, 0.5s or 500ms")
+
+
+def test_a_failure_in_either_half_reaches_the_caller(tmp_path, monkeypatch):
+    import earmark.segment as seg
+    path = write_wav(tmp_path / "short.wav", np.full(8000, 1000, "<i2"), rate=8000)
+    info = replace(probe(path), duration=130.0)        # two halves, from 0 and from 65 s
+    real = seg._ffmpeg_into
+    calls = []
+
+    def first_fails(path, out, pos, limit, start, length, channel):
+        calls.append((pos, limit, start, length))
+        if pos == 0:
+            raise SegmentError("the first half failed")
+        return real(path, out, pos, limit, start, length, channel)
+
+    monkeypatch.setattr(seg, "_ffmpeg_into", first_fails)
+    with pytest.raises(SegmentError) as err:
+        seg.read_mono_16k(path, info)
+    assert str(err.value) == "the first half failed"
+    assert sorted(calls) == [(0, 65 * RATE, None, 65.0), (65 * RATE, None, 65.0, None)]
+
+    def second_fails(path, out, pos, limit, start, length, channel):
+        if pos > 0:
+            raise SegmentError("the second half failed")
+        return real(path, out, pos, limit, start, length, channel)
+
+    monkeypatch.setattr(seg, "_ffmpeg_into", second_fails)
+    with pytest.raises(SegmentError) as err:
+        seg.read_mono_16k(path, info)
+    assert str(err.value) == "the second half failed"
