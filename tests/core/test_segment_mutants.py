@@ -880,3 +880,11 @@ def test_a_failure_in_either_half_reaches_the_caller(tmp_path, monkeypatch):
     with pytest.raises(SegmentError) as err:
         seg.read_mono_16k(path, info)
     assert str(err.value) == "the second half failed"
+
+
+def test_a_bad_overlap_is_named_as_the_overlap():
+    with pytest.raises(ValueError) as err:
+        parse_segment_spec("window:30:5min")
+    assert str(err.value) == ("--segment 'window:30:5min': overlap='5min' is not a time in seconds, "
+                              "e.g. 0.5, 0.5s or 500ms")
+    assert parse_segment_spec("window:30:500ms").options == {"seconds": 30.0, "overlap": 0.5}
