@@ -888,3 +888,16 @@ def test_a_bad_overlap_is_named_as_the_overlap():
     assert str(err.value) == ("--segment 'window:30:5min': overlap='5min' is not a time in seconds, "
                               "e.g. 0.5, 0.5s or 500ms")
     assert parse_segment_spec("window:30:500ms").options == {"seconds": 30.0, "overlap": 0.5}
+
+
+def test_energy_at_a_rate_one_above_a_whole_number_of_samples_a_ms():
+    # 1001 Hz: ms m starts at floor(1.001 m): one sample each up to ms 998,
+    # two in ms 999 (samples 999 and 1000), and the last, partial ms 1000 holds sample 1001.
+    y = np.arange(1, 1003, dtype=np.int16)
+    b = _MsBounds(len(y), 1001)
+    assert b.count == 1001
+    out = np.full(b.count, -1, dtype=np.int64)
+    _ms_energy(y, b, out)
+    v = np.arange(1, 1003, dtype=np.int64) ** 2
+    assert out[:999].tolist() == v[:999].tolist()
+    assert out[999:].tolist() == [v[999] + v[1000], v[1001]]
