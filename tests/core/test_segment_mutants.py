@@ -901,3 +901,22 @@ def test_energy_at_a_rate_one_above_a_whole_number_of_samples_a_ms():
     v = np.arange(1, 1003, dtype=np.int64) ** 2
     assert out[:999].tolist() == v[:999].tolist()
     assert out[999:].tolist() == [v[999] + v[1000], v[1001]]
+
+
+def test_silence_to_the_sample_at_22050_hz():
+    # 22.05 kHz: ms m starts at sample floor(22.05 m); a 500 ms window holds
+    # 11025 samples. DC 1000 for 1 s | zeros 1 s | DC 1000 1 s, threshold in
+    # [99, 100): silent when 10**6 * loud / 11025 < 100**2, at most 110 loud samples.
+    # Windows from ms 996 (sample 21961: 89 loud) to those ending at ms 2005
+    # (sample 44210: 110 loud) are silent; ms 995 starts at 21939 (111 loud).
+    x = np.concatenate([np.full(22050, 1000, np.int16), np.zeros(22050, np.int16),
+                        np.full(22050, 1000, np.int16)])
+    got = silence_segments(x, 22050, silence_thresh_db=db_for_floor(99), min_silence_len=0.5,
+                           keep_silence=0.0, min_segment=0.0, max_segment=None)
+    assert got == [(0.0, round(21961 / 22050, 3)), (round(44210 / 22050, 3), 3.0)]
+    assert got == [(0.0, 0.996), (2.005, 3.0)]
+
+
+def test_a_silent_file_exactly_one_window_long_has_no_segment():
+    assert silence_segments(zeros(500), min_silence_len=0.5) == []
+    assert silence_segments(zeros(499), min_silence_len=0.5) == [(0.0, 0.499)]
