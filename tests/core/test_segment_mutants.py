@@ -920,3 +920,16 @@ def test_silence_to_the_sample_at_22050_hz():
 def test_a_silent_file_exactly_one_window_long_has_no_segment():
     assert silence_segments(zeros(500), min_silence_len=0.5) == []
     assert silence_segments(zeros(499), min_silence_len=0.5) == [(0.0, 0.499)]
+
+
+def test_millisecond_bounds_by_hand():
+    b = _MsBounds(100, RATE)                       # 100 samples: 7 ms, the last one partial
+    assert b.count == 7
+    assert b[0:8].tolist() == [0, 16, 32, 48, 64, 80, 96, 100]
+    assert b.first_from(16) == 1 and b.first_from(17) == 2 and b.first_from(100) == 7
+    assert b.last_until(31) == 1 and b.last_until(32) == 2 and b.last_until(200) == 7
+
+
+def test_a_duration_far_below_one_overlapping_window_is_one_window():
+    # 1 ms against windows of 4 s every 3 s: one window, clipped to 1 ms.
+    assert window_segments(0.001, 4.0, 1.0) == [(0.0, 0.001)]
