@@ -933,3 +933,23 @@ def test_millisecond_bounds_by_hand():
 def test_a_duration_far_below_one_overlapping_window_is_one_window():
     # 1 ms against windows of 4 s every 3 s: one window, clipped to 1 ms.
     assert window_segments(0.001, 4.0, 1.0) == [(0.0, 0.001)]
+
+
+def test_one_decoder_stops_writing_at_its_limit_and_drains_the_rest(tmp_path):
+    from earmark.segment import _ffmpeg_into
+    # 100 s of 8 kHz DC 1000: 3.2 MB of 16 kHz output, more than a pipe holds.
+    path = write_wav(tmp_path / "long.wav", np.full(800000, 1000, "<i2"), rate=8000)
+    out = np.zeros(2000, np.int16)
+    got, n = _ffmpeg_into(path, out, 0, 1000, None, None, None)
+    assert got is out and n == 1000
+    assert np.abs(out[100:1000].astype(np.int32) - 1000).max() <= 8 and not out[1000:].any()
+    # Without a limit a full array grows (by half, plus a second) until the end.
+    small = np.zeros(100, np.int16)
+    got, n = _ffmpeg_into(path, small, 0, None, None, None, None)
+    assert n == 1600000 and len(got) >= n and np.abs(got[100:n].astype(np.int32) - 1000).max() <= 8
+
+
+def test_channel_0_of_a_mono_file_at_another_rate(tmp_path):
+    path = write_wav(tmp_path / "mono8k.wav", np.full(8000, 1000, "<i2"), rate=8000)
+    got = read_mono_16k(path, channel=0)
+    assert len(got) == RATE and abs(int(got[RATE // 2]) - 1000) <= 2
