@@ -28,7 +28,7 @@ def read(path: Path) -> SpansFile:
             continue
         name = record.get("file") or record.get("path") or record.get("audio")
         if not isinstance(name, str) or not name:
-            result.problems.append(FormatError(where, "no `file` or `path` to match the audio by"))
+            result.problems.append(FormatError(where, "no `file`, `path` or `audio` to match the audio by"))
             continue
         problem = json_problem(record) or spans_problem(record.get("audio_spans") or [])
         if problem:

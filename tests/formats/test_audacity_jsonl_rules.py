@@ -222,7 +222,7 @@ def test_jsonl_each_bad_line_is_named_and_the_next_lines_load(tmp_path):
                 json.dumps({"file": "a.wav", "audio_spans": [{"start": "1", "end": 2}]}),            # 17
                 json.dumps({"file": "a.wav", "audio_spans": [{"start": 6, "end": 7, "label": "last"}]}))
     read = jsonl_spans.read(source)
-    no_name = "no `file` or `path` to match the audio by"
+    no_name = "no `file`, `path` or `audio` to match the audio by"
     assert problems_of(read) == [
         (f"{source}:2", "this line is not UTF-8 text; skipped"),
         (f"{source}:3", "invalid JSON: Expecting property name enclosed in double quotes at column 18"),
