@@ -23,3 +23,15 @@ def wav_bytes(*, rate: int = 16000, channels: int = 1, bits: int = 16, tag: int 
     body = (b"WAVE" + b"fmt " + struct.pack("<I", len(fmt)) + fmt
             + b"data" + struct.pack("<I", size & 0xFFFFFFFF) + data)
     return b"RIFF" + struct.pack("<I", len(body) & 0xFFFFFFFF) + body
+
+
+def load_tasks(store, tmp_path, tasks: list[dict], dataset: str = "d", name: str = "in") -> list[int]:
+    """Load `tasks` through a JSONL file into `dataset`; every one must be added. Their ids."""
+    import json
+
+    from earmark.loader import load_sources
+    source = tmp_path / f"{name}.jsonl"
+    source.write_text("".join(json.dumps(t) + "\n" for t in tasks), encoding="utf-8")
+    report = load_sources(store, dataset, [source])
+    assert report.failures == [] and report.added == len(tasks), (report.failures, report.added)
+    return report.task_ids

@@ -20,16 +20,9 @@ from earmark.export import ExportFilter, export
 from earmark.feed import previous_answer
 from earmark.formats.export import PER_FILE, export_archive, export_clips
 from earmark.loader import load_sources
+from tests.core.crafted import load_tasks as load
 
 RTTM_ETC = ("rttm", *PER_FILE)
-
-
-def load(store, tmp_path, tasks: list[dict], dataset: str = "d", name: str = "in") -> list[int]:
-    source = tmp_path / f"{name}.jsonl"
-    source.write_text("".join(json.dumps(t) + "\n" for t in tasks), encoding="utf-8")
-    report = load_sources(store, dataset, [source])
-    assert report.failures == [] and report.added == len(tasks), (report.failures, report.added)
-    return report.task_ids
 
 
 def jsonl(store, dataset: str = "d", **filt) -> list[dict]:

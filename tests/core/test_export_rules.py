@@ -23,17 +23,10 @@ from earmark.formats import export as formats_export
 from earmark.formats.export import (cues, export_archive, export_clips, export_files, export_rttm, render,
                                     transcript_text)
 from earmark.loader import load_sources
+from tests.core.crafted import load_tasks as load
 
 HEADER = ("_input_hash,_task_hash,_session_id,_view_id,_timestamp,answer,audio,path,file,"
           "segment_start,segment_end,transcript,span_id,start,end,label,channel,text,color\r\n")
-
-
-def load(store, tmp_path, tasks: list[dict], dataset: str = "d", name: str = "in") -> list[int]:
-    source = tmp_path / f"{name}.jsonl"
-    source.write_text("".join(json.dumps(t) + "\n" for t in tasks), encoding="utf-8")
-    report = load_sources(store, dataset, [source])
-    assert report.failures == [] and report.added == len(tasks), (report.failures, report.added)
-    return report.task_ids
 
 
 def answer(store, task_id: int, ans: str = "accept", session: str = "ann", **edits) -> int:
