@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import json
 import struct
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -80,7 +81,10 @@ class Site:
         async def send(message):
             sent.append(message)
 
-        asyncio.run(self.app(scope, receive, send))
+        # on a thread of its own: a test run that drove the browser before this still has
+        # Playwright's event loop running on the main thread, where asyncio.run refuses
+        with ThreadPoolExecutor(1) as thread:
+            thread.submit(asyncio.run, self.app(scope, receive, send)).result()
         start = sent[0]
         assert start["type"] == "http.response.start"
         names = [k.decode("latin-1") for k, _ in start["headers"]]
