@@ -8,6 +8,7 @@
 # Usage: scripts/mutation.sh [MUTANT_GLOB...]     e.g. 'earmark.settings.*'
 #   MUTATION_JOBS=N   mutants tested at once (default 1; each runs pytest)
 #   MUTATION_SKIP=python|component   leave one side out
+#   MUTATION_RETEST=survivors   test the last run's survivors again (after adding tests)
 # mutmut keeps its results in mutants/: a second run retests only what changed.
 # `.venv/bin/mutmut show NAME` prints one mutant, `.venv/bin/mutmut browse` all.
 set -euo pipefail
@@ -21,6 +22,9 @@ if [ "$skip" != python ]; then
   # project (../shared/corpus) must be given as an absolute path.
   EARMARK_CORPUS=$(realpath "${EARMARK_CORPUS:-../shared/corpus}")
   export EARMARK_CORPUS
+  if [ "${MUTATION_RETEST:-}" = survivors ] && [ -d mutants ]; then
+    .venv/bin/python scripts/mutation_report.py --forget-survivors
+  fi
   start=$(date +%s)
   if ! .venv/bin/mutmut run --max-children "${MUTATION_JOBS:-1}" "$@"; then
     echo "mutmut stopped (its reason is above): no scores." >&2

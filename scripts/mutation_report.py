@@ -12,6 +12,11 @@ name to upper case). DuckDB reads keywords and names in any case, so no test
 can tell; the "score" column leaves these out, "raw" counts them as survivors.
 
     .venv/bin/python scripts/mutation_report.py [--no-survivors]
+    .venv/bin/python scripts/mutation_report.py --forget-survivors
+
+mutmut keeps a verdict until the function's code changes, so a test added
+later never reaches an old survivor; `--forget-survivors` marks every survivor
+not checked, and the next run tests them again (with the tests as they are).
 """
 
 from __future__ import annotations
@@ -97,10 +102,27 @@ def changed_lines(mutant: str, module: str) -> list[str]:
             if line[:1] in "+-" and not line.startswith(("+++", "---"))]
 
 
+def forget_survivors() -> int:
+    """Mark every surviving mutant not checked; how many there were."""
+    forgotten = 0
+    for meta in sorted((ROOT / "mutants").rglob("*.py.meta")):
+        data = json.loads(meta.read_text(encoding="utf-8"))
+        codes = data["exit_code_by_key"]
+        for name, code in codes.items():
+            if code is not None and status_by_exit_code[code] in SURVIVED:
+                codes[name] = None
+                forgotten += 1
+        meta.write_text(json.dumps(data), encoding="utf-8")
+    return forgotten
+
+
 def main(argv: list[str]) -> int:
     if not (ROOT / "mutants").is_dir():
         print("No mutants/ folder: run scripts/mutation.sh first.", file=sys.stderr)
         return 1
+    if "--forget-survivors" in argv:
+        print(f"{forget_survivors()} surviving mutants will be tested again by the next run")
+        return 0
     results = read_results()
     os.chdir(ROOT)   # mutmut's helpers read mutants/ relative to the working directory
     survivors = {module: {name: changed_lines(name, module) for name, status in statuses.items()

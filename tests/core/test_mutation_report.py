@@ -34,3 +34,20 @@ def test_a_row_leaves_sql_case_survivors_out_of_the_score_but_not_of_the_raw_one
     # 9 killed of 12 checked; 2 of the 3 survivors only change SQL case
     assert report.row("`m.py`", statuses, sql_case=2) == (
         "| `m.py` | 12 | 9 | 1 | 2 | 90.0 % (1 not checked) | 75.0 % |")
+
+
+def test_forgetting_survivors_leaves_the_killed_and_marks_the_rest_not_checked(tmp_path, monkeypatch):
+    import json
+
+    from mutmut.stats import status_by_exit_code
+    code = {status: c for c, status in status_by_exit_code.items()}
+    meta = tmp_path / "mutants" / "earmark" / "m.py.meta"
+    meta.parent.mkdir(parents=True)
+    meta.write_text(json.dumps({"exit_code_by_key": {
+        "m.x_f__mutmut_1": code["killed"], "m.x_f__mutmut_2": code["survived"],
+        "m.x_f__mutmut_3": code["no tests"], "m.x_f__mutmut_4": None}, "other": 1}))
+    monkeypatch.setattr(report, "ROOT", tmp_path)
+    assert report.forget_survivors() == 2
+    assert json.loads(meta.read_text()) == {"exit_code_by_key": {
+        "m.x_f__mutmut_1": code["killed"], "m.x_f__mutmut_2": None,
+        "m.x_f__mutmut_3": None, "m.x_f__mutmut_4": None}, "other": 1}
