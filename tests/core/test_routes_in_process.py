@@ -22,7 +22,7 @@ from starlette.applications import Starlette
 from earmark.media import MediaInfo, content_hash, insert_media
 from earmark.web import access
 from earmark.web.access import Grant
-from earmark.web.routes import bytes_with_range, routes
+from earmark.web.routes import bytes_with_range, clip_url, routes
 
 RATE = 8000
 FRAMES = 8000          # one second
@@ -412,3 +412,12 @@ def test_settings_that_cannot_be_read_refuse_the_media_rather_than_open_it(site)
     for path, query in _routes_of(media.id):
         status, _, body = site.get(path, query)
         assert (status, body) == (500, b"the server's settings (earmark.json) cannot be read"), path
+
+
+def test_a_clip_url_names_its_window_to_the_millisecond_and_its_channel_when_one_is_asked():
+    media_id = "0123456789abcdef" * 2
+    base = f"/api/media/{media_id}/clip?start=1.500&end=2.250"
+    assert clip_url(media_id, 1.5, 2.25) == base                  # both channels
+    assert clip_url(media_id, 1.5, 2.25, 0) == base + "&channel=0"  # channel 0 is a channel
+    assert clip_url(media_id, 1.5, 2.25, 1) == base + "&channel=1"
+    assert clip_url(media_id, 0.0004, 2.0006) == f"/api/media/{media_id}/clip?start=0.000&end=2.001"
