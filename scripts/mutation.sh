@@ -22,6 +22,10 @@ if [ "$skip" != python ]; then
   # project (../shared/corpus) must be given as an absolute path.
   EARMARK_CORPUS=$(realpath "${EARMARK_CORPUS:-../shared/corpus}")
   export EARMARK_CORPUS
+  # mutmut stops a mutant by the CPU time it uses; one that makes a test wait
+  # forever (a pipe never drained) uses none, and would hold a job for the
+  # suite's 600 s timeout. No in-process test takes a minute; such a wait is a kill.
+  export PYTEST_TIMEOUT=${PYTEST_TIMEOUT:-120}
   if [ "${MUTATION_RETEST:-}" = survivors ] && [ -d mutants ]; then
     .venv/bin/python scripts/mutation_report.py --forget-survivors
   fi
