@@ -48,10 +48,13 @@ def read(path: Path) -> SpansFile:
     # labels differently in the two layouts, and Praat reads both. Read as praatio
     # did: UTF-16 if the file starts with its mark (Praat writes that as soon as a
     # text is not ASCII), else UTF-8.
+    # Only the head is read: praatio has just read the whole file.
     try:
-        head = path.read_text(encoding="utf-16")[:400]
+        with path.open(encoding="utf-16") as grid_file:
+            head = grid_file.read(400)
     except UnicodeError:
-        head = path.read_text(encoding="utf-8")[:400]
+        with path.open(encoding="utf-8") as grid_file:
+            head = grid_file.read(400)
     result.grid_format[stem] = "long_textgrid" if "xmin =" in head else "short_textgrid"
     return result
 
