@@ -71,8 +71,8 @@ def load_sources(store: Store, dataset: str, sources: Iterable[str | Path], *,
     if pre is not None:
         # every audio file's stem first, so that spans go to their longest match
         items = list(items)
-        pre.know_audio_stems(Path(str(_audio_name(c))).stem for c in items
-                             if isinstance(c, Candidate) and _audio_name(c))
+        pre.know_audio_stems(Path(str(name)).stem for c in items
+                             if isinstance(c, Candidate) and (name := _audio_name(c)))
     report = load_candidates(store, dataset, items, pre_annotations=pre, **kwargs)
     if pre is not None:
         report.failures += pre.failures + pre.unmatched()
