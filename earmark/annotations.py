@@ -66,42 +66,63 @@ def save_annotation(store: Store, task: Task, answer: str, session: str, *,
     `index_spans` off the regions stay in the JSON but are not counted as
     annotated regions (a task skipped unseen).
     """
-    if answer not in ANSWERS:
-        raise AnnotationError(f"answer must be one of {', '.join(ANSWERS)}, not {answer!r}")
-    if not session:
-        raise AnnotationError("an annotation needs a session (annotator) name")
-    annotation = {**task.data, **(edits or {})}
-    if not keep_base64:
-        annotation = strip_base64(annotation)
-    now = time.time() if timestamp is None else timestamp
-    annotation.update({
-        "answer": answer,
-        "_session_id": session,
-        "_view_id": view,
-        "_timestamp": int(now),
-    })
-    spans = (annotation.get("audio_spans") or []) if index_spans else []
-    document = json.dumps(annotation, ensure_ascii=False)
+    record = AnnotationRecord.build(task, answer, session, edits=edits, view=view, keep_base64=keep_base64,
+                                    timestamp=timestamp, index_spans=index_spans)
+    return store.write(lambda cur: record.insert(cur, supersedes))
 
-    def insert(cur) -> int:
+
+@dataclass
+class AnnotationRecord:
+    """An annotation ready to be inserted: its JSON document and the regions to index."""
+    task: Task
+    answer: str
+    session: str
+    view: str | None
+    created: float
+    document: dict
+    spans: list[dict]
+
+    @classmethod
+    def build(cls, task: Task, answer: str, session: str, *, edits: dict | None = None,
+              view: str | None = None, keep_base64: bool = False, timestamp: float | None = None,
+              index_spans: bool = True) -> "AnnotationRecord":
+        if answer not in ANSWERS:
+            raise AnnotationError(f"answer must be one of {', '.join(ANSWERS)}, not {answer!r}")
+        if not session:
+            raise AnnotationError("an annotation needs a session (annotator) name")
+        annotation = {**task.data, **(edits or {})}
+        if not keep_base64:
+            annotation = strip_base64(annotation)
+        now = time.time() if timestamp is None else timestamp
+        annotation.update({
+            "answer": answer,
+            "_session_id": session,
+            "_view_id": view,
+            "_timestamp": int(now),
+        })
+        spans = (annotation.get("audio_spans") or []) if index_spans else []
+        return cls(task, answer, session, view, now, annotation, spans)
+
+    def insert(self, cur, supersedes: int | None = None) -> int:
+        """Insert the annotation and its regions with `cur`, inside the caller's
+        transaction (both or neither are kept); return the annotation id."""
+        task, document = self.task, self.document
         annotation_id = cur.execute(
             "INSERT INTO annotations (dataset, task_id, input_hash, task_hash, session, view, "
             "answer, created, supersedes, annotation) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
             "RETURNING id",
-            [task.dataset, task.id, annotation["_input_hash"], annotation["_task_hash"], session,
-             view, answer, now, supersedes, document],
+            [task.dataset, task.id, document["_input_hash"], document["_task_hash"], self.session,
+             self.view, self.answer, self.created, supersedes, json.dumps(document, ensure_ascii=False)],
         ).fetchall()[0][0]
-        if spans:
+        if self.spans:
             cur.executemany(
                 'INSERT INTO spans (annotation_id, dataset, session, answer, media_id, span_id, '
                 'label, start, "end", channel, text) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
-                [[annotation_id, task.dataset, session, answer, task.media_id, s.get("id"),
+                [[annotation_id, task.dataset, self.session, self.answer, task.media_id, s.get("id"),
                   s.get("label"), float(s["start"]), float(s["end"]), s.get("channel"),
-                  s.get("text")] for s in spans],
+                  s.get("text")] for s in self.spans],
             )
         return annotation_id
-
-    return store.write(insert)
 
 
 def skip_task(store: Store, task: Task, session: str, reason: str, *, view: str | None = None,
@@ -110,10 +131,17 @@ def skip_task(store: Store, task: Task, session: str, reason: str, *, view: str 
     `_skip_reason`. Nothing of the task is taken as annotated (its regions are
     kept as they were stored, not indexed), so exports list it as ignored with
     the reason and label statistics leave it out; the feed gives it to nobody again."""
+    record = skip_record(task, session, reason, view=view)
+    return store.write(lambda cur: record.insert(cur, supersedes))
+
+
+def skip_record(task: Task, session: str, reason: str, *, view: str | None = None,
+                timestamp: float | None = None) -> AnnotationRecord:
+    """The annotation `skip_task` stores, ready to insert."""
     reason = " ".join(str(reason).split()) or "no reason given"
-    return save_annotation(store, Task(task.id, task.dataset, task.media_id, finite(task.data)), "ignore",
-                           session, edits={"_skip_reason": reason}, view=view, supersedes=supersedes,
-                           index_spans=False)
+    return AnnotationRecord.build(Task(task.id, task.dataset, task.media_id, finite(task.data)), "ignore",
+                                  session, edits={"_skip_reason": reason}, view=view, timestamp=timestamp,
+                                  index_spans=False)
 
 
 def finite(value):

@@ -27,41 +27,58 @@ CLAIM_SECONDS = 30 * 60
 
 def next_task(store: Store, dataset: str, session: str, overlap: bool) -> Task | None:
     """The task `session` should annotate now, or None when the queue is done."""
+    tasks = queue_tasks(store, dataset, session, overlap, 1)
+    return tasks[0] if tasks else None
+
+
+def queue_tasks(store: Store, dataset: str, session: str, overlap: bool, size: int) -> list[Task]:
+    """The next `size` tasks for `session`, in the order they are to be shown.
+
+    Without overlap every task returned is claimed for `session` (the claims it
+    already holds first, oldest first), so that annotators sharing a queue never
+    receive the same task while the claims are fresh."""
+    size = max(1, int(size))
     if overlap:
-        row = store.query_one(
+        rows = store.query(
             "SELECT id FROM tasks t WHERE dataset = ? AND NOT EXISTS "
             "(SELECT 1 FROM annotations a WHERE a.task_id = t.id AND a.session = ?) "
             f"AND NOT EXISTS (SELECT 1 FROM ({CURRENT_ANNOTATIONS}) s WHERE s.task_id = t.id "
-            f"AND {SKIPPED.format('s')}) ORDER BY id LIMIT 1", [dataset, session])
-        return get_task(store, row[0]) if row else None
+            f"AND {SKIPPED.format('s')}) ORDER BY id LIMIT ?", [dataset, session, size])
+        return _tasks(store, [r[0] for r in rows])
 
-    def claim(cur) -> int | None:
+    def claim(cur) -> list[int]:
         now = time.time()
         unanswered = "NOT EXISTS (SELECT 1 FROM annotations a WHERE a.task_id = {0})"
-        held = cur.execute(
+        held = [r[0] for r in cur.execute(
             f"SELECT task_id FROM claims c WHERE dataset = ? AND session = ? "
-            f"AND {unanswered.format('c.task_id')} ORDER BY claimed LIMIT 1",
-            [dataset, session]).fetchall()
-        if held:
-            task_id = held[0][0]
-        else:
-            free = cur.execute(
+            f"AND {unanswered.format('c.task_id')} ORDER BY claimed, task_id LIMIT ?",
+            [dataset, session, size]).fetchall()]
+        free = []
+        if len(held) < size:
+            free = [r[0] for r in cur.execute(
                 f"SELECT id FROM tasks t WHERE dataset = ? AND {unanswered.format('t.id')} "
                 "AND NOT EXISTS (SELECT 1 FROM claims c WHERE c.dataset = t.dataset "
-                "AND c.task_id = t.id AND c.session <> ? AND c.claimed > ?) ORDER BY id LIMIT 1",
-                [dataset, session, now - CLAIM_SECONDS]).fetchall()
-            if not free:
-                return None
-            task_id = free[0][0]
-        cur.execute(
-            "INSERT INTO claims (dataset, task_id, session, claimed) VALUES (?, ?, ?, ?) "
-            "ON CONFLICT (dataset, task_id) DO UPDATE SET session = excluded.session, "
-            "claimed = excluded.claimed", [dataset, task_id, session, now])
-        return task_id
+                "AND c.task_id = t.id AND c.session = ?) "
+                "AND NOT EXISTS (SELECT 1 FROM claims c WHERE c.dataset = t.dataset "
+                "AND c.task_id = t.id AND c.session <> ? AND c.claimed > ?) ORDER BY id LIMIT ?",
+                [dataset, session, session, now - CLAIM_SECONDS, size - len(held)]).fetchall()]
+        ids = held + free
+        # held claims are renewed too: a task on an annotator's screen stays theirs
+        for k, task_id in enumerate(ids):
+            cur.execute(
+                "INSERT INTO claims (dataset, task_id, session, claimed) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT (dataset, task_id) DO UPDATE SET session = excluded.session, "
+                "claimed = excluded.claimed", [dataset, task_id, session, now + k * 1e-6])
+        return ids
 
     # Two sessions may pick the same free task at once: the loser retries.
-    task_id = store.write(claim, retry_on=(duckdb.TransactionException, duckdb.ConstraintException))
-    return get_task(store, task_id) if task_id is not None else None
+    ids = store.write(claim, retry_on=(duckdb.TransactionException, duckdb.ConstraintException))
+    return _tasks(store, ids)
+
+
+def _tasks(store: Store, ids: list[int]) -> list[Task]:
+    tasks = (get_task(store, i) for i in ids)
+    return [t for t in tasks if t is not None]
 
 
 @dataclass

@@ -86,6 +86,22 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX annotations_task ON annotations (task_id);
     """,
+    # 3: receipts of answers sent from a browser's pending log, so that an
+    # answer re-sent after a reload, a lost connection or a server restart is
+    # committed once (design.md, component protocol: keyed by session, the
+    # browser tab's client id and the answer's seq).
+    """
+    CREATE TABLE answer_receipts (
+        session        VARCHAR NOT NULL,
+        client         VARCHAR NOT NULL,
+        seq            BIGINT NOT NULL,
+        task_id        BIGINT,
+        annotation_id  BIGINT,                     -- NULL: refused (the reason in `problem`)
+        problem        VARCHAR,
+        received       DOUBLE NOT NULL,
+        PRIMARY KEY (session, client, seq)
+    );
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

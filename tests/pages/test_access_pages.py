@@ -118,7 +118,7 @@ def test_the_lockout_grows_with_each_failure_after_it(talks, tmp_path, app, cloc
     ("review", {"dataset": "talks"}, lambda at: at.selectbox(key="review_dataset").value == "talks"),
     ("statistics_page", {"dataset": "talks"}, lambda at: at.selectbox(key="stats_dataset").value == "talks"),
     ("annotate", {"dataset": "talks", "session": "ann"},
-     lambda at: at.selectbox(key="annotate_dataset").value == "talks" and "ann_current" in at.session_state),
+     lambda at: at.selectbox(key="annotate_dataset").value == "talks" and "ann_queue" in at.session_state),
 ])
 def test_after_the_code_the_page_the_link_named_opens_with_its_query(talks, tmp_path, app, clock, page, query,
                                                                       check):

@@ -37,6 +37,8 @@ type RegionsApi = ReturnType<typeof RegionsPlugin.create>;
 export interface Transport {
   send(value: Value): void;
   setHeight(): void;
+  /** The annotation card answers (accept, reject, ignore, undo) itself: keys go here, not to Python. */
+  answer?(action: string): void;
 }
 
 const ZOOM_STEPS = 1000;
@@ -145,6 +147,7 @@ export class Editor {
   private marks: Record<string, number> = {};
   private renderStart = 0;
   private timeFrame = 0;
+  private preloaded: HTMLAudioElement | null = null;
 
   // DOM
   private toolbar!: HTMLElement;
@@ -297,8 +300,13 @@ export class Editor {
 
   // --------------------------------------------------------------- render
 
-  /** Apply args from Python. */
-  render(args: Args): void {
+  /**
+   * Apply args from Python (or from the card, one task at a time). `media`, when
+   * given, is an audio element already loading `args.audio` (the card preloads
+   * the next tasks' audio): a new task then starts from what it has buffered.
+   */
+  render(args: Args, media?: HTMLAudioElement | null): void {
+    this.preloaded = media ?? null;
     this.answerLockUntil = 0;
     const pending = this.pendingEvent;
     this.pendingEvent = null;
@@ -427,7 +435,10 @@ export class Editor {
     // Start streaming the audio before anything else: the media element is ours,
     // given to wavesurfer, so its first Range request goes out right away.
     const audioUrl = absoluteUrl(args.audio);
-    const media = document.createElement("audio");
+    const given = this.preloaded;
+    this.preloaded = null;
+    const reuse = !!given && given.src === audioUrl && !given.error;
+    const media = reuse ? (given as HTMLAudioElement) : document.createElement("audio");
     media.preload = "auto";
     media.autoplay = this.settings.audio_autoplay;
     const token0 = token;
@@ -455,8 +466,9 @@ export class Editor {
         })
         .catch(() => undefined);
     });
-    media.src = audioUrl;
+    if (!reuse) media.src = audioUrl;
     this.media = media;
+    if (reuse && media.readyState >= 2) onPlayable();
 
     // The frame shares the page's main thread: drawing first would hold back the
     // media element's events. Let it load the metadata (a few ms when the thread
@@ -468,6 +480,10 @@ export class Editor {
       this.marks.wave = performance.now() - this.renderStart;
       this.buildWave(args, token);
     };
+    if (reuse && media.readyState >= 1) {
+      go(); // preloaded: its metadata is there, draw now
+      return;
+    }
     for (const ev of ["loadedmetadata", "canplay", "loadeddata", "error"]) media.addEventListener(ev, go, { once: true });
     setTimeout(go, 80);
   }
@@ -1358,7 +1374,9 @@ export class Editor {
     if (!combo) return;
     let action = this.keymap.get(combo);
     if (!action) return;
-    if (fromParent && ANSWER_ACTIONS.has(action)) return;
+    if (fromParent && ANSWER_ACTIONS.has(action) && !this.transport.answer) return;
+    // enter or space on a focused button of the frame is that button's own click
+    if ((combo === "enter" || combo === "space") && isButtonTarget(e.target as Element | null)) return;
     if (action === "undo" && this.selectedId && this.args?.editable && combo === "backspace") action = "delete_region";
     const handled = this.runAction(action);
     if (handled) {
@@ -1380,6 +1398,10 @@ export class Editor {
       case "reject":
       case "ignore":
       case "undo":
+        if (this.transport.answer) {
+          this.transport.answer(action);
+          return true;
+        }
         // Streamlit keeps only the latest value: until Python has run with this
         // answer, nothing else is sent that could replace it.
         this.send({ type: "key", action });
@@ -1504,6 +1526,12 @@ export class Editor {
   }
 }
 
+function isButtonTarget(t: Element | null): boolean {
+  if (!t) return false;
+  const tag = t.tagName;
+  return tag === "BUTTON" || tag === "SELECT" || tag === "A" || tag === "SUMMARY" || t.getAttribute("role") === "button";
+}
+
 function describeMediaError(err: MediaError | null): string {
   switch (err?.code) {
     case 1:
@@ -1519,7 +1547,7 @@ function describeMediaError(err: MediaError | null): string {
   }
 }
 
-function absoluteUrl(url: string): string {
+export function absoluteUrl(url: string): string {
   try {
     return new URL(url, document.baseURI).href;
   } catch {

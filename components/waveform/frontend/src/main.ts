@@ -1,5 +1,7 @@
 import { Streamlit } from "streamlit-component-lib/dist/streamlit";
 import { Editor } from "./editor";
+import { Card } from "./card";
+import { isCardArgs } from "./bridge";
 import type { Args } from "./protocol";
 import "./style.css";
 
@@ -12,16 +14,22 @@ const setHeight = () => {
     Streamlit.setFrameHeight(h);
   }
 };
-const editor = new Editor(root, {
-  send: (value) => Streamlit.setComponentValue(value),
-  setHeight,
-});
+// The same component serves two modes: the region editor alone (Review), or
+// the annotation card around it (Annotate). The first args decide which.
+let editor: Editor | null = null;
+let card: Card | null = null;
 new ResizeObserver(setHeight).observe(document.body);
 
 Streamlit.events.addEventListener(Streamlit.RENDER_EVENT, (event: Event) => {
-  const detail = (event as CustomEvent<{ args: Args; disabled: boolean }>).detail;
+  const detail = (event as CustomEvent<{ args: unknown; disabled: boolean }>).detail;
   try {
-    editor.render(detail.args);
+    if (isCardArgs(detail.args)) {
+      card ??= new Card(root, { send: (value) => Streamlit.setComponentValue(value), setHeight });
+      card.render(detail.args);
+    } else {
+      editor ??= new Editor(root, { send: (value) => Streamlit.setComponentValue(value), setHeight });
+      editor.render(detail.args as Args);
+    }
   } catch (err) {
     // never a blank frame: say what went wrong
     console.error("waveform: render failed", err);

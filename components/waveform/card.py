@@ -1,0 +1,131 @@
+"""The annotation card: the same component in card mode (design.md, "Answers").
+
+The card draws the whole annotation card (file name, waveform and regions,
+transcript field, text spans, answer buttons, progress) and holds a queue of
+tasks: an answer shows the next queued task at once, without a round trip,
+and joins the pending log the card keeps in the browser's storage. Every value
+the card sends carries all pending answers not yet acknowledged; Python commits
+each once (`earmark.answers.commit_answers`) and passes back `acked`.
+
+`CardTask` is one queued task as the browser needs it. Peaks of all queued
+tasks travel in one binary argument (nested bytes cannot be sent), each task
+naming its slice of it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Mapping, Sequence
+
+from components.waveform import (
+    SETTING_NAMES, _amplitude_bytes, _clean_labels, _clean_region, _component, overview_bytes,
+)
+
+__all__ = ["CardTask", "annotation_card", "card_task"]
+
+
+@dataclass
+class CardTask:
+    """One task for the card: what it shows (JSON) and its peaks (bytes, or None)."""
+    data: dict[str, Any]
+    peaks: bytes | None = None
+    overview: bytes | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def task_id(self) -> str:
+        return str(self.data["task_id"])
+
+
+def card_task(*, task_id: int | str, title: str, audio_url: str, duration: float, peaks: Any,
+              regions: Sequence[Mapping[str, Any]] = (), details: Sequence[str] = (),
+              caption: str | None = None, transcript: str | None = None, text: str | None = None,
+              spans: Sequence[Mapping[str, Any]] = (), spectrogram_url: str | None = None,
+              spectrogram_offset: float = 0.0, segment: Mapping[str, float] | None = None,
+              problem: str | None = None, answer: str | None = None) -> CardTask:
+    """A queued task. `regions` and `segment` are in the card's time (a clip's time
+    for a segment or channel task); `details` are the header's parts after the
+    title (duration, segment, channel), `caption` the task's other `meta`."""
+    amplitude = _amplitude_bytes(peaks) if peaks is not None else None
+    data: dict[str, Any] = {
+        "task_id": str(task_id),
+        "title": str(title),
+        "details": [str(d) for d in details],
+        "caption": caption,
+        "audio": str(audio_url),
+        "duration": float(duration),
+        "peaks_channels": int(amplitude.shape[0]) if amplitude is not None else 1,
+        "peaks_rate": int(getattr(peaks, "rate", 100)) if peaks is not None else 100,
+        "regions": [_clean_region(r) for r in regions],
+        "transcript": transcript,
+        "text": text,
+        "spans": [dict(s) for s in spans],
+        "spectrogram": str(spectrogram_url) if spectrogram_url else None,
+        "spectrogram_offset": float(spectrogram_offset),
+        "segment": {"start": float(segment["start"]), "end": float(segment["end"])} if segment else None,
+        "problem": problem,
+        "answer": answer,
+    }
+    return CardTask(data, amplitude.tobytes() if amplitude is not None else None,
+                    overview_bytes(amplitude) if amplitude is not None else None)
+
+
+def _pack(tasks: Sequence[CardTask]) -> tuple[list[dict[str, Any]], bytes]:
+    """Each task's JSON with the [offset, length] of its peaks (and overview) in one buffer."""
+    out, chunks, pos = [], [], 0
+    for task in tasks:
+        item = dict(task.data)
+        for name, blob in (("peaks", task.peaks), ("overview", task.overview)):
+            if blob:
+                item[name] = [pos, len(blob)]
+                chunks.append(blob)
+                pos += len(blob)
+            else:
+                item[name] = None
+        out.append(item)
+    return out, b"".join(chunks)
+
+
+def annotation_card(*, key: str, dataset: str, session: str, queue: Sequence[CardTask],
+                    exhausted: bool, labels: Sequence[Mapping[str, Any] | str], blocks: Sequence[str],
+                    editable: bool, settings: Mapping[str, Any] | None = None,
+                    keymap: Mapping[str, Any] | None = None, acked: Mapping[str, int] | None = None,
+                    progress: Mapping[str, int] | None = None, previous: CardTask | None = None,
+                    refused: Sequence[Mapping[str, Any]] = (), error: str | None = None,
+                    notice: str | None = None, focus: int = 0) -> dict[str, Any] | None:
+    """Render the card; return its last value (`{"client", "pending", "event"}`) or None.
+
+    `queue` is the session's next tasks, the first being the one to show when
+    the card has none on screen; `exhausted` says there are no more after them.
+    `acked` is the highest committed answer number per client id; `previous`
+    the session's last committed answer (what undo reopens after a reload).
+    """
+    settings = dict(settings or {})
+    theme = settings.get("custom_theme")
+    theme_labels = ({str(k): str(v) for k, v in theme["labels"].items()}
+                    if isinstance(theme, Mapping) and isinstance(theme.get("labels"), Mapping) else {})
+    items = list(queue) + ([previous] if previous is not None else [])
+    packed, blob = _pack(items)
+    value = _component(
+        mode="card",
+        dataset=str(dataset),
+        session=str(session),
+        queue=packed[:len(queue)],
+        previous=packed[len(queue)] if previous is not None else None,
+        queue_peaks=blob,
+        exhausted=bool(exhausted),
+        labels=_clean_labels(labels, theme_labels),
+        blocks=[str(b) for b in blocks],
+        editable=bool(editable),
+        settings={k: v for k, v in settings.items() if k in SETTING_NAMES},
+        keymap={str(k): (v if isinstance(v, str) else [str(x) for x in v]) for k, v in (keymap or {}).items()},
+        acked={str(k): int(v) for k, v in (acked or {}).items()},
+        progress=dict(progress or {}),
+        refused=[dict(r) for r in refused],
+        error=error,
+        notice=notice,
+        focus=int(focus),
+        key=key,
+        default=None,
+    )
+    return dict(value) if isinstance(value, Mapping) else None

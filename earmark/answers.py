@@ -1,0 +1,333 @@
+"""Answers from the annotation card's pending log, committed exactly once, in order.
+
+The card (design.md, component protocol, "Answers") shows the next task as
+soon as an answer is given and keeps the answer in its pending log, in the
+browser's storage, until Python acknowledges it. Every value it sends carries
+every answer not yet acknowledged, so the same answer arrives many times: after
+each later answer, after a reload, a lost connection or a server restart.
+
+Each answer is keyed by the annotator's session, the browser tab's client id
+and the tab's answer number `seq`. `commit_answers` commits an answer together
+with its receipt (the key) in one transaction, and an answer whose receipt
+exists is not committed again. Answering a task the session has answered
+before (undo, then answer again) supersedes that annotation; history is kept.
+
+An answer that cannot be stored as sent (a task of another dataset, regions
+outside the file, text that is not Unicode) gets a receipt with the reason and
+no annotation, so it is acknowledged and named instead of being re-sent
+forever; nothing that could crash a page is stored. A database that refuses the
+write (a full disk) stops the batch there: the answers stay pending in the
+browser and are committed, in order, once the write succeeds.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from dataclasses import dataclass, field
+from typing import Callable
+
+from earmark.annotations import ANSWERS, AnnotationRecord, CURRENT_ANNOTATIONS, Task, get_task, skip_record
+from earmark.media import get_media
+from earmark.store import Store
+from earmark.tokenize import tokenize
+from earmark.validate import json_problem, task_problem
+
+log = logging.getLogger(__name__)
+
+MAX_CLIENT = 64          # characters of a client id
+MAX_TEXT = 100_000       # characters of a transcript
+MAX_REGIONS = 10_000     # regions in one answer
+
+
+@dataclass(frozen=True)
+class PendingAnswer:
+    """One answer of the pending log, as the card sends it (times in the card's view)."""
+    client: str
+    seq: int
+    dataset: str
+    session: str
+    task_id: int
+    answer: str
+    regions: list[dict] = field(default_factory=list)
+    transcript: str | None = None
+    spans: list[dict] | None = None
+    ts: float = 0.0
+    skip_reason: str | None = None
+
+
+@dataclass(frozen=True)
+class View:
+    """How a task's times on screen map to its file: the clip's start and the task's channel."""
+    offset: float = 0.0
+    channel: int | None = None
+
+
+@dataclass
+class CommitReport:
+    committed: list[PendingAnswer] = field(default_factory=list)   # stored now
+    repeated: list[PendingAnswer] = field(default_factory=list)    # stored before (re-sent)
+    refused: list[tuple[PendingAnswer, str]] = field(default_factory=list)
+    unreadable: list[str] = field(default_factory=list)            # entries without a usable key
+    error: Exception | None = None                                 # the write that stopped the batch
+    acked: dict[str, int] = field(default_factory=dict)            # client -> highest seq with a receipt
+
+
+def _int(value: object) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return None
+
+
+def parse_pending(items: object) -> tuple[list[PendingAnswer], list[str]]:
+    """The pending answers of a component value, and why the unreadable ones were dropped.
+
+    An entry needs a client id and a positive `seq` to be acknowledged; its
+    other fields are checked when it is committed (and refused with a receipt)."""
+    if not isinstance(items, list):
+        return [], ([] if items is None else [f"`pending` must be a list, not {type(items).__name__}"])
+    out: dict[tuple[str, int], PendingAnswer] = {}
+    problems = []
+    for i, item in enumerate(items):
+        if not isinstance(item, dict):
+            problems.append(f"pending[{i}] is not an object")
+            continue
+        client, seq = item.get("client"), _int(item.get("seq"))
+        if not isinstance(client, str) or not 0 < len(client) <= MAX_CLIENT or seq is None or seq < 1:
+            problems.append(f"pending[{i}] has no usable client id and seq")
+            continue
+        task_id = _int(item.get("task_id"))
+        if task_id is None and isinstance(item.get("task_id"), str) and item["task_id"].isdigit():
+            task_id = int(item["task_id"])
+        ts = item.get("ts")
+        entry = PendingAnswer(
+            client=client, seq=seq,
+            dataset=item.get("dataset") if isinstance(item.get("dataset"), str) else "",
+            session=item.get("session") if isinstance(item.get("session"), str) else "",
+            task_id=task_id if task_id is not None else -1,
+            answer=item.get("answer") if isinstance(item.get("answer"), str) else "",
+            regions=item.get("regions") if isinstance(item.get("regions"), list) else [],
+            transcript=item.get("transcript") if isinstance(item.get("transcript"), str) else None,
+            spans=item.get("spans") if isinstance(item.get("spans"), list) else None,
+            ts=float(ts) if isinstance(ts, (int, float)) and not isinstance(ts, bool) and math.isfinite(ts) else 0.0,
+            skip_reason=item.get("skip_reason") if isinstance(item.get("skip_reason"), str) else None,
+        )
+        out.setdefault((client, seq), entry)
+    # in the order they were given: per client by seq, clients by their first answer's time
+    first = {}
+    for e in out.values():
+        first[e.client] = min(first.get(e.client, e.ts), e.ts)
+    return sorted(out.values(), key=lambda e: (first[e.client], e.client, e.seq)), problems
+
+
+def _region(region: object, view: View) -> dict:
+    """A region of the card, in file time, with only the keys of the task format."""
+    if not isinstance(region, dict):
+        raise ValueError("a region is not an object")
+    out: dict = {}
+    for key in ("id", "label", "color", "text"):
+        value = region.get(key)
+        if value is not None:
+            if not isinstance(value, str):
+                raise ValueError(f"region {key} must be a string")
+            out[key] = value
+    if "id" not in out:
+        raise ValueError("a region has no id")
+    out.setdefault("label", "")
+    for key in ("start", "end"):
+        value = region.get(key)
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+            raise ValueError(f"region {out['id']!r} has no finite {key}")
+        out[key] = round(float(value) + view.offset, 3)
+    if out["end"] < out["start"]:
+        out["start"], out["end"] = out["end"], out["start"]
+    channel = region.get("channel")
+    if view.channel is not None:
+        out["channel"] = view.channel        # a split-channel task's clip holds only its channel
+    elif channel is not None:
+        if isinstance(channel, bool) or not isinstance(channel, int):
+            raise ValueError(f"region {out['id']!r} has a channel that is not an integer")
+        out["channel"] = channel
+    for key in ("score",):
+        if isinstance(region.get(key), (int, float)) and not isinstance(region.get(key), bool):
+            out[key] = region[key]
+    return out
+
+
+def answer_edits(task: Task, entry: PendingAnswer, blocks: list[str], view: View) -> dict:
+    """What the annotator changed, as keys of the annotation (design.md task format)."""
+    if len(entry.regions) > MAX_REGIONS:
+        raise ValueError(f"{len(entry.regions)} regions (at most {MAX_REGIONS})")
+    regions = [_region(r, view) for r in entry.regions]
+    edits: dict = {"audio_spans": regions}
+    if "transcript" in blocks or "alignment" in blocks:
+        transcript = entry.transcript if entry.transcript is not None else (task.data.get("transcript") or "")
+        if len(transcript) > MAX_TEXT:
+            raise ValueError(f"a transcript of {len(transcript)} characters (at most {MAX_TEXT})")
+        edits["transcript"] = transcript
+        segment = task.data.get("segment")
+        if "transcript" in blocks and segment and not regions and transcript.strip():
+            # segment by segment transcription: the segment's times are the text's timestamps
+            region = {"id": f"segment-{task.id}", "start": segment["start"], "end": segment["end"],
+                      "label": "TRANSCRIPT", "text": transcript}
+            channel = (task.data.get("meta") or {}).get("channel")
+            if channel is not None:
+                region["channel"] = channel
+            edits["audio_spans"] = [region]
+    if "alignment" in blocks:
+        text = entry.transcript if entry.transcript is not None else (task.data.get("text") or "")
+        tokens = tokenize(text)
+        spans = []
+        for span in entry.spans or []:
+            if not isinstance(span, dict):
+                raise ValueError("a text span is not an object")
+            start, end = _int(span.get("start")), _int(span.get("end"))
+            if start is None or end is None or not 0 <= start <= end <= len(text):
+                raise ValueError("a text span lies outside the text")
+            clean = {"start": start, "end": end, "label": span.get("label")}
+            for key in ("token_start", "token_end"):
+                if _int(span.get(key)) is not None:
+                    clean[key] = _int(span[key])
+            if isinstance(span.get("audio_span_id"), str):
+                clean["audio_span_id"] = span["audio_span_id"]
+            spans.append(clean)
+        edits.update({"text": text, "tokens": tokens, "spans": spans})
+    return edits
+
+
+def _receipt(cur, entry: PendingAnswer) -> bool:
+    return bool(cur.execute(
+        "SELECT 1 FROM answer_receipts WHERE session = ? AND client = ? AND seq = ?",
+        [entry.session, entry.client, entry.seq]).fetchall())
+
+
+def _write_receipt(cur, entry: PendingAnswer, annotation_id: int | None, problem: str | None) -> None:
+    cur.execute(
+        "INSERT INTO answer_receipts (session, client, seq, task_id, annotation_id, problem, received) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?)",
+        [entry.session, entry.client, entry.seq, entry.task_id if entry.task_id >= 0 else None,
+         annotation_id, problem, time.time()])
+
+
+def _record(store: Store, entry: PendingAnswer, blocks_of: Callable[[str], list[str] | None],
+            view_of: Callable[[Task], View]) -> tuple[Task | None, AnnotationRecord | None, str | None]:
+    """The annotation to store for `entry`, or the reason it cannot be stored."""
+    dataset, session = entry.dataset, entry.session
+    blocks = blocks_of(dataset) if dataset else None
+    if blocks is None:
+        return None, None, f"there is no dataset {dataset!r}"
+    if not session:
+        return None, None, "an answer needs a session (annotator) name"
+    task = get_task(store, entry.task_id) if entry.task_id >= 0 else None
+    if task is None or task.dataset != dataset:
+        return None, None, f"task {entry.task_id} is not a task of {dataset!r}"
+    view = "+".join(blocks)
+    if entry.skip_reason is not None:
+        return task, skip_record(task, session, entry.skip_reason[:500], view=view, timestamp=entry.ts or None), None
+    if entry.answer not in ANSWERS:
+        return task, None, f"{entry.answer!r} is not an answer (one of {', '.join(ANSWERS)})"
+    try:
+        edits = answer_edits(task, entry, blocks, view_of(task))
+    except ValueError as exc:
+        return task, None, str(exc)
+    record = AnnotationRecord.build(task, entry.answer, session, edits=edits, view=view,
+                                    timestamp=entry.ts or None)
+    media = get_media(store, task.media_id) if task.media_id else None
+    problem = (json_problem(record.document) or
+               task_problem(record.document, duration=media.duration if media else None,
+                            channels=media.channels if media else None))
+    if problem:
+        return task, None, problem
+    return task, record, None
+
+
+def commit_answers(store: Store, entries: list[PendingAnswer], blocks_of: Callable[[str], list[str] | None],
+                   view_of: Callable[[Task], View] = lambda task: View(),
+                   may_answer: Callable[[str], bool] = lambda session: True) -> CommitReport:
+    """Commit each pending answer once, in the order given; see the module docstring.
+
+    `blocks_of(dataset)` gives a dataset's view blocks (None: no such dataset),
+    `view_of(task)` how its times on screen map to the file, `may_answer(session)`
+    whether that annotator may answer on this server (`allowed_sessions`)."""
+    report = CommitReport()
+    seen = _receipted(store, entries)
+    for entry in entries:
+        if (entry.session, entry.client, entry.seq) in seen:
+            report.repeated.append(entry)   # the common case: a value re-sent with answers already stored
+            continue
+        try:
+            if not may_answer(entry.session):
+                task, record, problem = None, None, f"{entry.session!r} is not an annotator of this server"
+            else:
+                task, record, problem = _record(store, entry, blocks_of, view_of)
+        except Exception as exc:  # noqa: BLE001  (a database read failing: stop, the answers stay pending)
+            report.error = exc
+            break
+
+        def write(cur, entry=entry, record=record, problem=problem) -> str:
+            if _receipt(cur, entry):
+                return "repeated"
+            annotation_id = None
+            if record is not None:
+                previous = cur.execute(
+                    f"SELECT id FROM ({CURRENT_ANNOTATIONS}) AS c WHERE task_id = ? AND session = ? "
+                    "ORDER BY created DESC, id DESC LIMIT 1", [entry.task_id, entry.session]).fetchall()
+                annotation_id = record.insert(cur, previous[0][0] if previous else None)
+            _write_receipt(cur, entry, annotation_id, problem)
+            return "refused" if record is None else "committed"
+
+        try:
+            outcome = store.write(write)
+        except Exception as exc:  # noqa: BLE001  (StoreError: a full disk, a read-only file ...)
+            log.warning("answer %s/%s on task %s not committed: %s", entry.client, entry.seq, entry.task_id, exc)
+            report.error = exc
+            break
+        if outcome == "committed":
+            report.committed.append(entry)
+        elif outcome == "repeated":
+            report.repeated.append(entry)
+        else:
+            log.warning("answer %s/%s on task %s refused: %s", entry.client, entry.seq, entry.task_id, problem)
+            report.refused.append((entry, problem or ""))
+    report.acked = acked_seqs(store, {e.client for e in entries})
+    return report
+
+
+def _receipted(store: Store, entries: list[PendingAnswer]) -> set[tuple[str, str, int]]:
+    """The keys of `entries` that have a receipt already."""
+    if not entries:
+        return set()
+    clients = sorted({e.client for e in entries})
+    rows = store.query(
+        "SELECT session, client, seq FROM answer_receipts WHERE list_contains(?, client) "
+        "AND seq BETWEEN ? AND ?", [clients, min(e.seq for e in entries), max(e.seq for e in entries)])
+    return {(u, c, int(s)) for u, c, s in rows}
+
+
+def acked_seqs(store: Store, clients: set[str]) -> dict[str, int]:
+    """The highest answer number with a receipt, per client (clients without one are left out).
+
+    A client is one browser tab; its numbers run across datasets and annotator names."""
+    if not clients:
+        return {}
+    rows = store.query(
+        "SELECT client, max(seq) FROM answer_receipts WHERE list_contains(?, client) "
+        "GROUP BY client", [sorted(clients)])
+    return {client: int(seq) for client, seq in rows}
+
+
+def refusals(store: Store, client: str, limit: int = 5) -> list[tuple[int, int | None, str]]:
+    """(seq, task id, reason) of this client's latest refused answers, oldest first."""
+    rows = store.query(
+        "SELECT seq, task_id, problem FROM answer_receipts WHERE client = ? AND annotation_id IS NULL "
+        "ORDER BY seq DESC LIMIT ?", [client, limit])
+    return [(int(s), t, p) for s, t, p in reversed(rows)]
+
+
+__all__ = ["PendingAnswer", "View", "CommitReport", "parse_pending", "answer_edits", "commit_answers",
+           "acked_seqs", "refusals"]
