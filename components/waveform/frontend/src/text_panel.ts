@@ -81,6 +81,8 @@ export class TextPanel {
   private activeLabel: string;
 
   private tokenEls: HTMLElement[] = [];
+  private gapNodes: (Text | null)[] = [];
+  private tailGap: Text | null = null;
   private spanEls: HTMLElement[] = [];
   private selected = -1;
   private hovered = -1;
@@ -132,6 +134,7 @@ export class TextPanel {
   load(text: string, spans: TextSpan[], regions: PanelRegion[], editable: boolean): void {
     this.text = text;
     this.tokens = tokenizePlaced(text);
+    this.buildTokens();
     this.editable = editable;
     this.regions = new Map(regions.map((r) => [r.id, r]));
     this.selected = -1;
@@ -163,6 +166,7 @@ export class TextPanel {
     const names = after.dropped.map((s) => `${s.label} “${sliceCodePoints(this.text, s.start, s.end)}”`);
     this.text = text;
     this.tokens = tokenizePlaced(text);
+    this.buildTokens();
     this.list = after.spans;
     this.selected = -1;
     this.hovered = -1;
@@ -170,7 +174,7 @@ export class TextPanel {
     this.dragShown = null;
     this.lastToken = -1;
     if (after.dropped.length) {
-      this.setStatus(`Transcript edited: ${plural(after.dropped.length, "span", "spans")} dropped, its words changed: ${names.join(", ")}`);
+      this.setStatus(`Transcript edited: ${plural(after.dropped.length, "span", "spans")} dropped, the words under them changed: ${names.join(", ")}`);
     }
     this.render();
     this.emitHighlight();
@@ -243,6 +247,7 @@ export class TextPanel {
 
   private renderHint(): void {
     this.hintEl.replaceChildren();
+    this.hintEl.hidden = false;
     if (!this.tokens.length) {
       this.hintEl.textContent = this.editable ? "Type a transcript to label spans of it." : "No transcript.";
       return;
@@ -251,7 +256,6 @@ export class TextPanel {
       this.hintEl.hidden = true;
       return;
     }
-    this.hintEl.hidden = false;
     const chip = document.createElement("span");
     chip.className = "tp-hint-label";
     chip.style.setProperty("--tp-color", this.colorOf(this.activeLabel));
@@ -259,39 +263,46 @@ export class TextPanel {
     this.hintEl.append("Drag over words to label them ", chip, "; click a span, then a region, to link them.");
   }
 
-  private render(): void {
-    const frag = document.createDocumentFragment();
+  /** The token elements and the text between them, made once per text and reused by every render. */
+  private buildTokens(): void {
     this.tokenEls = [];
-    this.spanEls = [];
-    let pos = 0; // UTF-16 position drawn so far
-    let i = 0;
-    const gap = (to: number, into: Node) => {
-      if (to > pos) into.appendChild(document.createTextNode(this.text.slice(pos, to)));
-      pos = Math.max(pos, to);
-    };
-    const tokenEl = (k: number, into: Node) => {
-      const t = this.tokens[k];
-      gap(t.u16Start, into);
+    this.gapNodes = [];
+    let pos = 0; // UTF-16
+    for (const t of this.tokens) {
+      this.gapNodes.push(t.u16Start > pos ? document.createTextNode(this.text.slice(pos, t.u16Start)) : null);
       const el = document.createElement("span");
       el.className = "tp-tok";
-      el.dataset.i = String(k);
+      el.dataset.i = String(t.id);
       el.textContent = t.text;
-      into.appendChild(el);
       this.tokenEls.push(el);
       pos = t.u16End;
+    }
+    this.tailGap = this.text.length > pos ? document.createTextNode(this.text.slice(pos)) : null;
+  }
+
+  private render(): void {
+    const frag = document.createDocumentFragment();
+    this.spanEls = [];
+    let i = 0;
+    const put = (k: number, into: Node) => {
+      const gap = this.gapNodes[k];
+      if (gap) into.appendChild(gap);
+      into.appendChild(this.tokenEls[k]);
     };
     for (let s = 0; s < this.list.length; s++) {
       const span = this.list[s];
-      for (; i < span.token_start; i++) tokenEl(i, frag);
-      gap(this.tokens[span.token_start].u16Start, frag);
+      for (; i < span.token_start; i++) put(i, frag);
+      const before = this.gapNodes[i];
+      if (before) frag.appendChild(before); // the space before a span stays outside its mark
       const mark = this.spanElement(s, span);
       const words = mark.firstChild as HTMLElement;
-      for (; i <= span.token_end; i++) tokenEl(i, words);
+      words.appendChild(this.tokenEls[i++]);
+      for (; i <= span.token_end; i++) put(i, words);
       frag.appendChild(mark);
       this.spanEls.push(mark);
     }
-    for (; i < this.tokens.length; i++) tokenEl(i, frag);
-    gap(this.text.length, frag);
+    for (; i < this.tokens.length; i++) put(i, frag);
+    if (this.tailGap) frag.appendChild(this.tailGap);
     this.textEl.replaceChildren(frag);
     this.root.classList.toggle("tp-editable", this.editable);
     this.renderHint();
@@ -306,10 +317,13 @@ export class TextPanel {
     mark.style.setProperty("--tp-color", this.colorOf(span.label));
     const words = document.createElement("span");
     words.className = "tp-words";
+    const tags = document.createElement("span"); // label and buttons wrap as one
+    tags.className = "tp-tags";
     const label = document.createElement("span");
     label.className = "tp-label";
     label.textContent = span.label;
-    mark.append(words, label);
+    tags.append(label);
+    mark.append(words, tags);
     const region = span.audio_span_id ? this.regions.get(span.audio_span_id) : undefined;
     if (region) {
       mark.classList.add("tp-linked");
@@ -324,7 +338,8 @@ export class TextPanel {
       const tip = document.createElement("span");
       tip.className = "tp-tip";
       tip.textContent = regionName(region);
-      mark.append(link, tip);
+      tags.append(link);
+      mark.append(tip);
     }
     if (this.editable) {
       const remove = document.createElement("button");
@@ -333,7 +348,7 @@ export class TextPanel {
       remove.textContent = "×";
       remove.title = `Remove the ${span.label} span`;
       remove.setAttribute("aria-label", remove.title);
-      mark.append(remove);
+      tags.append(remove);
     }
     return mark;
   }
