@@ -330,7 +330,10 @@ export class TextPanel {
       mark.dataset.region = region.id;
       const link = document.createElement(this.editable ? "button" : "span");
       link.className = "tp-link";
-      if (link instanceof HTMLButtonElement) link.type = "button";
+      if (link instanceof HTMLButtonElement) {
+        link.type = "button";
+        link.tabIndex = -1; // keys: tab belongs to the regions, delete to the selected span
+      }
       link.style.setProperty("--tp-region", region.color);
       link.textContent = "↔";
       link.title = this.editable ? `Linked to ${regionName(region)}; click to unlink` : `Linked to ${regionName(region)}`;
@@ -344,6 +347,7 @@ export class TextPanel {
     if (this.editable) {
       const remove = document.createElement("button");
       remove.type = "button";
+      remove.tabIndex = -1;
       remove.className = "tp-remove";
       remove.textContent = "×";
       remove.title = `Remove the ${span.label} span`;
@@ -433,7 +437,12 @@ export class TextPanel {
   private mousedown(e: MouseEvent): void {
     if (e.button !== 0) return;
     const target = e.target instanceof Element ? e.target : null;
-    if (target?.closest(".tp-remove, .tp-link")) return; // their click does the work
+    if (target?.closest(".tp-remove, .tp-link")) {
+      // their click does the work; the focus stays on the panel, not on a button about to go
+      e.preventDefault();
+      this.root.focus({ preventScroll: true });
+      return;
+    }
     const token = this.tokenOf(target);
     const span = this.spanOf(target);
     if (token >= 0 || span >= 0) {

@@ -257,10 +257,12 @@ describe("selecting, removing, linking", () => {
     expect(panel.spans().length).toBe(2);
   });
 
-  it("the × button removes its span", () => {
+  it("the × button removes its span, and the focus stays in the panel", () => {
     click(marks()[1].querySelector(".tp-remove")!);
     expect(panel.spans().map((s) => s.label)).toEqual(["SPK1"]);
     expect(changes).toEqual([[linkedAndNot[0]]]);
+    expect(document.activeElement).toBe(root());
+    expect(marks()[0].querySelector<HTMLElement>(".tp-remove")!.tabIndex).toBe(-1);
   });
 
   it("the link mark unlinks its span", () => {
@@ -298,6 +300,20 @@ describe("highlighting both ways", () => {
     expect(highlights).toEqual(["r1"]); // still selected
     key(root(), "Escape");
     expect(highlights).toEqual(["r1", null]);
+  });
+
+  it("a read-only panel still highlights: hover and click select, nothing changes", () => {
+    panel.load(TEXT, spans, REGIONS, false);
+    mouse(tok(0), "mouseover");
+    click(tok(6));
+    root().dispatchEvent(new MouseEvent("mouseleave"));
+    expect(highlights).toEqual(["r1"]);
+    expect(marks()[2].classList.contains("tp-selected")).toBe(true);
+    key(root(), "Delete");
+    expect(panel.linkSelected("r2")).toBe(false);
+    expect(panel.spans()).toEqual(spans);
+    expect(changes).toEqual([]);
+    expect(host.querySelector(".tp-link")!.tagName).toBe("SPAN"); // no unlink button
   });
 
   it("highlightRegion marks every span linked to the region, and only those", () => {
