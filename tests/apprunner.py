@@ -34,9 +34,11 @@ class RunningApp:
     """A `streamlit run` of a script, on a free loopback port."""
 
     def __init__(self, script: Path, db: Path, args: list[str] | None = None,
-                 env: dict[str, str | None] | None = None, flags: list[str] | None = None):
-        """`env` adds variables (None removes one); `flags` are more `streamlit run` options."""
-        self.port = free_port()
+                 env: dict[str, str | None] | None = None, flags: list[str] | None = None,
+                 port: int | None = None):
+        """`env` adds variables (None removes one); `flags` are more `streamlit run` options;
+        `port` a given one (a restart on the same origin keeps the browser's storage)."""
+        self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         # No earmark.json from the developer's working directory leaks into a test.
         merged = {**os.environ, "EARMARK_DB": str(db), "PYTHONPATH": str(ROOT),
@@ -47,7 +49,7 @@ class RunningApp:
                "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false", *(flags or [])]
         if args:
             cmd += ["--", *args]
-        self.log = open(db.parent / f"streamlit-{self.port}.log", "w+")
+        self.log = open(db.parent / f"streamlit-{self.port}.log", "a+")
         self.proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
@@ -67,7 +69,16 @@ class RunningApp:
         self.log.seek(0)
         return self.log.read()
 
+    def kill(self) -> None:
+        """SIGKILL: the server dies as in a crash, with no chance to clean up."""
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait(timeout=10)
+        self.log.close()
+
     def stop(self) -> None:
+        if self.log.closed:
+            return
         if self.proc.poll() is None:
             self.proc.terminate()
             try:

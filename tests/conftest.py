@@ -44,8 +44,8 @@ def run_app(tmp_path):
     started: list[RunningApp] = []
 
     def start(db: Path, script: Path = ROOT / "app.py", args: list[str] | None = None,
-              env: dict[str, str] | None = None) -> RunningApp:
-        app = RunningApp(script, db, args, env)
+              env: dict[str, str] | None = None, port: int | None = None) -> RunningApp:
+        app = RunningApp(script, db, args, env, port=port)
         started.append(app)
         return app
 

@@ -63,6 +63,8 @@ export class Card {
   private refusedShown = new Set<string>();
   private textPanel: TextPanel;
   private answersGiven = 0;
+  /** (task, answer) of each answer given in this tab, in order (tests and benchmarks read it). */
+  private answerLog: { task_id: string; answer: string; at: number }[] = [];
 
   // DOM
   private head!: HTMLElement;
@@ -92,11 +94,15 @@ export class Card {
       send: (value) => this.onEditorValue(value),
       setHeight: () => this.transport.setHeight(),
       answer: (action) => this.answer(action),
+      selected: (id) => this.onRegionSelected(id),
+      regionClicked: (id) => this.onRegionClicked(id),
+      hovered: (id) => this.textPanel.highlightRegion(id ?? this.selectedRegion),
+      labelChosen: (label) => this.textPanel.setActiveLabel(label),
     });
     this.textPanel = new TextPanel(this.textBox, {
       labels: [],
       onChange: (spans) => this.onSpans(spans),
-      onHighlightRegion: () => undefined,
+      onHighlightRegion: (id) => this.editor.markRegions(this.linkedRegionIds(), id),
     });
     window.setInterval(() => this.tick(), 500);
     document.body.dataset.card = "1";
@@ -106,6 +112,7 @@ export class Card {
       current: this.queue.current?.task_id ?? null,
       next: this.queue.next.map((t) => t.task_id),
       answers: this.answersGiven,
+      log: this.answerLog,
     });
   }
 
@@ -271,11 +278,31 @@ export class Card {
       const aligning = blocks.includes("alignment");
       this.textBox.hidden = !aligning;
       if (aligning) {
+        this.textPanel = this.textPanelFor(args);
         this.textPanel.load(edits.transcript ?? item.text ?? "", (edits.spans ?? []) as TextSpan[],
           this.panelRegions(edits.regions as RegionData[]), !!args.editable);
       }
+      this.editor.markRegions(this.linkedRegionIds(), null);
     }
     this.chrome();
+  }
+
+  private panelLabels = "";
+
+  /** The text panel, made again when the dataset's labels change (they are fixed per panel). */
+  private textPanelFor(args: CardArgs): TextPanel {
+    const labels = (args.labels ?? []).map((l) => ({ name: l.name, color: l.color ?? "#888888" }));
+    const key = JSON.stringify(labels);
+    if (key !== this.panelLabels) {
+      this.panelLabels = key;
+      this.textPanel.destroy();
+      this.textPanel = new TextPanel(this.textBox, {
+        labels,
+        onChange: (spans) => this.onSpans(spans),
+        onHighlightRegion: (id) => this.editor.markRegions(this.linkedRegionIds(), id),
+      });
+    }
+    return this.textPanel;
   }
 
   private editorArgs(item: ShownItem, edits: Edits): Args {
@@ -298,6 +325,8 @@ export class Card {
       wave_height: null,
       spectrogram: item.spectrogram ?? null,
       spectrogram_offset: item.spectrogram_offset ?? 0,
+      segment: item.segment ?? null,
+      file_time: true,
     };
   }
 
@@ -389,6 +418,7 @@ export class Card {
     const added = this.pending.add(entry);
     if (wasReopened) this.reanswered.add(`${added.client}/${added.seq}`);
     this.answersGiven += 1;
+    if (this.answerLog.length < 1000) this.answerLog.push({ task_id: item.task_id, answer, at: performance.now() });
     this.queue.answer(answer, edits);
     this.drafts.delete(item.task_id);
     this.say(`${skipReason !== null ? "Skipped" : `${answer[0].toUpperCase()}${answer.slice(1)}ed`} ${item.title ?? `task ${item.task_id}`}.`.replace("Ignoreed", "Ignored"));
@@ -442,6 +472,28 @@ export class Card {
     const item = this.queue.current;
     if (!item) return;
     this.draftOf(item).spans = spans as unknown[];
+    this.editor.markRegions(this.linkedRegionIds(), null);
+  }
+
+  private selectedRegion: string | null = null;
+
+  /** A region selected on the waveform: linked to the text span selected, if any; its spans highlighted. */
+  private onRegionSelected(id: string | null): void {
+    this.selectedRegion = id;
+    if (this.textBox.hidden) return;
+    this.textPanel.highlightRegion(id);
+  }
+
+  private onRegionClicked(id: string): void {
+    if (this.textBox.hidden) return;
+    const item = this.queue.current;
+    if (item) this.textPanel.setRegions(this.panelRegions(this.draftOf(item).regions as RegionData[]));
+    this.textPanel.linkSelected(id);
+  }
+
+  private linkedRegionIds(): string[] {
+    if (this.textBox.hidden) return [];
+    return this.textPanel.spans().map((s) => s.audio_span_id).filter((x): x is string => !!x);
   }
 
   private panelRegions(regions: RegionData[]): { id: string; label: string; start: number; end: number; color: string }[] {

@@ -39,6 +39,14 @@ export interface Transport {
   setHeight(): void;
   /** The annotation card answers (accept, reject, ignore, undo) itself: keys go here, not to Python. */
   answer?(action: string): void;
+  /** The region the annotator selected changed (the card links text spans to it). */
+  selected?(regionId: string | null): void;
+  /** The annotator clicked a region (the card links the text span selected to it). */
+  regionClicked?(regionId: string): void;
+  /** The pointer entered or left a region (the card highlights its text spans). */
+  hovered?(regionId: string | null): void;
+  /** The active label changed (a number key or a legend click). */
+  labelChosen?(label: string): void;
 }
 
 const ZOOM_STEPS = 1000;
@@ -148,6 +156,9 @@ export class Editor {
   private renderStart = 0;
   private timeFrame = 0;
   private preloaded: HTMLAudioElement | null = null;
+  /** Regions a text span links to (their label shows a link mark), and the one highlighted from the text. */
+  private linkedIds = new Set<string>();
+  private highlightedId: string | null = null;
 
   // DOM
   private toolbar!: HTMLElement;
@@ -269,6 +280,9 @@ export class Editor {
     );
     // choose the lane of a new region before the drag starts
     this.wave.addEventListener("pointerdown", (e) => this.onWavePointerDown(e), { capture: true });
+    // which region the pointer is over (regions let pointer events through to allow drawing over them)
+    this.wave.addEventListener("pointermove", (e) => this.onWaveHover(e.clientX));
+    this.wave.addEventListener("pointerleave", () => this.setHovered(null));
     // where the gesture ended, read before the plugin's own (bubbling) pointerup handler
     window.addEventListener("pointerup", (e) => {
       if (this.gesture) this.gesture.up = this.timeAtX(e.clientX);
@@ -296,6 +310,69 @@ export class Editor {
     this.selBar.append(this.selLabel, this.selTimes, selPlay, this.selText, this.selDelete);
 
     root.append(this.toolbar, this.legend, this.errorBox, this.waveBox, this.selBar);
+  }
+
+  // --------------------------------------------------------------- links
+
+  private hoveredId: string | null = null;
+
+  /** A segment task: shade the context before and after the segment, so the part to annotate stands out. */
+  private shadeContext(): void {
+    const seg = this.args?.segment;
+    const duration = Number(this.args?.duration) || 0;
+    const wrapper = this.ws?.getWrapper();
+    if (!seg || !wrapper || !(duration > 0)) return;
+    const pct = (t: number) => `${(100 * Math.max(0, Math.min(duration, t))) / duration}%`;
+    for (const [a, b] of [[0, seg.start], [seg.end, duration]]) {
+      if (!(b > a)) continue;
+      const shade = el("div", { class: "wf-context", part: "context" });
+      Object.assign(shade.style, {
+        position: "absolute", top: "0", bottom: "0", left: pct(a), width: `calc(${pct(b)} - ${pct(a)})`,
+        background: "rgba(120, 120, 120, 0.28)", pointerEvents: "none", zIndex: "2",
+      });
+      wrapper.appendChild(shade);
+    }
+    document.body.dataset.context = `${seg.start}-${seg.end}`;
+  }
+
+  private onWaveHover(clientX: number): void {
+    if (!this.transport.hovered || !this.ws) return;
+    const t = this.timeAtX(clientX);
+    const over = this.store.list().filter((r) => r.start <= t && t <= r.end);
+    // a linked region first: it is the one whose text the annotator wants to see
+    const hit = over.find((r) => this.linkedIds.has(r.id)) ?? over[0];
+    this.setHovered(hit ? hit.id : null);
+  }
+
+  private setHovered(id: string | null): void {
+    if (id === this.hoveredId) return;
+    this.hoveredId = id;
+    this.transport.hovered?.(id);
+  }
+
+  /** Mark the regions linked to text spans, and highlight one (hovered or selected in the text). */
+  markRegions(linked: Iterable<string>, highlighted: string | null): void {
+    const next = new Set(linked);
+    const touched = new Set<string>();
+    for (const id of next) if (!this.linkedIds.has(id)) touched.add(id);
+    for (const id of this.linkedIds) if (!next.has(id)) touched.add(id);
+    if (highlighted !== this.highlightedId) {
+      if (this.highlightedId) touched.add(this.highlightedId);
+      if (highlighted) touched.add(highlighted);
+    }
+    this.linkedIds = next;
+    this.highlightedId = highlighted;
+    for (const id of touched) {
+      const region = this.shown.get(id);
+      const data = this.store.get(id);
+      if (region && data) this.decorate(region, data);
+    }
+    document.body.dataset.highlighted = highlighted ?? "";
+  }
+
+  /** The regions as they are now (the card reads them when an answer is given). */
+  regions(): RegionData[] {
+    return this.store.list();
   }
 
   // --------------------------------------------------------------- render
@@ -616,7 +693,8 @@ export class Editor {
     });
 
     if (s.show_audio_timeline) {
-      this.timeline = new Timeline(this.timelineBox, ws as never, Number(args.duration) || 0);
+      this.timeline = new Timeline(this.timelineBox, ws as never, Number(args.duration) || 0,
+        args.file_time ? Number(args.spectrogram_offset) || 0 : 0);
     }
     this.timelineBox.hidden = !s.show_audio_timeline;
     this.applySpectrogram();
@@ -629,6 +707,7 @@ export class Editor {
     if (!ws || !api) return;
     if (this.regionsAdded) return; // full-resolution peaks replacing the overview
     this.regionsAdded = true;
+    this.shadeContext();
     this.syncing = true;
     try {
       for (const r of this.store.list()) this.addShown(r);
@@ -636,6 +715,7 @@ export class Editor {
       this.syncing = false;
     }
     api.on("region-created", (region: Region) => this.onRegionCreated(region));
+    api.on("region-clicked", (region: Region) => this.transport.regionClicked?.(region.id));
     api.on("region-updated", (region: Region) => this.onRegionUpdated(region));
     // the spectrogram lanes' copy of the regions follows a drag as it happens,
     // a region being drawn too (the plugin reports it only once it is created)
@@ -762,7 +842,8 @@ export class Editor {
       lab.style.margin = "1px 0 0 1px";
       e.appendChild(lab);
     }
-    const text = r.text ? `${r.label}: ${r.text}` : r.label;
+    const base = r.text ? `${r.label}: ${r.text}` : r.label;
+    const text = this.linkedIds.has(r.id) ? `↔ ${base}` : base;
     if (lab.textContent !== text) {
       lab.textContent = text;
       lab.title = text;
@@ -792,6 +873,7 @@ export class Editor {
     const selected = r.id === this.selectedId;
     e.style.pointerEvents = selected && !this.shiftHeld ? "all" : "none";
     e.style.outline = selected ? `2px solid ${color}` : "";
+    e.style.boxShadow = r.id === this.highlightedId ? `inset 0 0 0 3px ${color}` : "";
     e.style.zIndex = selected ? "3" : "";
     e.classList.toggle("wf-selected", selected);
     if (selected) e.setAttribute("part", `region region-selected ${r.id}`);
@@ -932,6 +1014,7 @@ export class Editor {
       const data = this.store.get(id);
       if (region && data) this.decorate(region, data);
     }
+    if (this.decoratedSelected !== this.selectedId) this.transport.selected?.(this.selectedId);
     this.decoratedSelected = this.selectedId;
     const r = this.selectedRegion();
     document.body.dataset.selected = r ? r.id : "";
@@ -1053,6 +1136,7 @@ export class Editor {
     }
     const i = this.selectedId ? hits.indexOf(this.selectedId) : -1;
     this.select(i >= 0 && hits.length > 1 ? hits[(i + 1) % hits.length] : i >= 0 ? this.selectedId : hits[0]);
+    if (this.selectedId) this.transport.regionClicked?.(this.selectedId);
   }
 
   // ------------------------------------------------------------- commits
@@ -1092,6 +1176,7 @@ export class Editor {
     if (!label) return;
     this.activeLabel = label.name;
     this.renderLegend();
+    this.transport.labelChosen?.(label.name);
     const sel = this.selectedRegion();
     if (sel && this.args?.editable && sel.label !== label.name) {
       this.store.update(sel.id, { label: label.name, color: null });

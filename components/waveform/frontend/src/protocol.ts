@@ -44,6 +44,10 @@ export interface Args {
   spectrogram?: string | null;
   /** file time of the component's time 0 (a segment's clip starts later in its file) */
   spectrogram_offset?: number;
+  /** the part of a segment task to annotate, in the component's time: the context around it is shaded */
+  segment?: { start: number; end: number } | null;
+  /** show the timeline in file time (starting at `spectrogram_offset`) */
+  file_time?: boolean;
 }
 
 export interface EventInfo {

@@ -26,6 +26,8 @@ export class Timeline {
     parent: HTMLElement,
     private readonly ws: TimelineSource,
     private readonly duration: number,
+    /** File time at the view's 0 (a segment's clip): ticks fall on round file times and say them. */
+    private readonly offset = 0,
   ) {
     this.el = document.createElement("div");
     this.el.className = "wf-timeline";
@@ -55,7 +57,8 @@ export class Timeline {
     const plan = chooseTicks(duration, pps, width);
     this.plan = plan;
     const margin = plan.interval;
-    const ticks = ticksInRange(scroll / pps - margin, Math.min(duration, (scroll + width) / pps + margin), plan);
+    const off = this.offset;
+    const ticks = ticksInRange(off + scroll / pps - margin, off + Math.min(duration, (scroll + width) / pps + margin), plan);
     const decimals = decimalsFor(plan.labelInterval);
     while (this.pool.length < ticks.length) {
       const d = document.createElement("div");
@@ -65,7 +68,7 @@ export class Timeline {
     ticks.forEach((t, i) => {
       const node = this.pool[i];
       node.style.display = "";
-      node.style.transform = `translateX(${Math.round(t.time * pps - scroll)}px)`;
+      node.style.transform = `translateX(${Math.round((t.time - off) * pps - scroll)}px)`;
       const cls = t.label ? "wf-tick wf-tick-label" : "wf-tick";
       if (node.className !== cls) node.className = cls;
       const text = t.label ? formatTime(t.time, decimals) : "";
