@@ -32,30 +32,49 @@ def fill(page, label: str, value: str) -> None:
     wait_idle(page)
 
 
+FRAME = 'iframe[title*="waveform"]'
+
+
 def current_file(page) -> str:
-    text = page.locator("[data-testid=stMarkdownContainer] strong").first.inner_text()
-    return text.split(" · ")[0]
+    """The file name the card shows (the card draws its own header)."""
+    frame = page.frame_locator(FRAME)
+    frame.locator("body[data-card-task]:not([data-card-task=''])").wait_for(state="attached", timeout=30_000)
+    return frame.locator(".card-title").inner_text()
 
 
 def wait_for_file_change(page, old: str, timeout: float = 15.0) -> str:
-    page.wait_for_function(
-        """old => { const el = document.querySelector('[data-testid=stMarkdownContainer] strong');
-                    return el && !el.innerText.startsWith(old + ' ·'); }""", arg=old,
-        timeout=timeout * 1000)
-    wait_idle(page)
-    return current_file(page)
+    frame = page.frame_locator(FRAME)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        name = frame.locator(".card-title").inner_text()
+        if name != old:
+            return name
+        time.sleep(0.05)
+    raise AssertionError(f"the card still shows {old}")
+
+
+def card_text(page, text: str, timeout: float = 15_000) -> None:
+    page.frame_locator(FRAME).get_by_text(text).first.wait_for(timeout=timeout)
+
+
+def wait_saved(page, timeout: float = 30.0) -> None:
+    frame = page.frame_locator(FRAME)
+    deadline = time.monotonic() + timeout
+    while frame.locator("body").get_attribute("data-pending") != "0":
+        assert time.monotonic() < deadline, "answers still pending"
+        time.sleep(0.1)
 
 
 def annotate_by_keyboard(page, wf, f0: float, f1: float, label_key: str) -> tuple[str, float, float]:
-    """Draw from fraction f0 to f1 of the file, press the label key, press `a`.
+    """Press the label key, draw from fraction f0 to f1 of the file, press `a`.
 
     Returns the file annotated and the times drawn."""
     wf.wait_ready()
     name = current_file(page)
     duration = wf.geometry()["duration"]
     t0, t1 = round(f0 * duration, 3), round(f1 * duration, 3)
-    wf.drag(t0, t1)
     page.keyboard.press(label_key)
+    wf.drag(t0, t1)
     page.wait_for_timeout(300)
     page.keyboard.press("a")
     wait_for_file_change(page, name)
@@ -84,13 +103,13 @@ def test_annotate_undo_reload_review_statistics_export(app, wf_browser, wf_drive
         name, t0, t1 = annotate_by_keyboard(page, wf, f0, f1, key)
         drawn[name] = (t0, t1, label)
     assert len(drawn) == 3
-    page.get_by_text("3 of 5 tasks done").wait_for()
+    card_text(page, "3 of 5 tasks done")
 
     # 3. undo once: the third task comes back, with its region
     third = list(drawn)[2]
     wf.wait_ready()
     page.keyboard.press("Backspace")
-    page.get_by_text("reopened by undo").wait_for(timeout=10_000)
+    card_text(page, "reopened by undo", timeout=10_000)
     assert current_file(page) == third
     # the reopened task's regions are drawn once the frame has rendered it
     deadline = time.monotonic() + 10
@@ -101,11 +120,13 @@ def test_annotate_undo_reload_review_statistics_export(app, wf_browser, wf_drive
     # 4. reload the tab and continue where the annotator was
     page.reload()
     wait_idle(page)
-    page.get_by_text("3 of 5 tasks done").wait_for()
+    card_text(page, "3 of 5 tasks done")
+    # (the reopened task keeps its answer: the reload goes on with the next unanswered one)
     fourth, t0, t1 = annotate_by_keyboard(page, wf_driver(page, app.url), 0.05, 0.25, "1")
     drawn[fourth] = (t0, t1, "SPK1")
     assert fourth not in list(drawn)[:3]
-    page.get_by_text("4 of 5 tasks done").wait_for()
+    card_text(page, "4 of 5 tasks done")
+    wait_saved(page)
 
     # 5. Review lists them
     page.goto(f"{app.url}/review?dataset=talks")
@@ -163,7 +184,7 @@ def test_two_annotators_sharing_the_queue_get_disjoint_tasks(run_app, tmp_path, 
     assert first[0] != first[1]
     # each answers; the next tasks are still disjoint and new
     for page, name in zip(pages, first):
-        page.get_by_role("button", name=re.compile("Accept")).click()
+        page.frame_locator(FRAME).locator(".card-accept").click()
         wait_for_file_change(page, name)
     second = [current_file(p) for p in pages]
     assert second[0] != second[1] and not set(second) & set(first)
