@@ -47,15 +47,15 @@ def wait_for_file_change(page, old: str, timeout: float = 15.0) -> str:
 
 
 def annotate_by_keyboard(page, wf, f0: float, f1: float, label_key: str) -> tuple[str, float, float]:
-    """Draw from fraction f0 to f1 of the file, press the label key, press `a`.
+    """Press the label key, draw from fraction f0 to f1 of the file, press `a`.
 
     Returns the file annotated and the times drawn."""
     wf.wait_ready()
     name = current_file(page)
     duration = wf.geometry()["duration"]
     t0, t1 = round(f0 * duration, 3), round(f1 * duration, 3)
+    page.keyboard.press(label_key)  # the label of the region drawn next
     wf.drag(t0, t1)
-    page.keyboard.press(label_key)
     page.wait_for_timeout(300)
     page.keyboard.press("a")
     wait_for_file_change(page, name)
