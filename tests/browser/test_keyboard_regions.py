@@ -161,14 +161,19 @@ def test_number_keys_choose_the_label_of_the_next_region(wf):
     st = wf.wait_log(1)
     first = value_of(st)["event"]["region_id"]
     assert last_drawn(wf) == first and selected(wf) == ""
+    # finishing it (a resize of its end) keeps it "just drawn", not selected
+    wf.drag(5.0, 6.0)
+    st = wait_event(wf, 2, "updated")
+    assert abs(by_id(value_of(st)["regions"])[first]["end"] - 6.0) <= 0.15
+    assert last_drawn(wf) == first and selected(wf) == ""
     wf.press("2")
     wf.drag(8.0, 11.0)
-    st = wf.wait_log(2)
+    st = wf.wait_log(3)
     regions = by_id(value_of(st)["regions"])
     second = value_of(st)["event"]["region_id"]
     assert regions[first]["label"] == "SPEECH" and regions[second]["label"] == "NOISE", regions
     assert abs(regions[first]["start"] - 2.0) <= 0.15 and abs(regions[second]["end"] - 11.0) <= 0.15
-    assert all(e["event"]["type"] == "created" for e in st["log"])  # nothing was relabelled
+    assert [e["event"]["type"] for e in st["log"]] == ["created", "updated", "created"]  # nothing relabelled
     assert last_drawn(wf) == second and selected(wf) == ""
     # a drawn region is outlined as such, not as selected
     parts = {x["id"]: x for x in wf.frame_eval(
@@ -180,7 +185,7 @@ def test_number_keys_choose_the_label_of_the_next_region(wf):
     wf.click_at(3.5)
     wf.frame.locator(f"body[data-selected='{first}']").wait_for(state="attached")
     wf.press("3")
-    st = wait_event(wf, 3, "relabelled")
+    st = wait_event(wf, 4, "relabelled")
     assert by_id(value_of(st)["regions"])[first]["label"] == "MUSIC"
     assert by_id(value_of(st)["regions"])[second]["label"] == "NOISE"
 
@@ -342,3 +347,58 @@ def test_marks_on_one_channel_of_a_stereo_file_use_the_lane_of_the_last_pointer(
     st = wait_event(wf, 3, "created")
     newer = by_id(value_of(st)["regions"])[value_of(st)["event"]["region_id"]]
     assert newer["channel"] is None and newer["start"] == 0.0, newer
+
+
+def test_a_labelled_region_and_the_answer_in_three_keys_plus_the_two_marks(wf):
+    """`2`, `space`, `i` … `o`, `a`: the label, play, the marks while listening, the answer."""
+    wf.open("basic")
+    wf.focus_frame()
+    wf.press("2")
+    wf.press("Space")
+    wf.frame.locator("body[data-playing='1']").wait_for(state="attached", timeout=5_000)
+    time.sleep(0.5)
+    wf.press("i")
+    t_in = float(wf.body("mark").split(":")[1])
+    time.sleep(1.0)
+    wf.press("o")
+    t_out = playhead(wf)
+    wf.press("a")
+    st = wf.wait_state(lambda s: s["answers"], what="the answer")
+    assert st["answers"] == [{"task": "t-basic", "action": "accept"}]
+    [r] = st["regions"]
+    assert r["label"] == "NOISE", r
+    assert abs(r["start"] - t_in) <= MS10 and 0.8 <= r["end"] - r["start"] <= 1.6 and r["end"] <= t_out + MS10, (r, t_out)
+    events = [e["event"]["type"] for e in st["log"]]
+    assert events[-1] == "key" and set(events) <= {"created", "key"}, events
+
+
+def test_read_only_marks_make_nothing_and_tab_still_selects(wf):
+    wf.open("readonly")
+    wf.focus_frame()
+    wf.press("ArrowRight")
+    wf.press("i")
+    wf.press("ArrowRight")
+    wf.press("o")
+    assert wf.body("mark") in (None, "")
+    wf.press("Tab")  # to play it (shift+space) or loop it
+    assert selected(wf) == "r1"
+    wf.press("Alt+ArrowRight")
+    wf.press("2")
+    time.sleep(0.5)
+    st = wf.state()
+    assert st["log_size"] == 0 and st["regions"] == [{"id": "r1", "start": 5.0, "end": 10.0, "label": "SPEECH"}]
+
+
+def test_alt_arrows_in_the_frame_never_reach_the_browser_even_with_nothing_selected(wf):
+    wf.open("prefilled")
+    wf.focus_frame()
+    # after the editor's own listener (same node and phase, added later)
+    wf.frame_eval("""() => { window.__altSeen = [];
+        document.addEventListener('keydown', e => {
+            if (e.key !== 'Alt') window.__altSeen.push([e.key, e.defaultPrevented]); }, true); }""")
+    wf.press("Alt+ArrowLeft")  # the browser's "back", were it let through
+    wf.press("Alt+ArrowRight")
+    assert wf.frame_eval("() => window.__altSeen") == [["ArrowLeft", True], ["ArrowRight", True]]
+    assert wf.page.url.endswith("scenario=prefilled")
+    time.sleep(0.3)
+    assert wf.state()["log_size"] == 0  # nothing to nudge, nothing sent

@@ -954,6 +954,7 @@ export class Editor {
     const r = this.selectedRegion();
     document.body.dataset.selected = r ? r.id : "";
     document.body.dataset.lastDrawn = this.drawnRegion()?.id ?? "";
+    if (this.pendingMark && !this.currentMark()) this.clearMark(); // its waveform (or task) is gone
     if (!r) {
       this.selBar.hidden = true;
     } else {
@@ -1112,6 +1113,8 @@ export class Editor {
     if (!label) return;
     this.activeLabel = label.name;
     this.renderLegend();
+    const mark = this.currentMark();
+    if (mark) this.showMark(mark); // in the colour of the region it will make
     const sel = this.selectedRegion();
     if (sel && this.args?.editable && sel.label !== label.name) {
       this.store.update(sel.id, { label: label.name, color: null });
