@@ -222,9 +222,16 @@ def waveform_editor(
             Actions: play_pause, play_region, accept, reject, ignore, undo,
             delete_region, undo_edit, redo_edit, zoom_in, zoom_out, seek_back,
             seek_forward, seek_back_long, seek_forward_long, rate_down,
-            rate_up, loop, deselect, nudge_start_back, nudge_start_forward,
-            nudge_end_back, nudge_end_forward (10 ms steps), toggle_spectrogram,
-            label_1 … label_9.
+            rate_up, loop, deselect (escape: no selection, no pending mark),
+            nudge_start_back, nudge_start_forward, nudge_end_back,
+            nudge_end_forward (10 ms steps of the selected region's edges, then
+            the 0.5 s around the moved edge plays), toggle_spectrogram,
+            mark_in (i), mark_out (o) (marks at the playhead: the second of a
+            pair makes a region of the active label between the two),
+            select_next (tab), select_previous (shift+tab) (the next /
+            previous region by start time, wrapping, scrolled into view),
+            label_1 … label_9 (the label of the next region; they relabel
+            only a region selected by a click or tab, never one just drawn).
             Answer keys (accept, reject, ignore, undo) pressed inside the
             frame come back as `event.type == "key"`; on the page they are
             the page's to handle.

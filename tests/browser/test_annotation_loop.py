@@ -73,7 +73,7 @@ def annotate_by_keyboard(page, wf, f0: float, f1: float, label_key: str) -> tupl
     name = current_file(page)
     duration = wf.geometry()["duration"]
     t0, t1 = round(f0 * duration, 3), round(f1 * duration, 3)
-    page.keyboard.press(label_key)
+    page.keyboard.press(label_key)  # the label of the region drawn next
     wf.drag(t0, t1)
     page.wait_for_timeout(300)
     page.keyboard.press("a")

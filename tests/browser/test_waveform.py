@@ -43,9 +43,10 @@ def test_drag_creates_a_region_with_the_active_label(wf):
     assert region["label"] == "SPEECH" and region["channel"] is None
     assert region["id"] == value["event"]["region_id"] and len(region["id"]) == 36
     assert st["regions"] == value["regions"]  # the page kept what it received
-    # it is drawn, selected, and the frame did not send it twice
+    # it is drawn, marked as just drawn (not selected: number keys choose the
+    # next region's label), and the frame did not send it twice
     assert [r["id"] for r in wf.regions_shown()] == [region["id"]]
-    assert wf.body("selected") == region["id"]
+    assert wf.body("last-drawn") == region["id"] and wf.body("selected") == ""
     time.sleep(0.8)
     assert wf.state()["log_size"] == 1
 
@@ -344,12 +345,17 @@ def test_keymap_remaps_keys(wf, wf_server):
     wf.press("k")
     st = wf.wait_log(1)
     assert st["answers"] == [{"task": "t-remap", "action": "accept"}]
-    # label keys from the labels themselves
-    wf.drag(3.0, 6.0)
-    st = wf.wait_log(2)
+    # label keys from the labels themselves: the label of the next region...
     wf.press("n")
+    wf.drag(3.0, 6.0)
+    value = last_value(wf.wait_log(2))
+    assert value["event"]["type"] == "created" and value["regions"][0]["label"] == "NOISE"
+    # ...and a new label for the region selected
+    wf.click_at(4.5)
+    wf.frame.locator(f"body[data-selected='{value['regions'][0]['id']}']").wait_for(state="attached")
+    wf.press("s")
     value = last_value(wf.wait_log(3))
-    assert value["event"]["type"] == "relabelled" and value["regions"][0]["label"] == "NOISE"
+    assert value["event"]["type"] == "relabelled" and value["regions"][0]["label"] == "SPEECH"
 
 
 def test_playback_keys(wf):

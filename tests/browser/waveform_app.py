@@ -55,6 +55,18 @@ def builtin_scenarios() -> dict[str, dict]:
             }],
         },
         "stereo": {"labels": labels, "tasks": [{"id": "t-stereo", "path": stereo, "regions": []}]},
+        # three regions listed out of time order (tab / shift+tab go by start time)
+        "three": {
+            "labels": labels,
+            "tasks": [{
+                "id": "t-three", "path": mono,
+                "regions": [
+                    {"id": "rb", "start": 10.0, "end": 12.0, "label": "NOISE"},
+                    {"id": "ra", "start": 3.0, "end": 5.0, "label": "SPEECH"},
+                    {"id": "rc", "start": 24.0, "end": 26.0, "label": "MUSIC"},
+                ],
+            }],
+        },
         "readonly": {
             "labels": labels, "editable": False,
             "tasks": [{

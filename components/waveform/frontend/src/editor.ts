@@ -11,7 +11,7 @@ import ZoomPlugin from "wavesurfer.js/dist/plugins/zoom.esm.js";
 import HoverPlugin from "wavesurfer.js/dist/plugins/hover.esm.js";
 
 import { freeColor, labelColor, resolveLabelColors, withAlpha, type LabelSpec } from "./colors";
-import { ANSWER_ACTIONS, buildKeymap, eventCombo, isTextTarget, labelIndex } from "./keys";
+import { ANSWER_ACTIONS, buildKeymap, eventCombo, isTextTarget, labelIndex, PAGE_FOCUS_COMBOS } from "./keys";
 import {
   decideRender,
   decodePeaks,
@@ -28,6 +28,7 @@ import {
 } from "./protocol";
 import { SpectrogramLane, type LaneOptions, type LaneSource } from "./spectrogram";
 import { initiallyShown, laneShowsRegion, spectrogramLanes } from "./spectrogram_view";
+import { edgePreview, nudgedEdge, placeMark, scrollToShow, stepSelection, type Mark, type MarkEdge } from "./selection";
 import { diffRegions, labelRows, RegionStore, type RegionData } from "./state";
 import { formatTime } from "./ticks";
 import { Timeline } from "./timeline";
@@ -50,6 +51,8 @@ export interface Transport {
 }
 
 const ZOOM_STEPS = 1000;
+/** How long a nudge key must rest before the audio around the moved edge plays. */
+const EDGE_PREVIEW_DEBOUNCE_MS = 120;
 const PAGE_CONTROLS = new Set(["BUTTON", "A", "SELECT", "INPUT", "TEXTAREA", "SUMMARY", "IFRAME", "LABEL"]);
 /** Points per channel of the overview drawn first for long files (a few times any screen's width). */
 const OVERVIEW_POINTS = 4096;
@@ -114,6 +117,20 @@ export class Editor {
   private shiftHeld = false;
   /** Times under the pointer at the start and end of the current gesture (drag-created regions use them). */
   private gesture: { down: number; up: number | null } | null = null;
+  /**
+   * The region just made (by a drag or by marks): outlined as such and removed
+   * by delete / backspace, but not selected, so that number keys choose the
+   * label of the next region instead of relabelling it. Any selection (click,
+   * tab, escape) ends it.
+   */
+  private lastDrawnId: string | null = null;
+  private decoratedDrawn: string | null = null;
+  /** The pending `i` / `o` mark, of the task it was made on, and the line that shows it. */
+  private pendingMark: { mark: Mark; taskId: string | null; line: HTMLElement } | null = null;
+  /** The channel lane of the last pointerdown (marks on a stereo file drawn per channel use it). */
+  private pointerLane: number | null = null;
+  /** The debounced play of the audio around a nudged edge. */
+  private previewTimer: ReturnType<typeof setTimeout> | null = null;
 
   // wavesurfer and its parts, rebuilt per task
   private ws: WaveSurfer | null = null;
@@ -871,12 +888,15 @@ export class Editor {
     e.dataset.id = r.id;
     e.dataset.label = r.label;
     const selected = r.id === this.selectedId;
+    const drawn = !selected && r.id === this.lastDrawnId;
     e.style.pointerEvents = selected && !this.shiftHeld ? "all" : "none";
-    e.style.outline = selected ? `2px solid ${color}` : "";
+    e.style.outline = selected ? `2px solid ${color}` : drawn ? `1px dashed ${color}` : "";
     e.style.boxShadow = r.id === this.highlightedId ? `inset 0 0 0 3px ${color}` : "";
     e.style.zIndex = selected ? "3" : "";
     e.classList.toggle("wf-selected", selected);
+    e.classList.toggle("wf-last-drawn", drawn);
     if (selected) e.setAttribute("part", `region region-selected ${r.id}`);
+    else if (drawn) e.setAttribute("part", `region region-last-drawn ${r.id}`);
     else e.setAttribute("part", `region ${r.id}`);
   }
 
@@ -965,7 +985,8 @@ export class Editor {
     }
     this.shown.set(id, region);
     this.shownData.set(id, { ...data });
-    this.selectedId = id;
+    this.selectedId = null;
+    this.lastDrawnId = id;
     this.decorate(region, data);
     this.applySelection();
     this.layoutLabels();
@@ -989,7 +1010,11 @@ export class Editor {
       this.syncing = false;
     }
     this.shownData.set(id, { ...data });
-    this.selectedId = id;
+    // finishing the region just drawn (a resize) does not select it; editing another one does
+    if (id !== this.lastDrawnId) {
+      this.selectedId = id;
+      this.lastDrawnId = null;
+    }
     this.applySelection();
     if (updated) this.layoutLabels();
     if (updated) this.commit("updated", id);
@@ -1000,15 +1025,23 @@ export class Editor {
   }
 
   private select(id: string | null): void {
-    if (this.selectedId === id) return;
+    // a choice of the annotator's (click, tab, escape) ends "just drawn"
+    const hadDrawn = this.lastDrawnId !== null;
+    this.lastDrawnId = null;
+    if (this.selectedId === id && !hadDrawn) return;
     this.selectedId = id;
     this.applySelection();
+  }
+
+  /** The region just drawn, while it still exists and is not the selected one. */
+  private drawnRegion(): RegionData | undefined {
+    return this.lastDrawnId && this.lastDrawnId !== this.selectedId ? this.store.get(this.lastDrawnId) : undefined;
   }
 
   private applySelection(): void {
     this.scheduleSpectrograms();
     // only the regions whose selection changed are restyled (hundreds may be shown)
-    for (const id of new Set([this.decoratedSelected, this.selectedId])) {
+    for (const id of new Set([this.decoratedSelected, this.selectedId, this.decoratedDrawn, this.lastDrawnId])) {
       if (!id) continue;
       const region = this.shown.get(id);
       const data = this.store.get(id);
@@ -1016,8 +1049,11 @@ export class Editor {
     }
     if (this.decoratedSelected !== this.selectedId) this.transport.selected?.(this.selectedId);
     this.decoratedSelected = this.selectedId;
+    this.decoratedDrawn = this.lastDrawnId;
     const r = this.selectedRegion();
     document.body.dataset.selected = r ? r.id : "";
+    document.body.dataset.lastDrawn = this.drawnRegion()?.id ?? "";
+    if (this.pendingMark && !this.currentMark()) this.clearMark(); // its waveform (or task) is gone
     if (!r) {
       this.selBar.hidden = true;
     } else {
@@ -1074,6 +1110,7 @@ export class Editor {
    */
   private beginGesture(e: PointerEvent, lane: number | null): void {
     this.gesture = { down: this.timeAtX(e.clientX), up: null };
+    if (lane !== null) this.pointerLane = lane;
     const label = this.activeLabel;
     const color = this.labelColors.get(label) ?? labelColor(label);
     this.dragOpts.color = withAlpha(color, 0.28);
@@ -1177,6 +1214,8 @@ export class Editor {
     this.activeLabel = label.name;
     this.renderLegend();
     this.transport.labelChosen?.(label.name);
+    const mark = this.currentMark();
+    if (mark) this.showMark(mark); // in the colour of the region it will make
     const sel = this.selectedRegion();
     if (sel && this.args?.editable && sel.label !== label.name) {
       this.store.update(sel.id, { label: label.name, color: null });
@@ -1207,18 +1246,166 @@ export class Editor {
     this.commit("redo");
   }
 
-  /** Keyboard-only boundary editing: move an edge of the selected region by 10 ms. */
+  /**
+   * Keyboard-only boundary editing: move an edge of the selected region by
+   * 10 ms, commit it (one `updated` value per key press, each its own undo
+   * step), and play the half second around the moved edge once the key rests.
+   */
   private nudge(edge: "start" | "end", dir: 1 | -1): boolean {
     const r = this.selectedRegion();
     if (!r || !this.args?.editable) return false;
-    const step = 0.01 * dir;
-    const changes = edge === "start" ? { start: Math.min(r.start + step, r.end - this.store.minLength) } : { end: Math.max(r.end + step, r.start + this.store.minLength) };
-    if (!this.store.update(r.id, changes)) return true;
+    const t = nudgedEdge(r, edge, 0.01 * dir, this.store.minLength, this.duration());
+    if (!this.store.update(r.id, edge === "start" ? { start: t } : { end: t })) return true;
     this.syncRegions();
     const now = this.store.get(r.id);
-    if (now && this.ws) this.ws.setTime(edge === "start" ? now.start : Math.max(0, now.end - 0.5));
+    if (now) this.previewEdge(edge === "start" ? now.start : now.end);
     this.commit("updated", r.id);
     return true;
+  }
+
+  /**
+   * Play 0.25 s either side of an edge at `t`, debounced: a key held down
+   * (auto-repeat) moves the edge without restarting the audio at every step,
+   * and the edge is heard where it rests. Not while a loop of the region plays
+   * (the loop already plays it).
+   */
+  private previewEdge(t: number): void {
+    if (this.previewTimer !== null) clearTimeout(this.previewTimer);
+    const ws = this.ws;
+    if (!ws) return;
+    if (this.loopOn && ws.isPlaying()) return;
+    this.previewTimer = setTimeout(() => {
+      this.previewTimer = null;
+      if (this.ws !== ws) return;
+      const span = edgePreview(t, this.duration());
+      document.body.dataset.preview = `${span.start.toFixed(3)}-${span.end.toFixed(3)}`;
+      document.body.dataset.previews = String(Number(document.body.dataset.previews || 0) + 1);
+      void ws.play(span.start, span.end).catch(() => undefined);
+    }, EDGE_PREVIEW_DEBOUNCE_MS);
+  }
+
+  private duration(): number {
+    return this.ws?.getDuration() || Number(this.args?.duration) || 0;
+  }
+
+  /** Delete / backspace: the selected region, else the one just drawn. */
+  private deleteTarget(): boolean {
+    if (!this.selectedId) {
+      const drawn = this.drawnRegion();
+      if (!drawn || !this.args?.editable) return false;
+      this.selectedId = drawn.id;
+      this.lastDrawnId = null;
+    }
+    return this.deleteSelected();
+  }
+
+  /**
+   * `i` / `o`: mark in or out at the playhead. The second mark of a pair makes
+   * a region of the active label between the two (either order), by the same
+   * path as a drawn one (undo, a `created` value); on a stereo file drawn per
+   * channel it goes on the lane of the last pointerdown (lane 0 before any).
+   */
+  private mark(edge: MarkEdge): boolean {
+    const ws = this.ws;
+    if (!ws || !this.args?.editable || !this.flags.decoded) return false;
+    const pending = this.currentMark();
+    const out = placeMark(pending, edge, ws.getCurrentTime(), this.duration(), this.store.minLength);
+    if (out.mark) {
+      this.showMark(out.mark);
+      return true;
+    }
+    this.clearMark();
+    const lane = this.channels > 1 && this.drawMode === "lane" ? (this.pointerLane ?? 0) : null;
+    const data = this.store.create({ id: newId(), start: out.region.start, end: out.region.end, label: this.activeLabel, channel: lane });
+    this.selectedId = null;
+    this.lastDrawnId = data.id;
+    this.syncRegions();
+    this.commit("created", data.id);
+    return true;
+  }
+
+  /** The pending mark, if it belongs to this task and is still shown. */
+  private currentMark(): Mark | null {
+    const p = this.pendingMark;
+    if (!p || p.taskId !== this.taskId || !p.line.isConnected) return null;
+    return p.mark;
+  }
+
+  /** Show a pending mark as a line on the waveform (on its lane when drawing per channel). */
+  private showMark(mark: Mark): void {
+    this.clearMark();
+    const ws = this.ws;
+    if (!ws) return;
+    const duration = this.duration();
+    const color = this.labelColors.get(this.activeLabel) ?? labelColor(this.activeLabel);
+    const line = el("div", { class: "wf-mark", part: `mark mark-${mark.edge}`, "data-edge": mark.edge, "aria-hidden": "true" });
+    const lane = this.channels > 1 && this.drawMode === "lane" ? (this.pointerLane ?? 0) : null;
+    Object.assign(line.style, {
+      position: "absolute",
+      left: `${(duration > 0 ? mark.time / duration : 0) * 100}%`,
+      top: lane === null ? "0" : `${(lane / this.channels) * 100}%`,
+      height: lane === null ? "100%" : `${100 / this.channels}%`,
+      width: "0",
+      borderLeft: `2px solid ${color}`,
+      marginLeft: "-1px",
+      zIndex: "5",
+      pointerEvents: "none",
+    });
+    const tag = el("span", {}, mark.edge === "in" ? "in ▸" : "◂ out");
+    Object.assign(tag.style, {
+      position: "absolute",
+      top: "0",
+      [mark.edge === "in" ? "left" : "right"]: "0",
+      font: "11px/14px sans-serif",
+      padding: "0 3px",
+      background: color,
+      color: "#fff",
+      borderRadius: "2px",
+      whiteSpace: "nowrap",
+    });
+    line.appendChild(tag);
+    ws.getWrapper().appendChild(line);
+    this.pendingMark = { mark, taskId: this.taskId, line };
+    document.body.dataset.mark = `${mark.edge}:${mark.time.toFixed(3)}`;
+  }
+
+  private clearMark(): void {
+    this.pendingMark?.line.remove();
+    this.pendingMark = null;
+    document.body.dataset.mark = "";
+  }
+
+  /** `tab` / `shift+tab`: select the next / previous region by start time, and scroll it into view. */
+  private selectStep(dir: 1 | -1): boolean {
+    const id = stepSelection(this.store.list(), this.selectedRegion()?.id ?? null, dir, {
+      drawn: this.drawnRegion()?.id ?? null,
+      time: this.ws?.getCurrentTime() ?? 0,
+    });
+    if (id === null) return false;
+    this.select(id);
+    this.scrollIntoView(id);
+    return true;
+  }
+
+  /** When zoomed in, scroll the view so that the region is in it. */
+  private scrollIntoView(id: string): void {
+    const ws = this.ws;
+    const r = this.store.get(id);
+    const duration = this.duration();
+    if (!ws || !r || duration <= 0) return;
+    const total = ws.getWrapper().scrollWidth;
+    const width = ws.getWidth();
+    if (total <= width + 1) return; // the whole file is in view
+    const pps = total / duration;
+    const from = ws.getScroll() / pps;
+    const to = scrollToShow(r.start, r.end, from, from + width / pps, duration);
+    if (to !== null) ws.setScrollTime(to);
+  }
+
+  /** Escape: no selection, no region just drawn, no pending mark. */
+  private clearSelection(): void {
+    this.clearMark();
+    this.select(null);
   }
 
   // ------------------------------------------------------------ playback
@@ -1271,7 +1458,14 @@ export class Editor {
     const ws = this.ws;
     if (!ws) return;
     const d = ws.getDuration();
-    ws.setTime(Math.max(0, Math.min(d, ws.getCurrentTime() + delta)));
+    const t = Math.max(0, Math.min(d, ws.getCurrentTime() + delta));
+    ws.setTime(t);
+    // While the media element is still seeking, wavesurfer keeps the new time
+    // as pending and drops it when the earlier seek's `seeking` event comes:
+    // quick presses would be lost (three rights gave 1 s, not 3 s, before a
+    // mark). Setting the element's own time too makes every press count.
+    const media = this.media;
+    if (media && media.readyState >= 1 && Math.abs(media.currentTime - t) > 1e-4) media.currentTime = t;
   }
 
   // --------------------------------------------------------- spectrogram
@@ -1460,10 +1654,14 @@ export class Editor {
     let action = this.keymap.get(combo);
     if (!action) return;
     if (fromParent && ANSWER_ACTIONS.has(action) && !this.transport.answer) return;
+    if (fromParent && PAGE_FOCUS_COMBOS.has(combo)) return; // tab on the page moves the page's focus
     // enter or space on a focused button of the frame is that button's own click
     if ((combo === "enter" || combo === "space") && isButtonTarget(e.target as Element | null)) return;
-    if (action === "undo" && this.selectedId && this.args?.editable && combo === "backspace") action = "delete_region";
-    const handled = this.runAction(action);
+    if (action === "undo" && (this.selectedId || this.drawnRegion()) && this.args?.editable && combo === "backspace")
+      action = "delete_region";
+    // alt+left / alt+right are also the browser's back and forward: in the frame
+    // they never leave the page, even with no region to nudge
+    const handled = this.runAction(action) || (!fromParent && action.startsWith("nudge_"));
     if (handled) {
       e.preventDefault();
       e.stopPropagation();
@@ -1510,7 +1708,7 @@ export class Editor {
         this.playSelected();
         return true;
       case "delete_region":
-        return this.deleteSelected();
+        return this.deleteTarget();
       case "undo_edit":
         this.undoEdit();
         return true;
@@ -1547,8 +1745,16 @@ export class Editor {
       case "toggle_spectrogram":
         return this.toggleSpectrogram();
       case "deselect":
-        this.select(null);
+        this.clearSelection();
         return true;
+      case "mark_in":
+        return this.mark("in");
+      case "mark_out":
+        return this.mark("out");
+      case "select_next":
+        return this.selectStep(1);
+      case "select_previous":
+        return this.selectStep(-1);
       case "nudge_start_back":
         return this.nudge("start", -1);
       case "nudge_start_forward":

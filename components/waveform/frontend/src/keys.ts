@@ -30,6 +30,10 @@ export type Action =
   | "nudge_end_back"
   | "nudge_end_forward"
   | "toggle_spectrogram"
+  | "mark_in"
+  | "mark_out"
+  | "select_next"
+  | "select_previous"
   | `label_${number}`;
 
 /** Actions forwarded to Python as events, since the page cannot see keys pressed in the iframe. */
@@ -60,6 +64,10 @@ export const DEFAULT_KEYMAP: Readonly<Record<string, string[]>> = {
   nudge_end_back: ["alt+shift+left"],
   nudge_end_forward: ["alt+shift+right"],
   toggle_spectrogram: ["s"],
+  mark_in: ["i"],
+  mark_out: ["o"],
+  select_next: ["tab"],
+  select_previous: ["shift+tab"],
   label_1: ["1"],
   label_2: ["2"],
   label_3: ["3"],
@@ -70,6 +78,12 @@ export const DEFAULT_KEYMAP: Readonly<Record<string, string[]>> = {
   label_8: ["8"],
   label_9: ["9"],
 };
+
+/**
+ * Keys that move the focus between the page's controls: pressed on the page
+ * (outside the frame) they stay the page's, whatever action they are bound to.
+ */
+export const PAGE_FOCUS_COMBOS: ReadonlySet<string> = new Set(["tab", "shift+tab"]);
 
 const KEY_ALIASES: Record<string, string> = {
   " ": "space",

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ANSWER_ACTIONS, buildKeymap, eventCombo, isTextTarget, labelIndex, normalizeSpec } from "../src/keys";
+import { ANSWER_ACTIONS, buildKeymap, eventCombo, isTextTarget, labelIndex, normalizeSpec, PAGE_FOCUS_COMBOS } from "../src/keys";
 
 const ev = (key: string, mods: Partial<{ ctrl: boolean; shift: boolean; alt: boolean; meta: boolean }> = {}) => ({
   key,
@@ -116,6 +116,10 @@ describe("the whole default keymap", () => {
       "alt+shift+left": "nudge_end_back",
       "alt+shift+right": "nudge_end_forward",
       s: "toggle_spectrogram",
+      i: "mark_in",
+      o: "mark_out",
+      tab: "select_next",
+      "shift+tab": "select_previous",
       "1": "label_1",
       "2": "label_2",
       "3": "label_3",
@@ -263,5 +267,39 @@ describe("remapping, exactly", () => {
     const km = buildKeymap({ accept: "x", reject: undefined });
     expect(km.get("x")).toBe("accept");
     expect(bound(km, "reject")).toEqual([]);
+  });
+});
+
+describe("keyboard-only regions", () => {
+  it("binds marks and region selection, remappably", () => {
+    const km = buildKeymap();
+    expect(km.get(eventCombo(ev("i"))!)).toBe("mark_in");
+    expect(km.get(eventCombo(ev("o"))!)).toBe("mark_out");
+    expect(eventCombo(ev("Tab"))).toBe("tab");
+    expect(eventCombo(ev("Tab", { shift: true }))).toBe("shift+tab");
+    expect(km.get(eventCombo(ev("Tab"))!)).toBe("select_next");
+    expect(km.get(eventCombo(ev("Tab", { shift: true }))!)).toBe("select_previous");
+    expect(km.get(eventCombo(ev("I", { shift: true }))!)).toBe(undefined); // shift+i is not i
+    const remapped = buildKeymap({ mark_in: "[", mark_out: "]", select_next: "n", select_previous: ["p", "shift+n"] });
+    expect(remapped.get("[")).toBe("mark_in");
+    expect(remapped.get("]")).toBe("mark_out");
+    expect(remapped.get("i")).toBe(undefined);
+    expect(remapped.get("tab")).toBe(undefined);
+    expect(remapped.get("n")).toBe("select_next");
+    expect(remapped.get("shift+n")).toBe("select_previous");
+    expect(remapped.get("p")).toBe("select_previous");
+    // a key the marks take leaves the rate keys that had it
+    expect([...remapped.values()]).not.toContain("rate_down");
+  });
+
+  it("a label whose key is i or o takes it from the marks", () => {
+    const km = buildKeymap({}, ["i", "o"]);
+    expect(km.get("i")).toBe("label_1");
+    expect(km.get("o")).toBe("label_2");
+    expect([...km.values()]).not.toContain("mark_in");
+  });
+
+  it("leaves tab on the page to the page's focus", () => {
+    expect([...PAGE_FOCUS_COMBOS].sort()).toEqual(["shift+tab", "tab"]);
   });
 });
