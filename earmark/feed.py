@@ -23,6 +23,7 @@ from earmark.annotations import CURRENT_ANNOTATIONS, SKIPPED, Task, get_task
 from earmark.store import Store
 
 CLAIM_SECONDS = 30 * 60
+FAIR_FLOOR = 3   # tasks a session may always hold ahead in a shared queue
 
 
 def next_task(store: Store, dataset: str, session: str, overlap: bool) -> Task | None:
@@ -36,7 +37,10 @@ def queue_tasks(store: Store, dataset: str, session: str, overlap: bool, size: i
 
     Without overlap every task returned is claimed for `session` (the claims it
     already holds first, oldest first), so that annotators sharing a queue never
-    receive the same task while the claims are fresh."""
+    receive the same task while the claims are fresh. When no task is free, a
+    session takes over tasks another holds beyond that one's first `FAIR_FLOOR`
+    (waiting in its card's queue, not on its screen), so that near the end of a
+    shared queue the last tasks are not all held by one annotator."""
     size = max(1, int(size))
     if overlap:
         rows = store.query(
@@ -62,6 +66,16 @@ def queue_tasks(store: Store, dataset: str, session: str, overlap: bool, size: i
                 "AND NOT EXISTS (SELECT 1 FROM claims c WHERE c.dataset = t.dataset "
                 "AND c.task_id = t.id AND c.session <> ? AND c.claimed > ?) ORDER BY id LIMIT ?",
                 [dataset, session, session, now - CLAIM_SECONDS, size - len(held)]).fetchall()]
+        if len(held) + len(free) < size:
+            # the free tasks have run out: take over tasks others hold beyond their first
+            # FAIR_FLOOR (queued in their card, not on their screen), so the end of a shared
+            # queue goes to whoever is annotating instead of waiting in one annotator's queue
+            free += [r[0] for r in cur.execute(
+                f"SELECT task_id FROM (SELECT task_id, row_number() OVER (PARTITION BY session "
+                f"ORDER BY claimed, task_id) AS rank FROM claims c WHERE dataset = ? AND session <> ? "
+                f"AND claimed > ? AND {unanswered.format('c.task_id')}) WHERE rank > ? "
+                "ORDER BY task_id LIMIT ?",
+                [dataset, session, now - CLAIM_SECONDS, FAIR_FLOOR, size - len(held) - len(free)]).fetchall()]
         ids = held + free
         # held claims are renewed too: a task on an annotator's screen stays theirs
         for k, task_id in enumerate(ids):
