@@ -250,3 +250,54 @@ def test_alignment_drag_over_words_link_to_a_region_both_ways(tmp_path, corpus, 
                                     "audio_span_id": region_id}]
     (stored,) = annotation["audio_spans"]
     assert abs(stored["start"] - 3.5) <= 0.15 and abs(stored["end"] - 5.0) <= 0.15   # file time
+
+
+def test_keys_after_the_last_task_answer_nothing_and_the_end_is_said(tmp_path, corpus, run_app, chromium_page):
+    db, ids = make_db(tmp_path, "short", segment_tasks(corpus / "diarization" / "trn01.wav", 3), "audio")
+    app = run_app(db)
+    card = CardPage(chromium_page(), app.url).open("short")
+    for key in ("a", "a", "a", "a", "x", "Enter"):
+        card.page.keyboard.press(key)
+        card.page.wait_for_timeout(50)
+    card.wait_saved()
+    card.frame.get_by_text("No more tasks in short for ann. Thank you!").wait_for(timeout=15_000)
+    assert [e["task_id"] for e in card.debug()["log"]] == [str(i) for i in ids]
+    app.stop()
+    assert rows(db, "SELECT task_id, answer FROM annotations ORDER BY id") == [(i, "accept") for i in ids]
+
+
+def test_after_choosing_a_dataset_the_keys_go_to_the_card(tmp_path, corpus, run_app, chromium_page):
+    db, ids = make_db(tmp_path, "first", segment_tasks(corpus / "diarization" / "trn01.wav", 2), "audio")
+    store = Store(db)
+    second = load_sources(store, "second", [corpus / "diarization" / "trn02.wav"], view="audio").task_ids
+    store.close()
+    app = run_app(db)
+    card = CardPage(chromium_page(), app.url).open("first")
+    page = card.page
+    box = page.get_by_label("Dataset", exact=True)
+    box.click()
+    page.get_by_role("option", name="second").click()
+    card.wait_task(second[0])
+    page.wait_for_timeout(300)
+    page.keyboard.press("a")                      # not typed into the dataset box: an answer
+    card.frame.get_by_text("No more tasks in second for ann. Thank you!").wait_for(timeout=15_000)
+    card.wait_saved()
+    app.stop()
+    assert rows(db, "SELECT dataset, task_id, answer FROM annotations") == [("second", second[0], "accept")]
+
+
+def test_answers_given_while_the_server_restarts_are_sent_again_without_a_reload(
+        tmp_path, corpus, run_app, chromium_page):
+    db, ids = make_db(tmp_path, "blip", segment_tasks(corpus / "diarization" / "trn01.wav", 6), "audio")
+    app = run_app(db)
+    card = CardPage(chromium_page(), app.url).open("blip")
+    app.kill()
+    for key in ("a", "x", "a"):
+        card.page.keyboard.press(key)
+        card.page.wait_for_timeout(100)
+    assert card.body("pending") == "3"
+    again = run_app(db, port=app.port)
+    card.wait_saved(timeout=90)                   # the tab reconnects by itself; the card sends its log again
+    again.stop()
+    assert rows(db, "SELECT task_id, answer FROM annotations ORDER BY id") == \
+        list(zip(ids[:3], ["accept", "reject", "accept"]))
