@@ -41,7 +41,8 @@ class RunningApp:
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         # No earmark.json from the developer's working directory leaks into a test.
-        merged = {**os.environ, "EARMARK_DB": str(db), "PYTHONPATH": str(ROOT),
+        # EARMARK_TEST_HOOKS: the component puts its state on `window` for the tests to read
+        merged = {**os.environ, "EARMARK_DB": str(db), "PYTHONPATH": str(ROOT), "EARMARK_TEST_HOOKS": "1",
                   "EARMARK_CONFIG": str(db.parent / "earmark.json"), **(env or {})}
         env = {k: v for k, v in merged.items() if v is not None}
         cmd = [sys.executable, "-m", "streamlit", "run", str(script),

@@ -52,6 +52,11 @@ SETTING_NAMES: frozenset[str] = frozenset({
 })
 
 
+def test_hooks_wanted() -> bool:
+    """Whether the browser side puts its state on `window` for tests (EARMARK_TEST_HOOKS=1)."""
+    return os.environ.get("EARMARK_TEST_HOOKS") == "1"
+
+
 def _fnv1a(text: str) -> int:
     h = 0x811C9DC5
     for b in text.encode("utf-8"):
@@ -297,6 +302,7 @@ def waveform_editor(
         wave_height=height,
         spectrogram=str(spectrogram_url) if spectrogram_url else None,
         spectrogram_offset=float(spectrogram_offset),
+        test_hooks=test_hooks_wanted(),
         key=key,
         default=None,
     )

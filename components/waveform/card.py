@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any, Mapping, Sequence
 
 from components.waveform import (
-    SETTING_NAMES, _amplitude_bytes, _clean_labels, _clean_region, _component, overview_bytes,
+    SETTING_NAMES, _amplitude_bytes, _clean_labels, _clean_region, _component, overview_bytes, test_hooks_wanted,
 )
 
 __all__ = ["CardTask", "annotation_card", "card_task"]
@@ -125,6 +125,7 @@ def annotation_card(*, key: str, dataset: str, session: str, queue: Sequence[Car
         error=error,
         notice=notice,
         focus=int(focus),
+        test_hooks=test_hooks_wanted(),
         key=key,
         default=None,
     )

@@ -55,6 +55,8 @@ export interface CardArgs {
   error: string | null;
   notice: string | null;
   focus: number;
+  /** put the test hooks on `window` (EARMARK_TEST_HOOKS=1 on the server) */
+  test_hooks?: boolean;
 }
 
 /** Why a value is sent: an answer given, answers sent again, or the first value after a reload. */

@@ -16,6 +16,7 @@ import type { RegionData } from "./state";
 import { TaskQueue, type Edits, type QueueItem } from "./queue";
 import { TextPanel, type TextSpan } from "./text_panel";
 import { bridgeValue, type CardArgs, type CardItem } from "./bridge";
+import { enableHooks, expose } from "./testhooks";
 
 const SEND_GAP_MS = 100;       // values at most this often (each carries every pending answer)
 const RESEND_MS = 3000;        // answers not acknowledged by then are sent again
@@ -106,14 +107,14 @@ export class Card {
     });
     window.setInterval(() => this.tick(), 500);
     document.body.dataset.card = "1";
-    (window as unknown as { __cardDebug: () => unknown }).__cardDebug = () => ({
+    expose("__cardDebug", () => ({
       client: this.pending.client,
       pending: this.pending.all(),
       current: this.queue.current?.task_id ?? null,
       next: this.queue.next.map((t) => t.task_id),
       answers: this.answersGiven,
       log: this.answerLog,
-    });
+    }));
   }
 
   // ------------------------------------------------------------------ DOM
@@ -199,6 +200,7 @@ export class Card {
 
   /** Args from Python. */
   render(args: CardArgs): void {
+    enableHooks(args.test_hooks);
     const first = this.args === null;
     const switched = !first && (this.args?.dataset !== args.dataset || this.args?.session !== args.session);
     this.args = args;

@@ -32,6 +32,7 @@ import { edgePreview, nudgedEdge, placeMark, scrollToShow, stepSelection, type M
 import { diffRegions, labelRows, RegionStore, type RegionData } from "./state";
 import { formatTime } from "./ticks";
 import { Timeline } from "./timeline";
+import { enableHooks, expose } from "./testhooks";
 
 type RegionsApi = ReturnType<typeof RegionsPlugin.create>;
 
@@ -212,15 +213,15 @@ export class Editor {
     window.addEventListener("blur", () => this.setShift(false));
     this.listenToParentKeys();
     // for tests and benchmarks: the playback position
-    (window as unknown as { __wfCurrentTime: () => number }).__wfCurrentTime = () => this.ws?.getCurrentTime() ?? 0;
-    (window as unknown as { __wfDebug: () => unknown }).__wfDebug = () => ({
+    expose("__wfCurrentTime", () => this.ws?.getCurrentTime() ?? 0);
+    expose("__wfDebug", () => ({
       taskId: this.taskId,
       revision: this.revision,
       store: this.store.list(),
       args: this.args ? { task_id: this.args.task_id, regions: this.args.regions } : null,
       shown: [...this.shown.keys()],
       selected: this.selectedId,
-    });
+    }));
   }
 
   // ------------------------------------------------------------------ DOM
@@ -401,6 +402,7 @@ export class Editor {
    */
   render(args: Args, media?: HTMLAudioElement | null): void {
     this.preloaded = media ?? null;
+    enableHooks(args.test_hooks);
     this.answerLockUntil = 0;
     const pending = this.pendingEvent;
     this.pendingEvent = null;
@@ -777,7 +779,7 @@ export class Editor {
     document.body.dataset.ready = "1";
     document.body.dataset.readyMs = ms.toFixed(1);
     document.body.dataset.readyAt = String(Date.now());
-    (window as unknown as { __wfTimings: unknown }).__wfTimings = { ...this.marks, ready: ms, task: this.taskId };
+    expose("__wfTimings", { ...this.marks, ready: ms, task: this.taskId });
     this.status("");
     this.updateZoomSlider();
     this.transport.setHeight();

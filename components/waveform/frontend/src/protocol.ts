@@ -48,6 +48,8 @@ export interface Args {
   segment?: { start: number; end: number } | null;
   /** show the timeline in file time (starting at `spectrogram_offset`) */
   file_time?: boolean;
+  /** put the test hooks on `window` (EARMARK_TEST_HOOKS=1 on the server) */
+  test_hooks?: boolean;
 }
 
 export interface EventInfo {
