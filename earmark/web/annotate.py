@@ -123,6 +123,12 @@ def _sentence(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
+def _meta(task: Task) -> dict:
+    """The task's `meta`, or {} when it is not an object (a broken task is still named and skipped)."""
+    meta = task.data.get("meta")
+    return meta if isinstance(meta, dict) else {}
+
+
 def task_name(task: Task) -> str:
     name = task.data.get("file")
     return str(name) if name else f"task {task.id}"
@@ -138,7 +144,7 @@ def view_of(task: Task, context: float) -> View:
     """How the card's time maps to the file's for `task` (as `task_audio` cuts its clip)."""
     data = task.data
     segment = data.get("segment") or None
-    channel = (data.get("meta") or {}).get("channel")
+    channel = _meta(task).get("channel")
     if segment is None and channel is None:
         return View()
     offset = max(0.0, float(segment["start"]) - context) if segment else 0.0
@@ -148,25 +154,26 @@ def view_of(task: Task, context: float) -> View:
 def header_details(task: Task) -> list[str]:
     """The card's title line after the file name: duration, segment, channel."""
     data = task.data
-    meta = data.get("meta") or {}
+    meta = _meta(task)
     segment = data.get("segment")
     parts = [
         f"{meta['duration']:.1f} s" if _number(meta.get("duration")) else None,
-        f"segment {segment['start']:.2f}–{segment['end']:.2f} s" if segment else None,
-        f"channel {meta['channel'] + 1}" if meta.get("channel") is not None else
+        f"segment {segment['start']:.2f}–{segment['end']:.2f} s"
+        if isinstance(segment, dict) and _number(segment.get("start")) and _number(segment.get("end")) else None,
+        f"channel {meta['channel'] + 1}" if _number(meta.get("channel")) else
         (f"{meta['channels']} channels" if _number(meta.get("channels")) and meta["channels"] > 1 else None),
     ]
     return [p for p in parts if p]
 
 
 def task_title(task: Task) -> str:
-    meta = task.data.get("meta") or {}
+    meta = _meta(task)
     return str(meta.get("file") or task.data.get("file") or f"task {task.id}")
 
 
 def plain_caption(task: Task) -> str | None:
     """The task's other `meta` values (design.md: shown to the annotator), as plain text."""
-    meta = task.data.get("meta") or {}
+    meta = _meta(task)
     rest = [f"{k}: {v}" for k, v in meta.items() if k not in _HEADER_META and v not in (None, "")]
     return " · ".join(rest) or None
 
