@@ -320,7 +320,14 @@ def render_page() -> None:
     settings = effective_settings(dataset, config)
     blocks = list(settings.get("blocks") or [dataset.view])
     overlap = bool(settings.get("feed_overlap"))
-    queue, exhausted = fill_queue(store, dataset, session, settings, blocks, overlap)
+    try:
+        queue, exhausted = fill_queue(store, dataset, session, settings, blocks, overlap)
+    except StoreError as exc:
+        # the claims cannot be written (a full disk): the card stays, keeps its pending
+        # answers and the task on screen, and says why; the queue refills when the write succeeds
+        log.warning("the queue of %s/%s: %s", dataset.name, session, exc)
+        queue, exhausted = [], False
+        error = error or f"{_sentence(exc.message)}; no new tasks until it can be written."
     previous = previous_card_task(store, dataset, session, settings, blocks)
     prog = progress(store, dataset.name, session)
     client = value.get("client") if isinstance(value, dict) and isinstance(value.get("client"), str) else None
