@@ -206,11 +206,16 @@ def build_card_task(store: Store, task: Task, settings: dict, blocks: list[str],
         shown_segment = {"start": round(float(segment["start"]) - audio.offset, 3),
                          "end": round(float(segment["end"]) - audio.offset, 3)}
     transcribing = "transcript" in blocks or "alignment" in blocks
+    text = source.get("text") if isinstance(source.get("text"), str) else None
     try:
         return card_task(
             audio_url=audio.url, duration=audio.duration, peaks=audio.peaks,
             regions=audio.to_view(source.get("audio_spans") or []),
-            transcript=(source.get("transcript") or "") if transcribing else None,
+            # in the alignment view the text field edits the text the spans lie on: a task
+            # with a text and no transcript starts with its text (else an unchanged answer
+            # would store an empty text, and its spans would lie outside it)
+            transcript=(source.get("transcript") or (text if "alignment" in blocks else None)
+                        or "") if transcribing else None,
             text=source.get("text") if "alignment" in blocks else None,
             spans=(source.get("spans") or []) if "alignment" in blocks else [],
             spectrogram_url=audio.spectrogram_url, spectrogram_offset=audio.offset,
