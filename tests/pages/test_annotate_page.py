@@ -320,3 +320,26 @@ def test_channel_0_is_stored_as_0_from_a_split_channel_task_and_from_lane_0(tmp_
     assert stored == {left: [{"id": "l", "start": 0.1, "end": 0.4, "label": "SPEECH", "channel": 0}],
                       whole: regions}
     assert store.query("SELECT span_id, channel FROM spans ORDER BY span_id") == [("l", 0), ("w0", 0), ("w1", 1)]
+
+
+def test_an_alignment_task_with_its_own_text_and_spans_is_accepted_unchanged(talks, page, card):
+    """A task that comes with `text` (and spans over it) but no `transcript`: the card's
+    text field edits the text, so it starts with the text, and an answer that leaves it
+    as it is keeps the text and the spans."""
+    store, ids = talks
+    ensure_dataset(store, "talks", view="alignment")
+    task = json.loads(store.query_one("SELECT task FROM tasks WHERE id = ?", [ids[0]])[0])
+    span = {"start": 5, "end": 13, "token_start": 1, "token_end": 3, "label": "SPK2"}
+    task.update({"text": "well I do not know", "spans": [span]})
+    store.write(lambda cur: cur.execute("UPDATE tasks SET task = ? WHERE id = ?", [json.dumps(task), ids[0]]))
+    at = page("annotate", dataset="talks", session="ann")
+    at.run()
+    item = at.session_state["ann_queue_items"][0]
+    assert (item["transcript"], item["text"], item["spans"]) == ("well I do not know", "well I do not know", [span])
+    c = card()
+    # what the card sends for a task answered as shown: its text field and its spans
+    c.send(at, c.answer(ids[0], "accept", transcript=item["transcript"], spans=item["spans"]))
+    saved = store.query_one("SELECT annotation FROM annotations")
+    assert saved is not None, store.query("SELECT problem FROM answer_receipts")
+    saved = json.loads(saved[0])
+    assert (saved["text"], saved["spans"]) == ("well I do not know", [span])
