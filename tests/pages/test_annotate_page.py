@@ -343,3 +343,23 @@ def test_an_alignment_task_with_its_own_text_and_spans_is_accepted_unchanged(tal
     assert saved is not None, store.query("SELECT problem FROM answer_receipts")
     saved = json.loads(saved[0])
     assert (saved["text"], saved["spans"]) == ("well I do not know", [span])
+
+
+def test_answers_of_another_dataset_or_before_a_name_is_chosen_are_committed_all_the_same(talks, page, card,
+                                                                                           corpus):
+    """A tab's stored log may hold answers given on another dataset, or come back on a
+    page that has no annotator yet: they belong to their own dataset and session."""
+    from earmark.loader import load_sources
+    store, ids = talks
+    [other_task] = load_sources(store, "other", [corpus / "diarization" / "trn01.wav"], labels=["A"]).task_ids
+    at = page("annotate", dataset="talks")              # no session chosen yet
+    c = card(dataset="other")
+    c.entry(other_task, "accept")
+    at.session_state["annotate_card"] = c.answer(ids[0], "reject", dataset="talks")
+    at.run()
+    assert not at.exception, at.exception
+    assert not at.get("component_instance")
+    assert current(store) == [(ids[0], "reject", "ann"), (other_task, "accept", "ann")]
+    at.text_input(key="annotator_pick").input("ann").run()
+    assert card.args(at)["acked"] == {"c1": 2} and at.session_state["ann_queue"] == ids[1:]
+    assert store.query_one("SELECT count(*) FROM annotations")[0] == 2
