@@ -123,6 +123,12 @@ def _sentence(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
+def _meta(task: Task) -> dict:
+    """The task's `meta`, or {} when it is not an object (a broken task is still named and skipped)."""
+    meta = task.data.get("meta")
+    return meta if isinstance(meta, dict) else {}
+
+
 def task_name(task: Task) -> str:
     name = task.data.get("file")
     return str(name) if name else f"task {task.id}"
@@ -138,7 +144,7 @@ def view_of(task: Task, context: float) -> View:
     """How the card's time maps to the file's for `task` (as `task_audio` cuts its clip)."""
     data = task.data
     segment = data.get("segment") or None
-    channel = (data.get("meta") or {}).get("channel")
+    channel = _meta(task).get("channel")
     if segment is None and channel is None:
         return View()
     offset = max(0.0, float(segment["start"]) - context) if segment else 0.0
@@ -148,25 +154,26 @@ def view_of(task: Task, context: float) -> View:
 def header_details(task: Task) -> list[str]:
     """The card's title line after the file name: duration, segment, channel."""
     data = task.data
-    meta = data.get("meta") or {}
+    meta = _meta(task)
     segment = data.get("segment")
     parts = [
         f"{meta['duration']:.1f} s" if _number(meta.get("duration")) else None,
-        f"segment {segment['start']:.2f}–{segment['end']:.2f} s" if segment else None,
-        f"channel {meta['channel'] + 1}" if meta.get("channel") is not None else
+        f"segment {segment['start']:.2f}–{segment['end']:.2f} s"
+        if isinstance(segment, dict) and _number(segment.get("start")) and _number(segment.get("end")) else None,
+        f"channel {meta['channel'] + 1}" if _number(meta.get("channel")) else
         (f"{meta['channels']} channels" if _number(meta.get("channels")) and meta["channels"] > 1 else None),
     ]
     return [p for p in parts if p]
 
 
 def task_title(task: Task) -> str:
-    meta = task.data.get("meta") or {}
+    meta = _meta(task)
     return str(meta.get("file") or task.data.get("file") or f"task {task.id}")
 
 
 def plain_caption(task: Task) -> str | None:
     """The task's other `meta` values (design.md: shown to the annotator), as plain text."""
-    meta = task.data.get("meta") or {}
+    meta = _meta(task)
     rest = [f"{k}: {v}" for k, v in meta.items() if k not in _HEADER_META and v not in (None, "")]
     return " · ".join(rest) or None
 
@@ -199,11 +206,16 @@ def build_card_task(store: Store, task: Task, settings: dict, blocks: list[str],
         shown_segment = {"start": round(float(segment["start"]) - audio.offset, 3),
                          "end": round(float(segment["end"]) - audio.offset, 3)}
     transcribing = "transcript" in blocks or "alignment" in blocks
+    text = source.get("text") if isinstance(source.get("text"), str) else None
     try:
         return card_task(
             audio_url=audio.url, duration=audio.duration, peaks=audio.peaks,
             regions=audio.to_view(source.get("audio_spans") or []),
-            transcript=(source.get("transcript") or "") if transcribing else None,
+            # in the alignment view the text field edits the text the spans lie on: a task
+            # with a text and no transcript starts with its text (else an unchanged answer
+            # would store an empty text, and its spans would lie outside it)
+            transcript=(source.get("transcript") or (text if "alignment" in blocks else None)
+                        or "") if transcribing else None,
             text=source.get("text") if "alignment" in blocks else None,
             spans=(source.get("spans") or []) if "alignment" in blocks else [],
             spectrogram_url=audio.spectrogram_url, spectrogram_offset=audio.offset,
@@ -313,7 +325,14 @@ def render_page() -> None:
     settings = effective_settings(dataset, config)
     blocks = list(settings.get("blocks") or [dataset.view])
     overlap = bool(settings.get("feed_overlap"))
-    queue, exhausted = fill_queue(store, dataset, session, settings, blocks, overlap)
+    try:
+        queue, exhausted = fill_queue(store, dataset, session, settings, blocks, overlap)
+    except StoreError as exc:
+        # the claims cannot be written (a full disk): the card stays, keeps its pending
+        # answers and the task on screen, and says why; the queue refills when the write succeeds
+        log.warning("the queue of %s/%s: %s", dataset.name, session, exc)
+        queue, exhausted = [], False
+        error = error or f"{_sentence(exc.message)}; no new tasks until it can be written."
     previous = previous_card_task(store, dataset, session, settings, blocks)
     prog = progress(store, dataset.name, session)
     client = value.get("client") if isinstance(value, dict) and isinstance(value.get("client"), str) else None

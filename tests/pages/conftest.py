@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -32,15 +34,66 @@ def page(root):
     return make
 
 
-def _component_value(task_id: int, regions: list[dict], event_type: str = "created",
-                    action: str | None = None, event_id: str = "e1", revision: int = 0) -> dict:
-    """What the waveform component sends, as the page receives it."""
-    event = {"type": event_type, "id": event_id, "seq": 1, "time": 0}
-    if action:
-        event["action"] = action
-    return {"task_id": str(task_id), "revision": revision, "regions": regions, "event": event}
+class Card:
+    """The annotation card's side of the protocol (design.md, "Answers"), as the page receives it.
+
+    `answer(...)` adds an entry to the pending log (the next `seq`) and returns
+    the value the card would send then: every answer not yet acknowledged.
+    `ack(at)` drops what the page acknowledged in the args it gave the card.
+    `send(at, value)` sets the value and runs the page; `Card.args(at)` is what
+    the page gave the card on its last run."""
+
+    def __init__(self, dataset: str = "talks", session: str = "ann", client: str = "c1"):
+        self.dataset, self.session, self.client = dataset, session, client
+        self.log: list[dict] = []
+        self.seq = 0
+        self.events = 0
+
+    def entry(self, task_id, answer: str, regions=(), transcript=None, spans=None, skip_reason=None,
+              dataset: str | None = None, session: str | None = None, ts: float | None = None) -> dict:
+        self.seq += 1
+        entry = {"client": self.client, "seq": self.seq, "dataset": dataset or self.dataset,
+                 "session": session or self.session, "task_id": str(task_id), "answer": answer,
+                 "regions": [dict(r) for r in regions], "transcript": transcript,
+                 "spans": None if spans is None else [dict(s) for s in spans],
+                 "ts": 1_700_000_000.0 + self.seq if ts is None else ts}
+        if skip_reason is not None:
+            entry["skip_reason"] = skip_reason
+        self.log.append(entry)
+        return entry
+
+    def answer(self, task_id, answer: str, **kwargs) -> dict:
+        self.entry(task_id, answer, **kwargs)
+        return self.value()
+
+    def skip(self, task_id, reason: str) -> dict:
+        return self.answer(task_id, "ignore", skip_reason=reason)
+
+    def value(self, event: str = "answer") -> dict:
+        self.events += 1
+        return {"client": self.client, "dataset": self.dataset, "session": self.session,
+                "pending": [dict(e) for e in self.log],
+                "event": {"type": event, "id": f"{self.client}-{self.events}", "time": 0}}
+
+    def ack(self, at) -> int:
+        """Drop the entries the page acknowledged; returns the acked seq (0: none)."""
+        upto = self.args(at)["acked"].get(self.client, 0)
+        self.log = [e for e in self.log if e["seq"] > upto]
+        return upto
+
+    @staticmethod
+    def send(at, value: dict) -> None:
+        at.session_state["annotate_card"] = value
+        at.run()
+        assert not at.exception, at.exception
+
+    @staticmethod
+    def args(at) -> dict:
+        """The JSON args the page gave the card on its last run (one card on the page)."""
+        [element] = at.get("component_instance")
+        return json.loads(element.proto.json_args)
 
 
 @pytest.fixture
-def component_value():
-    return _component_value
+def card():
+    return Card

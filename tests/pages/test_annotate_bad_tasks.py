@@ -2,6 +2,9 @@
 
 The broken tasks are written straight into the database (the loader refuses
 such tasks now; older databases and other programs may still hold them).
+The card gets such a task with its reason (`problem`) and no audio; it draws
+"<title> cannot be shown: <problem>" with a Skip button in the browser
+(src/card.ts), whose skip comes back as an `ignore` entry with `skip_reason`.
 """
 
 from __future__ import annotations
@@ -27,6 +30,17 @@ def unescape(markdown: str) -> str:
 
 def error_texts(at) -> list[str]:
     return [unescape(e.value) for e in at.error]
+
+
+def head(at) -> tuple[int, dict]:
+    """The task the card shows first, and what it is given of it."""
+    return at.session_state["ann_queue"][0], at.session_state["ann_queue_items"][0]
+
+
+def assert_cannot_be_shown(item: dict) -> None:
+    """Given with a reason and nothing to play or draw: the card offers only the skip."""
+    assert item["problem"] and item["audio"] == "" and item["duration"] == 0.0
+    assert item["regions"] == [] and item["spectrogram"] is None
 
 
 @pytest.fixture
@@ -80,11 +94,15 @@ CASES = {
     "task that is not JSON": ("{not json", "the stored task is not valid JSON"),
     "channel beyond the file's": ({"meta": {"file": "x.wav", "channel": 7}},
                                   "its channel 7 is not one of the file's 1 channels"),
+    "segment with text times": ({"segment": {"start": "5", "end": 2.0}},
+                                "its segment has a start of '5', not a number of seconds"),
+    "channel that is text": ({"meta": {"file": "x.wav", "channel": "left"}},
+                             "its channel 'left' is not one of the file's 1 channels"),
 }
 
 
 @pytest.mark.parametrize("case", list(CASES))
-def test_a_broken_task_is_named_skipped_and_never_returns(bad, page, case):
+def test_a_broken_task_is_named_skipped_and_never_returns(bad, page, card, case):
     store, insert, finish, _ = bad
     task, expected = CASES[case]
     if task == "NAN":  # json.dumps would write NaN too; written by hand to be explicit
@@ -94,28 +112,31 @@ def test_a_broken_task_is_named_skipped_and_never_returns(bad, page, case):
     at = page("annotate", dataset="bad", session="ann")
     at.run()
     assert not at.exception, at.exception
-    assert at.session_state["ann_current"] == broken
-    assert any(expected in e and "cannot be shown" in e for e in error_texts(at)), error_texts(at)
-    # a rerun (the page reloaded) shows the same box, not a crash
+    first, item = head(at)
+    assert first == broken and at.session_state["ann_queue"] == [broken, good]
+    assert expected in item["problem"], item["problem"]
+    assert_cannot_be_shown(item)
+    assert not at.error                                      # the card says it, not a page error
+    # a rerun (the page reloaded) gives the same task and reason, not a crash
     at.run()
-    assert not at.exception and any(expected in e for e in error_texts(at))
-    at.button(key=f"skip-broken-{broken}").click().run()
-    assert not at.exception, at.exception
-    assert at.session_state["ann_current"] == good
-    assert GOOD in " ".join(m.value for m in at.markdown)
+    assert not at.exception and head(at)[0] == broken and expected in head(at)[1]["problem"]
+    c = card(dataset="bad")
+    c.send(at, c.skip(broken, item["problem"]))
+    assert head(at)[0] == good
+    assert head(at)[1]["title"] == GOOD and head(at)[1]["problem"] is None
     answer, doc = store.query_one("SELECT answer, annotation FROM annotations WHERE task_id = ?", [broken])
     assert answer == "ignore" and expected in json.loads(doc)["_skip_reason"]
     assert store.query_one("SELECT count(*) FROM spans")[0] == 0  # a skip annotates no region
     # nobody gets it again: not this annotator on a new visit, not another one
     again = page("annotate", dataset="bad", session="ann")
     again.run()
-    assert again.session_state["ann_current"] == good
+    assert again.session_state["ann_queue"] == [good]
     other = page("annotate", dataset="bad", session="bob")
     other.run()
-    assert other.session_state["ann_current"] != broken and not other.error
+    assert broken not in other.session_state["ann_queue"] and not other.error and not other.exception
 
 
-def test_a_file_gone_from_the_server(bad, page, corpus):
+def test_a_file_gone_from_the_server(bad, page, card, corpus):
     store, insert, finish, audio = bad
     gone = audio / "moved.wav"
     shutil.copy(corpus / "diarization" / "trn02.wav", gone)
@@ -125,16 +146,19 @@ def test_a_file_gone_from_the_server(bad, page, corpus):
     at = page("annotate", dataset="bad", session="ann")
     at.run()
     assert not at.exception, at.exception
-    broken = at.session_state["ann_current"]
+    broken, item = head(at)
     assert broken != good
-    assert any(f"the file {gone} is no longer on the server" in e for e in error_texts(at)), error_texts(at)
-    at.button(key=f"skip-broken-{broken}").click().run()
-    assert at.session_state["ann_current"] == good
+    assert item["problem"] == f"the file {gone} is no longer on the server"
+    assert item["title"] == "moved.wav"
+    assert_cannot_be_shown(item)
+    c = card(dataset="bad")
+    c.send(at, c.skip(broken, item["problem"]))
+    assert head(at)[0] == good
     doc = store.query_one("SELECT annotation FROM annotations WHERE task_id = ?", [broken])[0]
     assert json.loads(doc)["_skip_reason"] == f"the file {gone} is no longer on the server"
 
 
-def test_an_unreadable_header(bad, page, tmp_path):
+def test_an_unreadable_header(bad, page, card, tmp_path):
     store, insert, finish, _ = bad
     junk = tmp_path / "junk.wav"
     junk.write_bytes(b"RIFF\x24\x00\x00\x00WAVEfmt \x10\x00\x00\x00" + bytes(range(256)) * 8)
@@ -143,41 +167,53 @@ def test_an_unreadable_header(bad, page, tmp_path):
     at = page("annotate", dataset="bad", session="ann")
     at.run()
     assert not at.exception, at.exception
-    assert at.session_state["ann_current"] == broken
-    errors = error_texts(at)
+    first, item = head(at)
+    assert first == broken and item["title"] == "junk.wav"
     # named with the header's fault, whichever reader meets it first
-    assert any("junk.wav cannot be shown: " in e and ("WAV header" in e or "corrupt" in e)
-               for e in errors), errors
-    at.button(key=f"skip-broken-{broken}").click().run()
-    assert at.session_state["ann_current"] == good
+    assert "WAV header" in item["problem"] or "corrupt" in item["problem"], item["problem"]
+    assert_cannot_be_shown(item)
+    c = card(dataset="bad")
+    c.send(at, c.skip(broken, item["problem"]))
+    assert head(at)[0] == good
 
 
-def test_with_feed_overlap_a_skipped_task_is_skipped_for_everyone(bad, page):
+def test_with_feed_overlap_a_skipped_task_is_skipped_for_everyone(bad, page, card):
     store, insert, finish, _ = bad
     broken = insert({"segment": {"start": 5.0, "end": 2.0}})
     good = finish()
     ensure_dataset(store, "bad", settings={"feed_overlap": True})
     at = page("annotate", dataset="bad", session="ann")
     at.run()
-    at.button(key=f"skip-broken-{broken}").click().run()
     other = page("annotate", dataset="bad", session="bob")
     other.run()
-    assert other.session_state["ann_current"] == good
+    assert other.session_state["ann_queue"] == [broken, good]   # overlap: both see both
+    c = card(dataset="bad")
+    c.send(at, c.skip(broken, head(at)[1]["problem"]))
+    other.run()
+    assert other.session_state["ann_queue"] == [good]
 
 
-def test_an_error_while_drawing_a_task_offers_the_skip(bad, page, monkeypatch):
+def test_an_error_while_drawing_a_task_offers_the_skip(bad, page, card, monkeypatch):
     store, insert, finish, _ = bad
     first = finish()
+    from earmark.web import annotate
+    real = annotate.card_task
 
-    def broken_component(**kwargs):
-        raise ValueError("the component fell over")
-    monkeypatch.setattr("earmark.web.annotate.waveform_editor", broken_component)
+    def broken_card_task(**kwargs):
+        if kwargs["audio_url"]:
+            raise ValueError("the component fell over")
+        return real(**kwargs)
+    monkeypatch.setattr("earmark.web.annotate.card_task", broken_card_task)
     at = page("annotate", dataset="bad", session="ann")
     at.run()
     assert not at.exception, at.exception
-    assert any("could not be drawn (ValueError: the component fell over)" in e for e in error_texts(at))
-    at.button(key=f"skip-broken-{first}").click().run()
-    assert not at.exception
+    assert not at.error
+    task_id, item = head(at)
+    assert task_id == first
+    assert item["problem"] == "it could not be drawn (ValueError: the component fell over)"
+    assert_cannot_be_shown(item)
+    c = card(dataset="bad")
+    c.send(at, c.skip(first, item["problem"]))
     assert store.query_one("SELECT answer FROM annotations WHERE task_id = ?", [first]) == ("ignore",)
 
 
@@ -208,13 +244,14 @@ def test_a_store_error_on_a_page_is_its_message(talks, page, monkeypatch):
     assert error_texts(at) == ["the database could not be written: no space left on the device (/data/x.duckdb)"]
 
 
-def test_review_and_statistics_show_the_skip_and_its_reason(bad, page):
+def test_review_and_statistics_show_the_skip_and_its_reason(bad, page, card):
     store, insert, finish, _ = bad
     broken = insert({"segment": {"start": 5.0, "end": 2.0}})
     finish()
     at = page("annotate", dataset="bad", session="ann")
     at.run()
-    at.button(key=f"skip-broken-{broken}").click().run()
+    c = card(dataset="bad")
+    c.send(at, c.skip(broken, head(at)[1]["problem"]))
     review = page("review")
     review.run()
     assert not review.exception, review.exception
@@ -227,18 +264,24 @@ def test_review_and_statistics_show_the_skip_and_its_reason(bad, page):
     assert progress[["annotator", "ignore", "skipped"]].values.tolist() == [["ann", 1, 1]]
 
 
-def test_an_error_after_the_answer_buttons_still_offers_the_skip(bad, page, monkeypatch):
+def test_an_error_while_preparing_a_task_offers_the_skip(bad, page, card, monkeypatch):
+    """An unexpected error while the task's audio is prepared (a reader failing late)
+    comes to the card as the task's problem: the other tasks and the skip still work."""
     store, insert, finish, _ = bad
     first = finish()
 
-    def popover(*args, **kwargs):
+    def late(*args, **kwargs):
         raise RuntimeError("late failure")
-    monkeypatch.setattr("earmark.web.annotate.st.popover", popover)
+    monkeypatch.setattr("earmark.web.annotate.task_audio", late)
     at = page("annotate", dataset="bad", session="ann")
     at.run()
     assert not at.exception, at.exception
-    assert any("could not be drawn (RuntimeError: late failure)" in e for e in error_texts(at))
-    assert "btn_accept" not in [b.key for b in at.button]  # cleared with the rest of the card
-    at.button(key=f"skip-broken-{first}").click().run()
-    assert not at.exception
+    assert not at.error
+    task_id, item = head(at)
+    assert task_id == first
+    assert item["problem"] == "its audio could not be read (RuntimeError: late failure)"
+    assert_cannot_be_shown(item)
+    assert item["peaks_channels"] == 1 and at.session_state["ann_queue"] == [first]
+    c = card(dataset="bad")
+    c.send(at, c.skip(first, item["problem"]))
     assert store.query_one("SELECT answer FROM annotations WHERE task_id = ?", [first]) == ("ignore",)

@@ -11,55 +11,94 @@ from streamlit.testing.v1 import AppTest
 
 from earmark.store import open_store
 
-REGION = {"id": "r1", "start": 1.25, "end": 3.5, "label": "SPK1", "channel": None}
-NOT_SAVED = ("the database could not be written: no space left on the device; "
-             "your last answer is not saved")
+REGION = {"id": "r1", "start": 0.25, "end": 0.75, "label": "SPK1", "channel": None}
+NO_SPACE = "the database could not be written: no space left on the device"
 
 
 def texts(elements) -> list[str]:
     return [re.sub(r"\\(.)", r"\1", e.value) for e in elements]
 
 
-def test_a_full_disk_keeps_the_answer_on_screen_until_it_can_be_saved_once(talks, page, component_value,
-                                                                           monkeypatch):
+def test_a_full_disk_keeps_the_answers_pending_until_they_can_be_saved_once_in_order(talks, page, card,
+                                                                                    monkeypatch):
+    """The card keeps the answers in the browser's storage until acked; Python says why
+    they wait and commits them, once each and in order, when the disk has room."""
     store, ids = talks
     disk = SimulatedDisk(store, monkeypatch)
     at = page("annotate", dataset="talks", session="ann")
     at.run()
-    first = at.session_state["ann_current"]
-    at.session_state["annotate_waveform"] = component_value(first, [REGION])
-    at.run()
+    assert at.session_state["ann_queue"][0] == ids[0]
+    c = card()
     disk.full = True
-    at.button(key="btn_accept").click().run()
+    c.send(at, c.answer(ids[0], "accept", regions=[REGION]))
     assert not at.exception, at.exception
-    assert any(NOT_SAVED in e.lower() for e in texts(at.error)), texts(at.error)
+    error = at.session_state["ann_error"]
+    assert error.startswith("The database could not be written: no space left on the device"), error
+    assert "1 answer not saved yet" in error
     assert store.query_one("SELECT count(*) FROM annotations")[0] == 0
-    assert at.session_state["ann_current"] == first              # the same task stays
-    assert at.session_state["ann_draft"].regions == [REGION]     # with the annotator's edits
-    at.run()                                                     # reruns (claims cannot be written either)
-    assert not at.exception and at.session_state["ann_current"] == first
-    assert at.button(key="btn_accept")                           # the answer can be given again
+    assert store.query_one("SELECT count(*) FROM answer_receipts")[0] == 0
+    args = card.args(at)
+    assert args["error"] == error and args["acked"] == {}       # nothing acked: the card keeps them
+    # the annotator goes on (the card shows its next queued task); the value carries both
+    c.send(at, c.answer(ids[1], "reject", regions=[dict(REGION, id="r2")]))
+    assert "2 answers not saved yet" in at.session_state["ann_error"]
+    at.run()                                                    # reruns (claims cannot be written either)
+    assert not at.exception and store.query_one("SELECT count(*) FROM annotations")[0] == 0
+    assert disk.failed_commits >= 3
     disk.full = False
-    at.button(key="btn_accept").click().run()
-    assert not at.exception
-    rows = store.query("SELECT task_id, answer, annotation FROM annotations")
-    assert [(t, a) for t, a, _ in rows] == [(first, "accept")]   # saved exactly once
-    assert json.loads(rows[0][2])["audio_spans"] == [REGION]
-    assert at.session_state["ann_current"] == ids[1]
+    c.send(at, c.value("resend"))                               # the same value, the disk has room
+    rows = store.query("SELECT task_id, answer, annotation FROM annotations ORDER BY id")
+    assert [(t, a) for t, a, _ in rows] == [(ids[0], "accept"), (ids[1], "reject")]   # once each, in order
+    assert [json.loads(d)["audio_spans"][0]["id"] for _, _, d in rows] == ["r1", "r2"]
+    assert json.loads(rows[0][2])["audio_spans"] == [{k: v for k, v in REGION.items() if k != "channel"}]
+    assert at.session_state["ann_error"] is None and card.args(at)["acked"] == {"c1": 2}
+    assert at.session_state["ann_queue"] == ids[2:]
     assert not at.error
+    c.send(at, c.value("resend"))
+    assert store.query_one("SELECT count(*) FROM annotations")[0] == 2
 
 
-def test_a_full_disk_before_any_task_is_shown_is_a_message(talks, page, monkeypatch):
+def test_a_disk_that_fills_in_the_middle_of_a_batch_keeps_the_rest_pending(talks, page, card, monkeypatch):
+    store, ids = talks
+    disk = SimulatedDisk(store, monkeypatch)
+    at = page("annotate", dataset="talks", session="ann")
+    at.run()
+    c = card()
+    for task_id in ids[:3]:
+        c.entry(task_id, "accept")
+    real_write = store.write
+    writes = []
+
+    def fill_after_one(fn, *args, **kwargs):
+        writes.append(fn)
+        if len(writes) == 2:        # the first answer is written, then the disk is full
+            disk.full = True
+        return real_write(fn, *args, **kwargs)
+    monkeypatch.setattr(store, "write", fill_after_one)
+    c.send(at, c.value())
+    assert store.query("SELECT task_id FROM annotations") == [(ids[0],)]
+    assert "2 answers not saved yet" in at.session_state["ann_error"]
+    assert card.args(at)["acked"] == {"c1": 1}                  # the card may drop the first one
+    assert c.ack(at) == 1 and [e["seq"] for e in c.log] == [2, 3]
+    disk.full = False
+    c.send(at, c.value("resend"))
+    assert store.query("SELECT task_id FROM annotations ORDER BY id") == [(i,) for i in ids[:3]]
+    assert at.session_state["ann_error"] is None
+
+
+def test_a_full_disk_before_any_task_is_shown_is_a_message(talks, page, monkeypatch, card):
     store, _ = talks
     disk = SimulatedDisk(store, monkeypatch)
     disk.full = True   # the claim of the first task cannot be written
     at = page("annotate", dataset="talks", session="ann")
     at.run()
     assert not at.exception, at.exception
-    assert any("the database could not be written: no space left on the device" in e for e in texts(at.error))
+    assert at.session_state["ann_error"] == f"{NO_SPACE[0].upper()}{NO_SPACE[1:]}; no new tasks until it can be written."
+    assert card.args(at)["error"] == at.session_state["ann_error"]   # the card shows it
+    assert at.session_state["ann_queue"] == []
     disk.full = False
     at.run()
-    assert not at.error and at.session_state["ann_current"] is not None
+    assert not at.error and at.session_state["ann_error"] is None and at.session_state["ann_queue"]
 
 
 def _app(root, tmp_path, monkeypatch, db):

@@ -35,7 +35,9 @@ def test_md_text_escapes_every_markdown_construct_and_keeps_the_text():
         assert unescape(escaped) == text.replace("\n", " ")
 
 
-def test_file_name_and_meta_show_as_text(talks, page):
+def test_file_name_and_meta_show_as_text(talks, page, card):
+    """The card sets the title, caption and notices with `textContent` (src/card.ts): the page
+    passes the strings unchanged, and draws none of them itself as Markdown."""
     store, ids = talks
     task = json.loads(store.query_one("SELECT task FROM tasks WHERE id = ?", [ids[0]])[0])
     task["file"] = IMAGE
@@ -44,17 +46,19 @@ def test_file_name_and_meta_show_as_text(talks, page):
     at = page("annotate", dataset="talks", session="ann")
     at.run()
     assert not at.exception, at.exception
-    assert at.session_state["ann_current"] == ids[0]
-    header = at.markdown[0].value
-    assert header.startswith("**") and IMAGE in unescape(header)
-    assert_inert(header)
-    meta = " ".join(c.value for c in at.caption)
-    assert TAG in unescape(meta) and STREAMLIT in unescape(meta)
-    assert_inert(meta)
-    at.button(key="btn_accept").click().run()
-    notice = " ".join(c.value for c in at.caption)
-    assert f"Saved accept on {IMAGE}" in unescape(notice)
-    assert_inert(notice)
+    assert at.session_state["ann_queue"][0] == ids[0]
+    item = at.session_state["ann_queue_items"][0]
+    assert item["title"] == IMAGE
+    assert f"note: {TAG}" in item["caption"] and f"speaker: {STREAMLIT}" in item["caption"]
+    assert card.args(at)["queue"][0]["title"] == IMAGE
+    for element in (*at.markdown, *at.caption, *at.error, *at.warning, *at.info):
+        assert_inert(element.value)
+    c = card()
+    c.send(at, c.answer(ids[0], "accept"))
+    # what undo reopens carries the same plain strings
+    assert at.session_state["ann_previous"]["title"] == IMAGE
+    for element in (*at.markdown, *at.caption, *at.error, *at.warning, *at.info):
+        assert_inert(element.value)
 
 
 def test_a_session_name_from_the_url_shows_as_text(talks, page, tmp_path):

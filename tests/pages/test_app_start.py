@@ -20,7 +20,9 @@ def test_empty_database_gets_the_demo_dataset(tmp_path, monkeypatch, root):
     assert not at.exception, at.exception
     # the default page is Annotate, on the demo's first clip
     assert at.selectbox(key="annotate_dataset").value == "demo"
-    assert any(".wav" in m.value for m in at.markdown)
+    first = at.session_state["ann_queue_items"][0]
+    assert first["title"].endswith(".wav") and first["problem"] is None and first["audio"]
+    assert len(at.session_state["ann_queue"]) == 5
     at.switch_page("pages/datasets.py").run()
     assert at.title[0].value == "Datasets"
     table = at.dataframe[0].value
