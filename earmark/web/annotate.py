@@ -229,7 +229,7 @@ def build_card_task(store: Store, task: Task, settings: dict, blocks: list[str],
 def _cached_card_task(store: Store, task: Task, settings: dict, blocks: list[str]) -> CardTask:
     """`build_card_task`, kept per browser session: the queue is sent again on every run."""
     cache: dict = st.session_state.setdefault("ann_card_cache", {})
-    key = (task.id, task.dataset, tuple(blocks))
+    key = (task.id, task.dataset, tuple(blocks), settings.get("segment_context", DEFAULT_CONTEXT))
     item = cache.get(key)
     if item is None:
         item = build_card_task(store, task, settings, blocks)
