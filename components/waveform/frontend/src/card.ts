@@ -22,6 +22,7 @@ const SEND_GAP_MS = 100;       // values at most this often (each carries every 
 const RESEND_MS = 3000;        // answers not acknowledged by then are sent again
 const HEARTBEAT_MS = 5000;
 const PRELOAD = 2;             // next tasks whose audio starts loading ahead
+const DONE: Record<string, string> = { accept: "Accepted", reject: "Rejected", ignore: "Ignored" };
 
 export interface CardTransport {
   send(value: unknown): void;
@@ -81,6 +82,7 @@ export class Card {
   private textBox!: HTMLElement;
   private answers!: HTMLElement;
   private buttons: Record<string, HTMLButtonElement> = {};
+  private cannotPlay!: HTMLButtonElement;
   private progressBar!: HTMLElement;
   private progressText!: HTMLElement;
   private saving!: HTMLElement;
@@ -178,7 +180,7 @@ export class Card {
       this.buttons[action] = b;
       this.answers.append(b);
     }
-    const cannot = el("button", { type: "button", class: "card-answer card-cannot-play", title: "Set this task aside for everyone, with the reason" }, "Audio does not play: skip");
+    const cannot = (this.cannotPlay = el("button", { type: "button", class: "card-answer card-cannot-play", title: "Set this task aside for everyone, with the reason" }, "Audio does not play: skip"));
     cannot.addEventListener("click", () => this.skipCurrent("the audio did not play in the browser"));
     this.answers.append(cannot);
 
@@ -359,7 +361,7 @@ export class Card {
     const item = this.queue.current;
     for (const a of ["accept", "reject", "ignore"]) this.buttons[a].disabled = !item || !!item.problem;
     this.buttons.undo.disabled = !this.queue.canUndo();
-    (this.answers.querySelector(".card-cannot-play") as HTMLButtonElement).disabled = !item || !!item.problem;
+    this.cannotPlay.disabled = !item || !!item.problem;
     this.errorBox.hidden = !args.error;
     this.errorBox.textContent = args.error ?? "";
     const refused = (args.refused ?? []).filter((r) => !this.refusedShown.has(`${r.client}/${r.seq}`));
@@ -423,7 +425,7 @@ export class Card {
     if (this.answerLog.length < 1000) this.answerLog.push({ task_id: item.task_id, answer, at: performance.now() });
     this.queue.answer(answer, edits);
     this.drafts.delete(item.task_id);
-    this.say(`${skipReason !== null ? "Skipped" : `${answer[0].toUpperCase()}${answer.slice(1)}ed`} ${item.title ?? `task ${item.task_id}`}.`.replace("Ignoreed", "Ignored"));
+    this.say(`${skipReason !== null ? "Skipped" : DONE[answer] ?? answer} ${item.title ?? `task ${item.task_id}`}.`);
     this.show();
     this.preload();
     this.sendSoon("answer");
