@@ -1040,8 +1040,8 @@ export class Editor {
         if (last) this.onHover(last);
       });
     });
+    // leaving the wave, into the page around the frame too, fires pointerleave here
     this.wave.addEventListener("pointerleave", hide);
-    document.documentElement.addEventListener("pointerleave", hide);
     window.addEventListener("blur", hide);
   }
 
