@@ -284,3 +284,30 @@ def test_stereo_rows_span_the_channels_and_regions_keep_their_channel(wf):
     assert r1["top"] == pytest.approx(lane_top, abs=1)
     assert r1["text"] == "NOISE"
     assert next(r for r in wf.state()["regions"] if r["id"] == "r1")["channel"] == 1
+
+
+def test_many_labels_make_the_wave_taller_and_the_toggle_gives_it_back_its_height(wf):
+    wf.open("lanes_many")
+    rs = rows(wf)
+    assert [r["name"] for r in rs] == [f"SPK{i}" for i in range(1, 9)]
+    assert all(r["bottom"] - r["top"] >= 29.5 for r in rs)
+    assert wf.geometry()["height"] == pytest.approx(8 * 30, abs=1)
+    shown = regions(wf)
+    for i in range(1, 9):
+        assert inside(shown[f"m{i}"], row_of(rs, f"SPK{i}"))
+    toggle = wf.frame.locator(".wf-lanes-toggle")
+    toggle.click()
+    wf.frame.locator("body[data-lanes='channels']").wait_for(state="attached")
+    assert wf.geometry()["height"] == pytest.approx(150, abs=1)
+    assert len(regions(wf)) == 8
+    toggle.click()
+    wf.frame.locator("body[data-lanes='labels']").wait_for(state="attached")
+    assert wf.geometry()["height"] == pytest.approx(240, abs=1)
+    shown = regions(wf)
+    rs = rows(wf)
+    for i in range(1, 9):
+        assert inside(shown[f"m{i}"], row_of(rs, f"SPK{i}"))
+    # drawing on the last row still gives its label
+    drag_on_row(wf, 7, 20.0, 24.0)
+    st = wf.wait_log(1)
+    assert [r["label"] for r in st["regions"] if not r["id"].startswith("m")] == ["SPK8"]

@@ -142,6 +142,12 @@ def builtin_scenarios() -> dict[str, dict]:
                 {"id": "r5", "start": 16.0, "end": 18.0, "label": "LAUGH"},
                 {"id": "r6", "start": 20.0, "end": 20.06, "label": "NOISE"}]}],
         },
+        # eight labels: rows of 150 / 8 px would be too thin, the wave grows
+        "lanes_many": {
+            "labels": [{"name": f"SPK{i}"} for i in range(1, 9)], "settings": {"audio_lanes": "labels"},
+            "tasks": [{"id": "t-lanes-many", "path": mono, "regions": [
+                {"id": f"m{i}", "start": 1.0 + i, "end": 6.0 + i, "label": f"SPK{i}"} for i in range(1, 9)]}],
+        },
         "lanes_xss": {
             "labels": [{"name": XSS_LABEL}, {"name": "SPEECH"}], "settings": {"audio_lanes": "labels"},
             "tasks": [{"id": "t-lanes-xss", "path": mono, "regions": [
