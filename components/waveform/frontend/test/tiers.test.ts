@@ -69,6 +69,9 @@ describe("rows", () => {
     expect(rowOfLabel([], "A")).toBe(-1);
     expect(tierRows([], [])).toEqual([]);
     expect(tierRows([], ["A"])).toEqual([{ label: null, name: OTHER_ROW_NAME }]);
+    // no list at all: every region in the one "other" row
+    expect(rowOfLabel(tierRows([], ["A"]), "A")).toBe(0);
+    expect(OTHER_ROW_NAME).toBe("other");
   });
 });
 
