@@ -1060,7 +1060,9 @@ export class Editor {
     if (this.settings.show_audio_cursor_time) {
       const x = e.clientX - box.left;
       this.hoverTime.textContent = formatTime(t, 2);
-      this.hoverTime.style.top = `${wrapper.bottom - box.top}px`;
+      // over the time axis (under the spectrogram lanes when they show), else just below the wave
+      const below = this.timelineBox.hidden ? wrapper.bottom : this.timelineBox.getBoundingClientRect().top;
+      this.hoverTime.style.top = `${below - box.top}px`;
       this.hoverTime.style.transform = x > box.width - 70 ? `translateX(${x}px) translateX(-100%)` : `translateX(${x}px)`;
       this.hoverTime.hidden = e.clientX < view.left || e.clientX > view.right;
     }
