@@ -24,6 +24,7 @@ DEFAULTS: dict = {
     "show_audio_minimap": True,
     "show_audio_spectrogram": False,
     "audio_spectrogram_max_freq": 8000,
+    "audio_lanes": "channels",
     "audio_autoplay": False,
     "audio_loop": False,
     "audio_rate": 1.0,

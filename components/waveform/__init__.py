@@ -48,7 +48,7 @@ SETTING_NAMES: frozenset[str] = frozenset({
     "show_audio_cursor", "show_audio_cursor_time", "show_audio_timeline", "show_audio_minimap",
     "audio_autoplay", "audio_loop", "audio_rate", "audio_max_zoom", "audio_bar_width",
     "audio_bar_height", "audio_bar_gap", "audio_bar_radius", "audio_min_region", "custom_theme",
-    "show_audio_spectrogram", "audio_spectrogram_max_freq",
+    "show_audio_spectrogram", "audio_spectrogram_max_freq", "audio_lanes",
 })
 
 
@@ -222,7 +222,12 @@ def waveform_editor(
             `custom_theme.labels`), plus `audio_min_region` (shortest region in
             seconds, default 0.02), `show_audio_spectrogram` (show the
             spectrogram lane at first, default False) and
-            `audio_spectrogram_max_freq` (Hz at its top, default 8000).
+            `audio_spectrogram_max_freq` (Hz at its top, default 8000) and
+            `audio_lanes` (`"labels"`: one row per label, as ELAN and Praat
+            tiers, and a drag on a row makes a region of that row's label;
+            `"channels"`, the default: regions over the whole wave, or per
+            channel lane on stereo). The toolbar's Lanes toggle switches it
+            for the browser tab.
         keymap: action → key or keys, overriding the defaults of design.md.
             Actions: play_pause, play_region, accept, reject, ignore, undo,
             delete_region, undo_edit, redo_edit, zoom_in, zoom_out, seek_back,

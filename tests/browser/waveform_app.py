@@ -143,6 +143,34 @@ def builtin_scenarios() -> dict[str, dict]:
             "tasks": [{"id": "t-spectro-ro", "path": mono, "regions": [
                 {"id": "r1", "start": 5.0, "end": 10.0, "label": "SPEECH"}]}],
         },
+        # lanes per label: overlapping regions of three labels, one label not in the list, a short region
+        "lanes": {
+            "labels": labels, "settings": {"audio_lanes": "labels"},
+            "tasks": [{"id": "t-lanes", "path": mono, "regions": [
+                {"id": "r1", "start": 2.0, "end": 9.0, "label": "SPEECH"},
+                {"id": "r2", "start": 4.0, "end": 12.0, "label": "NOISE"},
+                {"id": "r3", "start": 6.0, "end": 14.0, "label": "MUSIC"},
+                {"id": "r4", "start": 8.0, "end": 10.0, "label": "SPEECH"},
+                {"id": "r5", "start": 16.0, "end": 18.0, "label": "LAUGH"},
+                {"id": "r6", "start": 20.0, "end": 20.06, "label": "NOISE"}]}],
+        },
+        # eight labels: rows of 150 / 8 px would be too thin, the wave grows
+        "lanes_many": {
+            "labels": [{"name": f"SPK{i}"} for i in range(1, 9)], "settings": {"audio_lanes": "labels"},
+            "tasks": [{"id": "t-lanes-many", "path": mono, "regions": [
+                {"id": f"m{i}", "start": 1.0 + i, "end": 6.0 + i, "label": f"SPK{i}"} for i in range(1, 9)]}],
+        },
+        "lanes_xss": {
+            "labels": [{"name": XSS_LABEL}, {"name": "SPEECH"}], "settings": {"audio_lanes": "labels"},
+            "tasks": [{"id": "t-lanes-xss", "path": mono, "regions": [
+                {"id": "r1", "start": 2.0, "end": 6.0, "label": XSS_LABEL}]}],
+        },
+        "lanes_stereo": {
+            "labels": labels, "settings": {"audio_lanes": "labels"},
+            "tasks": [{"id": "t-lanes-stereo", "path": stereo, "regions": [
+                {"id": "r1", "start": 0.2, "end": 0.6, "label": "NOISE", "channel": 1},
+                {"id": "r2", "start": 0.3, "end": 0.9, "label": "SPEECH"}]}],
+        },
         "spectro_broken": {
             "labels": labels, "spectrogram": True, "break_spectrogram": True,
             "settings": {"show_audio_spectrogram": True},

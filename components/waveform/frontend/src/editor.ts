@@ -31,6 +31,19 @@ import { initiallyShown, laneShowsRegion, spectrogramLanes } from "./spectrogram
 import { edgePreview, nudgedEdge, placeMark, scrollToShow, stepSelection, type Mark, type MarkEdge } from "./selection";
 import { diffRegions, labelRows, RegionStore, type RegionData } from "./state";
 import { formatTime } from "./ticks";
+import {
+  initialLanes,
+  labelFit,
+  lanesHeight,
+  rowAt,
+  rowBox,
+  rowGeometry,
+  rowOfLabel,
+  stackLimit,
+  tierRows,
+  type LanesMode,
+  type TierRow,
+} from "./tiers";
 import { Timeline } from "./timeline";
 import { enableHooks, expose } from "./testhooks";
 
@@ -59,6 +72,8 @@ const PAGE_CONTROLS = new Set(["BUTTON", "A", "SELECT", "INPUT", "TEXTAREA", "SU
 const OVERVIEW_POINTS = 4096;
 /** Where the tab remembers whether the spectrogram is on (annotators switch it on once). */
 const SPECTROGRAM_KEY = "earmark.spectrogram";
+/** Where the tab remembers the lanes chosen with the toolbar toggle ("channels" or "labels"). */
+const LANES_KEY = "earmark.lanes";
 
 function el<K extends keyof HTMLElementTagNameMap>(
   tag: K,
@@ -157,6 +172,19 @@ export class Editor {
   private draft: Region | null = null;
   /** Whether the spectrogram lane is on; null until the first task's settings say. */
   private spectrogramOn: boolean | null = null;
+  /** Regions over the channel lanes, or one row per label; null until the first task's settings say. */
+  private lanes: LanesMode | null = null;
+  /** The rows shown in labels lanes (the labels' list, then "other" when needed). */
+  private tiers: TierRow[] = [];
+  /** What the rows overlay was drawn for (names and count): another set redraws it. */
+  private tiersDrawn = "";
+  /** The label of the row a drag started on (labels lanes): the label of the region it creates. */
+  private gestureLabel: string | null = null;
+  /** How each region's label fits its width, at the last layout. */
+  private labelFits = new Map<string, "full" | "truncated" | "none">();
+  /** Measured label text widths (pixels), by text. */
+  private textWidths = new Map<string, number>();
+  private measureCtx: CanvasRenderingContext2D | null = null;
   private media: HTMLAudioElement | null = null;
   private maxPeak = 0;
   /** Set when an answer key is forwarded; cleared by the next render from Python. */
@@ -185,6 +213,11 @@ export class Editor {
   private rateSel!: HTMLSelectElement;
   private loopBtn!: HTMLButtonElement;
   private spectroBtn!: HTMLButtonElement;
+  private lanesBtn!: HTMLButtonElement;
+  /** The rows' stripes, under the waveform, and their names, over it. */
+  private tierBox!: HTMLElement;
+  private tierNames!: HTMLElement;
+  private hoverTime!: HTMLElement;
   private zoomInput!: HTMLInputElement;
   private drawSel!: HTMLSelectElement;
   private drawWrap!: HTMLElement;
@@ -244,6 +277,12 @@ export class Editor {
     this.loopBtn.addEventListener("click", () => this.toggleLoop());
     this.spectroBtn = el("button", { type: "button", class: "wf-spectro-toggle", "aria-pressed": "false", title: "Spectrogram (s)" }, "Spectrogram");
     this.spectroBtn.addEventListener("click", () => this.toggleSpectrogram());
+    this.lanesBtn = el(
+      "button",
+      { type: "button", class: "wf-lanes-toggle", "aria-pressed": "false", title: "Lanes: regions over the channels, or one row per label" },
+      "Lanes: channels",
+    );
+    this.lanesBtn.addEventListener("click", () => this.toggleLanes());
     const zoomLabel = el("label", { class: "wf-zoom", title: "Zoom (+ and -, ctrl+wheel)" }, "Zoom ");
     this.zoomInput = el("input", { type: "range", min: "0", max: String(ZOOM_STEPS), value: "0", "aria-label": "Zoom" });
     this.zoomInput.addEventListener("input", () => this.zoomFromSlider());
@@ -270,6 +309,7 @@ export class Editor {
       rateLabel,
       this.loopBtn,
       this.spectroBtn,
+      this.lanesBtn,
       zoomLabel,
       this.drawWrap,
       this.undoBtn,
@@ -307,7 +347,11 @@ export class Editor {
     }, { capture: true });
     this.timelineBox = el("div", { class: "wf-timeline-box" });
     this.minimapBox = el("div", { class: "wf-minimap" });
-    this.waveBox.append(this.wave, this.timelineBox, this.minimapBox);
+    this.tierBox = el("div", { class: "wf-tiers", "aria-hidden": "true" });
+    this.tierNames = el("div", { class: "wf-tier-names" });
+    this.hoverTime = el("div", { class: "wf-hover-time", "aria-hidden": "true", hidden: "" });
+    this.waveBox.append(this.wave, this.timelineBox, this.minimapBox, this.hoverTime);
+    this.listenToHover();
 
     this.selBar = el("div", { class: "wf-selection", hidden: "" });
     this.selLabel = el("span", { class: "wf-sel-label" });
@@ -437,6 +481,7 @@ export class Editor {
         this.syncRegions(prevArgs !== null && labelsChanged(prevArgs.labels, args.labels));
         this.applyEditable();
         this.applySpectrogram();
+        this.applyLanes();
       }
     }
     this.updateToolbar();
@@ -613,8 +658,7 @@ export class Editor {
     this.channels = peaks ? peaks.length : 1;
     body.dataset.channels = String(this.channels);
     this.drawWrap.hidden = this.channels < 2;
-    const total = args.wave_height && args.wave_height > 40 ? args.wave_height : this.channels > 1 ? 100 * this.channels : 150;
-    const laneHeight = Math.max(30, Math.floor(total / this.channels));
+    const laneHeight = this.laneHeightFor(args);
     const waveColor = "#8c96a8";
     const progressColor = "#4a5670";
     const barOpts = {
@@ -635,8 +679,9 @@ export class Editor {
         HoverPlugin.create({
           lineColor: s.show_audio_cursor ? "rgba(220, 40, 40, 0.6)" : "transparent",
           lineWidth: 1,
-          labelBackground: s.show_audio_cursor_time ? "#333" : "transparent",
-          labelColor: s.show_audio_cursor_time ? "#fff" : "transparent",
+          // the time is shown below the wave (wf-hover-time), where it covers no region's label
+          labelBackground: "transparent",
+          labelColor: "transparent",
           labelSize: 11,
           formatTimeCallback: (t: number) => formatTime(t, 2),
         }),
@@ -717,6 +762,7 @@ export class Editor {
     }
     this.timelineBox.hidden = !s.show_audio_timeline;
     this.applySpectrogram();
+    this.applyLanes();
     this.marks.built = performance.now() - this.renderStart;
   }
 
@@ -740,6 +786,7 @@ export class Editor {
     // a region being drawn too (the plugin reports it only once it is created)
     api.on("region-initialized", (region: Region) => {
       this.draft = region;
+      this.placeDraft(region);
       region.on("update", () => this.scheduleSpectrograms());
     });
     api.on("region-update", () => this.scheduleSpectrograms());
@@ -861,8 +908,7 @@ export class Editor {
       lab.style.margin = "1px 0 0 1px";
       e.appendChild(lab);
     }
-    const base = r.text ? `${r.label}: ${r.text}` : r.label;
-    const text = this.linkedIds.has(r.id) ? `↔ ${base}` : base;
+    const text = this.regionLabelText(r);
     if (lab.textContent !== text) {
       lab.textContent = text;
       lab.title = text;
@@ -870,14 +916,291 @@ export class Editor {
     if (lab.style.borderLeftColor !== color) lab.style.borderLeftColor = color;
   }
 
+  /** A region's label as drawn: the label and its text; with labels lanes on stereo, its channel too. */
+  private regionLabelText(r: RegionData): string {
+    const base = r.text ? `${r.label}: ${r.text}` : r.label;
+    const text = this.linkedIds.has(r.id) ? `↔ ${base}` : base;   // a text span links to it
+    const ch = r.channel;
+    return this.lanes === "labels" && this.channels > 1 && ch !== null && ch !== undefined ? `${text} · ch ${ch + 1}` : text;
+  }
+
   /** Stack the labels of overlapping regions in rows (per lane), without reading the DOM. */
   private layoutLabels(): void {
-    const rows = labelRows(this.store.list());
+    // with labels lanes, overlapping regions stack within their label's row, as far as it is tall
+    const tiers = this.lanes === "labels";
+    if (tiers) this.refreshTiers();
+    const list = this.store.list();
+    const rows = labelRows(tiers ? list.map((r) => ({ ...r, channel: rowOfLabel(this.tiers, r.label) })) : list);
+    const limit = tiers ? stackLimit(this.rowPx()) : Infinity;
     for (const [id, row] of rows) {
       const lab = this.shown.get(id)?.element?.querySelector<HTMLElement>(":scope > .wf-region-label");
-      const margin = `${1 + row * 16}px`;
+      const margin = `${1 + Math.min(row, limit - 1) * 16}px`;
       if (lab && lab.style.marginTop !== margin) lab.style.marginTop = margin;
     }
+    this.fitLabels();
+  }
+
+  // --------------------------------------------------------------- lanes
+
+  /** The lanes mode, resolved once: the tab's remembered choice, else the `audio_lanes` setting. */
+  private lanesNow(): LanesMode {
+    if (this.lanes === null) this.lanes = initialLanes(readStored(LANES_KEY), this.settings.audio_lanes);
+    return this.lanes;
+  }
+
+  /** The rows labels lanes show now: the labels' list, then "other" when a region's label is not in it. */
+  private currentTiers(): TierRow[] {
+    return tierRows(
+      (this.args?.labels ?? []).map((l) => l.name),
+      this.store.list().map((r) => r.label),
+    );
+  }
+
+  /** Height of one channel lane of the waveform: taller with labels lanes when their rows would be too thin. */
+  private laneHeightFor(args: Args): number {
+    const channels = Math.max(1, this.channels);
+    const total = args.wave_height && args.wave_height > 40 ? args.wave_height : channels > 1 ? 100 * channels : 150;
+    const lane = Math.max(30, Math.floor(total / channels));
+    if (this.lanesNow() !== "labels") return lane;
+    return Math.ceil(lanesHeight(lane * channels, this.currentTiers().length) / channels);
+  }
+
+  /** Height of one row in pixels (labels lanes). */
+  private rowPx(): number {
+    const total = (Number(this.ws?.options.height) || 150) * Math.max(1, this.channels);
+    return total / Math.max(1, this.tiers.length);
+  }
+
+  /** Show the lanes chosen: the toggle, the rows and their names, each region in its row, the waveform's height. */
+  private applyLanes(): void {
+    const mode = this.lanesNow();
+    this.lanesBtn.setAttribute("aria-pressed", mode === "labels" ? "true" : "false");
+    this.lanesBtn.textContent = `Lanes: ${mode}`;
+    document.body.dataset.lanes = mode;
+    this.root.classList.toggle("wf-lanes-labels", mode === "labels");
+    if (!this.ws) return;
+    if (this.tierBox.parentElement !== this.wave) this.wave.append(this.tierBox, this.tierNames);
+    this.tierBox.hidden = this.tierNames.hidden = mode !== "labels";
+    this.refreshTiers();
+    this.applyWaveHeight();
+    this.layoutLabels();
+  }
+
+  private toggleLanes(): boolean {
+    this.lanes = this.lanesNow() === "labels" ? "channels" : "labels";
+    writeStored(LANES_KEY, this.lanes);
+    this.applyLanes();
+    return true;
+  }
+
+  /**
+   * Recompute the rows; when they changed (the mode, the labels' list, an
+   * "other" row coming or going), redraw their names and move every region
+   * shown into its row. Returns whether they changed.
+   */
+  private refreshTiers(): boolean {
+    const rows = this.lanes === "labels" ? this.currentTiers() : [];
+    this.tiers = rows;
+    const drawn = JSON.stringify([this.lanes, rows.map((r) => [r.label, r.name, r.label !== null && this.labelColors.get(r.label)])]);
+    if (drawn === this.tiersDrawn) return false;
+    this.tiersDrawn = drawn;
+    this.drawTiers();
+    for (const [id, region] of this.shown) {
+      const data = this.store.get(id) ?? this.shownData.get(id);
+      if (data) this.decorate(region, data);
+    }
+    this.applyWaveHeight();
+    return true;
+  }
+
+  /** The rows' backgrounds and names (text only: labels are the user's strings). */
+  private drawTiers(): void {
+    this.tierBox.replaceChildren();
+    this.tierNames.replaceChildren();
+    rowGeometry(100, this.tiers.length).forEach((box, i) => {
+      const row = this.tiers[i];
+      for (const [parent, cls] of [[this.tierBox, "wf-tier"], [this.tierNames, "wf-tier-slot"]] as const) {
+        const div = el("div", { class: i % 2 ? `${cls} wf-tier-odd` : cls });
+        div.style.top = `${box.top}%`;
+        div.style.height = `${box.height}%`;
+        if (row.label === null) div.classList.add("wf-tier-other");
+        else div.dataset.label = row.label;
+        if (parent === this.tierNames) {
+          const name = el("span", { class: "wf-tier-name" }, row.name);
+          const color = row.label === null ? "" : this.labelColors.get(row.label) ?? labelColor(row.label);
+          if (color) name.style.borderLeftColor = color;
+          div.appendChild(name);
+        }
+        parent.appendChild(div);
+      }
+    });
+  }
+
+  /** Give the waveform the height the lanes need (rows at least MIN_ROW_HEIGHT tall), keeping its regions. */
+  private applyWaveHeight(): void {
+    const ws = this.ws;
+    const args = this.args;
+    if (!ws || !args) return;
+    const lane = this.laneHeightFor(args);
+    this.tierBox.style.height = this.tierNames.style.height = `${lane * this.channels}px`;
+    if (Number(ws.options.height) === lane) return;
+    const split = ws.options.splitChannels;
+    ws.setOptions({ height: lane, splitChannels: Array.isArray(split) ? split.map((c) => ({ ...c, height: lane })) : split });
+    this.wave.querySelectorAll<HTMLElement>(":scope > .wf-lane-sep").forEach((sep, i) => {
+      sep.style.top = `${(i + 1) * lane}px`;
+    });
+    this.scheduleSpectrograms();
+    this.transport.setHeight();
+  }
+
+  /** A region's top and height: its label's row with labels lanes, else its channel lane (or all of them). */
+  private placeInRow(region: Region, r: RegionData): void {
+    const e = region.element;
+    if (!e) return;
+    let box = { top: 0, height: 100 };
+    if (this.lanes === "labels" && this.tiers.length > 0) {
+      box = rowBox(rowOfLabel(this.tiers, r.label), this.tiers.length, 100);
+    } else if (this.channels > 1 && region.channelIdx >= 0 && region.channelIdx < this.channels) {
+      box = rowBox(region.channelIdx, this.channels, 100);
+    }
+    const top = `${box.top}%`;
+    const height = `${box.height}%`;
+    if (e.style.top !== top) e.style.top = top;
+    if (e.style.height !== height) e.style.height = height;
+  }
+
+  /** A region being drawn goes in the row its drag started on. */
+  private placeDraft(region: Region): void {
+    const e = region.element;
+    if (!e || this.lanes !== "labels" || this.tiers.length === 0 || this.syncing) return;
+    const label = this.gestureLabel ?? this.activeLabel;
+    const box = rowBox(rowOfLabel(this.tiers, label), this.tiers.length, 100);
+    e.style.top = `${box.top}%`;
+    e.style.height = `${box.height}%`;
+  }
+
+  /** The label of the row under `clientY` (labels lanes; null on the "other" row or in channel lanes). */
+  private rowLabelAtY(clientY: number): string | null {
+    if (this.lanes !== "labels" || !this.ws || this.tiers.length === 0) return null;
+    const rect = this.ws.getWrapper().getBoundingClientRect();
+    return this.tiers[rowAt(clientY - rect.top, rect.height, this.tiers.length)].label;
+  }
+
+  /**
+   * The label of a region the user drew: the row's label when the drag began
+   * on a label's row (that label becomes the active one), else the active label.
+   */
+  private drawnLabel(gesture: { down: number; up: number | null } | null): string {
+    const label = gesture ? this.gestureLabel : null;
+    this.gestureLabel = null;
+    if (label === null || !this.args?.labels?.some((l) => l.name === label)) return this.activeLabel;
+    if (label !== this.activeLabel) {
+      this.activeLabel = label;
+      this.renderLegend();
+    }
+    return label;
+  }
+
+  /**
+   * Hide a region's label when the region is too narrow to show anything
+   * readable (its full label is then the hover tooltip); a label a little
+   * too long is cut with an ellipsis by the stylesheet.
+   */
+  private fitLabels(): void {
+    const ws = this.ws;
+    const duration = ws?.getDuration() || this.args?.duration || 0;
+    if (!ws || !(duration > 0)) return;
+    const pps = ws.getWrapper().scrollWidth / duration;
+    for (const [id, region] of this.shown) {
+      const data = this.shownData.get(id);
+      const lab = region.element?.querySelector<HTMLElement>(":scope > .wf-region-label");
+      if (!data || !lab) continue;
+      const fit = labelFit((region.end - region.start) * pps, this.textWidth(lab.textContent ?? ""));
+      this.labelFits.set(id, fit);
+      // a part name, not an inline style: the stylesheet's ::part rules outrank inline styles
+      const part = fit === "none" ? "region-content region-label-hidden" : "region-content";
+      if (lab.getAttribute("part") !== part) lab.setAttribute("part", part);
+    }
+  }
+
+  /** Width of a region label's text in pixels, padding and border included (measured once per text). */
+  private textWidth(text: string): number {
+    let w = this.textWidths.get(text);
+    if (w === undefined) {
+      if (!this.measureCtx) {
+        this.measureCtx = document.createElement("canvas").getContext("2d");
+        if (this.measureCtx) this.measureCtx.font = `11px ${getComputedStyle(document.body).fontFamily || "sans-serif"}`;
+      }
+      w = (this.measureCtx ? this.measureCtx.measureText(text).width : text.length * 6) + 11;
+      if (this.textWidths.size > 5000) this.textWidths.clear();
+      this.textWidths.set(text, w);
+    }
+    return w;
+  }
+
+  // --------------------------------------------------------------- hover
+
+  private listenToHover(): void {
+    let frame = 0;
+    let last: PointerEvent | null = null;
+    const hide = () => {
+      last = null;
+      this.hoverTime.hidden = true;
+      if (this.wave.hasAttribute("title")) this.wave.removeAttribute("title");
+    };
+    this.wave.addEventListener("pointermove", (e) => {
+      last = e;
+      if (frame) return;
+      frame = requestAnimationFrame(() => {
+        frame = 0;
+        if (last) this.onHover(last);
+      });
+    });
+    // leaving the wave, into the page around the frame too, fires pointerleave here
+    this.wave.addEventListener("pointerleave", hide);
+    window.addEventListener("blur", hide);
+  }
+
+  /**
+   * Under the pointer: the time, shown just below the waveform (over the
+   * time axis), never over a region's label; and the full label of the region
+   * under it as the wave's tooltip when its own label is cut or hidden.
+   */
+  private onHover(e: PointerEvent): void {
+    const ws = this.ws;
+    if (!ws || !this.flags.decoded) return;
+    const wrapper = ws.getWrapper().getBoundingClientRect();
+    const view = this.wave.getBoundingClientRect();
+    const box = this.waveBox.getBoundingClientRect();
+    const t = this.timeAtX(e.clientX);
+    if (this.settings.show_audio_cursor_time) {
+      const x = e.clientX - box.left;
+      this.hoverTime.textContent = formatTime(t, 2);
+      // over the time axis (under the spectrogram lanes when they show), else just below the wave
+      const below = this.timelineBox.hidden ? wrapper.bottom : this.timelineBox.getBoundingClientRect().top;
+      this.hoverTime.style.top = `${below - box.top}px`;
+      this.hoverTime.style.transform = x > box.width - 70 ? `translateX(${x}px) translateX(-100%)` : `translateX(${x}px)`;
+      this.hoverTime.hidden = e.clientX < view.left || e.clientX > view.right;
+    }
+    if (e.buttons) return; // dragging: no tooltip
+    let tip = "";
+    const rel = e.clientY - wrapper.top;
+    let hits: string[];
+    if (this.lanes === "labels" && this.tiers.length > 0) {
+      const row = rowAt(rel, wrapper.height, this.tiers.length);
+      hits = this.store.hitTest(t, null).filter((id) => rowOfLabel(this.tiers, this.store.get(id)?.label ?? "") === row);
+    } else {
+      const lane = this.channels > 1 ? rowAt(rel, wrapper.height, this.channels) : null;
+      hits = this.store.hitTest(t, lane);
+    }
+    const id = hits[0];
+    if (id && this.labelFits.get(id) !== "full") {
+      const r = this.store.get(id);
+      if (r) tip = this.regionLabelText(r);
+    }
+    if (tip) {
+      if (this.wave.title !== tip) this.wave.title = tip;
+    } else if (this.wave.hasAttribute("title")) this.wave.removeAttribute("title");
   }
 
   private decorate(region: Region, r: RegionData): void {
@@ -887,6 +1210,7 @@ export class Editor {
     e.style.borderLeft = `1px solid ${color}`;
     e.style.borderRight = `1px solid ${color}`;
     this.setLabel(e, r, color);
+    this.placeInRow(region, r);
     e.dataset.id = r.id;
     e.dataset.label = r.label;
     const selected = r.id === this.selectedId;
@@ -975,7 +1299,7 @@ export class Editor {
       id,
       start,
       end,
-      label: this.activeLabel,
+      label: this.drawnLabel(g),
       channel: this.channels > 1 && region.channelIdx >= 0 ? region.channelIdx : null,
     });
     this.syncing = true;
@@ -1102,18 +1426,20 @@ export class Editor {
       const rel = (e.clientY - rect.top) / Math.max(1, rect.height);
       lane = Math.max(0, Math.min(this.channels - 1, Math.floor(rel * this.channels)));
     }
-    this.beginGesture(e, lane);
+    this.beginGesture(e, lane, this.rowLabelAtY(e.clientY));
   }
 
   /**
    * Set up the drag-selection options for the region this gesture may create:
    * the selected label's colour, the minimum length, and the channel under the
-   * pointer (`lane`) when drawing is per channel ("Draw on"; alt inverts it).
+   * pointer (`lane`) when drawing is per channel ("Draw on"; alt inverts it);
+   * with labels lanes, `rowLabel` is the label of the row under the pointer.
    */
-  private beginGesture(e: PointerEvent, lane: number | null): void {
+  private beginGesture(e: PointerEvent, lane: number | null, rowLabel: string | null = null): void {
     this.gesture = { down: this.timeAtX(e.clientX), up: null };
     if (lane !== null) this.pointerLane = lane;
-    const label = this.activeLabel;
+    this.gestureLabel = rowLabel;
+    const label = rowLabel ?? this.activeLabel;
     const color = this.labelColors.get(label) ?? labelColor(label);
     this.dragOpts.color = withAlpha(color, 0.28);
     this.dragOpts.minLength = this.store.minLength;
@@ -1156,18 +1482,27 @@ export class Editor {
 
   private onWaveClick(relX: number, relY: number): void {
     const duration = this.ws?.getDuration() || this.args?.duration || 0;
+    if (this.lanes === "labels" && this.tiers.length > 0) {
+      this.selectAt(relX * duration, null, rowAt(relY, 1, this.tiers.length));
+      return;
+    }
     const lane = this.channels > 1 ? Math.max(0, Math.min(this.channels - 1, Math.floor(relY * this.channels))) : null;
     this.selectAt(relX * duration, lane);
   }
 
-  /** Select the region at `t` on `lane` (null: any), the narrowest first; clicking again cycles through overlaps. */
-  private selectAt(t: number, lane: number | null): void {
+  /**
+   * Select the region at `t` on `lane` (null: any) and, with labels lanes, in
+   * `row` (null: any), the narrowest first; clicking again cycles through overlaps.
+   */
+  private selectAt(t: number, lane: number | null, row: number | null = null): void {
     const duration = this.ws?.getDuration() || this.args?.duration || 0;
-    let hits = this.store.hitTest(t, lane);
+    const inRow = (ids: string[]) =>
+      row === null ? ids : ids.filter((id) => rowOfLabel(this.tiers, this.store.get(id)?.label ?? "") === row);
+    let hits = inRow(this.store.hitTest(t, lane));
     if (hits.length === 0) {
       // a region narrower than a few pixels is still clickable
       const pps = (this.ws?.getWrapper().scrollWidth || 1) / Math.max(duration, 1e-6);
-      hits = this.store.hitTest(t, lane, 4 / pps);
+      hits = inRow(this.store.hitTest(t, lane, 4 / pps));
     }
     if (hits.length === 0) {
       this.select(null);
@@ -1586,6 +1921,7 @@ export class Editor {
   private onZoom(pps: number): void {
     this.pps = pps;
     this.updateZoomSlider();
+    this.fitLabels();
     this.maybeUpgradePeaks();
   }
 

@@ -1,6 +1,7 @@
 /** The component protocol of design.md: args from Python, values back. */
 import type { RegionData } from "./state";
 import type { LabelSpec } from "./colors";
+import { lanesMode, type LanesMode } from "./tiers";
 
 export interface Settings {
   show_audio_cursor?: boolean;
@@ -18,6 +19,8 @@ export interface Settings {
   audio_min_region?: number;
   show_audio_spectrogram?: boolean;
   audio_spectrogram_max_freq?: number;
+  /** "labels": one row per label (tiers); "channels" (the default): regions over the channel lanes */
+  audio_lanes?: LanesMode | string;
   custom_theme?: { labels?: Record<string, string> } | null;
   [k: string]: unknown;
 }
@@ -104,7 +107,7 @@ export const DEFAULT_SETTINGS: Required<
     | "show_audio_spectrogram"
     | "audio_spectrogram_max_freq"
   >
-> = {
+> & { audio_lanes: LanesMode } = {
   show_audio_cursor: true,
   show_audio_cursor_time: true,
   show_audio_timeline: true,
@@ -120,6 +123,7 @@ export const DEFAULT_SETTINGS: Required<
   audio_min_region: 0.02,
   show_audio_spectrogram: false,
   audio_spectrogram_max_freq: 8000,
+  audio_lanes: "channels",
 };
 
 export type ResolvedSettings = typeof DEFAULT_SETTINGS & { theme_labels: Record<string, string> };
@@ -154,6 +158,7 @@ export function resolveSettings(s: Settings | null | undefined): ResolvedSetting
     audio_min_region: num(x.audio_min_region, d.audio_min_region, 0.001, 10),
     show_audio_spectrogram: bool(x.show_audio_spectrogram, d.show_audio_spectrogram),
     audio_spectrogram_max_freq: num(x.audio_spectrogram_max_freq, d.audio_spectrogram_max_freq, 100, 200000),
+    audio_lanes: lanesMode(x.audio_lanes),
     theme_labels: Object.fromEntries(
       Object.entries(theme as Record<string, unknown>).filter(([, v]) => typeof v === "string"),
     ) as Record<string, string>,

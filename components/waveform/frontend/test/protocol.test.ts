@@ -29,6 +29,7 @@ describe("settings", () => {
       audio_min_region: 0.02,
       show_audio_spectrogram: false,
       audio_spectrogram_max_freq: 8000,
+      audio_lanes: "channels",
       theme_labels: {},
     });
   });
@@ -50,6 +51,7 @@ describe("settings", () => {
       audio_min_region: 0,
       show_audio_spectrogram: true,
       audio_spectrogram_max_freq: 50,
+      audio_lanes: "labels",
     });
     expect(s).toEqual({
       show_audio_cursor: false,
@@ -67,6 +69,7 @@ describe("settings", () => {
       audio_min_region: 0.001,
       show_audio_spectrogram: true,
       audio_spectrogram_max_freq: 100,
+      audio_lanes: "labels",
       theme_labels: {},
     });
   });
