@@ -24,9 +24,12 @@ from __future__ import annotations
 
 import logging
 import math
+import threading
 import time
 from dataclasses import dataclass, field
 from typing import Callable
+
+import duckdb
 
 from earmark.annotations import ANSWERS, AnnotationRecord, CURRENT_ANNOTATIONS, Task, get_task, skip_record
 from earmark.media import get_media
@@ -35,6 +38,8 @@ from earmark.tokenize import tokenize
 from earmark.validate import json_problem, task_problem
 
 log = logging.getLogger(__name__)
+# one commit of answers at a time in this process (they are short), so overlapping runs wait, not conflict
+_COMMITTING = threading.Lock()
 
 MAX_CLIENT = 64          # characters of a client id
 MAX_TEXT = 100_000       # characters of a transcript
@@ -282,7 +287,11 @@ def commit_answers(store: Store, entries: list[PendingAnswer], blocks_of: Callab
             return "refused" if record is None else "committed"
 
         try:
-            outcome = store.write(write)
+            # two runs of one browser session can overlap (a run stopping while the next
+            # starts) and commit the same answer at once: the loser's receipt insert
+            # conflicts, and its retry finds the receipt and commits nothing
+            with _COMMITTING:
+                outcome = store.write(write, retry_on=(duckdb.TransactionException, duckdb.ConstraintException))
         except Exception as exc:  # noqa: BLE001  (StoreError: a full disk, a read-only file ...)
             log.warning("answer %s/%s on task %s not committed: %s", entry.client, entry.seq, entry.task_id, exc)
             report.error = exc

@@ -8,6 +8,7 @@ like Prodigy's `mark`.
 from __future__ import annotations
 
 import argparse
+import logging
 import hmac
 import math
 import sys
@@ -23,6 +24,8 @@ from earmark.store import StoreError, get_store
 from earmark.web import access
 from earmark.web.access import access_code, client_keys, grant_session, is_granted
 from earmark.web.text import md_text
+
+log = logging.getLogger(__name__)
 
 PAGES_DIR = Path(__file__).resolve().parent.parent.parent / "pages"
 
@@ -119,7 +122,29 @@ def _annotator_allowed(config: dict) -> bool:
     return False
 
 
+def _commit_card_answers() -> None:
+    """Commit the answers the annotation card sent, before anything is drawn.
+
+    While answers come faster than a run of the script takes, each new value
+    stops the run at its next drawing call and starts it again: answers
+    committed before the first drawing call are committed in every run, however
+    fast they come. The Annotate page commits again (finding the receipts) and
+    says what could not be saved. Only for a session that holds the access grant."""
+    from earmark.web.annotate import CARD_KEY, commit_card_value
+    try:
+        value = st.session_state.get(CARD_KEY)
+        if not isinstance(value, dict) or not value.get("pending"):
+            return
+        config = load_config()
+        if access_code(config) is not None and not is_granted():
+            return
+        commit_card_value(get_store(), config, value)
+    except Exception:  # noqa: BLE001  (the page commits again and says what went wrong)
+        log.exception("committing the card's answers before the page failed")
+
+
 def run() -> None:
+    _commit_card_answers()
     st.set_page_config(page_title="Earmark", page_icon=":material/graphic_eq:", layout="wide")
     try:
         config = load_config()

@@ -479,3 +479,26 @@ def test_the_view_and_its_offset_come_from_the_callers_view_of(store):
     assert doc["audio_spans"] == [{"id": "r", "start": 10.5, "end": 11.5, "label": "A", "channel": 0}]
     assert doc["_view_id"] == "audio_manual"
     assert store.query("SELECT span_id, start, \"end\", channel FROM spans") == [("r", 10.5, 11.5, 0)]
+
+
+def test_two_runs_committing_the_same_answers_at_once_store_each_once_without_an_error(store):
+    """A run of the page stopping while the next starts: both commit the same log."""
+    import threading
+    for i in range(1, 9):
+        add_task(store, i, {"audio": f"x{i}.wav"})
+    entries = [entry(seq=i, task_id=i) for i in range(1, 9)]
+    reports, start = [], threading.Barrier(3)
+
+    def run():
+        start.wait()
+        reports.append(commit(store, entries))
+    threads = [threading.Thread(target=run) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert [r.error for r in reports] == [None, None, None]
+    assert sum(len(r.committed) for r in reports) == 8      # each answer committed by one run
+    assert sum(len(r.repeated) for r in reports) == 16      # and found stored by the two others
+    assert [t for _, t, *_ in stored(store)] == list(range(1, 9))
+    assert [r.acked for r in reports] == [{"c1": 8}] * 3

@@ -18,7 +18,7 @@ import { TextPanel, type TextSpan } from "./text_panel";
 import { bridgeValue, type CardArgs, type CardItem } from "./bridge";
 import { enableHooks, expose } from "./testhooks";
 
-const SEND_GAP_MS = 100;       // values at most this often (each carries every pending answer)
+const SEND_GAP_MS = 200;       // values at most this often (each carries every pending answer)
 const RESEND_MS = 3000;        // answers not acknowledged by then are sent again
 const HEARTBEAT_MS = 5000;
 const PRELOAD = 2;             // next tasks whose audio starts loading ahead
