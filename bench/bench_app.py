@@ -319,6 +319,15 @@ def check_accepts(db: Path, shown: list[str]) -> str | None:
     return None
 
 
+def missing_prerequisite() -> str | None:
+    """What an annotation benchmark cannot run without (the corpus, Chromium), or None."""
+    if not (CORPUS / "diarization").is_dir() or not list((CORPUS / "diarization").glob("*.wav")):
+        return f"the reference corpus is not at {CORPUS} (../shared/corpus from the repository; set EARMARK_CORPUS)"
+    if not Path(CHROMIUM).exists():
+        return f"no Chromium at {CHROMIUM} (set EARMARK_CHROMIUM)"
+    return None
+
+
 def pct(values: list[float], q: float) -> float:
     return float(np.percentile(values, q))
 
@@ -484,12 +493,9 @@ def main() -> int:
     parser.add_argument("--only", choices=["annotate", "pages"], help="run one of the two parts")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder (databases, logs)")
     args = parser.parse_args()
-    if not (CORPUS / "diarization").is_dir() or not list((CORPUS / "diarization").glob("*.wav")):
-        print(f"SKIPPED: the reference corpus is not at {CORPUS} (../shared/corpus from the repository; "
-              "set EARMARK_CORPUS)")
-        return 0
-    if not Path(CHROMIUM).exists():
-        print(f"SKIPPED: no Chromium at {CHROMIUM} (set EARMARK_CHROMIUM)")
+    missing = missing_prerequisite()
+    if missing:
+        print(f"SKIPPED: {missing}")
         return 0
     from playwright.sync_api import sync_playwright
 

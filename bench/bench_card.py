@@ -44,7 +44,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 
 from bench_app import (  # noqa: E402
-    APP_ENV, CHROMIUM, CORPUS, DATASET, FRAME, RunningApp, TreeCPU, bench_accept, launch, make_clips, pct,
+    APP_ENV, DATASET, FRAME, RunningApp, TreeCPU, bench_accept, launch, make_clips, missing_prerequisite, pct,
     wait_idle,
 )
 from benchlib import machine_cpu_seconds, print_average_load, print_table  # noqa: E402
@@ -162,11 +162,9 @@ def main() -> int:
                         help="git revision of the page before the card ('' to skip)")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder (databases, logs)")
     args = parser.parse_args()
-    if not list((CORPUS / "diarization").glob("*.wav")):
-        print(f"SKIPPED: the reference corpus is not at {CORPUS} (set EARMARK_CORPUS)")
-        return 0
-    if not Path(CHROMIUM).exists():
-        print(f"SKIPPED: no Chromium at {CHROMIUM} (set EARMARK_CHROMIUM)")
+    missing = missing_prerequisite()
+    if missing:
+        print(f"SKIPPED: {missing}")
         return 0
     from playwright.sync_api import sync_playwright
 

@@ -37,7 +37,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT / "tests" / "browser"))
 
 from bench_app import TreeCPU  # noqa: E402  (CPU of this process and its browsers and server)
-from benchlib import machine_cpu_seconds, print_average_load  # noqa: E402
+from benchlib import machine_cpu_seconds, print_average_load, zoom_waveform  # noqa: E402
 from conftest import CHROMIUM, CHROMIUM_ARGS, CORPUS, WF, Server  # noqa: E402
 
 LABELS = ["SPEECH", "NOISE", "MUSIC"]
@@ -97,13 +97,7 @@ def bench_drag(playwright, url: str, scenario: str, zoom_pps: float | None, drag
         lanes = wf.body("lanes")
         rows = wf.frame_eval("() => [...document.querySelectorAll('.wf-tier-slot')].map(e => e.dataset.label ?? null)")
         if zoom_pps:
-            wf.frame_eval(
-                """(_b, pps) => { const i = document.querySelector('.wf-zoom input');
-                    const fit = Number(document.body.dataset.pxPerSec);
-                    const v = Math.log(pps / fit) / Math.log(5000 / fit) * 1000;
-                    i.value = String(v); i.dispatchEvent(new Event('input')); }""",
-                zoom_pps,
-            )
+            zoom_waveform(wf, zoom_pps)
             time.sleep(0.5)
         deltas: list[float] = []
         work: list[float] = []

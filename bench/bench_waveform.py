@@ -36,7 +36,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests" / "browser"))
+sys.path.insert(0, str(ROOT / "bench"))
 
+from benchlib import zoom_waveform  # noqa: E402
 from conftest import CHROMIUM, CHROMIUM_ARGS, CORPUS, FRAME, WF, Server  # noqa: E402
 
 SOURCES = ["trn01.wav", "trn02.wav", "trn03.wav", "trñ00.wav"]
@@ -151,13 +153,7 @@ def bench_drag(playwright, url: str, scenario: str, zoom_pps: float | None, drag
         wf = WF(page, url)
         wf.open(scenario)
         if zoom_pps:
-            wf.frame_eval(
-                """(_b, pps) => { const i = document.querySelector('.wf-zoom input');
-                    const fit = Number(document.body.dataset.pxPerSec);
-                    const v = Math.log(pps / fit) / Math.log(5000 / fit) * 1000;
-                    i.value = String(v); i.dispatchEvent(new Event('input')); }""",
-                zoom_pps,
-            )
+            zoom_waveform(wf, zoom_pps)
             time.sleep(0.5)
         frame_deltas: list[float] = []
         work_ms: list[float] = []

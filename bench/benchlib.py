@@ -1,4 +1,4 @@
-"""What the benchmarks share: a markdown table, and how busy the machine was."""
+"""What the benchmarks share: a markdown table, how busy the machine was, the waveform's zoom."""
 
 from __future__ import annotations
 
@@ -63,3 +63,14 @@ def print_peak_load(script: str, wall: float, others_seen: list[float], busy_war
     if others > BUSY_CORES:
         print(f"WARNING: the machine was busy during the timed runs; {busy_warning}")
     print(f"\n{Path(script).name} ran in {wall:.0f} s")
+
+
+def zoom_waveform(wf, pps: float) -> None:
+    """Zoom the waveform component (a tests/browser `WF`) to `pps` pixels per second, as its slider does."""
+    wf.frame_eval(
+        """(_b, pps) => { const i = document.querySelector('.wf-zoom input');
+            const fit = Number(document.body.dataset.pxPerSec);
+            const v = Math.log(pps / fit) / Math.log(5000 / fit) * 1000;
+            i.value = String(v); i.dispatchEvent(new Event('input')); }""",
+        pps,
+    )
