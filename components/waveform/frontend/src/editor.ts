@@ -10,8 +10,9 @@ import MinimapPlugin from "wavesurfer.js/dist/plugins/minimap.esm.js";
 import ZoomPlugin from "wavesurfer.js/dist/plugins/zoom.esm.js";
 import HoverPlugin from "wavesurfer.js/dist/plugins/hover.esm.js";
 
+import { isAnswerAction, isNamedAction, type ActionTable, type AnswerAction } from "./actions";
 import { freeColor, labelColor, resolveLabelColors, withAlpha, type LabelSpec } from "./colors";
-import { ANSWER_ACTIONS, buildKeymap, eventCombo, isTextTarget, labelIndex, PAGE_FOCUS_COMBOS } from "./keys";
+import { buildKeymap, eventCombo, isTextTarget, labelIndex, PAGE_FOCUS_COMBOS } from "./keys";
 import {
   decideRender,
   decodePeaks,
@@ -1991,7 +1992,7 @@ export class Editor {
     if (!combo) return;
     let action = this.keymap.get(combo);
     if (!action) return;
-    if (fromParent && ANSWER_ACTIONS.has(action) && !this.transport.answer) return;
+    if (fromParent && isAnswerAction(action) && !this.transport.answer) return;
     if (fromParent && PAGE_FOCUS_COMBOS.has(combo)) return; // tab on the page moves the page's focus
     // enter or space on a focused button of the frame is that button's own click
     if ((combo === "enter" || combo === "space") && isButtonTarget(e.target as Element | null)) return;
@@ -2006,7 +2007,39 @@ export class Editor {
     }
   }
 
-  /** Run a keymap action; returns whether it applied. */
+  /** What each named action does; returns whether it applied (the key is then consumed). */
+  private readonly actions: ActionTable = {
+    accept: () => this.answerKey("accept"),
+    reject: () => this.answerKey("reject"),
+    ignore: () => this.answerKey("ignore"),
+    undo: () => this.answerKey("undo"),
+    play_pause: () => done(this.playPause()),
+    play_region: () => done(this.playSelected()),
+    delete_region: () => this.deleteTarget(),
+    undo_edit: () => done(this.undoEdit()),
+    redo_edit: () => done(this.redoEdit()),
+    zoom_in: () => done(this.zoomBy(2)),
+    zoom_out: () => done(this.zoomBy(0.5)),
+    seek_back: () => done(this.seek(-1)),
+    seek_forward: () => done(this.seek(1)),
+    seek_back_long: () => done(this.seek(-5)),
+    seek_forward_long: () => done(this.seek(5)),
+    rate_down: () => done(this.setRate(stepRate(this.rate, -1))),
+    rate_up: () => done(this.setRate(stepRate(this.rate, 1))),
+    loop: () => done(this.toggleLoop()),
+    toggle_spectrogram: () => this.toggleSpectrogram(),
+    deselect: () => done(this.clearSelection()),
+    mark_in: () => this.mark("in"),
+    mark_out: () => this.mark("out"),
+    select_next: () => this.selectStep(1),
+    select_previous: () => this.selectStep(-1),
+    nudge_start_back: () => this.nudge("start", -1),
+    nudge_start_forward: () => this.nudge("start", 1),
+    nudge_end_back: () => this.nudge("end", -1),
+    nudge_end_forward: () => this.nudge("end", 1),
+  };
+
+  /** Run a keymap action (a named one, or `label_N`); returns whether it applied. */
   runAction(action: string): boolean {
     const li = labelIndex(action);
     if (li !== null) {
@@ -2014,96 +2047,29 @@ export class Editor {
       this.chooseLabel(li);
       return true;
     }
-    switch (action) {
-      case "accept":
-      case "reject":
-      case "ignore":
-      case "undo":
-        if (this.transport.answer) {
-          this.transport.answer(action);
-          return true;
-        }
-        // Streamlit keeps only the latest value: until Python has run with this
-        // answer, nothing else is sent that could replace it.
-        this.send({ type: "key", action });
-        this.answerLockUntil = performance.now() + 2000;
-        {
-          const task = this.taskId;
-          setTimeout(() => {
-            // no render came back in time: send what was held, if still on the same task
-            if (this.answerLockUntil === 0 || performance.now() < this.answerLockUntil) return;
-            this.answerLockUntil = 0;
-            const pending = this.pendingEvent;
-            this.pendingEvent = null;
-            if (pending && this.taskId === task) this.send(pending);
-          }, 2050);
-        }
-        return true;
-      case "play_pause":
-        this.playPause();
-        return true;
-      case "play_region":
-        this.playSelected();
-        return true;
-      case "delete_region":
-        return this.deleteTarget();
-      case "undo_edit":
-        this.undoEdit();
-        return true;
-      case "redo_edit":
-        this.redoEdit();
-        return true;
-      case "zoom_in":
-        this.zoomBy(2);
-        return true;
-      case "zoom_out":
-        this.zoomBy(0.5);
-        return true;
-      case "seek_back":
-        this.seek(-1);
-        return true;
-      case "seek_forward":
-        this.seek(1);
-        return true;
-      case "seek_back_long":
-        this.seek(-5);
-        return true;
-      case "seek_forward_long":
-        this.seek(5);
-        return true;
-      case "rate_down":
-        this.setRate(stepRate(this.rate, -1));
-        return true;
-      case "rate_up":
-        this.setRate(stepRate(this.rate, 1));
-        return true;
-      case "loop":
-        this.toggleLoop();
-        return true;
-      case "toggle_spectrogram":
-        return this.toggleSpectrogram();
-      case "deselect":
-        this.clearSelection();
-        return true;
-      case "mark_in":
-        return this.mark("in");
-      case "mark_out":
-        return this.mark("out");
-      case "select_next":
-        return this.selectStep(1);
-      case "select_previous":
-        return this.selectStep(-1);
-      case "nudge_start_back":
-        return this.nudge("start", -1);
-      case "nudge_start_forward":
-        return this.nudge("start", 1);
-      case "nudge_end_back":
-        return this.nudge("end", -1);
-      case "nudge_end_forward":
-        return this.nudge("end", 1);
-      default:
-        return false;
+    return isNamedAction(action) ? this.actions[action]() : false;
+  }
+
+  /** An answer key: the card's when there is one, else forwarded to Python. */
+  private answerKey(action: AnswerAction): boolean {
+    if (this.transport.answer) {
+      this.transport.answer(action);
+      return true;
     }
+    // Streamlit keeps only the latest value: until Python has run with this
+    // answer, nothing else is sent that could replace it.
+    this.send({ type: "key", action });
+    this.answerLockUntil = performance.now() + 2000;
+    const task = this.taskId;
+    setTimeout(() => {
+      // no render came back in time: send what was held, if still on the same task
+      if (this.answerLockUntil === 0 || performance.now() < this.answerLockUntil) return;
+      this.answerLockUntil = 0;
+      const pending = this.pendingEvent;
+      this.pendingEvent = null;
+      if (pending && this.taskId === task) this.send(pending);
+    }, 2050);
+    return true;
   }
 
   // ------------------------------------------------------------- chrome
@@ -2153,6 +2119,11 @@ export class Editor {
     this.playBtn.disabled = false;
     this.errorText.textContent = "";
   }
+}
+
+/** An action that always applies once run. */
+function done(_: void): true {
+  return true;
 }
 
 function isButtonTarget(t: Element | null): boolean {
