@@ -47,6 +47,10 @@ import {
 } from "./tiers";
 import { Timeline } from "./timeline";
 import { enableHooks, expose } from "./testhooks";
+import { el } from "./dom";
+import { Legend } from "./legend";
+import { SelectionBar } from "./selection_bar";
+import { Toolbar, type DrawMode } from "./toolbar";
 
 type RegionsApi = ReturnType<typeof RegionsPlugin.create>;
 
@@ -65,7 +69,6 @@ export interface Transport {
   labelChosen?(label: string): void;
 }
 
-const ZOOM_STEPS = 1000;
 /** How long a nudge key must rest before the audio around the moved edge plays. */
 const EDGE_PREVIEW_DEBOUNCE_MS = 120;
 const PAGE_CONTROLS = new Set(["BUTTON", "A", "SELECT", "INPUT", "TEXTAREA", "SUMMARY", "IFRAME", "LABEL"]);
@@ -75,17 +78,6 @@ const OVERVIEW_POINTS = 4096;
 const SPECTROGRAM_KEY = "earmark.spectrogram";
 /** Where the tab remembers the lanes chosen with the toolbar toggle ("channels" or "labels"). */
 const LANES_KEY = "earmark.lanes";
-
-function el<K extends keyof HTMLElementTagNameMap>(
-  tag: K,
-  props: Partial<Record<string, string>> = {},
-  text?: string,
-): HTMLElementTagNameMap[K] {
-  const node = document.createElement(tag);
-  for (const [k, v] of Object.entries(props)) if (v !== undefined) node.setAttribute(k, v);
-  if (text !== undefined) node.textContent = text;
-  return node;
-}
 
 export function newId(): string {
   const c = globalThis.crypto;
@@ -130,7 +122,7 @@ export class Editor {
   private loopOn = false;
   private rate = 1;
   private pps = 0; // 0 = fit to width
-  private drawMode: "all" | "lane" = "all";
+  private drawMode: DrawMode = "all";
   private shiftHeld = false;
   /** Times under the pointer at the start and end of the current gesture (drag-created regions use them). */
   private gesture: { down: number; up: number | null } | null = null;
@@ -208,35 +200,19 @@ export class Editor {
   private highlightedId: string | null = null;
 
   // DOM
-  private toolbar!: HTMLElement;
-  private playBtn!: HTMLButtonElement;
-  private timeText!: HTMLElement;
-  private rateSel!: HTMLSelectElement;
-  private loopBtn!: HTMLButtonElement;
-  private spectroBtn!: HTMLButtonElement;
-  private lanesBtn!: HTMLButtonElement;
+  private toolbar!: Toolbar;
+  private legend!: Legend;
+  private selBar!: SelectionBar;
   /** The rows' stripes, under the waveform, and their names, over it. */
   private tierBox!: HTMLElement;
   private tierNames!: HTMLElement;
   private hoverTime!: HTMLElement;
-  private zoomInput!: HTMLInputElement;
-  private drawSel!: HTMLSelectElement;
-  private drawWrap!: HTMLElement;
-  private undoBtn!: HTMLButtonElement;
-  private redoBtn!: HTMLButtonElement;
-  private legend!: HTMLElement;
   private errorBox!: HTMLElement;
   private errorText!: HTMLElement;
   private waveBox!: HTMLElement;
   private wave!: HTMLElement;
   private timelineBox!: HTMLElement;
   private minimapBox!: HTMLElement;
-  private selBar!: HTMLElement;
-  private selLabel!: HTMLElement;
-  private selTimes!: HTMLElement;
-  private selText!: HTMLInputElement;
-  private selDelete!: HTMLButtonElement;
-  private statusText!: HTMLElement;
 
   constructor(root: HTMLElement, transport: Transport) {
     this.root = root;
@@ -265,61 +241,21 @@ export class Editor {
     root.className = "wf";
     root.replaceChildren();
 
-    this.toolbar = el("div", { class: "wf-toolbar", role: "toolbar" });
-    this.playBtn = el("button", { type: "button", class: "wf-play", title: "Play / pause (space)" }, "▶ Play");
-    this.playBtn.addEventListener("click", () => this.playPause());
-    this.timeText = el("span", { class: "wf-time" }, "0:00.000");
-    const rateLabel = el("label", { class: "wf-rate", title: "Playback rate ([ and ])" }, "Rate ");
-    this.rateSel = el("select", { "aria-label": "Playback rate" });
-    for (const r of RATES) this.rateSel.appendChild(el("option", { value: String(r) }, `${r}×`));
-    this.rateSel.addEventListener("change", () => this.setRate(Number(this.rateSel.value)));
-    rateLabel.appendChild(this.rateSel);
-    this.loopBtn = el("button", { type: "button", class: "wf-loop", "aria-pressed": "false", title: "Loop (l)" }, "⟲ Loop");
-    this.loopBtn.addEventListener("click", () => this.toggleLoop());
-    this.spectroBtn = el("button", { type: "button", class: "wf-spectro-toggle", "aria-pressed": "false", title: "Spectrogram (s)" }, "Spectrogram");
-    this.spectroBtn.addEventListener("click", () => this.toggleSpectrogram());
-    this.lanesBtn = el(
-      "button",
-      { type: "button", class: "wf-lanes-toggle", "aria-pressed": "false", title: "Lanes: regions over the channels, or one row per label" },
-      "Lanes: channels",
-    );
-    this.lanesBtn.addEventListener("click", () => this.toggleLanes());
-    const zoomLabel = el("label", { class: "wf-zoom", title: "Zoom (+ and -, ctrl+wheel)" }, "Zoom ");
-    this.zoomInput = el("input", { type: "range", min: "0", max: String(ZOOM_STEPS), value: "0", "aria-label": "Zoom" });
-    this.zoomInput.addEventListener("input", () => this.zoomFromSlider());
-    zoomLabel.appendChild(this.zoomInput);
-    this.drawWrap = el("label", { class: "wf-draw", title: "Draw new regions on all channels or on the lane under the pointer (alt inverts)" }, "Draw on ");
-    this.drawSel = el("select", { "aria-label": "Draw on" });
-    this.drawSel.appendChild(el("option", { value: "all" }, "all channels"));
-    this.drawSel.appendChild(el("option", { value: "lane" }, "one channel"));
-    this.drawSel.addEventListener("change", () => {
-      this.drawMode = this.drawSel.value === "lane" ? "lane" : "all";
-      this.drawSel.blur();
+    this.toolbar = new Toolbar({
+      playPause: () => this.playPause(),
+      setRate: (rate) => this.setRate(rate),
+      toggleLoop: () => this.toggleLoop(),
+      toggleSpectrogram: () => this.toggleSpectrogram(),
+      toggleLanes: () => this.toggleLanes(),
+      zoom: (fraction) => this.zoomToFraction(fraction),
+      drawMode: (mode) => {
+        this.drawMode = mode;
+      },
+      undo: () => this.undoEdit(),
+      redo: () => this.redoEdit(),
+      reload: () => this.reload(),
     });
-    this.drawWrap.appendChild(this.drawSel);
-    this.undoBtn = el("button", { type: "button", class: "wf-undo", title: "Undo region edit (ctrl+z)" }, "↶");
-    this.undoBtn.addEventListener("click", () => this.undoEdit());
-    this.redoBtn = el("button", { type: "button", class: "wf-redo", title: "Redo region edit (ctrl+shift+z)" }, "↷");
-    this.redoBtn.addEventListener("click", () => this.redoEdit());
-    const reloadBtn = el("button", { type: "button", class: "wf-reload", title: "Reload the audio and the regions as last saved" }, "⟳");
-    reloadBtn.addEventListener("click", () => this.reload());
-    this.statusText = el("span", { class: "wf-status", "aria-live": "polite" });
-    this.toolbar.append(
-      this.playBtn,
-      this.timeText,
-      rateLabel,
-      this.loopBtn,
-      this.spectroBtn,
-      this.lanesBtn,
-      zoomLabel,
-      this.drawWrap,
-      this.undoBtn,
-      this.redoBtn,
-      reloadBtn,
-      this.statusText,
-    );
-
-    this.legend = el("div", { class: "wf-legend", role: "group", "aria-label": "Labels" });
+    this.legend = new Legend((i) => this.chooseLabel(i));
 
     this.errorBox = el("div", { class: "wf-error", role: "alert", hidden: "" });
     this.errorText = el("span", { class: "wf-error-text" });
@@ -354,25 +290,13 @@ export class Editor {
     this.waveBox.append(this.wave, this.timelineBox, this.minimapBox, this.hoverTime);
     this.listenToHover();
 
-    this.selBar = el("div", { class: "wf-selection", hidden: "" });
-    this.selLabel = el("span", { class: "wf-sel-label" });
-    this.selTimes = el("span", { class: "wf-sel-times" });
-    const selPlay = el("button", { type: "button", class: "wf-sel-play", title: "Play the region (shift+space)" }, "▶ region");
-    selPlay.addEventListener("click", () => this.playSelected());
-    this.selText = el("input", { type: "text", class: "wf-sel-text", placeholder: "region text", "aria-label": "Region text" });
-    this.selText.addEventListener("change", () => this.commitText());
-    this.selText.addEventListener("keydown", (e) => {
-      if (e.key === "Enter") {
-        this.commitText();
-        this.selText.blur();
-      } else if (e.key === "Escape") this.selText.blur();
-      e.stopPropagation();
+    this.selBar = new SelectionBar({
+      play: () => this.playSelected(),
+      commitText: (text) => this.commitText(text),
+      remove: () => this.deleteSelected(),
     });
-    this.selDelete = el("button", { type: "button", class: "wf-sel-delete", title: "Delete the region (delete)" }, "✕ delete");
-    this.selDelete.addEventListener("click", () => this.deleteSelected());
-    this.selBar.append(this.selLabel, this.selTimes, selPlay, this.selText, this.selDelete);
 
-    root.append(this.toolbar, this.legend, this.errorBox, this.waveBox, this.selBar);
+    root.append(this.toolbar.el, this.legend.el, this.errorBox, this.waveBox, this.selBar.el);
   }
 
   // --------------------------------------------------------------- links
@@ -534,23 +458,12 @@ export class Editor {
   }
 
   private renderLegend(): void {
-    const labels = this.args?.labels ?? [];
-    this.legend.replaceChildren();
-    labels.forEach((label, i) => {
-      const color = this.labelColors.get(label.name) ?? labelColor(label.name);
-      const btn = el("button", { type: "button", class: "wf-label", "data-label": label.name });
-      btn.setAttribute("aria-pressed", label.name === this.activeLabel ? "true" : "false");
-      const sw = el("span", { class: "wf-swatch" });
-      sw.style.background = color;
-      const name = el("span", { class: "wf-label-name" }, label.name);
-      const keyCombo = [...this.keymap.entries()].find(([, a]) => a === `label_${i + 1}`)?.[0];
-      btn.append(sw, name);
-      if (keyCombo) btn.append(el("kbd", {}, keyCombo));
-      btn.title = keyCombo ? `${label.name} (${keyCombo})` : label.name;
-      btn.addEventListener("click", () => this.chooseLabel(i));
-      this.legend.appendChild(btn);
-    });
-    this.legend.hidden = labels.length === 0;
+    this.legend.render(
+      this.args?.labels ?? [],
+      this.activeLabel,
+      (name) => this.labelColors.get(name) ?? labelColor(name),
+      (i) => [...this.keymap.entries()].find(([, a]) => a === `label_${i + 1}`)?.[0],
+    );
   }
 
   // ---------------------------------------------------------------- build
@@ -658,7 +571,7 @@ export class Editor {
     this.marks.peaks = performance.now() - this.renderStart;
     this.channels = peaks ? peaks.length : 1;
     body.dataset.channels = String(this.channels);
-    this.drawWrap.hidden = this.channels < 2;
+    this.toolbar.updateChannels(this.channels);
     const laneHeight = this.laneHeightFor(args);
     const waveColor = "#8c96a8";
     const progressColor = "#4a5670";
@@ -975,8 +888,7 @@ export class Editor {
   /** Show the lanes chosen: the toggle, the rows and their names, each region in its row, the waveform's height. */
   private applyLanes(): void {
     const mode = this.lanesNow();
-    this.lanesBtn.setAttribute("aria-pressed", mode === "labels" ? "true" : "false");
-    this.lanesBtn.textContent = `Lanes: ${mode}`;
+    this.toolbar.updateLanes(mode);
     document.body.dataset.lanes = mode;
     this.root.classList.toggle("wf-lanes-labels", mode === "labels");
     if (!this.ws) return;
@@ -1381,19 +1293,7 @@ export class Editor {
     document.body.dataset.selected = r ? r.id : "";
     document.body.dataset.lastDrawn = this.drawnRegion()?.id ?? "";
     if (this.pendingMark && !this.currentMark()) this.clearMark(); // its waveform (or task) is gone
-    if (!r) {
-      this.selBar.hidden = true;
-    } else {
-      this.selBar.hidden = false;
-      this.selLabel.textContent = r.label || "(no label)";
-      this.selLabel.style.borderColor = this.colorOf(r);
-      const ch = r.channel === null || r.channel === undefined ? "" : ` · channel ${r.channel + 1}`;
-      this.selTimes.textContent = `${formatTime(r.start, 3)} – ${formatTime(r.end, 3)} (${(r.end - r.start).toFixed(3)} s)${ch}`;
-      if (document.activeElement !== this.selText) this.selText.value = r.text ?? "";
-      const editable = !!this.args?.editable;
-      this.selText.disabled = !editable;
-      this.selDelete.hidden = !editable;
-    }
+    this.selBar.show(r, r ? this.colorOf(r) : "", !!this.args?.editable);
     this.transport.setHeight();
   }
 
@@ -1562,10 +1462,9 @@ export class Editor {
     }
   }
 
-  private commitText(): void {
+  private commitText(text: string): void {
     const sel = this.selectedRegion();
     if (!sel || !this.args?.editable) return;
-    const text = this.selText.value;
     if ((sel.text ?? "") === text) return;
     this.store.update(sel.id, { text });
     this.syncRegions();
@@ -1781,9 +1680,11 @@ export class Editor {
     const ws = this.ws;
     const cur = ws ? ws.getCurrentTime() : 0;
     const dur = ws?.getDuration() || this.args?.duration || 0;
-    this.timeText.textContent = this.settings.show_audio_cursor_time
-      ? `${formatTime(cur, 3)} / ${formatTime(dur, dur < 10 ? 3 : 0)}`
-      : formatTime(dur, dur < 10 ? 3 : 0);
+    this.toolbar.updateTime(
+      this.settings.show_audio_cursor_time
+        ? `${formatTime(cur, 3)} / ${formatTime(dur, dur < 10 ? 3 : 0)}`
+        : formatTime(dur, dur < 10 ? 3 : 0),
+    );
   }
 
   private setRate(rate: number): void {
@@ -1830,8 +1731,7 @@ export class Editor {
     const lanes = this.spectrogramOptions();
     const available = lanes.length > 0;
     if (this.spectrogramOn === null) this.spectrogramOn = initiallyShown(readStored(SPECTROGRAM_KEY), this.settings.show_audio_spectrogram);
-    this.spectroBtn.hidden = !available;
-    this.spectroBtn.setAttribute("aria-pressed", this.spectrogramOn ? "true" : "false");
+    this.toolbar.updateSpectrogram(available, this.spectrogramOn);
     const wanted = available && this.spectrogramOn && !!this.ws;
     document.body.dataset.spectrogram = !available ? "none" : this.spectrogramOn ? "on" : "off";
     const layout = JSON.stringify(lanes.map((l) => [l.url, l.height]));
@@ -1912,10 +1812,10 @@ export class Editor {
     this.zoomTo((this.pps || this.fitPps()) * factor);
   }
 
-  private zoomFromSlider(): void {
+  /** The zoom slider: 0 fits the file to the width, 1 is the closest zoom. */
+  private zoomToFraction(v: number): void {
     const fit = this.fitPps();
     const max = Math.max(fit, this.settings.audio_max_zoom);
-    const v = Number(this.zoomInput.value) / ZOOM_STEPS;
     this.zoomTo(fit * Math.pow(max / fit, v));
   }
 
@@ -1945,7 +1845,7 @@ export class Editor {
     const max = Math.max(fit * 1.0001, this.settings.audio_max_zoom);
     const pps = Math.max(fit, this.pps || fit);
     const v = Math.log(pps / fit) / Math.log(max / fit);
-    this.zoomInput.value = String(Math.round(Math.max(0, Math.min(1, v)) * ZOOM_STEPS));
+    this.toolbar.updateZoom(v);
     document.body.dataset.pxPerSec = (this.pps || fit).toFixed(3);
   }
 
@@ -2076,31 +1976,23 @@ export class Editor {
 
   private updatePlayButton(): void {
     const playing = !!this.ws?.isPlaying();
-    this.playBtn.textContent = playing ? "⏸ Pause" : "▶ Play";
+    this.toolbar.updatePlaying(playing);
     document.body.dataset.playing = playing ? "1" : "0";
   }
 
   private updateToolbar(): void {
-    this.rateSel.value = String(this.rate);
-    if (this.rateSel.value !== String(this.rate)) {
-      const o = el("option", { value: String(this.rate) }, `${this.rate}×`);
-      this.rateSel.appendChild(o);
-      this.rateSel.value = String(this.rate);
-    }
+    this.toolbar.updateRate(this.rate);
     document.body.dataset.rate = String(this.rate);
-    this.loopBtn.setAttribute("aria-pressed", this.loopOn ? "true" : "false");
+    this.toolbar.updateLoop(this.loopOn);
     document.body.dataset.loop = this.loopOn ? "1" : "0";
     const editable = !!this.args?.editable;
-    this.undoBtn.disabled = !editable || !this.store.canUndo();
-    this.redoBtn.disabled = !editable || !this.store.canRedo();
-    this.undoBtn.hidden = !editable;
-    this.redoBtn.hidden = !editable;
+    this.toolbar.updateHistory(editable, this.store.canUndo(), this.store.canRedo());
     this.updatePlayButton();
     this.updateTime();
   }
 
   private status(text: string): void {
-    this.statusText.textContent = text;
+    this.toolbar.status(text);
   }
 
   private showError(err: unknown): void {
@@ -2108,7 +2000,7 @@ export class Editor {
     const detail = err instanceof Error ? err.message : String(err ?? "");
     this.errorText.textContent = `Could not load the audio “${name}”${detail ? `: ${detail}` : ""}.`;
     this.errorBox.hidden = false;
-    this.playBtn.disabled = true;
+    this.toolbar.updatePlayable(false);
     document.body.dataset.error = "1";
     this.status("");
     this.transport.setHeight();
@@ -2116,7 +2008,7 @@ export class Editor {
 
   private hideError(): void {
     this.errorBox.hidden = true;
-    this.playBtn.disabled = false;
+    this.toolbar.updatePlayable(true);
     this.errorText.textContent = "";
   }
 }
