@@ -27,7 +27,7 @@ import {
   type ResolvedSettings,
   type Value,
 } from "./protocol";
-import { SpectrogramLane, type LaneOptions, type LaneSource } from "./spectrogram";
+import { SpectrogramLane, type LaneOptions } from "./spectrogram";
 import { initiallyShown, laneShowsRegion, spectrogramLanes } from "./spectrogram_view";
 import { edgePreview, nudgedEdge, placeMark, scrollToShow, stepSelection, type Mark, type MarkEdge } from "./selection";
 import { diffRegions, labelRows, RegionStore, type RegionData } from "./state";
@@ -45,7 +45,7 @@ import {
   type LanesMode,
   type TierRow,
 } from "./tiers";
-import { Timeline } from "./timeline";
+import { TimelinePlugin } from "./timeline";
 import { enableHooks, expose } from "./testhooks";
 import { el } from "./dom";
 import { Legend } from "./legend";
@@ -156,7 +156,6 @@ export class Editor {
     drag: true,
     resize: true,
   };
-  private timeline: Timeline | null = null;
   /** The spectrogram lanes shown: one, or one per channel lane of the waveform. */
   private spectrograms: SpectrogramLane[] = [];
   /** What the lanes were made for (their URLs and heights): another layout rebuilds them. */
@@ -671,8 +670,13 @@ export class Editor {
     });
 
     if (s.show_audio_timeline) {
-      this.timeline = new Timeline(this.timelineBox, ws as never, Number(args.duration) || 0,
-        args.file_time ? Number(args.spectrogram_offset) || 0 : 0);
+      ws.registerPlugin(
+        TimelinePlugin.create({
+          container: this.timelineBox,
+          duration: Number(args.duration) || 0,
+          offset: args.file_time ? Number(args.spectrogram_offset) || 0 : 0,
+        }),
+      );
     }
     this.timelineBox.hidden = !s.show_audio_timeline;
     this.applySpectrogram();
@@ -753,10 +757,8 @@ export class Editor {
   private teardown(): void {
     this.disableDrag?.();
     this.disableDrag = null;
-    this.timeline?.destroy();
-    this.timeline = null;
-    this.destroySpectrograms();
     this.draft = null;
+    // its plugins (the timeline, the spectrogram lanes) go with it
     if (this.ws) {
       try {
         this.ws.destroy();
@@ -765,6 +767,8 @@ export class Editor {
       }
     }
     this.ws = null;
+    this.spectrograms = [];
+    this.spectrogramLayout = "";
     if (this.media) {
       // ours, not wavesurfer's: stop it and abort its download
       this.media.pause();
@@ -1732,10 +1736,11 @@ export class Editor {
     const available = lanes.length > 0;
     if (this.spectrogramOn === null) this.spectrogramOn = initiallyShown(readStored(SPECTROGRAM_KEY), this.settings.show_audio_spectrogram);
     this.toolbar.updateSpectrogram(available, this.spectrogramOn);
-    const wanted = available && this.spectrogramOn && !!this.ws;
+    const ws = this.ws;
+    const wanted = available && this.spectrogramOn && !!ws;
     document.body.dataset.spectrogram = !available ? "none" : this.spectrogramOn ? "on" : "off";
     const layout = JSON.stringify(lanes.map((l) => [l.url, l.height]));
-    if (!wanted) {
+    if (!wanted || !ws) {
       this.destroySpectrograms();
     } else if (this.spectrograms.length > 0 && layout === this.spectrogramLayout) {
       this.spectrograms.forEach((lane, i) => lane.configure(lanes[i]));
@@ -1743,7 +1748,9 @@ export class Editor {
       this.destroySpectrograms();
       this.spectrogramLayout = layout;
       // under the waveform, above the timeline (the time axis of both), in channel order
-      this.spectrograms = lanes.map((opts) => new SpectrogramLane(this.waveBox, this.timelineBox, this.ws as unknown as LaneSource, opts));
+      this.spectrograms = lanes.map((opts) =>
+        ws.registerPlugin(SpectrogramLane.create({ container: this.waveBox, before: this.timelineBox }, opts)),
+      );
     }
     this.transport.setHeight();
   }
