@@ -48,6 +48,7 @@ import {
 import { TimelinePlugin } from "./timeline";
 import { enableHooks, expose } from "./testhooks";
 import { el } from "./dom";
+import { Gestures } from "./gestures";
 import { Legend } from "./legend";
 import { SelectionBar } from "./selection_bar";
 import { Toolbar, type DrawMode } from "./toolbar";
@@ -124,8 +125,6 @@ export class Editor {
   private pps = 0; // 0 = fit to width
   private drawMode: DrawMode = "all";
   private shiftHeld = false;
-  /** Times under the pointer at the start and end of the current gesture (drag-created regions use them). */
-  private gesture: { down: number; up: number | null } | null = null;
   /**
    * The region just made (by a drag or by marks): outlined as such and removed
    * by delete / backspace, but not selected, so that number keys choose the
@@ -136,8 +135,6 @@ export class Editor {
   private decoratedDrawn: string | null = null;
   /** The pending `i` / `o` mark, of the task it was made on, and the line that shows it. */
   private pendingMark: { mark: Mark; taskId: string | null; line: HTMLElement } | null = null;
-  /** The channel lane of the last pointerdown (marks on a stereo file drawn per channel use it). */
-  private pointerLane: number | null = null;
   /** The debounced play of the audio around a nudged edge. */
   private previewTimer: ReturnType<typeof setTimeout> | null = null;
 
@@ -149,13 +146,7 @@ export class Editor {
   private shownData = new Map<string, RegionData>();
   private syncing = false;
   private disableDrag: (() => void) | null = null;
-  private dragOpts: { color: string; minLength: number; channelIdx: number; drag: boolean; resize: boolean } = {
-    color: "rgba(0,0,0,0.1)",
-    minLength: 0.02,
-    channelIdx: -1,
-    drag: true,
-    resize: true,
-  };
+  private gestures!: Gestures;
   /** The spectrogram lanes shown: one, or one per channel lane of the waveform. */
   private spectrograms: SpectrogramLane[] = [];
   /** What the lanes were made for (their URLs and heights): another layout rebuilds them. */
@@ -170,8 +161,6 @@ export class Editor {
   private tiers: TierRow[] = [];
   /** What the rows overlay was drawn for (names and count): another set redraws it. */
   private tiersDrawn = "";
-  /** The label of the row a drag started on (labels lanes): the label of the region it creates. */
-  private gestureLabel: string | null = null;
   /** How each region's label fits its width, at the last layout. */
   private labelFits = new Map<string, "full" | "truncated" | "none">();
   /** Measured label text widths (pixels), by text. */
@@ -264,23 +253,19 @@ export class Editor {
 
     this.waveBox = el("div", { class: "wf-wavebox" });
     this.wave = el("div", { class: "wf-wave", id: "wave" });
-    // ctrl+wheel zooms; a plain wheel keeps scrolling the page
-    this.wave.addEventListener(
-      "wheel",
-      (e) => {
-        if (!(e.ctrlKey || e.metaKey)) e.stopPropagation();
-      },
-      { capture: true },
-    );
-    // choose the lane of a new region before the drag starts
-    this.wave.addEventListener("pointerdown", (e) => this.onWavePointerDown(e), { capture: true });
+    this.gestures = new Gestures(this.wave, {
+      ws: () => this.ws,
+      channels: () => this.channels,
+      rows: () => (this.lanes === "labels" ? this.tiers : []),
+      drawMode: () => this.drawMode,
+      activeLabel: () => this.activeLabel,
+      labelColor: (label) => this.labelColors.get(label) ?? labelColor(label),
+      minLength: () => this.store.minLength,
+      canDraw: () => !!this.disableDrag && this.flags.decoded,
+    });
     // which region the pointer is over (regions let pointer events through to allow drawing over them)
     this.wave.addEventListener("pointermove", (e) => this.onWaveHover(e.clientX));
     this.wave.addEventListener("pointerleave", () => this.setHovered(null));
-    // where the gesture ended, read before the plugin's own (bubbling) pointerup handler
-    window.addEventListener("pointerup", (e) => {
-      if (this.gesture) this.gesture.up = this.timeAtX(e.clientX);
-    }, { capture: true });
     this.timelineBox = el("div", { class: "wf-timeline-box" });
     this.minimapBox = el("div", { class: "wf-minimap" });
     this.tierBox = el("div", { class: "wf-tiers", "aria-hidden": "true" });
@@ -323,7 +308,7 @@ export class Editor {
 
   private onWaveHover(clientX: number): void {
     if (!this.transport.hovered || !this.ws) return;
-    const t = this.timeAtX(clientX);
+    const t = this.gestures.timeAt(clientX);
     const over = this.store.list().filter((r) => r.start <= t && t <= r.end);
     // a linked region first: it is the one whose text the annotator wants to see
     const hit = over.find((r) => this.linkedIds.has(r.id)) ?? over[0];
@@ -990,26 +975,17 @@ export class Editor {
   private placeDraft(region: Region): void {
     const e = region.element;
     if (!e || this.lanes !== "labels" || this.tiers.length === 0 || this.syncing) return;
-    const label = this.gestureLabel ?? this.activeLabel;
+    const label = this.gestures.rowLabel ?? this.activeLabel;
     const box = rowBox(rowOfLabel(this.tiers, label), this.tiers.length, 100);
     e.style.top = `${box.top}%`;
     e.style.height = `${box.height}%`;
-  }
-
-  /** The label of the row under `clientY` (labels lanes; null on the "other" row or in channel lanes). */
-  private rowLabelAtY(clientY: number): string | null {
-    if (this.lanes !== "labels" || !this.ws || this.tiers.length === 0) return null;
-    const rect = this.ws.getWrapper().getBoundingClientRect();
-    return this.tiers[rowAt(clientY - rect.top, rect.height, this.tiers.length)].label;
   }
 
   /**
    * The label of a region the user drew: the row's label when the drag began
    * on a label's row (that label becomes the active one), else the active label.
    */
-  private drawnLabel(gesture: { down: number; up: number | null } | null): string {
-    const label = gesture ? this.gestureLabel : null;
-    this.gestureLabel = null;
+  private drawnLabel(label: string | null): string {
     if (label === null || !this.args?.labels?.some((l) => l.name === label)) return this.activeLabel;
     if (label !== this.activeLabel) {
       this.activeLabel = label;
@@ -1089,7 +1065,7 @@ export class Editor {
     const wrapper = ws.getWrapper().getBoundingClientRect();
     const view = this.wave.getBoundingClientRect();
     const box = this.waveBox.getBoundingClientRect();
-    const t = this.timeAtX(e.clientX);
+    const t = this.gestures.timeAt(e.clientX);
     if (this.settings.show_audio_cursor_time) {
       const x = e.clientX - box.left;
       this.hoverTime.textContent = formatTime(t, 2);
@@ -1206,17 +1182,16 @@ export class Editor {
     // which leaves its far edge 5 px past the pointer: use the pointer's own times.
     let start = region.start;
     let end = region.end;
-    const g = this.gesture;
+    const g = this.gestures.takeDrag();
     if (g && g.up !== null && Math.abs(g.up - g.down) > 0) {
       start = Math.min(g.down, g.up);
       end = Math.max(g.down, g.up);
     }
-    this.gesture = null;
     const data = this.store.create({
       id,
       start,
       end,
-      label: this.drawnLabel(g),
+      label: this.drawnLabel(g?.rowLabel ?? null),
       channel: this.channels > 1 && region.channelIdx >= 0 ? region.channelIdx : null,
     });
     this.syncing = true;
@@ -1305,9 +1280,9 @@ export class Editor {
     const editable = !!this.args?.editable;
     const api = this.regionsApi;
     if (!api || !this.flags.decoded) return;
-    this.dragOpts.minLength = this.store.minLength;
+    this.gestures.dragOptions.minLength = this.store.minLength;
     if (editable && !this.disableDrag) {
-      this.disableDrag = api.enableDragSelection(this.dragOpts as never, 3);
+      this.disableDrag = api.enableDragSelection(this.gestures.dragOptions, 3);
     } else if (!editable && this.disableDrag) {
       this.disableDrag();
       this.disableDrag = null;
@@ -1315,68 +1290,6 @@ export class Editor {
     for (const region of this.shown.values()) {
       if (region.drag !== editable || region.resize !== editable) region.setOptions({ drag: editable, resize: editable });
     }
-  }
-
-  private timeAtX(clientX: number): number {
-    if (!this.ws) return 0;
-    const rect = this.ws.getWrapper().getBoundingClientRect();
-    const d = this.ws.getDuration();
-    return Math.max(0, Math.min(d, ((clientX - rect.left) / Math.max(1, rect.width)) * d));
-  }
-
-  private onWavePointerDown(e: PointerEvent): void {
-    let lane: number | null = null;
-    if (this.channels > 1 && this.ws) {
-      const rect = this.ws.getWrapper().getBoundingClientRect();
-      const rel = (e.clientY - rect.top) / Math.max(1, rect.height);
-      lane = Math.max(0, Math.min(this.channels - 1, Math.floor(rel * this.channels)));
-    }
-    this.beginGesture(e, lane, this.rowLabelAtY(e.clientY));
-  }
-
-  /**
-   * Set up the drag-selection options for the region this gesture may create:
-   * the selected label's colour, the minimum length, and the channel under the
-   * pointer (`lane`) when drawing is per channel ("Draw on"; alt inverts it);
-   * with labels lanes, `rowLabel` is the label of the row under the pointer.
-   */
-  private beginGesture(e: PointerEvent, lane: number | null, rowLabel: string | null = null): void {
-    this.gesture = { down: this.timeAtX(e.clientX), up: null };
-    if (lane !== null) this.pointerLane = lane;
-    this.gestureLabel = rowLabel;
-    const label = rowLabel ?? this.activeLabel;
-    const color = this.labelColors.get(label) ?? labelColor(label);
-    this.dragOpts.color = withAlpha(color, 0.28);
-    this.dragOpts.minLength = this.store.minLength;
-    const perLane = (this.drawMode === "lane") !== e.altKey;
-    this.dragOpts.channelIdx = this.channels > 1 && perLane && lane !== null ? lane : -1;
-  }
-
-  /**
-   * A pointerdown on a spectrogram lane (of `channel`; null: all) is handed to
-   * the Regions plugin as if it were on the waveform, at the same x: the drag
-   * that follows creates the region by the waveform's own path (label, minimum
-   * length, the value sent at drag end, undo).
-   */
-  private onSpectrogramPointerDown(e: PointerEvent, channel: number | null): void {
-    const ws = this.ws;
-    if (!ws || !this.disableDrag || !this.flags.decoded || e.button !== 0) return;
-    this.beginGesture(e, channel);
-    ws.getWrapper().dispatchEvent(
-      new PointerEvent("pointerdown", {
-        pointerId: e.pointerId,
-        pointerType: e.pointerType,
-        isPrimary: e.isPrimary,
-        button: e.button,
-        buttons: e.buttons,
-        clientX: e.clientX,
-        clientY: e.clientY,
-        altKey: e.altKey,
-        shiftKey: e.shiftKey,
-        ctrlKey: e.ctrlKey,
-        metaKey: e.metaKey,
-      }),
-    );
   }
 
   /** A click on a spectrogram lane: seek there and select as a click on that channel's waveform would. */
@@ -1556,7 +1469,7 @@ export class Editor {
       return true;
     }
     this.clearMark();
-    const lane = this.channels > 1 && this.drawMode === "lane" ? (this.pointerLane ?? 0) : null;
+    const lane = this.channels > 1 && this.drawMode === "lane" ? (this.gestures.lastLane ?? 0) : null;
     const data = this.store.create({ id: newId(), start: out.region.start, end: out.region.end, label: this.activeLabel, channel: lane });
     this.selectedId = null;
     this.lastDrawnId = data.id;
@@ -1580,7 +1493,7 @@ export class Editor {
     const duration = this.duration();
     const color = this.labelColors.get(this.activeLabel) ?? labelColor(this.activeLabel);
     const line = el("div", { class: "wf-mark", part: `mark mark-${mark.edge}`, "data-edge": mark.edge, "aria-hidden": "true" });
-    const lane = this.channels > 1 && this.drawMode === "lane" ? (this.pointerLane ?? 0) : null;
+    const lane = this.channels > 1 && this.drawMode === "lane" ? (this.gestures.lastLane ?? 0) : null;
     Object.assign(line.style, {
       position: "absolute",
       left: `${(duration > 0 ? mark.time / duration : 0) * 100}%`,
@@ -1725,7 +1638,7 @@ export class Editor {
       maxFreq: this.settings.audio_spectrogram_max_freq,
       duration: Number(args.duration) || 0,
       regions: () => this.laneRegions(channel),
-      onPointerDown: (e: PointerEvent) => this.onSpectrogramPointerDown(e, channel),
+      onPointerDown: (e: PointerEvent) => this.gestures.fromSpectrogram(e, channel),
       onClick: (t: number) => this.onSpectrogramClick(t, channel),
     }));
   }
