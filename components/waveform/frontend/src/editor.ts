@@ -38,7 +38,6 @@ import {
   lanesHeight,
   rowAt,
   rowBox,
-  rowGeometry,
   rowOfLabel,
   stackLimit,
   tierRows,
@@ -49,6 +48,7 @@ import { TimelinePlugin } from "./timeline";
 import { enableHooks, expose } from "./testhooks";
 import { el } from "./dom";
 import { Gestures } from "./gestures";
+import { TierOverlay } from "./tier_overlay";
 import { Legend } from "./legend";
 import { SelectionBar } from "./selection_bar";
 import { Toolbar, type DrawMode } from "./toolbar";
@@ -191,9 +191,8 @@ export class Editor {
   private toolbar!: Toolbar;
   private legend!: Legend;
   private selBar!: SelectionBar;
-  /** The rows' stripes, under the waveform, and their names, over it. */
-  private tierBox!: HTMLElement;
-  private tierNames!: HTMLElement;
+  /** Labels lanes' rows: stripes under the waveform, names over it. */
+  private readonly tierOverlay = new TierOverlay();
   private hoverTime!: HTMLElement;
   private errorBox!: HTMLElement;
   private errorText!: HTMLElement;
@@ -268,8 +267,6 @@ export class Editor {
     this.wave.addEventListener("pointerleave", () => this.setHovered(null));
     this.timelineBox = el("div", { class: "wf-timeline-box" });
     this.minimapBox = el("div", { class: "wf-minimap" });
-    this.tierBox = el("div", { class: "wf-tiers", "aria-hidden": "true" });
-    this.tierNames = el("div", { class: "wf-tier-names" });
     this.hoverTime = el("div", { class: "wf-hover-time", "aria-hidden": "true", hidden: "" });
     this.waveBox.append(this.wave, this.timelineBox, this.minimapBox, this.hoverTime);
     this.listenToHover();
@@ -881,8 +878,8 @@ export class Editor {
     document.body.dataset.lanes = mode;
     this.root.classList.toggle("wf-lanes-labels", mode === "labels");
     if (!this.ws) return;
-    if (this.tierBox.parentElement !== this.wave) this.wave.append(this.tierBox, this.tierNames);
-    this.tierBox.hidden = this.tierNames.hidden = mode !== "labels";
+    this.tierOverlay.attach(this.wave);
+    this.tierOverlay.show(mode === "labels");
     this.refreshTiers();
     this.applyWaveHeight();
     this.layoutLabels();
@@ -906,7 +903,7 @@ export class Editor {
     const drawn = JSON.stringify([this.lanes, rows.map((r) => [r.label, r.name, r.label !== null && this.labelColors.get(r.label)])]);
     if (drawn === this.tiersDrawn) return false;
     this.tiersDrawn = drawn;
-    this.drawTiers();
+    this.tierOverlay.draw(rows, (label) => this.labelColors.get(label) ?? labelColor(label));
     for (const [id, region] of this.shown) {
       const data = this.store.get(id) ?? this.shownData.get(id);
       if (data) this.decorate(region, data);
@@ -915,36 +912,13 @@ export class Editor {
     return true;
   }
 
-  /** The rows' backgrounds and names (text only: labels are the user's strings). */
-  private drawTiers(): void {
-    this.tierBox.replaceChildren();
-    this.tierNames.replaceChildren();
-    rowGeometry(100, this.tiers.length).forEach((box, i) => {
-      const row = this.tiers[i];
-      for (const [parent, cls] of [[this.tierBox, "wf-tier"], [this.tierNames, "wf-tier-slot"]] as const) {
-        const div = el("div", { class: i % 2 ? `${cls} wf-tier-odd` : cls });
-        div.style.top = `${box.top}%`;
-        div.style.height = `${box.height}%`;
-        if (row.label === null) div.classList.add("wf-tier-other");
-        else div.dataset.label = row.label;
-        if (parent === this.tierNames) {
-          const name = el("span", { class: "wf-tier-name" }, row.name);
-          const color = row.label === null ? "" : this.labelColors.get(row.label) ?? labelColor(row.label);
-          if (color) name.style.borderLeftColor = color;
-          div.appendChild(name);
-        }
-        parent.appendChild(div);
-      }
-    });
-  }
-
   /** Give the waveform the height the lanes need (rows at least MIN_ROW_HEIGHT tall), keeping its regions. */
   private applyWaveHeight(): void {
     const ws = this.ws;
     const args = this.args;
     if (!ws || !args) return;
     const lane = this.laneHeightFor(args);
-    this.tierBox.style.height = this.tierNames.style.height = `${lane * this.channels}px`;
+    this.tierOverlay.setHeight(lane * this.channels);
     if (Number(ws.options.height) === lane) return;
     const split = ws.options.splitChannels;
     ws.setOptions({ height: lane, splitChannels: Array.isArray(split) ? split.map((c) => ({ ...c, height: lane })) : split });
