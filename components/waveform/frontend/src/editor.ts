@@ -10,8 +10,9 @@ import MinimapPlugin from "wavesurfer.js/dist/plugins/minimap.esm.js";
 import ZoomPlugin from "wavesurfer.js/dist/plugins/zoom.esm.js";
 import HoverPlugin from "wavesurfer.js/dist/plugins/hover.esm.js";
 
+import { isAnswerAction, isNamedAction, type ActionTable, type AnswerAction } from "./actions";
 import { freeColor, labelColor, resolveLabelColors, withAlpha, type LabelSpec } from "./colors";
-import { ANSWER_ACTIONS, buildKeymap, eventCombo, isTextTarget, labelIndex, PAGE_FOCUS_COMBOS } from "./keys";
+import { buildKeymap, eventCombo, isTextTarget, labelIndex, PAGE_FOCUS_COMBOS } from "./keys";
 import {
   decideRender,
   decodePeaks,
@@ -26,7 +27,7 @@ import {
   type ResolvedSettings,
   type Value,
 } from "./protocol";
-import { SpectrogramLane, type LaneOptions, type LaneSource } from "./spectrogram";
+import { SpectrogramLane, type LaneOptions } from "./spectrogram";
 import { initiallyShown, laneShowsRegion, spectrogramLanes } from "./spectrogram_view";
 import { edgePreview, nudgedEdge, placeMark, scrollToShow, stepSelection, type Mark, type MarkEdge } from "./selection";
 import { diffRegions, labelRows, RegionStore, type RegionData } from "./state";
@@ -37,15 +38,20 @@ import {
   lanesHeight,
   rowAt,
   rowBox,
-  rowGeometry,
   rowOfLabel,
   stackLimit,
   tierRows,
   type LanesMode,
   type TierRow,
 } from "./tiers";
-import { Timeline } from "./timeline";
+import { TimelinePlugin } from "./timeline";
 import { enableHooks, expose } from "./testhooks";
+import { el } from "./dom";
+import { Gestures } from "./gestures";
+import { TierOverlay } from "./tier_overlay";
+import { Legend } from "./legend";
+import { SelectionBar } from "./selection_bar";
+import { Toolbar, type DrawMode } from "./toolbar";
 
 type RegionsApi = ReturnType<typeof RegionsPlugin.create>;
 
@@ -64,7 +70,6 @@ export interface Transport {
   labelChosen?(label: string): void;
 }
 
-const ZOOM_STEPS = 1000;
 /** How long a nudge key must rest before the audio around the moved edge plays. */
 const EDGE_PREVIEW_DEBOUNCE_MS = 120;
 const PAGE_CONTROLS = new Set(["BUTTON", "A", "SELECT", "INPUT", "TEXTAREA", "SUMMARY", "IFRAME", "LABEL"]);
@@ -74,17 +79,6 @@ const OVERVIEW_POINTS = 4096;
 const SPECTROGRAM_KEY = "earmark.spectrogram";
 /** Where the tab remembers the lanes chosen with the toolbar toggle ("channels" or "labels"). */
 const LANES_KEY = "earmark.lanes";
-
-function el<K extends keyof HTMLElementTagNameMap>(
-  tag: K,
-  props: Partial<Record<string, string>> = {},
-  text?: string,
-): HTMLElementTagNameMap[K] {
-  const node = document.createElement(tag);
-  for (const [k, v] of Object.entries(props)) if (v !== undefined) node.setAttribute(k, v);
-  if (text !== undefined) node.textContent = text;
-  return node;
-}
 
 export function newId(): string {
   const c = globalThis.crypto;
@@ -129,10 +123,8 @@ export class Editor {
   private loopOn = false;
   private rate = 1;
   private pps = 0; // 0 = fit to width
-  private drawMode: "all" | "lane" = "all";
+  private drawMode: DrawMode = "all";
   private shiftHeld = false;
-  /** Times under the pointer at the start and end of the current gesture (drag-created regions use them). */
-  private gesture: { down: number; up: number | null } | null = null;
   /**
    * The region just made (by a drag or by marks): outlined as such and removed
    * by delete / backspace, but not selected, so that number keys choose the
@@ -143,8 +135,6 @@ export class Editor {
   private decoratedDrawn: string | null = null;
   /** The pending `i` / `o` mark, of the task it was made on, and the line that shows it. */
   private pendingMark: { mark: Mark; taskId: string | null; line: HTMLElement } | null = null;
-  /** The channel lane of the last pointerdown (marks on a stereo file drawn per channel use it). */
-  private pointerLane: number | null = null;
   /** The debounced play of the audio around a nudged edge. */
   private previewTimer: ReturnType<typeof setTimeout> | null = null;
 
@@ -156,14 +146,7 @@ export class Editor {
   private shownData = new Map<string, RegionData>();
   private syncing = false;
   private disableDrag: (() => void) | null = null;
-  private dragOpts: { color: string; minLength: number; channelIdx: number; drag: boolean; resize: boolean } = {
-    color: "rgba(0,0,0,0.1)",
-    minLength: 0.02,
-    channelIdx: -1,
-    drag: true,
-    resize: true,
-  };
-  private timeline: Timeline | null = null;
+  private gestures!: Gestures;
   /** The spectrogram lanes shown: one, or one per channel lane of the waveform. */
   private spectrograms: SpectrogramLane[] = [];
   /** What the lanes were made for (their URLs and heights): another layout rebuilds them. */
@@ -178,8 +161,6 @@ export class Editor {
   private tiers: TierRow[] = [];
   /** What the rows overlay was drawn for (names and count): another set redraws it. */
   private tiersDrawn = "";
-  /** The label of the row a drag started on (labels lanes): the label of the region it creates. */
-  private gestureLabel: string | null = null;
   /** How each region's label fits its width, at the last layout. */
   private labelFits = new Map<string, "full" | "truncated" | "none">();
   /** Measured label text widths (pixels), by text. */
@@ -207,35 +188,18 @@ export class Editor {
   private highlightedId: string | null = null;
 
   // DOM
-  private toolbar!: HTMLElement;
-  private playBtn!: HTMLButtonElement;
-  private timeText!: HTMLElement;
-  private rateSel!: HTMLSelectElement;
-  private loopBtn!: HTMLButtonElement;
-  private spectroBtn!: HTMLButtonElement;
-  private lanesBtn!: HTMLButtonElement;
-  /** The rows' stripes, under the waveform, and their names, over it. */
-  private tierBox!: HTMLElement;
-  private tierNames!: HTMLElement;
+  private toolbar!: Toolbar;
+  private legend!: Legend;
+  private selBar!: SelectionBar;
+  /** Labels lanes' rows: stripes under the waveform, names over it. */
+  private readonly tierOverlay = new TierOverlay();
   private hoverTime!: HTMLElement;
-  private zoomInput!: HTMLInputElement;
-  private drawSel!: HTMLSelectElement;
-  private drawWrap!: HTMLElement;
-  private undoBtn!: HTMLButtonElement;
-  private redoBtn!: HTMLButtonElement;
-  private legend!: HTMLElement;
   private errorBox!: HTMLElement;
   private errorText!: HTMLElement;
   private waveBox!: HTMLElement;
   private wave!: HTMLElement;
   private timelineBox!: HTMLElement;
   private minimapBox!: HTMLElement;
-  private selBar!: HTMLElement;
-  private selLabel!: HTMLElement;
-  private selTimes!: HTMLElement;
-  private selText!: HTMLInputElement;
-  private selDelete!: HTMLButtonElement;
-  private statusText!: HTMLElement;
 
   constructor(root: HTMLElement, transport: Transport) {
     this.root = root;
@@ -264,61 +228,21 @@ export class Editor {
     root.className = "wf";
     root.replaceChildren();
 
-    this.toolbar = el("div", { class: "wf-toolbar", role: "toolbar" });
-    this.playBtn = el("button", { type: "button", class: "wf-play", title: "Play / pause (space)" }, "▶ Play");
-    this.playBtn.addEventListener("click", () => this.playPause());
-    this.timeText = el("span", { class: "wf-time" }, "0:00.000");
-    const rateLabel = el("label", { class: "wf-rate", title: "Playback rate ([ and ])" }, "Rate ");
-    this.rateSel = el("select", { "aria-label": "Playback rate" });
-    for (const r of RATES) this.rateSel.appendChild(el("option", { value: String(r) }, `${r}×`));
-    this.rateSel.addEventListener("change", () => this.setRate(Number(this.rateSel.value)));
-    rateLabel.appendChild(this.rateSel);
-    this.loopBtn = el("button", { type: "button", class: "wf-loop", "aria-pressed": "false", title: "Loop (l)" }, "⟲ Loop");
-    this.loopBtn.addEventListener("click", () => this.toggleLoop());
-    this.spectroBtn = el("button", { type: "button", class: "wf-spectro-toggle", "aria-pressed": "false", title: "Spectrogram (s)" }, "Spectrogram");
-    this.spectroBtn.addEventListener("click", () => this.toggleSpectrogram());
-    this.lanesBtn = el(
-      "button",
-      { type: "button", class: "wf-lanes-toggle", "aria-pressed": "false", title: "Lanes: regions over the channels, or one row per label" },
-      "Lanes: channels",
-    );
-    this.lanesBtn.addEventListener("click", () => this.toggleLanes());
-    const zoomLabel = el("label", { class: "wf-zoom", title: "Zoom (+ and -, ctrl+wheel)" }, "Zoom ");
-    this.zoomInput = el("input", { type: "range", min: "0", max: String(ZOOM_STEPS), value: "0", "aria-label": "Zoom" });
-    this.zoomInput.addEventListener("input", () => this.zoomFromSlider());
-    zoomLabel.appendChild(this.zoomInput);
-    this.drawWrap = el("label", { class: "wf-draw", title: "Draw new regions on all channels or on the lane under the pointer (alt inverts)" }, "Draw on ");
-    this.drawSel = el("select", { "aria-label": "Draw on" });
-    this.drawSel.appendChild(el("option", { value: "all" }, "all channels"));
-    this.drawSel.appendChild(el("option", { value: "lane" }, "one channel"));
-    this.drawSel.addEventListener("change", () => {
-      this.drawMode = this.drawSel.value === "lane" ? "lane" : "all";
-      this.drawSel.blur();
+    this.toolbar = new Toolbar({
+      playPause: () => this.playPause(),
+      setRate: (rate) => this.setRate(rate),
+      toggleLoop: () => this.toggleLoop(),
+      toggleSpectrogram: () => this.toggleSpectrogram(),
+      toggleLanes: () => this.toggleLanes(),
+      zoom: (fraction) => this.zoomToFraction(fraction),
+      drawMode: (mode) => {
+        this.drawMode = mode;
+      },
+      undo: () => this.undoEdit(),
+      redo: () => this.redoEdit(),
+      reload: () => this.reload(),
     });
-    this.drawWrap.appendChild(this.drawSel);
-    this.undoBtn = el("button", { type: "button", class: "wf-undo", title: "Undo region edit (ctrl+z)" }, "↶");
-    this.undoBtn.addEventListener("click", () => this.undoEdit());
-    this.redoBtn = el("button", { type: "button", class: "wf-redo", title: "Redo region edit (ctrl+shift+z)" }, "↷");
-    this.redoBtn.addEventListener("click", () => this.redoEdit());
-    const reloadBtn = el("button", { type: "button", class: "wf-reload", title: "Reload the audio and the regions as last saved" }, "⟳");
-    reloadBtn.addEventListener("click", () => this.reload());
-    this.statusText = el("span", { class: "wf-status", "aria-live": "polite" });
-    this.toolbar.append(
-      this.playBtn,
-      this.timeText,
-      rateLabel,
-      this.loopBtn,
-      this.spectroBtn,
-      this.lanesBtn,
-      zoomLabel,
-      this.drawWrap,
-      this.undoBtn,
-      this.redoBtn,
-      reloadBtn,
-      this.statusText,
-    );
-
-    this.legend = el("div", { class: "wf-legend", role: "group", "aria-label": "Labels" });
+    this.legend = new Legend((i) => this.chooseLabel(i));
 
     this.errorBox = el("div", { class: "wf-error", role: "alert", hidden: "" });
     this.errorText = el("span", { class: "wf-error-text" });
@@ -328,50 +252,32 @@ export class Editor {
 
     this.waveBox = el("div", { class: "wf-wavebox" });
     this.wave = el("div", { class: "wf-wave", id: "wave" });
-    // ctrl+wheel zooms; a plain wheel keeps scrolling the page
-    this.wave.addEventListener(
-      "wheel",
-      (e) => {
-        if (!(e.ctrlKey || e.metaKey)) e.stopPropagation();
-      },
-      { capture: true },
-    );
-    // choose the lane of a new region before the drag starts
-    this.wave.addEventListener("pointerdown", (e) => this.onWavePointerDown(e), { capture: true });
+    this.gestures = new Gestures(this.wave, {
+      ws: () => this.ws,
+      channels: () => this.channels,
+      rows: () => (this.lanes === "labels" ? this.tiers : []),
+      drawMode: () => this.drawMode,
+      activeLabel: () => this.activeLabel,
+      labelColor: (label) => this.labelColors.get(label) ?? labelColor(label),
+      minLength: () => this.store.minLength,
+      canDraw: () => !!this.disableDrag && this.flags.decoded,
+    });
     // which region the pointer is over (regions let pointer events through to allow drawing over them)
     this.wave.addEventListener("pointermove", (e) => this.onWaveHover(e.clientX));
     this.wave.addEventListener("pointerleave", () => this.setHovered(null));
-    // where the gesture ended, read before the plugin's own (bubbling) pointerup handler
-    window.addEventListener("pointerup", (e) => {
-      if (this.gesture) this.gesture.up = this.timeAtX(e.clientX);
-    }, { capture: true });
     this.timelineBox = el("div", { class: "wf-timeline-box" });
     this.minimapBox = el("div", { class: "wf-minimap" });
-    this.tierBox = el("div", { class: "wf-tiers", "aria-hidden": "true" });
-    this.tierNames = el("div", { class: "wf-tier-names" });
     this.hoverTime = el("div", { class: "wf-hover-time", "aria-hidden": "true", hidden: "" });
     this.waveBox.append(this.wave, this.timelineBox, this.minimapBox, this.hoverTime);
     this.listenToHover();
 
-    this.selBar = el("div", { class: "wf-selection", hidden: "" });
-    this.selLabel = el("span", { class: "wf-sel-label" });
-    this.selTimes = el("span", { class: "wf-sel-times" });
-    const selPlay = el("button", { type: "button", class: "wf-sel-play", title: "Play the region (shift+space)" }, "▶ region");
-    selPlay.addEventListener("click", () => this.playSelected());
-    this.selText = el("input", { type: "text", class: "wf-sel-text", placeholder: "region text", "aria-label": "Region text" });
-    this.selText.addEventListener("change", () => this.commitText());
-    this.selText.addEventListener("keydown", (e) => {
-      if (e.key === "Enter") {
-        this.commitText();
-        this.selText.blur();
-      } else if (e.key === "Escape") this.selText.blur();
-      e.stopPropagation();
+    this.selBar = new SelectionBar({
+      play: () => this.playSelected(),
+      commitText: (text) => this.commitText(text),
+      remove: () => this.deleteSelected(),
     });
-    this.selDelete = el("button", { type: "button", class: "wf-sel-delete", title: "Delete the region (delete)" }, "✕ delete");
-    this.selDelete.addEventListener("click", () => this.deleteSelected());
-    this.selBar.append(this.selLabel, this.selTimes, selPlay, this.selText, this.selDelete);
 
-    root.append(this.toolbar, this.legend, this.errorBox, this.waveBox, this.selBar);
+    root.append(this.toolbar.el, this.legend.el, this.errorBox, this.waveBox, this.selBar.el);
   }
 
   // --------------------------------------------------------------- links
@@ -399,7 +305,7 @@ export class Editor {
 
   private onWaveHover(clientX: number): void {
     if (!this.transport.hovered || !this.ws) return;
-    const t = this.timeAtX(clientX);
+    const t = this.gestures.timeAt(clientX);
     const over = this.store.list().filter((r) => r.start <= t && t <= r.end);
     // a linked region first: it is the one whose text the annotator wants to see
     const hit = over.find((r) => this.linkedIds.has(r.id)) ?? over[0];
@@ -533,23 +439,12 @@ export class Editor {
   }
 
   private renderLegend(): void {
-    const labels = this.args?.labels ?? [];
-    this.legend.replaceChildren();
-    labels.forEach((label, i) => {
-      const color = this.labelColors.get(label.name) ?? labelColor(label.name);
-      const btn = el("button", { type: "button", class: "wf-label", "data-label": label.name });
-      btn.setAttribute("aria-pressed", label.name === this.activeLabel ? "true" : "false");
-      const sw = el("span", { class: "wf-swatch" });
-      sw.style.background = color;
-      const name = el("span", { class: "wf-label-name" }, label.name);
-      const keyCombo = [...this.keymap.entries()].find(([, a]) => a === `label_${i + 1}`)?.[0];
-      btn.append(sw, name);
-      if (keyCombo) btn.append(el("kbd", {}, keyCombo));
-      btn.title = keyCombo ? `${label.name} (${keyCombo})` : label.name;
-      btn.addEventListener("click", () => this.chooseLabel(i));
-      this.legend.appendChild(btn);
-    });
-    this.legend.hidden = labels.length === 0;
+    this.legend.render(
+      this.args?.labels ?? [],
+      this.activeLabel,
+      (name) => this.labelColors.get(name) ?? labelColor(name),
+      (i) => [...this.keymap.entries()].find(([, a]) => a === `label_${i + 1}`)?.[0],
+    );
   }
 
   // ---------------------------------------------------------------- build
@@ -657,7 +552,7 @@ export class Editor {
     this.marks.peaks = performance.now() - this.renderStart;
     this.channels = peaks ? peaks.length : 1;
     body.dataset.channels = String(this.channels);
-    this.drawWrap.hidden = this.channels < 2;
+    this.toolbar.updateChannels(this.channels);
     const laneHeight = this.laneHeightFor(args);
     const waveColor = "#8c96a8";
     const progressColor = "#4a5670";
@@ -757,8 +652,13 @@ export class Editor {
     });
 
     if (s.show_audio_timeline) {
-      this.timeline = new Timeline(this.timelineBox, ws as never, Number(args.duration) || 0,
-        args.file_time ? Number(args.spectrogram_offset) || 0 : 0);
+      ws.registerPlugin(
+        TimelinePlugin.create({
+          container: this.timelineBox,
+          duration: Number(args.duration) || 0,
+          offset: args.file_time ? Number(args.spectrogram_offset) || 0 : 0,
+        }),
+      );
     }
     this.timelineBox.hidden = !s.show_audio_timeline;
     this.applySpectrogram();
@@ -839,10 +739,8 @@ export class Editor {
   private teardown(): void {
     this.disableDrag?.();
     this.disableDrag = null;
-    this.timeline?.destroy();
-    this.timeline = null;
-    this.destroySpectrograms();
     this.draft = null;
+    // its plugins (the timeline, the spectrogram lanes) go with it
     if (this.ws) {
       try {
         this.ws.destroy();
@@ -851,6 +749,8 @@ export class Editor {
       }
     }
     this.ws = null;
+    this.spectrograms = [];
+    this.spectrogramLayout = "";
     if (this.media) {
       // ours, not wavesurfer's: stop it and abort its download
       this.media.pause();
@@ -974,13 +874,12 @@ export class Editor {
   /** Show the lanes chosen: the toggle, the rows and their names, each region in its row, the waveform's height. */
   private applyLanes(): void {
     const mode = this.lanesNow();
-    this.lanesBtn.setAttribute("aria-pressed", mode === "labels" ? "true" : "false");
-    this.lanesBtn.textContent = `Lanes: ${mode}`;
+    this.toolbar.updateLanes(mode);
     document.body.dataset.lanes = mode;
     this.root.classList.toggle("wf-lanes-labels", mode === "labels");
     if (!this.ws) return;
-    if (this.tierBox.parentElement !== this.wave) this.wave.append(this.tierBox, this.tierNames);
-    this.tierBox.hidden = this.tierNames.hidden = mode !== "labels";
+    this.tierOverlay.attach(this.wave);
+    this.tierOverlay.show(mode === "labels");
     this.refreshTiers();
     this.applyWaveHeight();
     this.layoutLabels();
@@ -1004,7 +903,7 @@ export class Editor {
     const drawn = JSON.stringify([this.lanes, rows.map((r) => [r.label, r.name, r.label !== null && this.labelColors.get(r.label)])]);
     if (drawn === this.tiersDrawn) return false;
     this.tiersDrawn = drawn;
-    this.drawTiers();
+    this.tierOverlay.draw(rows, (label) => this.labelColors.get(label) ?? labelColor(label));
     for (const [id, region] of this.shown) {
       const data = this.store.get(id) ?? this.shownData.get(id);
       if (data) this.decorate(region, data);
@@ -1013,36 +912,13 @@ export class Editor {
     return true;
   }
 
-  /** The rows' backgrounds and names (text only: labels are the user's strings). */
-  private drawTiers(): void {
-    this.tierBox.replaceChildren();
-    this.tierNames.replaceChildren();
-    rowGeometry(100, this.tiers.length).forEach((box, i) => {
-      const row = this.tiers[i];
-      for (const [parent, cls] of [[this.tierBox, "wf-tier"], [this.tierNames, "wf-tier-slot"]] as const) {
-        const div = el("div", { class: i % 2 ? `${cls} wf-tier-odd` : cls });
-        div.style.top = `${box.top}%`;
-        div.style.height = `${box.height}%`;
-        if (row.label === null) div.classList.add("wf-tier-other");
-        else div.dataset.label = row.label;
-        if (parent === this.tierNames) {
-          const name = el("span", { class: "wf-tier-name" }, row.name);
-          const color = row.label === null ? "" : this.labelColors.get(row.label) ?? labelColor(row.label);
-          if (color) name.style.borderLeftColor = color;
-          div.appendChild(name);
-        }
-        parent.appendChild(div);
-      }
-    });
-  }
-
   /** Give the waveform the height the lanes need (rows at least MIN_ROW_HEIGHT tall), keeping its regions. */
   private applyWaveHeight(): void {
     const ws = this.ws;
     const args = this.args;
     if (!ws || !args) return;
     const lane = this.laneHeightFor(args);
-    this.tierBox.style.height = this.tierNames.style.height = `${lane * this.channels}px`;
+    this.tierOverlay.setHeight(lane * this.channels);
     if (Number(ws.options.height) === lane) return;
     const split = ws.options.splitChannels;
     ws.setOptions({ height: lane, splitChannels: Array.isArray(split) ? split.map((c) => ({ ...c, height: lane })) : split });
@@ -1073,26 +949,17 @@ export class Editor {
   private placeDraft(region: Region): void {
     const e = region.element;
     if (!e || this.lanes !== "labels" || this.tiers.length === 0 || this.syncing) return;
-    const label = this.gestureLabel ?? this.activeLabel;
+    const label = this.gestures.rowLabel ?? this.activeLabel;
     const box = rowBox(rowOfLabel(this.tiers, label), this.tiers.length, 100);
     e.style.top = `${box.top}%`;
     e.style.height = `${box.height}%`;
-  }
-
-  /** The label of the row under `clientY` (labels lanes; null on the "other" row or in channel lanes). */
-  private rowLabelAtY(clientY: number): string | null {
-    if (this.lanes !== "labels" || !this.ws || this.tiers.length === 0) return null;
-    const rect = this.ws.getWrapper().getBoundingClientRect();
-    return this.tiers[rowAt(clientY - rect.top, rect.height, this.tiers.length)].label;
   }
 
   /**
    * The label of a region the user drew: the row's label when the drag began
    * on a label's row (that label becomes the active one), else the active label.
    */
-  private drawnLabel(gesture: { down: number; up: number | null } | null): string {
-    const label = gesture ? this.gestureLabel : null;
-    this.gestureLabel = null;
+  private drawnLabel(label: string | null): string {
     if (label === null || !this.args?.labels?.some((l) => l.name === label)) return this.activeLabel;
     if (label !== this.activeLabel) {
       this.activeLabel = label;
@@ -1172,7 +1039,7 @@ export class Editor {
     const wrapper = ws.getWrapper().getBoundingClientRect();
     const view = this.wave.getBoundingClientRect();
     const box = this.waveBox.getBoundingClientRect();
-    const t = this.timeAtX(e.clientX);
+    const t = this.gestures.timeAt(e.clientX);
     if (this.settings.show_audio_cursor_time) {
       const x = e.clientX - box.left;
       this.hoverTime.textContent = formatTime(t, 2);
@@ -1289,17 +1156,16 @@ export class Editor {
     // which leaves its far edge 5 px past the pointer: use the pointer's own times.
     let start = region.start;
     let end = region.end;
-    const g = this.gesture;
+    const g = this.gestures.takeDrag();
     if (g && g.up !== null && Math.abs(g.up - g.down) > 0) {
       start = Math.min(g.down, g.up);
       end = Math.max(g.down, g.up);
     }
-    this.gesture = null;
     const data = this.store.create({
       id,
       start,
       end,
-      label: this.drawnLabel(g),
+      label: this.drawnLabel(g?.rowLabel ?? null),
       channel: this.channels > 1 && region.channelIdx >= 0 ? region.channelIdx : null,
     });
     this.syncing = true;
@@ -1380,19 +1246,7 @@ export class Editor {
     document.body.dataset.selected = r ? r.id : "";
     document.body.dataset.lastDrawn = this.drawnRegion()?.id ?? "";
     if (this.pendingMark && !this.currentMark()) this.clearMark(); // its waveform (or task) is gone
-    if (!r) {
-      this.selBar.hidden = true;
-    } else {
-      this.selBar.hidden = false;
-      this.selLabel.textContent = r.label || "(no label)";
-      this.selLabel.style.borderColor = this.colorOf(r);
-      const ch = r.channel === null || r.channel === undefined ? "" : ` · channel ${r.channel + 1}`;
-      this.selTimes.textContent = `${formatTime(r.start, 3)} – ${formatTime(r.end, 3)} (${(r.end - r.start).toFixed(3)} s)${ch}`;
-      if (document.activeElement !== this.selText) this.selText.value = r.text ?? "";
-      const editable = !!this.args?.editable;
-      this.selText.disabled = !editable;
-      this.selDelete.hidden = !editable;
-    }
+    this.selBar.show(r, r ? this.colorOf(r) : "", !!this.args?.editable);
     this.transport.setHeight();
   }
 
@@ -1400,9 +1254,9 @@ export class Editor {
     const editable = !!this.args?.editable;
     const api = this.regionsApi;
     if (!api || !this.flags.decoded) return;
-    this.dragOpts.minLength = this.store.minLength;
+    this.gestures.dragOptions.minLength = this.store.minLength;
     if (editable && !this.disableDrag) {
-      this.disableDrag = api.enableDragSelection(this.dragOpts as never, 3);
+      this.disableDrag = api.enableDragSelection(this.gestures.dragOptions, 3);
     } else if (!editable && this.disableDrag) {
       this.disableDrag();
       this.disableDrag = null;
@@ -1410,68 +1264,6 @@ export class Editor {
     for (const region of this.shown.values()) {
       if (region.drag !== editable || region.resize !== editable) region.setOptions({ drag: editable, resize: editable });
     }
-  }
-
-  private timeAtX(clientX: number): number {
-    if (!this.ws) return 0;
-    const rect = this.ws.getWrapper().getBoundingClientRect();
-    const d = this.ws.getDuration();
-    return Math.max(0, Math.min(d, ((clientX - rect.left) / Math.max(1, rect.width)) * d));
-  }
-
-  private onWavePointerDown(e: PointerEvent): void {
-    let lane: number | null = null;
-    if (this.channels > 1 && this.ws) {
-      const rect = this.ws.getWrapper().getBoundingClientRect();
-      const rel = (e.clientY - rect.top) / Math.max(1, rect.height);
-      lane = Math.max(0, Math.min(this.channels - 1, Math.floor(rel * this.channels)));
-    }
-    this.beginGesture(e, lane, this.rowLabelAtY(e.clientY));
-  }
-
-  /**
-   * Set up the drag-selection options for the region this gesture may create:
-   * the selected label's colour, the minimum length, and the channel under the
-   * pointer (`lane`) when drawing is per channel ("Draw on"; alt inverts it);
-   * with labels lanes, `rowLabel` is the label of the row under the pointer.
-   */
-  private beginGesture(e: PointerEvent, lane: number | null, rowLabel: string | null = null): void {
-    this.gesture = { down: this.timeAtX(e.clientX), up: null };
-    if (lane !== null) this.pointerLane = lane;
-    this.gestureLabel = rowLabel;
-    const label = rowLabel ?? this.activeLabel;
-    const color = this.labelColors.get(label) ?? labelColor(label);
-    this.dragOpts.color = withAlpha(color, 0.28);
-    this.dragOpts.minLength = this.store.minLength;
-    const perLane = (this.drawMode === "lane") !== e.altKey;
-    this.dragOpts.channelIdx = this.channels > 1 && perLane && lane !== null ? lane : -1;
-  }
-
-  /**
-   * A pointerdown on a spectrogram lane (of `channel`; null: all) is handed to
-   * the Regions plugin as if it were on the waveform, at the same x: the drag
-   * that follows creates the region by the waveform's own path (label, minimum
-   * length, the value sent at drag end, undo).
-   */
-  private onSpectrogramPointerDown(e: PointerEvent, channel: number | null): void {
-    const ws = this.ws;
-    if (!ws || !this.disableDrag || !this.flags.decoded || e.button !== 0) return;
-    this.beginGesture(e, channel);
-    ws.getWrapper().dispatchEvent(
-      new PointerEvent("pointerdown", {
-        pointerId: e.pointerId,
-        pointerType: e.pointerType,
-        isPrimary: e.isPrimary,
-        button: e.button,
-        buttons: e.buttons,
-        clientX: e.clientX,
-        clientY: e.clientY,
-        altKey: e.altKey,
-        shiftKey: e.shiftKey,
-        ctrlKey: e.ctrlKey,
-        metaKey: e.metaKey,
-      }),
-    );
   }
 
   /** A click on a spectrogram lane: seek there and select as a click on that channel's waveform would. */
@@ -1561,10 +1353,9 @@ export class Editor {
     }
   }
 
-  private commitText(): void {
+  private commitText(text: string): void {
     const sel = this.selectedRegion();
     if (!sel || !this.args?.editable) return;
-    const text = this.selText.value;
     if ((sel.text ?? "") === text) return;
     this.store.update(sel.id, { text });
     this.syncRegions();
@@ -1652,7 +1443,7 @@ export class Editor {
       return true;
     }
     this.clearMark();
-    const lane = this.channels > 1 && this.drawMode === "lane" ? (this.pointerLane ?? 0) : null;
+    const lane = this.channels > 1 && this.drawMode === "lane" ? (this.gestures.lastLane ?? 0) : null;
     const data = this.store.create({ id: newId(), start: out.region.start, end: out.region.end, label: this.activeLabel, channel: lane });
     this.selectedId = null;
     this.lastDrawnId = data.id;
@@ -1676,7 +1467,7 @@ export class Editor {
     const duration = this.duration();
     const color = this.labelColors.get(this.activeLabel) ?? labelColor(this.activeLabel);
     const line = el("div", { class: "wf-mark", part: `mark mark-${mark.edge}`, "data-edge": mark.edge, "aria-hidden": "true" });
-    const lane = this.channels > 1 && this.drawMode === "lane" ? (this.pointerLane ?? 0) : null;
+    const lane = this.channels > 1 && this.drawMode === "lane" ? (this.gestures.lastLane ?? 0) : null;
     Object.assign(line.style, {
       position: "absolute",
       left: `${(duration > 0 ? mark.time / duration : 0) * 100}%`,
@@ -1780,9 +1571,11 @@ export class Editor {
     const ws = this.ws;
     const cur = ws ? ws.getCurrentTime() : 0;
     const dur = ws?.getDuration() || this.args?.duration || 0;
-    this.timeText.textContent = this.settings.show_audio_cursor_time
-      ? `${formatTime(cur, 3)} / ${formatTime(dur, dur < 10 ? 3 : 0)}`
-      : formatTime(dur, dur < 10 ? 3 : 0);
+    this.toolbar.updateTime(
+      this.settings.show_audio_cursor_time
+        ? `${formatTime(cur, 3)} / ${formatTime(dur, dur < 10 ? 3 : 0)}`
+        : formatTime(dur, dur < 10 ? 3 : 0),
+    );
   }
 
   private setRate(rate: number): void {
@@ -1819,7 +1612,7 @@ export class Editor {
       maxFreq: this.settings.audio_spectrogram_max_freq,
       duration: Number(args.duration) || 0,
       regions: () => this.laneRegions(channel),
-      onPointerDown: (e: PointerEvent) => this.onSpectrogramPointerDown(e, channel),
+      onPointerDown: (e: PointerEvent) => this.gestures.fromSpectrogram(e, channel),
       onClick: (t: number) => this.onSpectrogramClick(t, channel),
     }));
   }
@@ -1829,12 +1622,12 @@ export class Editor {
     const lanes = this.spectrogramOptions();
     const available = lanes.length > 0;
     if (this.spectrogramOn === null) this.spectrogramOn = initiallyShown(readStored(SPECTROGRAM_KEY), this.settings.show_audio_spectrogram);
-    this.spectroBtn.hidden = !available;
-    this.spectroBtn.setAttribute("aria-pressed", this.spectrogramOn ? "true" : "false");
-    const wanted = available && this.spectrogramOn && !!this.ws;
+    this.toolbar.updateSpectrogram(available, this.spectrogramOn);
+    const ws = this.ws;
+    const wanted = available && this.spectrogramOn && !!ws;
     document.body.dataset.spectrogram = !available ? "none" : this.spectrogramOn ? "on" : "off";
     const layout = JSON.stringify(lanes.map((l) => [l.url, l.height]));
-    if (!wanted) {
+    if (!wanted || !ws) {
       this.destroySpectrograms();
     } else if (this.spectrograms.length > 0 && layout === this.spectrogramLayout) {
       this.spectrograms.forEach((lane, i) => lane.configure(lanes[i]));
@@ -1842,7 +1635,9 @@ export class Editor {
       this.destroySpectrograms();
       this.spectrogramLayout = layout;
       // under the waveform, above the timeline (the time axis of both), in channel order
-      this.spectrograms = lanes.map((opts) => new SpectrogramLane(this.waveBox, this.timelineBox, this.ws as unknown as LaneSource, opts));
+      this.spectrograms = lanes.map((opts) =>
+        ws.registerPlugin(SpectrogramLane.create({ container: this.waveBox, before: this.timelineBox }, opts)),
+      );
     }
     this.transport.setHeight();
   }
@@ -1911,10 +1706,10 @@ export class Editor {
     this.zoomTo((this.pps || this.fitPps()) * factor);
   }
 
-  private zoomFromSlider(): void {
+  /** The zoom slider: 0 fits the file to the width, 1 is the closest zoom. */
+  private zoomToFraction(v: number): void {
     const fit = this.fitPps();
     const max = Math.max(fit, this.settings.audio_max_zoom);
-    const v = Number(this.zoomInput.value) / ZOOM_STEPS;
     this.zoomTo(fit * Math.pow(max / fit, v));
   }
 
@@ -1944,7 +1739,7 @@ export class Editor {
     const max = Math.max(fit * 1.0001, this.settings.audio_max_zoom);
     const pps = Math.max(fit, this.pps || fit);
     const v = Math.log(pps / fit) / Math.log(max / fit);
-    this.zoomInput.value = String(Math.round(Math.max(0, Math.min(1, v)) * ZOOM_STEPS));
+    this.toolbar.updateZoom(v);
     document.body.dataset.pxPerSec = (this.pps || fit).toFixed(3);
   }
 
@@ -1991,7 +1786,7 @@ export class Editor {
     if (!combo) return;
     let action = this.keymap.get(combo);
     if (!action) return;
-    if (fromParent && ANSWER_ACTIONS.has(action) && !this.transport.answer) return;
+    if (fromParent && isAnswerAction(action) && !this.transport.answer) return;
     if (fromParent && PAGE_FOCUS_COMBOS.has(combo)) return; // tab on the page moves the page's focus
     // enter or space on a focused button of the frame is that button's own click
     if ((combo === "enter" || combo === "space") && isButtonTarget(e.target as Element | null)) return;
@@ -2006,7 +1801,39 @@ export class Editor {
     }
   }
 
-  /** Run a keymap action; returns whether it applied. */
+  /** What each named action does; returns whether it applied (the key is then consumed). */
+  private readonly actions: ActionTable = {
+    accept: () => this.answerKey("accept"),
+    reject: () => this.answerKey("reject"),
+    ignore: () => this.answerKey("ignore"),
+    undo: () => this.answerKey("undo"),
+    play_pause: () => done(this.playPause()),
+    play_region: () => done(this.playSelected()),
+    delete_region: () => this.deleteTarget(),
+    undo_edit: () => done(this.undoEdit()),
+    redo_edit: () => done(this.redoEdit()),
+    zoom_in: () => done(this.zoomBy(2)),
+    zoom_out: () => done(this.zoomBy(0.5)),
+    seek_back: () => done(this.seek(-1)),
+    seek_forward: () => done(this.seek(1)),
+    seek_back_long: () => done(this.seek(-5)),
+    seek_forward_long: () => done(this.seek(5)),
+    rate_down: () => done(this.setRate(stepRate(this.rate, -1))),
+    rate_up: () => done(this.setRate(stepRate(this.rate, 1))),
+    loop: () => done(this.toggleLoop()),
+    toggle_spectrogram: () => this.toggleSpectrogram(),
+    deselect: () => done(this.clearSelection()),
+    mark_in: () => this.mark("in"),
+    mark_out: () => this.mark("out"),
+    select_next: () => this.selectStep(1),
+    select_previous: () => this.selectStep(-1),
+    nudge_start_back: () => this.nudge("start", -1),
+    nudge_start_forward: () => this.nudge("start", 1),
+    nudge_end_back: () => this.nudge("end", -1),
+    nudge_end_forward: () => this.nudge("end", 1),
+  };
+
+  /** Run a keymap action (a named one, or `label_N`); returns whether it applied. */
   runAction(action: string): boolean {
     const li = labelIndex(action);
     if (li !== null) {
@@ -2014,127 +1841,52 @@ export class Editor {
       this.chooseLabel(li);
       return true;
     }
-    switch (action) {
-      case "accept":
-      case "reject":
-      case "ignore":
-      case "undo":
-        if (this.transport.answer) {
-          this.transport.answer(action);
-          return true;
-        }
-        // Streamlit keeps only the latest value: until Python has run with this
-        // answer, nothing else is sent that could replace it.
-        this.send({ type: "key", action });
-        this.answerLockUntil = performance.now() + 2000;
-        {
-          const task = this.taskId;
-          setTimeout(() => {
-            // no render came back in time: send what was held, if still on the same task
-            if (this.answerLockUntil === 0 || performance.now() < this.answerLockUntil) return;
-            this.answerLockUntil = 0;
-            const pending = this.pendingEvent;
-            this.pendingEvent = null;
-            if (pending && this.taskId === task) this.send(pending);
-          }, 2050);
-        }
-        return true;
-      case "play_pause":
-        this.playPause();
-        return true;
-      case "play_region":
-        this.playSelected();
-        return true;
-      case "delete_region":
-        return this.deleteTarget();
-      case "undo_edit":
-        this.undoEdit();
-        return true;
-      case "redo_edit":
-        this.redoEdit();
-        return true;
-      case "zoom_in":
-        this.zoomBy(2);
-        return true;
-      case "zoom_out":
-        this.zoomBy(0.5);
-        return true;
-      case "seek_back":
-        this.seek(-1);
-        return true;
-      case "seek_forward":
-        this.seek(1);
-        return true;
-      case "seek_back_long":
-        this.seek(-5);
-        return true;
-      case "seek_forward_long":
-        this.seek(5);
-        return true;
-      case "rate_down":
-        this.setRate(stepRate(this.rate, -1));
-        return true;
-      case "rate_up":
-        this.setRate(stepRate(this.rate, 1));
-        return true;
-      case "loop":
-        this.toggleLoop();
-        return true;
-      case "toggle_spectrogram":
-        return this.toggleSpectrogram();
-      case "deselect":
-        this.clearSelection();
-        return true;
-      case "mark_in":
-        return this.mark("in");
-      case "mark_out":
-        return this.mark("out");
-      case "select_next":
-        return this.selectStep(1);
-      case "select_previous":
-        return this.selectStep(-1);
-      case "nudge_start_back":
-        return this.nudge("start", -1);
-      case "nudge_start_forward":
-        return this.nudge("start", 1);
-      case "nudge_end_back":
-        return this.nudge("end", -1);
-      case "nudge_end_forward":
-        return this.nudge("end", 1);
-      default:
-        return false;
+    return isNamedAction(action) ? this.actions[action]() : false;
+  }
+
+  /** An answer key: the card's when there is one, else forwarded to Python. */
+  private answerKey(action: AnswerAction): boolean {
+    if (this.transport.answer) {
+      this.transport.answer(action);
+      return true;
     }
+    // Streamlit keeps only the latest value: until Python has run with this
+    // answer, nothing else is sent that could replace it.
+    this.send({ type: "key", action });
+    this.answerLockUntil = performance.now() + 2000;
+    const task = this.taskId;
+    setTimeout(() => {
+      // no render came back in time: send what was held, if still on the same task
+      if (this.answerLockUntil === 0 || performance.now() < this.answerLockUntil) return;
+      this.answerLockUntil = 0;
+      const pending = this.pendingEvent;
+      this.pendingEvent = null;
+      if (pending && this.taskId === task) this.send(pending);
+    }, 2050);
+    return true;
   }
 
   // ------------------------------------------------------------- chrome
 
   private updatePlayButton(): void {
     const playing = !!this.ws?.isPlaying();
-    this.playBtn.textContent = playing ? "⏸ Pause" : "▶ Play";
+    this.toolbar.updatePlaying(playing);
     document.body.dataset.playing = playing ? "1" : "0";
   }
 
   private updateToolbar(): void {
-    this.rateSel.value = String(this.rate);
-    if (this.rateSel.value !== String(this.rate)) {
-      const o = el("option", { value: String(this.rate) }, `${this.rate}×`);
-      this.rateSel.appendChild(o);
-      this.rateSel.value = String(this.rate);
-    }
+    this.toolbar.updateRate(this.rate);
     document.body.dataset.rate = String(this.rate);
-    this.loopBtn.setAttribute("aria-pressed", this.loopOn ? "true" : "false");
+    this.toolbar.updateLoop(this.loopOn);
     document.body.dataset.loop = this.loopOn ? "1" : "0";
     const editable = !!this.args?.editable;
-    this.undoBtn.disabled = !editable || !this.store.canUndo();
-    this.redoBtn.disabled = !editable || !this.store.canRedo();
-    this.undoBtn.hidden = !editable;
-    this.redoBtn.hidden = !editable;
+    this.toolbar.updateHistory(editable, this.store.canUndo(), this.store.canRedo());
     this.updatePlayButton();
     this.updateTime();
   }
 
   private status(text: string): void {
-    this.statusText.textContent = text;
+    this.toolbar.status(text);
   }
 
   private showError(err: unknown): void {
@@ -2142,7 +1894,7 @@ export class Editor {
     const detail = err instanceof Error ? err.message : String(err ?? "");
     this.errorText.textContent = `Could not load the audio “${name}”${detail ? `: ${detail}` : ""}.`;
     this.errorBox.hidden = false;
-    this.playBtn.disabled = true;
+    this.toolbar.updatePlayable(false);
     document.body.dataset.error = "1";
     this.status("");
     this.transport.setHeight();
@@ -2150,9 +1902,14 @@ export class Editor {
 
   private hideError(): void {
     this.errorBox.hidden = true;
-    this.playBtn.disabled = false;
+    this.toolbar.updatePlayable(true);
     this.errorText.textContent = "";
   }
+}
+
+/** An action that always applies once run. */
+function done(_: void): true {
+  return true;
 }
 
 function isButtonTarget(t: Element | null): boolean {

@@ -5,41 +5,14 @@
  * can be remapped by the `keymap` setting.
  */
 
-export type Action =
-  | "play_pause"
-  | "play_region"
-  | "accept"
-  | "reject"
-  | "ignore"
-  | "undo"
-  | "delete_region"
-  | "undo_edit"
-  | "redo_edit"
-  | "zoom_in"
-  | "zoom_out"
-  | "seek_back"
-  | "seek_forward"
-  | "seek_back_long"
-  | "seek_forward_long"
-  | "rate_down"
-  | "rate_up"
-  | "loop"
-  | "deselect"
-  | "nudge_start_back"
-  | "nudge_start_forward"
-  | "nudge_end_back"
-  | "nudge_end_forward"
-  | "toggle_spectrogram"
-  | "mark_in"
-  | "mark_out"
-  | "select_next"
-  | "select_previous"
-  | `label_${number}`;
+import { ANSWER_ACTIONS, type Action, type NamedAction } from "./actions";
 
-/** Actions forwarded to Python as events, since the page cannot see keys pressed in the iframe. */
-export const ANSWER_ACTIONS: ReadonlySet<string> = new Set(["accept", "reject", "ignore", "undo"]);
+export { ANSWER_ACTIONS, type Action };
 
-export const DEFAULT_KEYMAP: Readonly<Record<string, string[]>> = {
+/** Every named action has default keys (the type says so), and so do the first nine labels. */
+export const DEFAULT_KEYMAP: Readonly<
+  Record<NamedAction | `label_${1 | 2 | 3 | 4 | 5 | 6 | 7 | 8 | 9}`, string[]>
+> = {
   play_pause: ["space"],
   play_region: ["shift+space"],
   accept: ["a"],

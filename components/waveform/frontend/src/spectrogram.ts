@@ -8,8 +8,13 @@
  * cursor are drawn over it, only those in view. The lane draws no regions of
  * its own: the editor is told of each pointerdown and click (`onPointerDown`,
  * `onClick`) and makes them the waveform's. A stereo file gets one lane per
- * channel (spectrogram_view.spectrogramLanes).
+ * channel (spectrogram_view.spectrogramLanes). Each lane is a wavesurfer
+ * plugin (`ws.registerPlugin(SpectrogramLane.create(…))`): it follows the
+ * waveform's events and goes when wavesurfer is destroyed, or on its own
+ * (`destroy()`) when the lane is switched off.
  */
+import BasePlugin, { type BasePluginEvents } from "wavesurfer.js/dist/base-plugin.js";
+import type WaveSurfer from "wavesurfer.js";
 import {
   formatFrequency,
   frequencyTicks,
@@ -22,14 +27,10 @@ import {
 } from "./spectrogram_view";
 import { withAlpha } from "./colors";
 
-export interface LaneSource {
-  getScroll(): number;
-  getWidth(): number;
-  getWrapper(): HTMLElement;
-  getDuration(): number;
-  getCurrentTime(): number;
-  setTime(t: number): void;
-  on(event: "scroll" | "zoom" | "redraw" | "resize" | "timeupdate" | "decode", fn: (...args: unknown[]) => void): () => void;
+/** Where a lane goes: in `container`, before `before` (the timeline: the time axis of both). */
+export interface LanePlacement {
+  container: HTMLElement;
+  before: Node | null;
 }
 
 export interface LaneRegion {
@@ -66,7 +67,7 @@ interface Shown extends TimeWindow {
   url: string;
 }
 
-export class SpectrogramLane {
+export class SpectrogramLane extends BasePlugin<BasePluginEvents, LanePlacement> {
   readonly el: HTMLElement;
   private readonly images: [HTMLImageElement, HTMLImageElement];
   private front = 0; // index of the image on screen
@@ -75,7 +76,6 @@ export class SpectrogramLane {
   private readonly axis: HTMLElement;
   private readonly message: HTMLElement;
   private pool: HTMLElement[] = [];
-  private unsubs: (() => void)[] = [];
   private frame = 0;
   private timer = 0;
   private firstChange = 0;      // when the view started changing since the last request
@@ -86,12 +86,17 @@ export class SpectrogramLane {
   private requests = 0;
   private axisMax = 0;
 
-  constructor(
-    parent: HTMLElement,
-    before: Node | null,
-    private readonly ws: LaneSource,
-    private opts: LaneOptions,
-  ) {
+  /** The waveform this lane follows (set when registered). */
+  private ws!: WaveSurfer;
+  private opts: LaneOptions;
+
+  static create(placement: LanePlacement, opts: LaneOptions): SpectrogramLane {
+    return new SpectrogramLane(placement, opts);
+  }
+
+  constructor(placement: LanePlacement, opts: LaneOptions) {
+    super(placement);
+    this.opts = opts;
     this.el = document.createElement("div");
     this.el.className = "wf-spectro";
     this.el.style.height = `${opts.height}px`;
@@ -109,7 +114,6 @@ export class SpectrogramLane {
       name.textContent = `channel ${opts.channel + 1}`;
       this.el.appendChild(name);
     }
-    parent.insertBefore(this.el, before);
     this.el.addEventListener("pointerdown", (e) => this.opts.onPointerDown(e));
     // (a click that ends a drag never arrives: the Regions plugin swallows it)
     this.el.addEventListener("click", (e) => {
@@ -119,10 +123,17 @@ export class SpectrogramLane {
       const t = view.start + ((e.clientX - rect.left) / Math.max(1, rect.width)) * (view.end - view.start);
       this.opts.onClick(Math.max(0, Math.min(this.duration(), t)));
     });
+  }
+
+  protected onInit(): void {
+    const ws = this.wavesurfer;
+    if (!ws) return;
+    this.ws = ws;
+    this.options.container.insertBefore(this.el, this.options.before);
     const schedule = () => this.schedule();
-    for (const ev of ["scroll", "zoom", "redraw", "resize", "decode"] as const) this.unsubs.push(ws.on(ev, schedule));
-    this.unsubs.push(ws.on("timeupdate", () => this.placeCursor()));
-    this.drawAxis(opts.maxFreq);
+    for (const ev of ["scroll", "zoom", "redraw", "resize", "decode"] as const) this.subscriptions.push(ws.on(ev, schedule));
+    this.subscriptions.push(ws.on("timeupdate", () => this.placeCursor()));
+    this.drawAxis(this.opts.maxFreq);
     document.body.dataset.spectrogramRequests ??= "0";
     this.schedule();
   }
@@ -157,15 +168,16 @@ export class SpectrogramLane {
   }
 
   destroy(): void {
+    if (this.destroyed) return;
     if (this.frame) cancelAnimationFrame(this.frame);
     clearTimeout(this.timer);
     this.abort?.abort();
-    this.unsubs.forEach((u) => u());
     for (const u of this.objectUrls) if (u) URL.revokeObjectURL(u);
     this.el.remove();
     delete document.body.dataset.spectrogramLoaded;
     delete document.body.dataset.spectrogramRequested;
     delete document.body.dataset.spectrogramError;
+    super.destroy();
   }
 
   // ------------------------------------------------------------ geometry

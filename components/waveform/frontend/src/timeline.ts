@@ -5,36 +5,45 @@
  * recordings at the zoom needed to place boundaries; this keeps at most about
  * a hundred nodes, positioned from the same scroll and zoom as the waveform.
  */
+import BasePlugin, { type BasePluginEvents } from "wavesurfer.js/dist/base-plugin.js";
 import { chooseTicks, decimalsFor, formatTime, ticksInRange, type TickPlan } from "./ticks";
 
-export interface TimelineSource {
-  getScroll(): number;
-  getWidth(): number;
-  getWrapper(): HTMLElement;
-  getDuration(): number;
-  on(event: "scroll" | "zoom" | "redraw" | "resize", fn: (...args: unknown[]) => void): () => void;
+export interface TimelineOptions {
+  /** Where the ticks go (under the waveform). */
+  container: HTMLElement;
+  /** The task's duration, until wavesurfer knows it. */
+  duration: number;
+  /** File time at the view's 0 (a segment's clip): ticks fall on round file times and say them. */
+  offset?: number;
 }
 
-export class Timeline {
+/**
+ * A wavesurfer plugin: registered with `ws.registerPlugin(TimelinePlugin.create(…))`,
+ * it follows the waveform's scroll and zoom and goes when wavesurfer is destroyed.
+ */
+export class TimelinePlugin extends BasePlugin<BasePluginEvents, TimelineOptions> {
   readonly el: HTMLElement;
   private pool: HTMLElement[] = [];
-  private unsubs: (() => void)[] = [];
   private frame = 0;
   plan: TickPlan | null = null;
 
-  constructor(
-    parent: HTMLElement,
-    private readonly ws: TimelineSource,
-    private readonly duration: number,
-    /** File time at the view's 0 (a segment's clip): ticks fall on round file times and say them. */
-    private readonly offset = 0,
-  ) {
+  static create(options: TimelineOptions): TimelinePlugin {
+    return new TimelinePlugin(options);
+  }
+
+  constructor(options: TimelineOptions) {
+    super(options);
     this.el = document.createElement("div");
     this.el.className = "wf-timeline";
     this.el.setAttribute("part", "timeline");
-    parent.appendChild(this.el);
+  }
+
+  protected onInit(): void {
+    const ws = this.wavesurfer;
+    if (!ws) return;
+    this.options.container.appendChild(this.el);
     const schedule = () => this.schedule();
-    for (const ev of ["scroll", "zoom", "redraw", "resize"] as const) this.unsubs.push(ws.on(ev, schedule));
+    for (const ev of ["scroll", "zoom", "redraw", "resize"] as const) this.subscriptions.push(ws.on(ev, schedule));
     this.schedule();
   }
 
@@ -48,16 +57,18 @@ export class Timeline {
 
   /** Lay out the ticks in view now. */
   render(): void {
-    const duration = this.ws.getDuration() || this.duration;
+    const ws = this.wavesurfer;
+    if (!ws) return;
+    const duration = ws.getDuration() || this.options.duration;
     if (!(duration > 0)) return;
-    const width = this.ws.getWidth() || this.el.clientWidth;
-    const total = this.ws.getWrapper().scrollWidth || width;
+    const width = ws.getWidth() || this.el.clientWidth;
+    const total = ws.getWrapper().scrollWidth || width;
     const pps = total / duration;
-    const scroll = this.ws.getScroll();
+    const scroll = ws.getScroll();
     const plan = chooseTicks(duration, pps, width);
     this.plan = plan;
     const margin = plan.interval;
-    const off = this.offset;
+    const off = this.options.offset ?? 0;
     const ticks = ticksInRange(off + scroll / pps - margin, off + Math.min(duration, (scroll + width) / pps + margin), plan);
     const decimals = decimalsFor(plan.labelInterval);
     while (this.pool.length < ticks.length) {
@@ -80,8 +91,10 @@ export class Timeline {
   }
 
   destroy(): void {
+    if (this.destroyed) return;
     if (this.frame) cancelAnimationFrame(this.frame);
-    this.unsubs.forEach((u) => u());
+    this.frame = 0;
     this.el.remove();
+    super.destroy();
   }
 }

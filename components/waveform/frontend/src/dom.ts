@@ -1,0 +1,13 @@
+/** A small DOM helper shared by the editor's parts. */
+
+/** A new element with attributes (undefined ones left out) and, optionally, its text. */
+export function el<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  props: Partial<Record<string, string>> = {},
+  text?: string,
+): HTMLElementTagNameMap[K] {
+  const node = document.createElement(tag);
+  for (const [k, v] of Object.entries(props)) if (v !== undefined) node.setAttribute(k, v);
+  if (text !== undefined) node.textContent = text;
+  return node;
+}
