@@ -78,6 +78,12 @@ def main() -> None:
                         page.wait_for_timeout(3000)
                     page.screenshot(path=str(OUT / f"{name}.png"), full_page=True)
                     print(f"wrote {OUT / f'{name}.png'}")
+                    if name == "annotate":        # and a lane per speaker, as a diarization annotator would
+                        frame.get_by_role("button", name="Spectrogram").click()
+                        frame.locator(".wf-lanes-toggle").click()
+                        page.wait_for_timeout(1500)
+                        page.screenshot(path=str(OUT / "annotate-lanes.png"), full_page=True)
+                        print(f"wrote {OUT / 'annotate-lanes.png'}")
                 browser.close()
         finally:
             app.stop()
