@@ -301,3 +301,29 @@ def test_answers_given_while_the_server_restarts_are_sent_again_without_a_reload
     again.stop()
     assert rows(db, "SELECT task_id, answer FROM annotations ORDER BY id") == \
         list(zip(ids[:3], ["accept", "reject", "accept"]))
+
+
+def test_a_text_span_is_linked_to_the_region_tab_selects(tmp_path, corpus, run_app, chromium_page, wf_driver):
+    line = json.dumps({"path": str(corpus / "diarization" / "trn01.wav"), "segment": {"start": 2.0, "end": 6.0},
+                       "transcript": "so we met at the station"})
+    db, ids = make_db(tmp_path, "alignkeys", [line], "alignment", labels=["PLACE", "PERSON"])
+    app = run_app(db)
+    card = CardPage(chromium_page(), app.url).open("alignkeys")
+    page, frame = card.page, card.frame
+    wf = wf_driver(page, app.url)
+    wf.drag(2.5, 4.0)
+    page.wait_for_timeout(300)
+    (region,) = wf.regions_shown()
+    assert card.body("selected") == ""                  # drawing selects nothing, so links nothing
+    word = frame.locator(".tp-tok[data-i='1']")          # "we": a click makes a one-word span, selected
+    word.click()
+    span = frame.locator("mark.tp-span")
+    assert span.count() == 1 and span.get_attribute("data-region") is None
+    page.keyboard.press("Tab")                           # select the region by keyboard: the span links to it
+    frame.locator("mark.tp-span[data-region]").wait_for(timeout=5000)
+    assert span.get_attribute("data-region") == region["id"]
+    page.keyboard.press("a")
+    card.wait_saved()
+    app.stop()
+    (doc,) = rows(db, "SELECT annotation FROM annotations")
+    assert [s["audio_span_id"] for s in json.loads(doc[0])["spans"]] == [region["id"]]

@@ -482,9 +482,15 @@ export class Card {
   private selectedRegion: string | null = null;
 
   /** A region selected on the waveform: linked to the text span selected, if any; its spans highlighted. */
+  /**
+   * A region selected on the waveform (a click, or `tab` from the keyboard): the
+   * text span selected, if any, is linked to it; its spans are highlighted. A
+   * region just drawn is not selected, so drawing never links by itself.
+   */
   private onRegionSelected(id: string | null): void {
     this.selectedRegion = id;
     if (this.textBox.hidden) return;
+    if (id) this.onRegionClicked(id);
     this.textPanel.highlightRegion(id);
   }
 
