@@ -26,7 +26,6 @@ File names, `meta` values and other user strings reach the browser as text
 
 from __future__ import annotations
 
-import html
 import logging
 
 import streamlit as st
@@ -90,26 +89,6 @@ def choose_dataset(store: Store) -> Dataset | None:
     name = st.selectbox("Dataset", names, index=index, key="annotate_dataset")
     st.query_params["dataset"] = name
     return get_dataset(store, name)
-
-
-def highlighted_html(text: str, spans: list[dict], colors: dict[str, str]) -> str:
-    """The transcript with labelled spans marked in their label's colour; everything escaped.
-
-    One line of HTML (line breaks become `<br>`): a blank line would end the
-    HTML block and let the rest be read as Markdown."""
-    out, pos = [], 0
-    for span in sorted(spans, key=lambda s: s["start"]):
-        if span["start"] < pos:
-            continue  # overlapping spans are listed below, not nested here
-        color = colors[span["label"]]
-        out.append(html.escape(text[pos:span["start"]]))
-        out.append(f'<mark style="background:{html.escape(color)}33;border-bottom:2px solid '
-                   f'{html.escape(color)}">{html.escape(text[span["start"]:span["end"]])}'
-                   f'<sup> {html.escape(span["label"])}</sup></mark>')
-        pos = span["end"]
-    out.append(html.escape(text[pos:]))
-    body = "".join(out).replace("\r\n", "\n").replace("\r", "\n").replace("\n", "<br>")
-    return f'<div class="earmark-transcript" style="font-size:1.1rem;line-height:2">{body}</div>'
 
 
 _HEADER_META = ("file", "duration", "channels", "channel")

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import re
 
-from earmark.web.annotate import highlighted_html
 from earmark.web.text import md_text
 from shown import shown
 
@@ -69,11 +68,3 @@ def test_a_session_name_from_the_url_shows_as_text(talks, page, tmp_path):
     error = at.error[0].value
     assert IMAGE in unescape(error) and "is not on the list" in error
     assert_inert(error)
-
-
-def test_the_highlighted_transcript_stays_one_html_block():
-    """A blank line would end the HTML block and let the rest render as Markdown."""
-    text = f"hello\n\n{IMAGE}\r\n{TAG}"
-    out = highlighted_html(text, [], {})
-    assert "\n" not in out and "\r" not in out
-    assert "<img" not in out and "&lt;img" in out
