@@ -30,16 +30,13 @@ import {
 import { SpectrogramLane, type LaneOptions } from "./spectrogram";
 import { initiallyShown, laneShowsRegion, spectrogramLanes } from "./spectrogram_view";
 import { edgePreview, nudgedEdge, placeMark, scrollToShow, stepSelection, type Mark, type MarkEdge } from "./selection";
-import { diffRegions, labelRows, RegionStore, type RegionData } from "./state";
+import { RegionStore, type RegionData } from "./state";
 import { formatTime } from "./ticks";
 import {
   initialLanes,
-  labelFit,
   lanesHeight,
   rowAt,
-  rowBox,
   rowOfLabel,
-  stackLimit,
   tierRows,
   type LanesMode,
   type TierRow,
@@ -49,11 +46,10 @@ import { enableHooks, expose } from "./testhooks";
 import { el } from "./dom";
 import { Gestures } from "./gestures";
 import { TierOverlay } from "./tier_overlay";
+import { RegionView, type RegionsApi } from "./region_view";
 import { Legend } from "./legend";
 import { SelectionBar } from "./selection_bar";
 import { Toolbar, type DrawMode } from "./toolbar";
-
-type RegionsApi = ReturnType<typeof RegionsPlugin.create>;
 
 export interface Transport {
   send(value: Value): void;
@@ -141,10 +137,25 @@ export class Editor {
   // wavesurfer and its parts, rebuilt per task
   private ws: WaveSurfer | null = null;
   private regionsApi: RegionsApi | null = null;
-  private shown = new Map<string, Region>();
-  /** What each shown region was last drawn from (to diff against the store). */
-  private shownData = new Map<string, RegionData>();
-  private syncing = false;
+  /** The regions shown on the waveform, in step with the store. */
+  private readonly regionView: RegionView = new RegionView({
+    regionsApi: () => this.regionsApi,
+    ws: () => this.ws,
+    store: () => this.store,
+    editable: () => !!this.args?.editable,
+    decoded: () => this.flags.decoded,
+    duration: () => this.ws?.getDuration() || this.args?.duration || 0,
+    channels: () => this.channels,
+    colorOf: (r) => this.colorOf(r),
+    selectedId: () => this.selectedId,
+    lastDrawnId: () => this.lastDrawnId,
+    shiftHeld: () => this.shiftHeld,
+    lanes: () => this.lanes,
+    tiers: () => this.tiers,
+    refreshTiers: () => this.refreshTiers(),
+    rowPx: () => this.rowPx(),
+    draftLabel: () => this.gestures.rowLabel ?? this.activeLabel,
+  });
   private disableDrag: (() => void) | null = null;
   private gestures!: Gestures;
   /** The spectrogram lanes shown: one, or one per channel lane of the waveform. */
@@ -161,11 +172,6 @@ export class Editor {
   private tiers: TierRow[] = [];
   /** What the rows overlay was drawn for (names and count): another set redraws it. */
   private tiersDrawn = "";
-  /** How each region's label fits its width, at the last layout. */
-  private labelFits = new Map<string, "full" | "truncated" | "none">();
-  /** Measured label text widths (pixels), by text. */
-  private textWidths = new Map<string, number>();
-  private measureCtx: CanvasRenderingContext2D | null = null;
   private media: HTMLAudioElement | null = null;
   private maxPeak = 0;
   /** Set when an answer key is forwarded; cleared by the next render from Python. */
@@ -183,9 +189,6 @@ export class Editor {
   private renderStart = 0;
   private timeFrame = 0;
   private preloaded: HTMLAudioElement | null = null;
-  /** Regions a text span links to (their label shows a link mark), and the one highlighted from the text. */
-  private linkedIds = new Set<string>();
-  private highlightedId: string | null = null;
 
   // DOM
   private toolbar!: Toolbar;
@@ -216,7 +219,7 @@ export class Editor {
       revision: this.revision,
       store: this.store.list(),
       args: this.args ? { task_id: this.args.task_id, regions: this.args.regions } : null,
-      shown: [...this.shown.keys()],
+      shown: [...this.regionView.shown.keys()],
       selected: this.selectedId,
     }));
   }
@@ -308,7 +311,7 @@ export class Editor {
     const t = this.gestures.timeAt(clientX);
     const over = this.store.list().filter((r) => r.start <= t && t <= r.end);
     // a linked region first: it is the one whose text the annotator wants to see
-    const hit = over.find((r) => this.linkedIds.has(r.id)) ?? over[0];
+    const hit = over.find((r) => this.regionView.isLinked(r.id)) ?? over[0];
     this.setHovered(hit ? hit.id : null);
   }
 
@@ -320,21 +323,7 @@ export class Editor {
 
   /** Mark the regions linked to text spans, and highlight one (hovered or selected in the text). */
   markRegions(linked: Iterable<string>, highlighted: string | null): void {
-    const next = new Set(linked);
-    const touched = new Set<string>();
-    for (const id of next) if (!this.linkedIds.has(id)) touched.add(id);
-    for (const id of this.linkedIds) if (!next.has(id)) touched.add(id);
-    if (highlighted !== this.highlightedId) {
-      if (this.highlightedId) touched.add(this.highlightedId);
-      if (highlighted) touched.add(highlighted);
-    }
-    this.linkedIds = next;
-    this.highlightedId = highlighted;
-    for (const id of touched) {
-      const region = this.shown.get(id);
-      const data = this.store.get(id);
-      if (region && data) this.decorate(region, data);
-    }
+    this.regionView.markRegions(linked, highlighted);
     document.body.dataset.highlighted = highlighted ?? "";
   }
 
@@ -673,12 +662,7 @@ export class Editor {
     if (this.regionsAdded) return; // full-resolution peaks replacing the overview
     this.regionsAdded = true;
     this.shadeContext();
-    this.syncing = true;
-    try {
-      for (const r of this.store.list()) this.addShown(r);
-    } finally {
-      this.syncing = false;
-    }
+    this.regionView.addAll(this.store.list());
     api.on("region-created", (region: Region) => this.onRegionCreated(region));
     api.on("region-clicked", (region: Region) => this.transport.regionClicked?.(region.id));
     api.on("region-updated", (region: Region) => this.onRegionUpdated(region));
@@ -686,14 +670,14 @@ export class Editor {
     // a region being drawn too (the plugin reports it only once it is created)
     api.on("region-initialized", (region: Region) => {
       this.draft = region;
-      this.placeDraft(region);
+      this.regionView.placeDraft(region);
       region.on("update", () => this.scheduleSpectrograms());
     });
     api.on("region-update", () => this.scheduleSpectrograms());
     api.on("region-removed", () => this.scheduleSpectrograms());
     this.applyEditable();
     this.applySelection();
-    this.layoutLabels();
+    this.regionView.layoutLabels();
     document.body.dataset.regionCount = String(this.store.size);
     this.checkReady();
   }
@@ -759,8 +743,7 @@ export class Editor {
       this.media = null;
     }
     this.regionsApi = null;
-    this.shown.clear();
-    this.shownData.clear();
+    this.regionView.clear();
     this.wave.replaceChildren();
     this.minimapBox.replaceChildren();
   }
@@ -773,72 +756,6 @@ export class Editor {
   }
 
   // ------------------------------------------------------------ regions
-
-  private addShown(r: RegionData): Region | null {
-    const api = this.regionsApi;
-    if (!api) return null;
-    const editable = !!this.args?.editable;
-    const color = this.colorOf(r);
-    const region = api.addRegion({
-      id: r.id,
-      start: r.start,
-      end: r.end,
-      color: withAlpha(color, 0.28),
-      drag: editable,
-      resize: editable,
-      minLength: this.store.minLength,
-      channelIdx: this.channels > 1 && r.channel !== null && r.channel !== undefined ? r.channel : -1,
-    });
-    this.decorate(region, r);
-    this.shown.set(r.id, region);
-    this.shownData.set(r.id, { ...r });
-    return region;
-  }
-
-  /**
-   * The region's label, as text. Not the plugin's `content`: for every region
-   * with content, the plugin re-measures all the others after each edit to
-   * stack overlapping labels (hundreds of forced layouts per drag on long
-   * files); `layoutLabels` stacks them from the times alone.
-   */
-  private setLabel(e: HTMLElement, r: RegionData, color: string): void {
-    let lab = e.querySelector<HTMLElement>(":scope > .wf-region-label");
-    if (!lab) {
-      lab = el("div", { class: "wf-region-label", part: "region-content" });
-      lab.style.margin = "1px 0 0 1px";
-      e.appendChild(lab);
-    }
-    const text = this.regionLabelText(r);
-    if (lab.textContent !== text) {
-      lab.textContent = text;
-      lab.title = text;
-    }
-    if (lab.style.borderLeftColor !== color) lab.style.borderLeftColor = color;
-  }
-
-  /** A region's label as drawn: the label and its text; with labels lanes on stereo, its channel too. */
-  private regionLabelText(r: RegionData): string {
-    const base = r.text ? `${r.label}: ${r.text}` : r.label;
-    const text = this.linkedIds.has(r.id) ? `↔ ${base}` : base;   // a text span links to it
-    const ch = r.channel;
-    return this.lanes === "labels" && this.channels > 1 && ch !== null && ch !== undefined ? `${text} · ch ${ch + 1}` : text;
-  }
-
-  /** Stack the labels of overlapping regions in rows (per lane), without reading the DOM. */
-  private layoutLabels(): void {
-    // with labels lanes, overlapping regions stack within their label's row, as far as it is tall
-    const tiers = this.lanes === "labels";
-    if (tiers) this.refreshTiers();
-    const list = this.store.list();
-    const rows = labelRows(tiers ? list.map((r) => ({ ...r, channel: rowOfLabel(this.tiers, r.label) })) : list);
-    const limit = tiers ? stackLimit(this.rowPx()) : Infinity;
-    for (const [id, row] of rows) {
-      const lab = this.shown.get(id)?.element?.querySelector<HTMLElement>(":scope > .wf-region-label");
-      const margin = `${1 + Math.min(row, limit - 1) * 16}px`;
-      if (lab && lab.style.marginTop !== margin) lab.style.marginTop = margin;
-    }
-    this.fitLabels();
-  }
 
   // --------------------------------------------------------------- lanes
 
@@ -882,7 +799,7 @@ export class Editor {
     this.tierOverlay.show(mode === "labels");
     this.refreshTiers();
     this.applyWaveHeight();
-    this.layoutLabels();
+    this.regionView.layoutLabels();
   }
 
   private toggleLanes(): boolean {
@@ -904,10 +821,7 @@ export class Editor {
     if (drawn === this.tiersDrawn) return false;
     this.tiersDrawn = drawn;
     this.tierOverlay.draw(rows, (label) => this.labelColors.get(label) ?? labelColor(label));
-    for (const [id, region] of this.shown) {
-      const data = this.store.get(id) ?? this.shownData.get(id);
-      if (data) this.decorate(region, data);
-    }
+    this.regionView.redecorateAll();
     this.applyWaveHeight();
     return true;
   }
@@ -929,32 +843,6 @@ export class Editor {
     this.transport.setHeight();
   }
 
-  /** A region's top and height: its label's row with labels lanes, else its channel lane (or all of them). */
-  private placeInRow(region: Region, r: RegionData): void {
-    const e = region.element;
-    if (!e) return;
-    let box = { top: 0, height: 100 };
-    if (this.lanes === "labels" && this.tiers.length > 0) {
-      box = rowBox(rowOfLabel(this.tiers, r.label), this.tiers.length, 100);
-    } else if (this.channels > 1 && region.channelIdx >= 0 && region.channelIdx < this.channels) {
-      box = rowBox(region.channelIdx, this.channels, 100);
-    }
-    const top = `${box.top}%`;
-    const height = `${box.height}%`;
-    if (e.style.top !== top) e.style.top = top;
-    if (e.style.height !== height) e.style.height = height;
-  }
-
-  /** A region being drawn goes in the row its drag started on. */
-  private placeDraft(region: Region): void {
-    const e = region.element;
-    if (!e || this.lanes !== "labels" || this.tiers.length === 0 || this.syncing) return;
-    const label = this.gestures.rowLabel ?? this.activeLabel;
-    const box = rowBox(rowOfLabel(this.tiers, label), this.tiers.length, 100);
-    e.style.top = `${box.top}%`;
-    e.style.height = `${box.height}%`;
-  }
-
   /**
    * The label of a region the user drew: the row's label when the drag began
    * on a label's row (that label becomes the active one), else the active label.
@@ -966,43 +854,6 @@ export class Editor {
       this.renderLegend();
     }
     return label;
-  }
-
-  /**
-   * Hide a region's label when the region is too narrow to show anything
-   * readable (its full label is then the hover tooltip); a label a little
-   * too long is cut with an ellipsis by the stylesheet.
-   */
-  private fitLabels(): void {
-    const ws = this.ws;
-    const duration = ws?.getDuration() || this.args?.duration || 0;
-    if (!ws || !(duration > 0)) return;
-    const pps = ws.getWrapper().scrollWidth / duration;
-    for (const [id, region] of this.shown) {
-      const data = this.shownData.get(id);
-      const lab = region.element?.querySelector<HTMLElement>(":scope > .wf-region-label");
-      if (!data || !lab) continue;
-      const fit = labelFit((region.end - region.start) * pps, this.textWidth(lab.textContent ?? ""));
-      this.labelFits.set(id, fit);
-      // a part name, not an inline style: the stylesheet's ::part rules outrank inline styles
-      const part = fit === "none" ? "region-content region-label-hidden" : "region-content";
-      if (lab.getAttribute("part") !== part) lab.setAttribute("part", part);
-    }
-  }
-
-  /** Width of a region label's text in pixels, padding and border included (measured once per text). */
-  private textWidth(text: string): number {
-    let w = this.textWidths.get(text);
-    if (w === undefined) {
-      if (!this.measureCtx) {
-        this.measureCtx = document.createElement("canvas").getContext("2d");
-        if (this.measureCtx) this.measureCtx.font = `11px ${getComputedStyle(document.body).fontFamily || "sans-serif"}`;
-      }
-      w = (this.measureCtx ? this.measureCtx.measureText(text).width : text.length * 6) + 11;
-      if (this.textWidths.size > 5000) this.textWidths.clear();
-      this.textWidths.set(text, w);
-    }
-    return w;
   }
 
   // --------------------------------------------------------------- hover
@@ -1061,92 +912,26 @@ export class Editor {
       hits = this.store.hitTest(t, lane);
     }
     const id = hits[0];
-    if (id && this.labelFits.get(id) !== "full") {
+    if (id && this.regionView.fitOf(id) !== "full") {
       const r = this.store.get(id);
-      if (r) tip = this.regionLabelText(r);
+      if (r) tip = this.regionView.regionLabelText(r);
     }
     if (tip) {
       if (this.wave.title !== tip) this.wave.title = tip;
     } else if (this.wave.hasAttribute("title")) this.wave.removeAttribute("title");
   }
 
-  private decorate(region: Region, r: RegionData): void {
-    const e = region.element;
-    if (!e) return;
-    const color = this.colorOf(r);
-    e.style.borderLeft = `1px solid ${color}`;
-    e.style.borderRight = `1px solid ${color}`;
-    this.setLabel(e, r, color);
-    this.placeInRow(region, r);
-    e.dataset.id = r.id;
-    e.dataset.label = r.label;
-    const selected = r.id === this.selectedId;
-    const drawn = !selected && r.id === this.lastDrawnId;
-    e.style.pointerEvents = selected && !this.shiftHeld ? "all" : "none";
-    e.style.outline = selected ? `2px solid ${color}` : drawn ? `1px dashed ${color}` : "";
-    e.style.boxShadow = r.id === this.highlightedId ? `inset 0 0 0 3px ${color}` : "";
-    e.style.zIndex = selected ? "3" : "";
-    e.classList.toggle("wf-selected", selected);
-    e.classList.toggle("wf-last-drawn", drawn);
-    if (selected) e.setAttribute("part", `region region-selected ${r.id}`);
-    else if (drawn) e.setAttribute("part", `region region-last-drawn ${r.id}`);
-    else e.setAttribute("part", `region ${r.id}`);
-  }
-
   private syncRegions(forceDecorate = false): void {
-    if (!this.regionsApi || !this.flags.decoded) return;
-    const shown: RegionData[] = [];
-    for (const [id, region] of this.shown) {
-      const data = this.shownData.get(id);
-      if (!data) continue;
-      shown.push({ ...data, start: region.start, end: region.end });
-    }
-    const wanted = this.store.list();
-    const diff = diffRegions(shown, wanted);
-    this.syncing = true;
-    try {
-      for (const id of diff.remove) {
-        this.shown.get(id)?.remove();
-        this.shown.delete(id);
-        this.shownData.delete(id);
-      }
-      for (const r of diff.change) {
-        const region = this.shown.get(r.id);
-        if (!region) continue;
-        const wantLane = this.channels > 1 && r.channel !== null && r.channel !== undefined ? r.channel : -1;
-        if (region.channelIdx !== wantLane) {
-          region.remove();
-          this.shown.delete(r.id);
-          this.addShown(r);
-          continue;
-        }
-        const color = this.colorOf(r);
-        region.setOptions({ start: r.start, end: r.end, color: withAlpha(color, 0.28) });
-        this.decorate(region, r);
-        this.shownData.set(r.id, { ...r });
-      }
-      for (const r of diff.add) this.addShown(r);
-      if (forceDecorate) {
-        for (const r of wanted) {
-          const region = this.shown.get(r.id);
-          if (!region) continue;
-          const color = this.colorOf(r);
-          region.setOptions({ color: withAlpha(color, 0.28) });
-          this.decorate(region, r);
-        }
-      }
-    } finally {
-      this.syncing = false;
-    }
+    if (!this.regionView.sync(forceDecorate)) return;
     if (this.selectedId && !this.store.get(this.selectedId)) this.selectedId = null;
     this.applySelection();
-    this.layoutLabels();
+    this.regionView.layoutLabels();
     document.body.dataset.regionCount = String(this.store.size);
   }
 
   private onRegionCreated(region: Region): void {
     if (region === this.draft) this.draft = null; // from here on in `shown`, or removed below
-    if (this.syncing) return;
+    if (this.regionView.syncing) return;
     if (!this.args?.editable) {
       region.remove();
       return;
@@ -1168,26 +953,25 @@ export class Editor {
       label: this.drawnLabel(g?.rowLabel ?? null),
       channel: this.channels > 1 && region.channelIdx >= 0 ? region.channelIdx : null,
     });
-    this.syncing = true;
+    this.regionView.syncing = true;
     try {
       const color = this.colorOf(data);
       region.setOptions({ id, start: data.start, end: data.end, color: withAlpha(color, 0.28) });
     } finally {
-      this.syncing = false;
+      this.regionView.syncing = false;
     }
-    this.shown.set(id, region);
-    this.shownData.set(id, { ...data });
+    this.regionView.track(id, region, data);
     this.selectedId = null;
     this.lastDrawnId = id;
-    this.decorate(region, data);
+    this.regionView.decorate(region, data);
     this.applySelection();
-    this.layoutLabels();
+    this.regionView.layoutLabels();
     document.body.dataset.regionCount = String(this.store.size);
     this.commit("created", id);
   }
 
   private onRegionUpdated(region: Region): void {
-    if (this.syncing) return;
+    if (this.regionView.syncing) return;
     const id = region.id;
     if (!this.store.get(id)) return;
     if (!this.args?.editable) {
@@ -1197,18 +981,18 @@ export class Editor {
     const updated = this.store.update(id, { start: region.start, end: region.end });
     const data = this.store.get(id)!;
     if (Math.abs(region.start - data.start) > 1e-9 || Math.abs(region.end - data.end) > 1e-9) {
-      this.syncing = true;
+      this.regionView.syncing = true;
       region.setOptions({ start: data.start, end: data.end });
-      this.syncing = false;
+      this.regionView.syncing = false;
     }
-    this.shownData.set(id, { ...data });
+    this.regionView.shownData.set(id, { ...data });
     // finishing the region just drawn (a resize) does not select it; editing another one does
     if (id !== this.lastDrawnId) {
       this.selectedId = id;
       this.lastDrawnId = null;
     }
     this.applySelection();
-    if (updated) this.layoutLabels();
+    if (updated) this.regionView.layoutLabels();
     if (updated) this.commit("updated", id);
   }
 
@@ -1233,12 +1017,7 @@ export class Editor {
   private applySelection(): void {
     this.scheduleSpectrograms();
     // only the regions whose selection changed are restyled (hundreds may be shown)
-    for (const id of new Set([this.decoratedSelected, this.selectedId, this.decoratedDrawn, this.lastDrawnId])) {
-      if (!id) continue;
-      const region = this.shown.get(id);
-      const data = this.store.get(id);
-      if (region && data) this.decorate(region, data);
-    }
+    this.regionView.redecorate(new Set([this.decoratedSelected, this.selectedId, this.decoratedDrawn, this.lastDrawnId]));
     if (this.decoratedSelected !== this.selectedId) this.transport.selected?.(this.selectedId);
     this.decoratedSelected = this.selectedId;
     this.decoratedDrawn = this.lastDrawnId;
@@ -1261,7 +1040,7 @@ export class Editor {
       this.disableDrag();
       this.disableDrag = null;
     }
-    for (const region of this.shown.values()) {
+    for (const region of this.regionView.shown.values()) {
       if (region.drag !== editable || region.resize !== editable) region.setOptions({ drag: editable, resize: editable });
     }
   }
@@ -1668,13 +1447,13 @@ export class Editor {
    */
   private laneRegions(channel: number | null): { start: number; end: number; color: string; selected: boolean }[] {
     const out = [];
-    for (const [id, region] of this.shown) {
-      const data = this.shownData.get(id);
+    for (const [id, region] of this.regionView.shown) {
+      const data = this.regionView.shownData.get(id);
       if (!data || !laneShowsRegion(channel, this.channels > 1 ? data.channel : null)) continue;
       out.push({ start: region.start, end: region.end, color: this.colorOf(data), selected: id === this.selectedId });
     }
     const draft = this.draft;
-    if (draft && !this.shown.has(draft.id) && laneShowsRegion(channel, draft.channelIdx >= 0 ? draft.channelIdx : null)) {
+    if (draft && !this.regionView.shown.has(draft.id) && laneShowsRegion(channel, draft.channelIdx >= 0 ? draft.channelIdx : null)) {
       const color = this.labelColors.get(this.activeLabel) ?? labelColor(this.activeLabel);
       out.push({ start: draft.start, end: draft.end, color, selected: false });
     }
@@ -1716,7 +1495,7 @@ export class Editor {
   private onZoom(pps: number): void {
     this.pps = pps;
     this.updateZoomSlider();
-    this.fitLabels();
+    this.regionView.fitLabels();
     this.maybeUpgradePeaks();
   }
 
@@ -1769,7 +1548,7 @@ export class Editor {
     if (this.shiftHeld === held) return;
     this.shiftHeld = held;
     // while shift is held a drag inside the selected region draws a new one
-    const sel = this.selectedId ? this.shown.get(this.selectedId) : undefined;
+    const sel = this.selectedId ? this.regionView.shown.get(this.selectedId) : undefined;
     if (sel?.element) sel.element.style.pointerEvents = held ? "none" : "all";
   }
 
