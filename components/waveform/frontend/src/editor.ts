@@ -32,20 +32,12 @@ import { initiallyShown, laneShowsRegion, spectrogramLanes } from "./spectrogram
 import { edgePreview, nudgedEdge, placeMark, scrollToShow, stepSelection, type Mark, type MarkEdge } from "./selection";
 import { RegionStore, type RegionData } from "./state";
 import { formatTime } from "./ticks";
-import {
-  initialLanes,
-  lanesHeight,
-  rowAt,
-  rowOfLabel,
-  tierRows,
-  type LanesMode,
-  type TierRow,
-} from "./tiers";
+import { rowAt, rowOfLabel } from "./tiers";
 import { TimelinePlugin } from "./timeline";
 import { enableHooks, expose } from "./testhooks";
-import { el } from "./dom";
+import { el, readStored, writeStored } from "./dom";
 import { Gestures } from "./gestures";
-import { TierOverlay } from "./tier_overlay";
+import { drawnLabel, Lanes } from "./lanes";
 import { RegionView, type RegionsApi } from "./region_view";
 import { Legend } from "./legend";
 import { SelectionBar } from "./selection_bar";
@@ -73,8 +65,6 @@ const PAGE_CONTROLS = new Set(["BUTTON", "A", "SELECT", "INPUT", "TEXTAREA", "SU
 const OVERVIEW_POINTS = 4096;
 /** Where the tab remembers whether the spectrogram is on (annotators switch it on once). */
 const SPECTROGRAM_KEY = "earmark.spectrogram";
-/** Where the tab remembers the lanes chosen with the toolbar toggle ("channels" or "labels"). */
-const LANES_KEY = "earmark.lanes";
 
 export function newId(): string {
   const c = globalThis.crypto;
@@ -150,10 +140,10 @@ export class Editor {
     selectedId: () => this.selectedId,
     lastDrawnId: () => this.lastDrawnId,
     shiftHeld: () => this.shiftHeld,
-    lanes: () => this.lanes,
-    tiers: () => this.tiers,
-    refreshTiers: () => this.refreshTiers(),
-    rowPx: () => this.rowPx(),
+    lanes: () => this.lanes.mode,
+    tiers: () => this.lanes.rows,
+    refreshTiers: () => this.lanes.refreshTiers(),
+    rowPx: () => this.lanes.rowPx(),
     draftLabel: () => this.gestures.rowLabel ?? this.activeLabel,
   });
   private disableDrag: (() => void) | null = null;
@@ -166,12 +156,6 @@ export class Editor {
   private draft: Region | null = null;
   /** Whether the spectrogram lane is on; null until the first task's settings say. */
   private spectrogramOn: boolean | null = null;
-  /** Regions over the channel lanes, or one row per label; null until the first task's settings say. */
-  private lanes: LanesMode | null = null;
-  /** The rows shown in labels lanes (the labels' list, then "other" when needed). */
-  private tiers: TierRow[] = [];
-  /** What the rows overlay was drawn for (names and count): another set redraws it. */
-  private tiersDrawn = "";
   private media: HTMLAudioElement | null = null;
   private maxPeak = 0;
   /** Set when an answer key is forwarded; cleared by the next render from Python. */
@@ -194,8 +178,8 @@ export class Editor {
   private toolbar!: Toolbar;
   private legend!: Legend;
   private selBar!: SelectionBar;
-  /** Labels lanes' rows: stripes under the waveform, names over it. */
-  private readonly tierOverlay = new TierOverlay();
+  /** Channel lanes or lanes per label: the mode, the rows, the waveform's height. */
+  private lanes!: Lanes;
   private hoverTime!: HTMLElement;
   private errorBox!: HTMLElement;
   private errorText!: HTMLElement;
@@ -236,7 +220,7 @@ export class Editor {
       setRate: (rate) => this.setRate(rate),
       toggleLoop: () => this.toggleLoop(),
       toggleSpectrogram: () => this.toggleSpectrogram(),
-      toggleLanes: () => this.toggleLanes(),
+      toggleLanes: () => this.lanes.toggleLanes(),
       zoom: (fraction) => this.zoomToFraction(fraction),
       drawMode: (mode) => {
         this.drawMode = mode;
@@ -255,10 +239,24 @@ export class Editor {
 
     this.waveBox = el("div", { class: "wf-wavebox" });
     this.wave = el("div", { class: "wf-wave", id: "wave" });
+    this.lanes = new Lanes(this.root, this.wave, {
+      ws: () => this.ws,
+      args: () => this.args,
+      setting: () => this.settings.audio_lanes,
+      channels: () => this.channels,
+      regionLabels: () => this.store.list().map((r) => r.label),
+      listedColor: (label) => this.labelColors.get(label),
+      labelColor: (label) => this.labelColors.get(label) ?? labelColor(label),
+      showMode: (mode) => this.toolbar.updateLanes(mode),
+      redecorateAll: () => this.regionView.redecorateAll(),
+      layoutLabels: () => this.regionView.layoutLabels(),
+      scheduleSpectrograms: () => this.scheduleSpectrograms(),
+      setHeight: () => this.transport.setHeight(),
+    });
     this.gestures = new Gestures(this.wave, {
       ws: () => this.ws,
       channels: () => this.channels,
-      rows: () => (this.lanes === "labels" ? this.tiers : []),
+      rows: () => (this.lanes.mode === "labels" ? this.lanes.rows : []),
       drawMode: () => this.drawMode,
       activeLabel: () => this.activeLabel,
       labelColor: (label) => this.labelColors.get(label) ?? labelColor(label),
@@ -376,7 +374,7 @@ export class Editor {
         this.syncRegions(prevArgs !== null && labelsChanged(prevArgs.labels, args.labels));
         this.applyEditable();
         this.applySpectrogram();
-        this.applyLanes();
+        this.lanes.applyLanes();
       }
     }
     this.updateToolbar();
@@ -542,7 +540,7 @@ export class Editor {
     this.channels = peaks ? peaks.length : 1;
     body.dataset.channels = String(this.channels);
     this.toolbar.updateChannels(this.channels);
-    const laneHeight = this.laneHeightFor(args);
+    const laneHeight = this.lanes.laneHeightFor(args);
     const waveColor = "#8c96a8";
     const progressColor = "#4a5670";
     const barOpts = {
@@ -651,7 +649,7 @@ export class Editor {
     }
     this.timelineBox.hidden = !s.show_audio_timeline;
     this.applySpectrogram();
-    this.applyLanes();
+    this.lanes.applyLanes();
     this.marks.built = performance.now() - this.renderStart;
   }
 
@@ -757,105 +755,6 @@ export class Editor {
 
   // ------------------------------------------------------------ regions
 
-  // --------------------------------------------------------------- lanes
-
-  /** The lanes mode, resolved once: the tab's remembered choice, else the `audio_lanes` setting. */
-  private lanesNow(): LanesMode {
-    if (this.lanes === null) this.lanes = initialLanes(readStored(LANES_KEY), this.settings.audio_lanes);
-    return this.lanes;
-  }
-
-  /** The rows labels lanes show now: the labels' list, then "other" when a region's label is not in it. */
-  private currentTiers(): TierRow[] {
-    return tierRows(
-      (this.args?.labels ?? []).map((l) => l.name),
-      this.store.list().map((r) => r.label),
-    );
-  }
-
-  /** Height of one channel lane of the waveform: taller with labels lanes when their rows would be too thin. */
-  private laneHeightFor(args: Args): number {
-    const channels = Math.max(1, this.channels);
-    const total = args.wave_height && args.wave_height > 40 ? args.wave_height : channels > 1 ? 100 * channels : 150;
-    const lane = Math.max(30, Math.floor(total / channels));
-    if (this.lanesNow() !== "labels") return lane;
-    return Math.ceil(lanesHeight(lane * channels, this.currentTiers().length) / channels);
-  }
-
-  /** Height of one row in pixels (labels lanes). */
-  private rowPx(): number {
-    const total = (Number(this.ws?.options.height) || 150) * Math.max(1, this.channels);
-    return total / Math.max(1, this.tiers.length);
-  }
-
-  /** Show the lanes chosen: the toggle, the rows and their names, each region in its row, the waveform's height. */
-  private applyLanes(): void {
-    const mode = this.lanesNow();
-    this.toolbar.updateLanes(mode);
-    document.body.dataset.lanes = mode;
-    this.root.classList.toggle("wf-lanes-labels", mode === "labels");
-    if (!this.ws) return;
-    this.tierOverlay.attach(this.wave);
-    this.tierOverlay.show(mode === "labels");
-    this.refreshTiers();
-    this.applyWaveHeight();
-    this.regionView.layoutLabels();
-  }
-
-  private toggleLanes(): boolean {
-    this.lanes = this.lanesNow() === "labels" ? "channels" : "labels";
-    writeStored(LANES_KEY, this.lanes);
-    this.applyLanes();
-    return true;
-  }
-
-  /**
-   * Recompute the rows; when they changed (the mode, the labels' list, an
-   * "other" row coming or going), redraw their names and move every region
-   * shown into its row. Returns whether they changed.
-   */
-  private refreshTiers(): boolean {
-    const rows = this.lanes === "labels" ? this.currentTiers() : [];
-    this.tiers = rows;
-    const drawn = JSON.stringify([this.lanes, rows.map((r) => [r.label, r.name, r.label !== null && this.labelColors.get(r.label)])]);
-    if (drawn === this.tiersDrawn) return false;
-    this.tiersDrawn = drawn;
-    this.tierOverlay.draw(rows, (label) => this.labelColors.get(label) ?? labelColor(label));
-    this.regionView.redecorateAll();
-    this.applyWaveHeight();
-    return true;
-  }
-
-  /** Give the waveform the height the lanes need (rows at least MIN_ROW_HEIGHT tall), keeping its regions. */
-  private applyWaveHeight(): void {
-    const ws = this.ws;
-    const args = this.args;
-    if (!ws || !args) return;
-    const lane = this.laneHeightFor(args);
-    this.tierOverlay.setHeight(lane * this.channels);
-    if (Number(ws.options.height) === lane) return;
-    const split = ws.options.splitChannels;
-    ws.setOptions({ height: lane, splitChannels: Array.isArray(split) ? split.map((c) => ({ ...c, height: lane })) : split });
-    this.wave.querySelectorAll<HTMLElement>(":scope > .wf-lane-sep").forEach((sep, i) => {
-      sep.style.top = `${(i + 1) * lane}px`;
-    });
-    this.scheduleSpectrograms();
-    this.transport.setHeight();
-  }
-
-  /**
-   * The label of a region the user drew: the row's label when the drag began
-   * on a label's row (that label becomes the active one), else the active label.
-   */
-  private drawnLabel(label: string | null): string {
-    if (label === null || !this.args?.labels?.some((l) => l.name === label)) return this.activeLabel;
-    if (label !== this.activeLabel) {
-      this.activeLabel = label;
-      this.renderLegend();
-    }
-    return label;
-  }
-
   // --------------------------------------------------------------- hover
 
   private listenToHover(): void {
@@ -904,9 +803,10 @@ export class Editor {
     let tip = "";
     const rel = e.clientY - wrapper.top;
     let hits: string[];
-    if (this.lanes === "labels" && this.tiers.length > 0) {
-      const row = rowAt(rel, wrapper.height, this.tiers.length);
-      hits = this.store.hitTest(t, null).filter((id) => rowOfLabel(this.tiers, this.store.get(id)?.label ?? "") === row);
+    if (this.lanes.byLabel) {
+      const tiers = this.lanes.rows;
+      const row = rowAt(rel, wrapper.height, tiers.length);
+      hits = this.store.hitTest(t, null).filter((id) => rowOfLabel(tiers, this.store.get(id)?.label ?? "") === row);
     } else {
       const lane = this.channels > 1 ? rowAt(rel, wrapper.height, this.channels) : null;
       hits = this.store.hitTest(t, lane);
@@ -946,11 +846,17 @@ export class Editor {
       start = Math.min(g.down, g.up);
       end = Math.max(g.down, g.up);
     }
+    // a drag begun on a label's row gives the region that label, which becomes the active one
+    const label = drawnLabel(g?.rowLabel ?? null, this.args?.labels, this.activeLabel);
+    if (label !== this.activeLabel) {
+      this.activeLabel = label;
+      this.renderLegend();
+    }
     const data = this.store.create({
       id,
       start,
       end,
-      label: this.drawnLabel(g?.rowLabel ?? null),
+      label,
       channel: this.channels > 1 && region.channelIdx >= 0 ? region.channelIdx : null,
     });
     this.regionView.syncing = true;
@@ -1053,8 +959,8 @@ export class Editor {
 
   private onWaveClick(relX: number, relY: number): void {
     const duration = this.ws?.getDuration() || this.args?.duration || 0;
-    if (this.lanes === "labels" && this.tiers.length > 0) {
-      this.selectAt(relX * duration, null, rowAt(relY, 1, this.tiers.length));
+    if (this.lanes.byLabel) {
+      this.selectAt(relX * duration, null, rowAt(relY, 1, this.lanes.rows.length));
       return;
     }
     const lane = this.channels > 1 ? Math.max(0, Math.min(this.channels - 1, Math.floor(relY * this.channels))) : null;
@@ -1068,7 +974,7 @@ export class Editor {
   private selectAt(t: number, lane: number | null, row: number | null = null): void {
     const duration = this.ws?.getDuration() || this.args?.duration || 0;
     const inRow = (ids: string[]) =>
-      row === null ? ids : ids.filter((id) => rowOfLabel(this.tiers, this.store.get(id)?.label ?? "") === row);
+      row === null ? ids : ids.filter((id) => rowOfLabel(this.lanes.rows, this.store.get(id)?.label ?? "") === row);
     let hits = inRow(this.store.hitTest(t, lane));
     if (hits.length === 0) {
       // a region narrower than a few pixels is still clickable
@@ -1722,21 +1628,4 @@ export function absoluteUrl(url: string): string {
 
 function labelsChanged(a: LabelSpec[] | undefined, b: LabelSpec[] | undefined): boolean {
   return JSON.stringify(a ?? []) !== JSON.stringify(b ?? []);
-}
-
-/** sessionStorage, which a sandboxed or private frame may refuse. */
-function readStored(key: string): string | null {
-  try {
-    return window.sessionStorage.getItem(key);
-  } catch {
-    return null;
-  }
-}
-
-function writeStored(key: string, value: string): void {
-  try {
-    window.sessionStorage.setItem(key, value);
-  } catch {
-    /* the toggle then lasts as long as the frame */
-  }
 }
