@@ -29,7 +29,7 @@ import {
 } from "./protocol";
 import { SpectrogramLane, type LaneOptions } from "./spectrogram";
 import { initiallyShown, laneShowsRegion, spectrogramLanes } from "./spectrogram_view";
-import { edgePreview, nudgedEdge, placeMark, scrollToShow, stepSelection, type Mark, type MarkEdge } from "./selection";
+import { edgePreview, nudgedEdge, scrollToShow, stepSelection } from "./selection";
 import { RegionStore, type RegionData } from "./state";
 import { formatTime } from "./ticks";
 import { rowAt, rowOfLabel } from "./tiers";
@@ -38,6 +38,9 @@ import { enableHooks, expose } from "./testhooks";
 import { el, readStored, writeStored } from "./dom";
 import { Gestures } from "./gestures";
 import { drawnLabel, Lanes } from "./lanes";
+import { Zoom } from "./zoom";
+import { MarksView } from "./marks_view";
+import { Hover } from "./hover";
 import { RegionView, type RegionsApi } from "./region_view";
 import { Legend } from "./legend";
 import { SelectionBar } from "./selection_bar";
@@ -108,7 +111,6 @@ export class Editor {
   private keymap = buildKeymap();
   private loopOn = false;
   private rate = 1;
-  private pps = 0; // 0 = fit to width
   private drawMode: DrawMode = "all";
   private shiftHeld = false;
   /**
@@ -119,8 +121,29 @@ export class Editor {
    */
   private lastDrawnId: string | null = null;
   private decoratedDrawn: string | null = null;
-  /** The pending `i` / `o` mark, of the task it was made on, and the line that shows it. */
-  private pendingMark: { mark: Mark; taskId: string | null; line: HTMLElement } | null = null;
+  /** The pending `i` / `o` mark and the region a pair makes. */
+  private readonly marksView: MarksView = new MarksView({
+    ws: () => this.ws,
+    canMark: () => !!this.args?.editable && this.flags.decoded,
+    taskId: () => this.taskId,
+    duration: () => this.duration(),
+    minLength: () => this.store.minLength,
+    channels: () => this.channels,
+    lane: () => (this.channels > 1 && this.drawMode === "lane" ? (this.gestures.lastLane ?? 0) : null),
+    color: () => this.labelColors.get(this.activeLabel) ?? labelColor(this.activeLabel),
+    makeRegion: (start, end, lane) => this.markedRegion(start, end, lane),
+  });
+  /** Zoom, its slider, and the full-resolution peaks once zoomed in far enough. */
+  private readonly zoom: Zoom = new Zoom({
+    ws: () => this.ws,
+    wave: () => this.wave,
+    argsDuration: () => this.args?.duration,
+    maxZoom: () => this.settings.audio_max_zoom,
+    media: () => this.media,
+    peaksChannels: () => this.args?.peaks_channels,
+    showZoom: (fraction) => this.toolbar.updateZoom(fraction),
+    fitLabels: () => this.regionView.fitLabels(),
+  });
   /** The debounced play of the audio around a nudged edge. */
   private previewTimer: ReturnType<typeof setTimeout> | null = null;
 
@@ -161,10 +184,6 @@ export class Editor {
   /** Set when an answer key is forwarded; cleared by the next render from Python. */
   private answerLockUntil = 0;
   private pendingEvent: Omit<EventInfo, "seq" | "id" | "time"> | null = null;
-  private fullPeaks: Float32Array[] | null = null;
-  private peakBytes: Uint8Array | null = null;
-  private usingOverview = false;
-  private overviewLength = 0;
   private regionsAdded = false;
   private channels = 1;
   private buildToken = 0;
@@ -180,7 +199,7 @@ export class Editor {
   private selBar!: SelectionBar;
   /** Channel lanes or lanes per label: the mode, the rows, the waveform's height. */
   private lanes!: Lanes;
-  private hoverTime!: HTMLElement;
+  private hover!: Hover;
   private errorBox!: HTMLElement;
   private errorText!: HTMLElement;
   private waveBox!: HTMLElement;
@@ -221,7 +240,7 @@ export class Editor {
       toggleLoop: () => this.toggleLoop(),
       toggleSpectrogram: () => this.toggleSpectrogram(),
       toggleLanes: () => this.lanes.toggleLanes(),
-      zoom: (fraction) => this.zoomToFraction(fraction),
+      zoom: (fraction) => this.zoom.zoomToFraction(fraction),
       drawMode: (mode) => {
         this.drawMode = mode;
       },
@@ -263,14 +282,25 @@ export class Editor {
       minLength: () => this.store.minLength,
       canDraw: () => !!this.disableDrag && this.flags.decoded,
     });
-    // which region the pointer is over (regions let pointer events through to allow drawing over them)
-    this.wave.addEventListener("pointermove", (e) => this.onWaveHover(e.clientX));
-    this.wave.addEventListener("pointerleave", () => this.setHovered(null));
+    this.hover = new Hover(this.wave, {
+      ws: () => this.ws,
+      decoded: () => this.flags.decoded,
+      timeAt: (clientX) => this.gestures.timeAt(clientX),
+      showCursorTime: () => this.settings.show_audio_cursor_time,
+      waveBox: () => this.waveBox,
+      timelineBox: () => this.timelineBox,
+      store: () => this.store,
+      channels: () => this.channels,
+      rowsByLabel: () => (this.lanes.byLabel ? this.lanes.rows : null),
+      labelFull: (id) => this.regionView.fitOf(id) === "full",
+      labelText: (r) => this.regionView.regionLabelText(r),
+      isLinked: (id) => this.regionView.isLinked(id),
+      listensToHover: () => !!this.transport.hovered,
+      hovered: (id) => this.transport.hovered?.(id),
+    });
     this.timelineBox = el("div", { class: "wf-timeline-box" });
     this.minimapBox = el("div", { class: "wf-minimap" });
-    this.hoverTime = el("div", { class: "wf-hover-time", "aria-hidden": "true", hidden: "" });
-    this.waveBox.append(this.wave, this.timelineBox, this.minimapBox, this.hoverTime);
-    this.listenToHover();
+    this.waveBox.append(this.wave, this.timelineBox, this.minimapBox, this.hover.time);
 
     this.selBar = new SelectionBar({
       play: () => this.playSelected(),
@@ -282,8 +312,6 @@ export class Editor {
   }
 
   // --------------------------------------------------------------- links
-
-  private hoveredId: string | null = null;
 
   /** A segment task: shade the context before and after the segment, so the part to annotate stands out. */
   private shadeContext(): void {
@@ -302,21 +330,6 @@ export class Editor {
       wrapper.appendChild(shade);
     }
     document.body.dataset.context = `${seg.start}-${seg.end}`;
-  }
-
-  private onWaveHover(clientX: number): void {
-    if (!this.transport.hovered || !this.ws) return;
-    const t = this.gestures.timeAt(clientX);
-    const over = this.store.list().filter((r) => r.start <= t && t <= r.end);
-    // a linked region first: it is the one whose text the annotator wants to see
-    const hit = over.find((r) => this.regionView.isLinked(r.id)) ?? over[0];
-    this.setHovered(hit ? hit.id : null);
-  }
-
-  private setHovered(id: string | null): void {
-    if (id === this.hoveredId) return;
-    this.hoveredId = id;
-    this.transport.hovered?.(id);
   }
 
   /** Mark the regions linked to text spans, and highlight one (hovered or selected in the text). */
@@ -359,7 +372,7 @@ export class Editor {
       this.selectedId = null;
       this.loopOn = this.settings.audio_loop;
       this.rate = this.settings.audio_rate;
-      this.pps = 0;
+      this.zoom.pps = 0;
       this.renderStart = performance.now();
       this.build();
     } else {
@@ -521,21 +534,20 @@ export class Editor {
     // resolution only when zooming in needs it.
     const bytes = args.peaks && args.peaks.length > 0 ? args.peaks : null;
     const nch = Math.max(1, args.peaks_channels ?? 1);
-    this.peakBytes = bytes;
-    this.fullPeaks = null;
+    let full: Float32Array[] | null = null;
     let overview: Float32Array[] | undefined;
     if (bytes) {
       const n = Math.floor(bytes.length / nch);
       if (args.peaks_overview && args.peaks_overview.length > 0) overview = decodePeaks(args.peaks_overview, nch);
       else if (n > OVERVIEW_POINTS * 1.5) overview = overviewFromBytes(bytes, nch, OVERVIEW_POINTS);
-      else overview = this.fullPeaks = decodePeaks(bytes, nch);
+      else overview = full = decodePeaks(bytes, nch);
     }
     const peaks = overview;
     this.maxPeak = overview ? maxOfChannels(overview) : 0;
-    this.usingOverview = !!overview && this.fullPeaks === null;
-    this.overviewLength = overview ? overview[0].length : 0;
+    const usingOverview = !!overview && full === null;
+    this.zoom.usePeaks(bytes, usingOverview, overview ? overview[0].length : 0);
     this.regionsAdded = false;
-    body.dataset.peaks = this.usingOverview ? "overview" : "full";
+    body.dataset.peaks = usingOverview ? "overview" : "full";
     this.marks.peaks = performance.now() - this.renderStart;
     this.channels = peaks ? peaks.length : 1;
     body.dataset.channels = String(this.channels);
@@ -632,7 +644,7 @@ export class Editor {
       if (this.loopOn && !this.selectedRegion()) this.ws?.play(0);
     });
     ws.on("timeupdate", (t: number) => this.onTimeUpdate(t));
-    ws.on("zoom", (pps: number) => this.onZoom(pps));
+    ws.on("zoom", (pps: number) => this.zoom.onZoom(pps));
     ws.on("click", (relX: number, relY: number) => this.onWaveClick(relX, relY));
     ws.on("dblclick", () => {
       if (this.selectedId) this.playSelected();
@@ -710,7 +722,7 @@ export class Editor {
     document.body.dataset.readyAt = String(Date.now());
     expose("__wfTimings", { ...this.marks, ready: ms, task: this.taskId });
     this.status("");
-    this.updateZoomSlider();
+    this.zoom.updateZoomSlider();
     this.transport.setHeight();
     const token = this.buildToken;
     setTimeout(() => {
@@ -754,72 +766,6 @@ export class Editor {
   }
 
   // ------------------------------------------------------------ regions
-
-  // --------------------------------------------------------------- hover
-
-  private listenToHover(): void {
-    let frame = 0;
-    let last: PointerEvent | null = null;
-    const hide = () => {
-      last = null;
-      this.hoverTime.hidden = true;
-      if (this.wave.hasAttribute("title")) this.wave.removeAttribute("title");
-    };
-    this.wave.addEventListener("pointermove", (e) => {
-      last = e;
-      if (frame) return;
-      frame = requestAnimationFrame(() => {
-        frame = 0;
-        if (last) this.onHover(last);
-      });
-    });
-    // leaving the wave, into the page around the frame too, fires pointerleave here
-    this.wave.addEventListener("pointerleave", hide);
-    window.addEventListener("blur", hide);
-  }
-
-  /**
-   * Under the pointer: the time, shown just below the waveform (over the
-   * time axis), never over a region's label; and the full label of the region
-   * under it as the wave's tooltip when its own label is cut or hidden.
-   */
-  private onHover(e: PointerEvent): void {
-    const ws = this.ws;
-    if (!ws || !this.flags.decoded) return;
-    const wrapper = ws.getWrapper().getBoundingClientRect();
-    const view = this.wave.getBoundingClientRect();
-    const box = this.waveBox.getBoundingClientRect();
-    const t = this.gestures.timeAt(e.clientX);
-    if (this.settings.show_audio_cursor_time) {
-      const x = e.clientX - box.left;
-      this.hoverTime.textContent = formatTime(t, 2);
-      // over the time axis (under the spectrogram lanes when they show), else just below the wave
-      const below = this.timelineBox.hidden ? wrapper.bottom : this.timelineBox.getBoundingClientRect().top;
-      this.hoverTime.style.top = `${below - box.top}px`;
-      this.hoverTime.style.transform = x > box.width - 70 ? `translateX(${x}px) translateX(-100%)` : `translateX(${x}px)`;
-      this.hoverTime.hidden = e.clientX < view.left || e.clientX > view.right;
-    }
-    if (e.buttons) return; // dragging: no tooltip
-    let tip = "";
-    const rel = e.clientY - wrapper.top;
-    let hits: string[];
-    if (this.lanes.byLabel) {
-      const tiers = this.lanes.rows;
-      const row = rowAt(rel, wrapper.height, tiers.length);
-      hits = this.store.hitTest(t, null).filter((id) => rowOfLabel(tiers, this.store.get(id)?.label ?? "") === row);
-    } else {
-      const lane = this.channels > 1 ? rowAt(rel, wrapper.height, this.channels) : null;
-      hits = this.store.hitTest(t, lane);
-    }
-    const id = hits[0];
-    if (id && this.regionView.fitOf(id) !== "full") {
-      const r = this.store.get(id);
-      if (r) tip = this.regionView.regionLabelText(r);
-    }
-    if (tip) {
-      if (this.wave.title !== tip) this.wave.title = tip;
-    } else if (this.wave.hasAttribute("title")) this.wave.removeAttribute("title");
-  }
 
   private syncRegions(forceDecorate = false): void {
     if (!this.regionView.sync(forceDecorate)) return;
@@ -930,7 +876,7 @@ export class Editor {
     const r = this.selectedRegion();
     document.body.dataset.selected = r ? r.id : "";
     document.body.dataset.lastDrawn = this.drawnRegion()?.id ?? "";
-    if (this.pendingMark && !this.currentMark()) this.clearMark(); // its waveform (or task) is gone
+    if (this.marksView.held && !this.marksView.currentMark()) this.marksView.clearMark(); // its waveform (or task) is gone
     this.selBar.show(r, r ? this.colorOf(r) : "", !!this.args?.editable);
     this.transport.setHeight();
   }
@@ -1028,8 +974,8 @@ export class Editor {
     this.activeLabel = label.name;
     this.renderLegend();
     this.transport.labelChosen?.(label.name);
-    const mark = this.currentMark();
-    if (mark) this.showMark(mark); // in the colour of the region it will make
+    const mark = this.marksView.currentMark();
+    if (mark) this.marksView.showMark(mark); // in the colour of the region it will make
     const sel = this.selectedRegion();
     if (sel && this.args?.editable && sel.label !== label.name) {
       this.store.update(sel.id, { label: label.name, color: null });
@@ -1112,81 +1058,15 @@ export class Editor {
     return this.deleteSelected();
   }
 
-  /**
-   * `i` / `o`: mark in or out at the playhead. The second mark of a pair makes
-   * a region of the active label between the two (either order), by the same
-   * path as a drawn one (undo, a `created` value); on a stereo file drawn per
-   * channel it goes on the lane of the last pointerdown (lane 0 before any).
-   */
-  private mark(edge: MarkEdge): boolean {
-    const ws = this.ws;
-    if (!ws || !this.args?.editable || !this.flags.decoded) return false;
-    const pending = this.currentMark();
-    const out = placeMark(pending, edge, ws.getCurrentTime(), this.duration(), this.store.minLength);
-    if (out.mark) {
-      this.showMark(out.mark);
-      return true;
-    }
-    this.clearMark();
-    const lane = this.channels > 1 && this.drawMode === "lane" ? (this.gestures.lastLane ?? 0) : null;
-    const data = this.store.create({ id: newId(), start: out.region.start, end: out.region.end, label: this.activeLabel, channel: lane });
+  /** The region a pair of `i` / `o` marks makes, by the same path as a drawn one (undo, a `created` value). */
+  private markedRegion(start: number, end: number, lane: number | null): void {
+    const data = this.store.create({ id: newId(), start, end, label: this.activeLabel, channel: lane });
     this.selectedId = null;
     this.lastDrawnId = data.id;
     this.syncRegions();
     this.commit("created", data.id);
-    return true;
   }
 
-  /** The pending mark, if it belongs to this task and is still shown. */
-  private currentMark(): Mark | null {
-    const p = this.pendingMark;
-    if (!p || p.taskId !== this.taskId || !p.line.isConnected) return null;
-    return p.mark;
-  }
-
-  /** Show a pending mark as a line on the waveform (on its lane when drawing per channel). */
-  private showMark(mark: Mark): void {
-    this.clearMark();
-    const ws = this.ws;
-    if (!ws) return;
-    const duration = this.duration();
-    const color = this.labelColors.get(this.activeLabel) ?? labelColor(this.activeLabel);
-    const line = el("div", { class: "wf-mark", part: `mark mark-${mark.edge}`, "data-edge": mark.edge, "aria-hidden": "true" });
-    const lane = this.channels > 1 && this.drawMode === "lane" ? (this.gestures.lastLane ?? 0) : null;
-    Object.assign(line.style, {
-      position: "absolute",
-      left: `${(duration > 0 ? mark.time / duration : 0) * 100}%`,
-      top: lane === null ? "0" : `${(lane / this.channels) * 100}%`,
-      height: lane === null ? "100%" : `${100 / this.channels}%`,
-      width: "0",
-      borderLeft: `2px solid ${color}`,
-      marginLeft: "-1px",
-      zIndex: "5",
-      pointerEvents: "none",
-    });
-    const tag = el("span", {}, mark.edge === "in" ? "in ▸" : "◂ out");
-    Object.assign(tag.style, {
-      position: "absolute",
-      top: "0",
-      [mark.edge === "in" ? "left" : "right"]: "0",
-      font: "11px/14px sans-serif",
-      padding: "0 3px",
-      background: color,
-      color: "#fff",
-      borderRadius: "2px",
-      whiteSpace: "nowrap",
-    });
-    line.appendChild(tag);
-    ws.getWrapper().appendChild(line);
-    this.pendingMark = { mark, taskId: this.taskId, line };
-    document.body.dataset.mark = `${mark.edge}:${mark.time.toFixed(3)}`;
-  }
-
-  private clearMark(): void {
-    this.pendingMark?.line.remove();
-    this.pendingMark = null;
-    document.body.dataset.mark = "";
-  }
 
   /** `tab` / `shift+tab`: select the next / previous region by start time, and scroll it into view. */
   private selectStep(dir: 1 | -1): boolean {
@@ -1217,7 +1097,7 @@ export class Editor {
 
   /** Escape: no selection, no region just drawn, no pending mark. */
   private clearSelection(): void {
-    this.clearMark();
+    this.marksView.clearMark();
     this.select(null);
   }
 
@@ -1366,68 +1246,6 @@ export class Editor {
     return out;
   }
 
-  // ---------------------------------------------------------------- zoom
-
-  private fitPps(): number {
-    const d = this.ws?.getDuration() || this.args?.duration || 1;
-    return Math.max(1e-3, (this.wave.clientWidth || 600) / d);
-  }
-
-  private zoomTo(pps: number): void {
-    const ws = this.ws;
-    if (!ws) return;
-    const fit = this.fitPps();
-    const max = Math.max(fit, this.settings.audio_max_zoom);
-    const target = Math.max(fit, Math.min(max, pps));
-    const t = ws.getCurrentTime();
-    ws.zoom(target <= fit * 1.0001 ? 0 : target);
-    this.pps = target <= fit * 1.0001 ? 0 : target;
-    const visible = ws.getWidth() / (this.pps || fit);
-    ws.setScrollTime(Math.max(0, t - visible / 2));
-    this.updateZoomSlider();
-  }
-
-  private zoomBy(factor: number): void {
-    this.zoomTo((this.pps || this.fitPps()) * factor);
-  }
-
-  /** The zoom slider: 0 fits the file to the width, 1 is the closest zoom. */
-  private zoomToFraction(v: number): void {
-    const fit = this.fitPps();
-    const max = Math.max(fit, this.settings.audio_max_zoom);
-    this.zoomTo(fit * Math.pow(max / fit, v));
-  }
-
-  private onZoom(pps: number): void {
-    this.pps = pps;
-    this.updateZoomSlider();
-    this.regionView.fitLabels();
-    this.maybeUpgradePeaks();
-  }
-
-  /** Swap the overview for the full-resolution peaks once the zoom shows more than the overview holds. */
-  private maybeUpgradePeaks(): void {
-    const ws = this.ws;
-    if (!ws || !this.peakBytes || !this.usingOverview || !this.media) return;
-    const width = ws.getWrapper().scrollWidth;
-    if (width < this.overviewLength / 2) return;
-    this.usingOverview = false;
-    const full = (this.fullPeaks = decodePeaks(this.peakBytes, Math.max(1, this.args?.peaks_channels ?? 1)));
-    const scroll = ws.getScroll();
-    document.body.dataset.peaks = "full";
-    ws.once("redrawcomplete", () => ws.setScroll(scroll));
-    ws.load(this.media.src, full, ws.getDuration()).catch(() => undefined);
-  }
-
-  private updateZoomSlider(): void {
-    const fit = this.fitPps();
-    const max = Math.max(fit * 1.0001, this.settings.audio_max_zoom);
-    const pps = Math.max(fit, this.pps || fit);
-    const v = Math.log(pps / fit) / Math.log(max / fit);
-    this.toolbar.updateZoom(v);
-    document.body.dataset.pxPerSec = (this.pps || fit).toFixed(3);
-  }
-
   // ---------------------------------------------------------------- keys
 
   private listenToParentKeys(): void {
@@ -1497,8 +1315,8 @@ export class Editor {
     delete_region: () => this.deleteTarget(),
     undo_edit: () => done(this.undoEdit()),
     redo_edit: () => done(this.redoEdit()),
-    zoom_in: () => done(this.zoomBy(2)),
-    zoom_out: () => done(this.zoomBy(0.5)),
+    zoom_in: () => done(this.zoom.zoomBy(2)),
+    zoom_out: () => done(this.zoom.zoomBy(0.5)),
     seek_back: () => done(this.seek(-1)),
     seek_forward: () => done(this.seek(1)),
     seek_back_long: () => done(this.seek(-5)),
@@ -1508,8 +1326,8 @@ export class Editor {
     loop: () => done(this.toggleLoop()),
     toggle_spectrogram: () => this.toggleSpectrogram(),
     deselect: () => done(this.clearSelection()),
-    mark_in: () => this.mark("in"),
-    mark_out: () => this.mark("out"),
+    mark_in: () => this.marksView.mark("in"),
+    mark_out: () => this.marksView.mark("out"),
     select_next: () => this.selectStep(1),
     select_previous: () => this.selectStep(-1),
     nudge_start_back: () => this.nudge("start", -1),
