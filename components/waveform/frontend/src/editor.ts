@@ -29,31 +29,22 @@ import {
 } from "./protocol";
 import { SpectrogramLane, type LaneOptions } from "./spectrogram";
 import { initiallyShown, laneShowsRegion, spectrogramLanes } from "./spectrogram_view";
-import { edgePreview, nudgedEdge, placeMark, scrollToShow, stepSelection, type Mark, type MarkEdge } from "./selection";
-import { diffRegions, labelRows, RegionStore, type RegionData } from "./state";
+import { edgePreview, nudgedEdge, scrollToShow, stepSelection } from "./selection";
+import { RegionStore, type RegionData } from "./state";
 import { formatTime } from "./ticks";
-import {
-  initialLanes,
-  labelFit,
-  lanesHeight,
-  rowAt,
-  rowBox,
-  rowOfLabel,
-  stackLimit,
-  tierRows,
-  type LanesMode,
-  type TierRow,
-} from "./tiers";
+import { rowAt, rowOfLabel } from "./tiers";
 import { TimelinePlugin } from "./timeline";
 import { enableHooks, expose } from "./testhooks";
-import { el } from "./dom";
+import { el, readStored, writeStored } from "./dom";
 import { Gestures } from "./gestures";
-import { TierOverlay } from "./tier_overlay";
+import { drawnLabel, Lanes } from "./lanes";
+import { Zoom } from "./zoom";
+import { MarksView } from "./marks_view";
+import { Hover } from "./hover";
+import { RegionView, type RegionsApi } from "./region_view";
 import { Legend } from "./legend";
 import { SelectionBar } from "./selection_bar";
 import { Toolbar, type DrawMode } from "./toolbar";
-
-type RegionsApi = ReturnType<typeof RegionsPlugin.create>;
 
 export interface Transport {
   send(value: Value): void;
@@ -77,8 +68,6 @@ const PAGE_CONTROLS = new Set(["BUTTON", "A", "SELECT", "INPUT", "TEXTAREA", "SU
 const OVERVIEW_POINTS = 4096;
 /** Where the tab remembers whether the spectrogram is on (annotators switch it on once). */
 const SPECTROGRAM_KEY = "earmark.spectrogram";
-/** Where the tab remembers the lanes chosen with the toolbar toggle ("channels" or "labels"). */
-const LANES_KEY = "earmark.lanes";
 
 export function newId(): string {
   const c = globalThis.crypto;
@@ -122,7 +111,6 @@ export class Editor {
   private keymap = buildKeymap();
   private loopOn = false;
   private rate = 1;
-  private pps = 0; // 0 = fit to width
   private drawMode: DrawMode = "all";
   private shiftHeld = false;
   /**
@@ -133,18 +121,54 @@ export class Editor {
    */
   private lastDrawnId: string | null = null;
   private decoratedDrawn: string | null = null;
-  /** The pending `i` / `o` mark, of the task it was made on, and the line that shows it. */
-  private pendingMark: { mark: Mark; taskId: string | null; line: HTMLElement } | null = null;
+  /** The pending `i` / `o` mark and the region a pair makes. */
+  private readonly marksView: MarksView = new MarksView({
+    ws: () => this.ws,
+    canMark: () => !!this.args?.editable && this.flags.decoded,
+    taskId: () => this.taskId,
+    duration: () => this.duration(),
+    minLength: () => this.store.minLength,
+    channels: () => this.channels,
+    lane: () => (this.channels > 1 && this.drawMode === "lane" ? (this.gestures.lastLane ?? 0) : null),
+    color: () => this.labelColors.get(this.activeLabel) ?? labelColor(this.activeLabel),
+    makeRegion: (start, end, lane) => this.markedRegion(start, end, lane),
+  });
+  /** Zoom, its slider, and the full-resolution peaks once zoomed in far enough. */
+  private readonly zoom: Zoom = new Zoom({
+    ws: () => this.ws,
+    wave: () => this.wave,
+    argsDuration: () => this.args?.duration,
+    maxZoom: () => this.settings.audio_max_zoom,
+    media: () => this.media,
+    peaksChannels: () => this.args?.peaks_channels,
+    showZoom: (fraction) => this.toolbar.updateZoom(fraction),
+    fitLabels: () => this.regionView.fitLabels(),
+  });
   /** The debounced play of the audio around a nudged edge. */
   private previewTimer: ReturnType<typeof setTimeout> | null = null;
 
   // wavesurfer and its parts, rebuilt per task
   private ws: WaveSurfer | null = null;
   private regionsApi: RegionsApi | null = null;
-  private shown = new Map<string, Region>();
-  /** What each shown region was last drawn from (to diff against the store). */
-  private shownData = new Map<string, RegionData>();
-  private syncing = false;
+  /** The regions shown on the waveform, in step with the store. */
+  private readonly regionView: RegionView = new RegionView({
+    regionsApi: () => this.regionsApi,
+    ws: () => this.ws,
+    store: () => this.store,
+    editable: () => !!this.args?.editable,
+    decoded: () => this.flags.decoded,
+    duration: () => this.ws?.getDuration() || this.args?.duration || 0,
+    channels: () => this.channels,
+    colorOf: (r) => this.colorOf(r),
+    selectedId: () => this.selectedId,
+    lastDrawnId: () => this.lastDrawnId,
+    shiftHeld: () => this.shiftHeld,
+    lanes: () => this.lanes.mode,
+    tiers: () => this.lanes.rows,
+    refreshTiers: () => this.lanes.refreshTiers(),
+    rowPx: () => this.lanes.rowPx(),
+    draftLabel: () => this.gestures.rowLabel ?? this.activeLabel,
+  });
   private disableDrag: (() => void) | null = null;
   private gestures!: Gestures;
   /** The spectrogram lanes shown: one, or one per channel lane of the waveform. */
@@ -155,26 +179,11 @@ export class Editor {
   private draft: Region | null = null;
   /** Whether the spectrogram lane is on; null until the first task's settings say. */
   private spectrogramOn: boolean | null = null;
-  /** Regions over the channel lanes, or one row per label; null until the first task's settings say. */
-  private lanes: LanesMode | null = null;
-  /** The rows shown in labels lanes (the labels' list, then "other" when needed). */
-  private tiers: TierRow[] = [];
-  /** What the rows overlay was drawn for (names and count): another set redraws it. */
-  private tiersDrawn = "";
-  /** How each region's label fits its width, at the last layout. */
-  private labelFits = new Map<string, "full" | "truncated" | "none">();
-  /** Measured label text widths (pixels), by text. */
-  private textWidths = new Map<string, number>();
-  private measureCtx: CanvasRenderingContext2D | null = null;
   private media: HTMLAudioElement | null = null;
   private maxPeak = 0;
   /** Set when an answer key is forwarded; cleared by the next render from Python. */
   private answerLockUntil = 0;
   private pendingEvent: Omit<EventInfo, "seq" | "id" | "time"> | null = null;
-  private fullPeaks: Float32Array[] | null = null;
-  private peakBytes: Uint8Array | null = null;
-  private usingOverview = false;
-  private overviewLength = 0;
   private regionsAdded = false;
   private channels = 1;
   private buildToken = 0;
@@ -183,17 +192,14 @@ export class Editor {
   private renderStart = 0;
   private timeFrame = 0;
   private preloaded: HTMLAudioElement | null = null;
-  /** Regions a text span links to (their label shows a link mark), and the one highlighted from the text. */
-  private linkedIds = new Set<string>();
-  private highlightedId: string | null = null;
 
   // DOM
   private toolbar!: Toolbar;
   private legend!: Legend;
   private selBar!: SelectionBar;
-  /** Labels lanes' rows: stripes under the waveform, names over it. */
-  private readonly tierOverlay = new TierOverlay();
-  private hoverTime!: HTMLElement;
+  /** Channel lanes or lanes per label: the mode, the rows, the waveform's height. */
+  private lanes!: Lanes;
+  private hover!: Hover;
   private errorBox!: HTMLElement;
   private errorText!: HTMLElement;
   private waveBox!: HTMLElement;
@@ -216,7 +222,7 @@ export class Editor {
       revision: this.revision,
       store: this.store.list(),
       args: this.args ? { task_id: this.args.task_id, regions: this.args.regions } : null,
-      shown: [...this.shown.keys()],
+      shown: [...this.regionView.shown.keys()],
       selected: this.selectedId,
     }));
   }
@@ -233,8 +239,8 @@ export class Editor {
       setRate: (rate) => this.setRate(rate),
       toggleLoop: () => this.toggleLoop(),
       toggleSpectrogram: () => this.toggleSpectrogram(),
-      toggleLanes: () => this.toggleLanes(),
-      zoom: (fraction) => this.zoomToFraction(fraction),
+      toggleLanes: () => this.lanes.toggleLanes(),
+      zoom: (fraction) => this.zoom.zoomToFraction(fraction),
       drawMode: (mode) => {
         this.drawMode = mode;
       },
@@ -252,24 +258,49 @@ export class Editor {
 
     this.waveBox = el("div", { class: "wf-wavebox" });
     this.wave = el("div", { class: "wf-wave", id: "wave" });
+    this.lanes = new Lanes(this.root, this.wave, {
+      ws: () => this.ws,
+      args: () => this.args,
+      setting: () => this.settings.audio_lanes,
+      channels: () => this.channels,
+      regionLabels: () => this.store.list().map((r) => r.label),
+      listedColor: (label) => this.labelColors.get(label),
+      labelColor: (label) => this.labelColors.get(label) ?? labelColor(label),
+      showMode: (mode) => this.toolbar.updateLanes(mode),
+      redecorateAll: () => this.regionView.redecorateAll(),
+      layoutLabels: () => this.regionView.layoutLabels(),
+      scheduleSpectrograms: () => this.scheduleSpectrograms(),
+      setHeight: () => this.transport.setHeight(),
+    });
     this.gestures = new Gestures(this.wave, {
       ws: () => this.ws,
       channels: () => this.channels,
-      rows: () => (this.lanes === "labels" ? this.tiers : []),
+      rows: () => (this.lanes.mode === "labels" ? this.lanes.rows : []),
       drawMode: () => this.drawMode,
       activeLabel: () => this.activeLabel,
       labelColor: (label) => this.labelColors.get(label) ?? labelColor(label),
       minLength: () => this.store.minLength,
       canDraw: () => !!this.disableDrag && this.flags.decoded,
     });
-    // which region the pointer is over (regions let pointer events through to allow drawing over them)
-    this.wave.addEventListener("pointermove", (e) => this.onWaveHover(e.clientX));
-    this.wave.addEventListener("pointerleave", () => this.setHovered(null));
+    this.hover = new Hover(this.wave, {
+      ws: () => this.ws,
+      decoded: () => this.flags.decoded,
+      timeAt: (clientX) => this.gestures.timeAt(clientX),
+      showCursorTime: () => this.settings.show_audio_cursor_time,
+      waveBox: () => this.waveBox,
+      timelineBox: () => this.timelineBox,
+      store: () => this.store,
+      channels: () => this.channels,
+      rowsByLabel: () => (this.lanes.byLabel ? this.lanes.rows : null),
+      labelFull: (id) => this.regionView.fitOf(id) === "full",
+      labelText: (r) => this.regionView.regionLabelText(r),
+      isLinked: (id) => this.regionView.isLinked(id),
+      listensToHover: () => !!this.transport.hovered,
+      hovered: (id) => this.transport.hovered?.(id),
+    });
     this.timelineBox = el("div", { class: "wf-timeline-box" });
     this.minimapBox = el("div", { class: "wf-minimap" });
-    this.hoverTime = el("div", { class: "wf-hover-time", "aria-hidden": "true", hidden: "" });
-    this.waveBox.append(this.wave, this.timelineBox, this.minimapBox, this.hoverTime);
-    this.listenToHover();
+    this.waveBox.append(this.wave, this.timelineBox, this.minimapBox, this.hover.time);
 
     this.selBar = new SelectionBar({
       play: () => this.playSelected(),
@@ -281,8 +312,6 @@ export class Editor {
   }
 
   // --------------------------------------------------------------- links
-
-  private hoveredId: string | null = null;
 
   /** A segment task: shade the context before and after the segment, so the part to annotate stands out. */
   private shadeContext(): void {
@@ -303,38 +332,9 @@ export class Editor {
     document.body.dataset.context = `${seg.start}-${seg.end}`;
   }
 
-  private onWaveHover(clientX: number): void {
-    if (!this.transport.hovered || !this.ws) return;
-    const t = this.gestures.timeAt(clientX);
-    const over = this.store.list().filter((r) => r.start <= t && t <= r.end);
-    // a linked region first: it is the one whose text the annotator wants to see
-    const hit = over.find((r) => this.linkedIds.has(r.id)) ?? over[0];
-    this.setHovered(hit ? hit.id : null);
-  }
-
-  private setHovered(id: string | null): void {
-    if (id === this.hoveredId) return;
-    this.hoveredId = id;
-    this.transport.hovered?.(id);
-  }
-
   /** Mark the regions linked to text spans, and highlight one (hovered or selected in the text). */
   markRegions(linked: Iterable<string>, highlighted: string | null): void {
-    const next = new Set(linked);
-    const touched = new Set<string>();
-    for (const id of next) if (!this.linkedIds.has(id)) touched.add(id);
-    for (const id of this.linkedIds) if (!next.has(id)) touched.add(id);
-    if (highlighted !== this.highlightedId) {
-      if (this.highlightedId) touched.add(this.highlightedId);
-      if (highlighted) touched.add(highlighted);
-    }
-    this.linkedIds = next;
-    this.highlightedId = highlighted;
-    for (const id of touched) {
-      const region = this.shown.get(id);
-      const data = this.store.get(id);
-      if (region && data) this.decorate(region, data);
-    }
+    this.regionView.markRegions(linked, highlighted);
     document.body.dataset.highlighted = highlighted ?? "";
   }
 
@@ -372,7 +372,7 @@ export class Editor {
       this.selectedId = null;
       this.loopOn = this.settings.audio_loop;
       this.rate = this.settings.audio_rate;
-      this.pps = 0;
+      this.zoom.pps = 0;
       this.renderStart = performance.now();
       this.build();
     } else {
@@ -387,7 +387,7 @@ export class Editor {
         this.syncRegions(prevArgs !== null && labelsChanged(prevArgs.labels, args.labels));
         this.applyEditable();
         this.applySpectrogram();
-        this.applyLanes();
+        this.lanes.applyLanes();
       }
     }
     this.updateToolbar();
@@ -534,26 +534,25 @@ export class Editor {
     // resolution only when zooming in needs it.
     const bytes = args.peaks && args.peaks.length > 0 ? args.peaks : null;
     const nch = Math.max(1, args.peaks_channels ?? 1);
-    this.peakBytes = bytes;
-    this.fullPeaks = null;
+    let full: Float32Array[] | null = null;
     let overview: Float32Array[] | undefined;
     if (bytes) {
       const n = Math.floor(bytes.length / nch);
       if (args.peaks_overview && args.peaks_overview.length > 0) overview = decodePeaks(args.peaks_overview, nch);
       else if (n > OVERVIEW_POINTS * 1.5) overview = overviewFromBytes(bytes, nch, OVERVIEW_POINTS);
-      else overview = this.fullPeaks = decodePeaks(bytes, nch);
+      else overview = full = decodePeaks(bytes, nch);
     }
     const peaks = overview;
     this.maxPeak = overview ? maxOfChannels(overview) : 0;
-    this.usingOverview = !!overview && this.fullPeaks === null;
-    this.overviewLength = overview ? overview[0].length : 0;
+    const usingOverview = !!overview && full === null;
+    this.zoom.usePeaks(bytes, usingOverview, overview ? overview[0].length : 0);
     this.regionsAdded = false;
-    body.dataset.peaks = this.usingOverview ? "overview" : "full";
+    body.dataset.peaks = usingOverview ? "overview" : "full";
     this.marks.peaks = performance.now() - this.renderStart;
     this.channels = peaks ? peaks.length : 1;
     body.dataset.channels = String(this.channels);
     this.toolbar.updateChannels(this.channels);
-    const laneHeight = this.laneHeightFor(args);
+    const laneHeight = this.lanes.laneHeightFor(args);
     const waveColor = "#8c96a8";
     const progressColor = "#4a5670";
     const barOpts = {
@@ -645,7 +644,7 @@ export class Editor {
       if (this.loopOn && !this.selectedRegion()) this.ws?.play(0);
     });
     ws.on("timeupdate", (t: number) => this.onTimeUpdate(t));
-    ws.on("zoom", (pps: number) => this.onZoom(pps));
+    ws.on("zoom", (pps: number) => this.zoom.onZoom(pps));
     ws.on("click", (relX: number, relY: number) => this.onWaveClick(relX, relY));
     ws.on("dblclick", () => {
       if (this.selectedId) this.playSelected();
@@ -662,7 +661,7 @@ export class Editor {
     }
     this.timelineBox.hidden = !s.show_audio_timeline;
     this.applySpectrogram();
-    this.applyLanes();
+    this.lanes.applyLanes();
     this.marks.built = performance.now() - this.renderStart;
   }
 
@@ -673,12 +672,7 @@ export class Editor {
     if (this.regionsAdded) return; // full-resolution peaks replacing the overview
     this.regionsAdded = true;
     this.shadeContext();
-    this.syncing = true;
-    try {
-      for (const r of this.store.list()) this.addShown(r);
-    } finally {
-      this.syncing = false;
-    }
+    this.regionView.addAll(this.store.list());
     api.on("region-created", (region: Region) => this.onRegionCreated(region));
     api.on("region-clicked", (region: Region) => this.transport.regionClicked?.(region.id));
     api.on("region-updated", (region: Region) => this.onRegionUpdated(region));
@@ -686,14 +680,14 @@ export class Editor {
     // a region being drawn too (the plugin reports it only once it is created)
     api.on("region-initialized", (region: Region) => {
       this.draft = region;
-      this.placeDraft(region);
+      this.regionView.placeDraft(region);
       region.on("update", () => this.scheduleSpectrograms());
     });
     api.on("region-update", () => this.scheduleSpectrograms());
     api.on("region-removed", () => this.scheduleSpectrograms());
     this.applyEditable();
     this.applySelection();
-    this.layoutLabels();
+    this.regionView.layoutLabels();
     document.body.dataset.regionCount = String(this.store.size);
     this.checkReady();
   }
@@ -728,7 +722,7 @@ export class Editor {
     document.body.dataset.readyAt = String(Date.now());
     expose("__wfTimings", { ...this.marks, ready: ms, task: this.taskId });
     this.status("");
-    this.updateZoomSlider();
+    this.zoom.updateZoomSlider();
     this.transport.setHeight();
     const token = this.buildToken;
     setTimeout(() => {
@@ -759,8 +753,7 @@ export class Editor {
       this.media = null;
     }
     this.regionsApi = null;
-    this.shown.clear();
-    this.shownData.clear();
+    this.regionView.clear();
     this.wave.replaceChildren();
     this.minimapBox.replaceChildren();
   }
@@ -774,379 +767,17 @@ export class Editor {
 
   // ------------------------------------------------------------ regions
 
-  private addShown(r: RegionData): Region | null {
-    const api = this.regionsApi;
-    if (!api) return null;
-    const editable = !!this.args?.editable;
-    const color = this.colorOf(r);
-    const region = api.addRegion({
-      id: r.id,
-      start: r.start,
-      end: r.end,
-      color: withAlpha(color, 0.28),
-      drag: editable,
-      resize: editable,
-      minLength: this.store.minLength,
-      channelIdx: this.channels > 1 && r.channel !== null && r.channel !== undefined ? r.channel : -1,
-    });
-    this.decorate(region, r);
-    this.shown.set(r.id, region);
-    this.shownData.set(r.id, { ...r });
-    return region;
-  }
-
-  /**
-   * The region's label, as text. Not the plugin's `content`: for every region
-   * with content, the plugin re-measures all the others after each edit to
-   * stack overlapping labels (hundreds of forced layouts per drag on long
-   * files); `layoutLabels` stacks them from the times alone.
-   */
-  private setLabel(e: HTMLElement, r: RegionData, color: string): void {
-    let lab = e.querySelector<HTMLElement>(":scope > .wf-region-label");
-    if (!lab) {
-      lab = el("div", { class: "wf-region-label", part: "region-content" });
-      lab.style.margin = "1px 0 0 1px";
-      e.appendChild(lab);
-    }
-    const text = this.regionLabelText(r);
-    if (lab.textContent !== text) {
-      lab.textContent = text;
-      lab.title = text;
-    }
-    if (lab.style.borderLeftColor !== color) lab.style.borderLeftColor = color;
-  }
-
-  /** A region's label as drawn: the label and its text; with labels lanes on stereo, its channel too. */
-  private regionLabelText(r: RegionData): string {
-    const base = r.text ? `${r.label}: ${r.text}` : r.label;
-    const text = this.linkedIds.has(r.id) ? `↔ ${base}` : base;   // a text span links to it
-    const ch = r.channel;
-    return this.lanes === "labels" && this.channels > 1 && ch !== null && ch !== undefined ? `${text} · ch ${ch + 1}` : text;
-  }
-
-  /** Stack the labels of overlapping regions in rows (per lane), without reading the DOM. */
-  private layoutLabels(): void {
-    // with labels lanes, overlapping regions stack within their label's row, as far as it is tall
-    const tiers = this.lanes === "labels";
-    if (tiers) this.refreshTiers();
-    const list = this.store.list();
-    const rows = labelRows(tiers ? list.map((r) => ({ ...r, channel: rowOfLabel(this.tiers, r.label) })) : list);
-    const limit = tiers ? stackLimit(this.rowPx()) : Infinity;
-    for (const [id, row] of rows) {
-      const lab = this.shown.get(id)?.element?.querySelector<HTMLElement>(":scope > .wf-region-label");
-      const margin = `${1 + Math.min(row, limit - 1) * 16}px`;
-      if (lab && lab.style.marginTop !== margin) lab.style.marginTop = margin;
-    }
-    this.fitLabels();
-  }
-
-  // --------------------------------------------------------------- lanes
-
-  /** The lanes mode, resolved once: the tab's remembered choice, else the `audio_lanes` setting. */
-  private lanesNow(): LanesMode {
-    if (this.lanes === null) this.lanes = initialLanes(readStored(LANES_KEY), this.settings.audio_lanes);
-    return this.lanes;
-  }
-
-  /** The rows labels lanes show now: the labels' list, then "other" when a region's label is not in it. */
-  private currentTiers(): TierRow[] {
-    return tierRows(
-      (this.args?.labels ?? []).map((l) => l.name),
-      this.store.list().map((r) => r.label),
-    );
-  }
-
-  /** Height of one channel lane of the waveform: taller with labels lanes when their rows would be too thin. */
-  private laneHeightFor(args: Args): number {
-    const channels = Math.max(1, this.channels);
-    const total = args.wave_height && args.wave_height > 40 ? args.wave_height : channels > 1 ? 100 * channels : 150;
-    const lane = Math.max(30, Math.floor(total / channels));
-    if (this.lanesNow() !== "labels") return lane;
-    return Math.ceil(lanesHeight(lane * channels, this.currentTiers().length) / channels);
-  }
-
-  /** Height of one row in pixels (labels lanes). */
-  private rowPx(): number {
-    const total = (Number(this.ws?.options.height) || 150) * Math.max(1, this.channels);
-    return total / Math.max(1, this.tiers.length);
-  }
-
-  /** Show the lanes chosen: the toggle, the rows and their names, each region in its row, the waveform's height. */
-  private applyLanes(): void {
-    const mode = this.lanesNow();
-    this.toolbar.updateLanes(mode);
-    document.body.dataset.lanes = mode;
-    this.root.classList.toggle("wf-lanes-labels", mode === "labels");
-    if (!this.ws) return;
-    this.tierOverlay.attach(this.wave);
-    this.tierOverlay.show(mode === "labels");
-    this.refreshTiers();
-    this.applyWaveHeight();
-    this.layoutLabels();
-  }
-
-  private toggleLanes(): boolean {
-    this.lanes = this.lanesNow() === "labels" ? "channels" : "labels";
-    writeStored(LANES_KEY, this.lanes);
-    this.applyLanes();
-    return true;
-  }
-
-  /**
-   * Recompute the rows; when they changed (the mode, the labels' list, an
-   * "other" row coming or going), redraw their names and move every region
-   * shown into its row. Returns whether they changed.
-   */
-  private refreshTiers(): boolean {
-    const rows = this.lanes === "labels" ? this.currentTiers() : [];
-    this.tiers = rows;
-    const drawn = JSON.stringify([this.lanes, rows.map((r) => [r.label, r.name, r.label !== null && this.labelColors.get(r.label)])]);
-    if (drawn === this.tiersDrawn) return false;
-    this.tiersDrawn = drawn;
-    this.tierOverlay.draw(rows, (label) => this.labelColors.get(label) ?? labelColor(label));
-    for (const [id, region] of this.shown) {
-      const data = this.store.get(id) ?? this.shownData.get(id);
-      if (data) this.decorate(region, data);
-    }
-    this.applyWaveHeight();
-    return true;
-  }
-
-  /** Give the waveform the height the lanes need (rows at least MIN_ROW_HEIGHT tall), keeping its regions. */
-  private applyWaveHeight(): void {
-    const ws = this.ws;
-    const args = this.args;
-    if (!ws || !args) return;
-    const lane = this.laneHeightFor(args);
-    this.tierOverlay.setHeight(lane * this.channels);
-    if (Number(ws.options.height) === lane) return;
-    const split = ws.options.splitChannels;
-    ws.setOptions({ height: lane, splitChannels: Array.isArray(split) ? split.map((c) => ({ ...c, height: lane })) : split });
-    this.wave.querySelectorAll<HTMLElement>(":scope > .wf-lane-sep").forEach((sep, i) => {
-      sep.style.top = `${(i + 1) * lane}px`;
-    });
-    this.scheduleSpectrograms();
-    this.transport.setHeight();
-  }
-
-  /** A region's top and height: its label's row with labels lanes, else its channel lane (or all of them). */
-  private placeInRow(region: Region, r: RegionData): void {
-    const e = region.element;
-    if (!e) return;
-    let box = { top: 0, height: 100 };
-    if (this.lanes === "labels" && this.tiers.length > 0) {
-      box = rowBox(rowOfLabel(this.tiers, r.label), this.tiers.length, 100);
-    } else if (this.channels > 1 && region.channelIdx >= 0 && region.channelIdx < this.channels) {
-      box = rowBox(region.channelIdx, this.channels, 100);
-    }
-    const top = `${box.top}%`;
-    const height = `${box.height}%`;
-    if (e.style.top !== top) e.style.top = top;
-    if (e.style.height !== height) e.style.height = height;
-  }
-
-  /** A region being drawn goes in the row its drag started on. */
-  private placeDraft(region: Region): void {
-    const e = region.element;
-    if (!e || this.lanes !== "labels" || this.tiers.length === 0 || this.syncing) return;
-    const label = this.gestures.rowLabel ?? this.activeLabel;
-    const box = rowBox(rowOfLabel(this.tiers, label), this.tiers.length, 100);
-    e.style.top = `${box.top}%`;
-    e.style.height = `${box.height}%`;
-  }
-
-  /**
-   * The label of a region the user drew: the row's label when the drag began
-   * on a label's row (that label becomes the active one), else the active label.
-   */
-  private drawnLabel(label: string | null): string {
-    if (label === null || !this.args?.labels?.some((l) => l.name === label)) return this.activeLabel;
-    if (label !== this.activeLabel) {
-      this.activeLabel = label;
-      this.renderLegend();
-    }
-    return label;
-  }
-
-  /**
-   * Hide a region's label when the region is too narrow to show anything
-   * readable (its full label is then the hover tooltip); a label a little
-   * too long is cut with an ellipsis by the stylesheet.
-   */
-  private fitLabels(): void {
-    const ws = this.ws;
-    const duration = ws?.getDuration() || this.args?.duration || 0;
-    if (!ws || !(duration > 0)) return;
-    const pps = ws.getWrapper().scrollWidth / duration;
-    for (const [id, region] of this.shown) {
-      const data = this.shownData.get(id);
-      const lab = region.element?.querySelector<HTMLElement>(":scope > .wf-region-label");
-      if (!data || !lab) continue;
-      const fit = labelFit((region.end - region.start) * pps, this.textWidth(lab.textContent ?? ""));
-      this.labelFits.set(id, fit);
-      // a part name, not an inline style: the stylesheet's ::part rules outrank inline styles
-      const part = fit === "none" ? "region-content region-label-hidden" : "region-content";
-      if (lab.getAttribute("part") !== part) lab.setAttribute("part", part);
-    }
-  }
-
-  /** Width of a region label's text in pixels, padding and border included (measured once per text). */
-  private textWidth(text: string): number {
-    let w = this.textWidths.get(text);
-    if (w === undefined) {
-      if (!this.measureCtx) {
-        this.measureCtx = document.createElement("canvas").getContext("2d");
-        if (this.measureCtx) this.measureCtx.font = `11px ${getComputedStyle(document.body).fontFamily || "sans-serif"}`;
-      }
-      w = (this.measureCtx ? this.measureCtx.measureText(text).width : text.length * 6) + 11;
-      if (this.textWidths.size > 5000) this.textWidths.clear();
-      this.textWidths.set(text, w);
-    }
-    return w;
-  }
-
-  // --------------------------------------------------------------- hover
-
-  private listenToHover(): void {
-    let frame = 0;
-    let last: PointerEvent | null = null;
-    const hide = () => {
-      last = null;
-      this.hoverTime.hidden = true;
-      if (this.wave.hasAttribute("title")) this.wave.removeAttribute("title");
-    };
-    this.wave.addEventListener("pointermove", (e) => {
-      last = e;
-      if (frame) return;
-      frame = requestAnimationFrame(() => {
-        frame = 0;
-        if (last) this.onHover(last);
-      });
-    });
-    // leaving the wave, into the page around the frame too, fires pointerleave here
-    this.wave.addEventListener("pointerleave", hide);
-    window.addEventListener("blur", hide);
-  }
-
-  /**
-   * Under the pointer: the time, shown just below the waveform (over the
-   * time axis), never over a region's label; and the full label of the region
-   * under it as the wave's tooltip when its own label is cut or hidden.
-   */
-  private onHover(e: PointerEvent): void {
-    const ws = this.ws;
-    if (!ws || !this.flags.decoded) return;
-    const wrapper = ws.getWrapper().getBoundingClientRect();
-    const view = this.wave.getBoundingClientRect();
-    const box = this.waveBox.getBoundingClientRect();
-    const t = this.gestures.timeAt(e.clientX);
-    if (this.settings.show_audio_cursor_time) {
-      const x = e.clientX - box.left;
-      this.hoverTime.textContent = formatTime(t, 2);
-      // over the time axis (under the spectrogram lanes when they show), else just below the wave
-      const below = this.timelineBox.hidden ? wrapper.bottom : this.timelineBox.getBoundingClientRect().top;
-      this.hoverTime.style.top = `${below - box.top}px`;
-      this.hoverTime.style.transform = x > box.width - 70 ? `translateX(${x}px) translateX(-100%)` : `translateX(${x}px)`;
-      this.hoverTime.hidden = e.clientX < view.left || e.clientX > view.right;
-    }
-    if (e.buttons) return; // dragging: no tooltip
-    let tip = "";
-    const rel = e.clientY - wrapper.top;
-    let hits: string[];
-    if (this.lanes === "labels" && this.tiers.length > 0) {
-      const row = rowAt(rel, wrapper.height, this.tiers.length);
-      hits = this.store.hitTest(t, null).filter((id) => rowOfLabel(this.tiers, this.store.get(id)?.label ?? "") === row);
-    } else {
-      const lane = this.channels > 1 ? rowAt(rel, wrapper.height, this.channels) : null;
-      hits = this.store.hitTest(t, lane);
-    }
-    const id = hits[0];
-    if (id && this.labelFits.get(id) !== "full") {
-      const r = this.store.get(id);
-      if (r) tip = this.regionLabelText(r);
-    }
-    if (tip) {
-      if (this.wave.title !== tip) this.wave.title = tip;
-    } else if (this.wave.hasAttribute("title")) this.wave.removeAttribute("title");
-  }
-
-  private decorate(region: Region, r: RegionData): void {
-    const e = region.element;
-    if (!e) return;
-    const color = this.colorOf(r);
-    e.style.borderLeft = `1px solid ${color}`;
-    e.style.borderRight = `1px solid ${color}`;
-    this.setLabel(e, r, color);
-    this.placeInRow(region, r);
-    e.dataset.id = r.id;
-    e.dataset.label = r.label;
-    const selected = r.id === this.selectedId;
-    const drawn = !selected && r.id === this.lastDrawnId;
-    e.style.pointerEvents = selected && !this.shiftHeld ? "all" : "none";
-    e.style.outline = selected ? `2px solid ${color}` : drawn ? `1px dashed ${color}` : "";
-    e.style.boxShadow = r.id === this.highlightedId ? `inset 0 0 0 3px ${color}` : "";
-    e.style.zIndex = selected ? "3" : "";
-    e.classList.toggle("wf-selected", selected);
-    e.classList.toggle("wf-last-drawn", drawn);
-    if (selected) e.setAttribute("part", `region region-selected ${r.id}`);
-    else if (drawn) e.setAttribute("part", `region region-last-drawn ${r.id}`);
-    else e.setAttribute("part", `region ${r.id}`);
-  }
-
   private syncRegions(forceDecorate = false): void {
-    if (!this.regionsApi || !this.flags.decoded) return;
-    const shown: RegionData[] = [];
-    for (const [id, region] of this.shown) {
-      const data = this.shownData.get(id);
-      if (!data) continue;
-      shown.push({ ...data, start: region.start, end: region.end });
-    }
-    const wanted = this.store.list();
-    const diff = diffRegions(shown, wanted);
-    this.syncing = true;
-    try {
-      for (const id of diff.remove) {
-        this.shown.get(id)?.remove();
-        this.shown.delete(id);
-        this.shownData.delete(id);
-      }
-      for (const r of diff.change) {
-        const region = this.shown.get(r.id);
-        if (!region) continue;
-        const wantLane = this.channels > 1 && r.channel !== null && r.channel !== undefined ? r.channel : -1;
-        if (region.channelIdx !== wantLane) {
-          region.remove();
-          this.shown.delete(r.id);
-          this.addShown(r);
-          continue;
-        }
-        const color = this.colorOf(r);
-        region.setOptions({ start: r.start, end: r.end, color: withAlpha(color, 0.28) });
-        this.decorate(region, r);
-        this.shownData.set(r.id, { ...r });
-      }
-      for (const r of diff.add) this.addShown(r);
-      if (forceDecorate) {
-        for (const r of wanted) {
-          const region = this.shown.get(r.id);
-          if (!region) continue;
-          const color = this.colorOf(r);
-          region.setOptions({ color: withAlpha(color, 0.28) });
-          this.decorate(region, r);
-        }
-      }
-    } finally {
-      this.syncing = false;
-    }
+    if (!this.regionView.sync(forceDecorate)) return;
     if (this.selectedId && !this.store.get(this.selectedId)) this.selectedId = null;
     this.applySelection();
-    this.layoutLabels();
+    this.regionView.layoutLabels();
     document.body.dataset.regionCount = String(this.store.size);
   }
 
   private onRegionCreated(region: Region): void {
     if (region === this.draft) this.draft = null; // from here on in `shown`, or removed below
-    if (this.syncing) return;
+    if (this.regionView.syncing) return;
     if (!this.args?.editable) {
       region.remove();
       return;
@@ -1161,33 +792,38 @@ export class Editor {
       start = Math.min(g.down, g.up);
       end = Math.max(g.down, g.up);
     }
+    // a drag begun on a label's row gives the region that label, which becomes the active one
+    const label = drawnLabel(g?.rowLabel ?? null, this.args?.labels, this.activeLabel);
+    if (label !== this.activeLabel) {
+      this.activeLabel = label;
+      this.renderLegend();
+    }
     const data = this.store.create({
       id,
       start,
       end,
-      label: this.drawnLabel(g?.rowLabel ?? null),
+      label,
       channel: this.channels > 1 && region.channelIdx >= 0 ? region.channelIdx : null,
     });
-    this.syncing = true;
+    this.regionView.syncing = true;
     try {
       const color = this.colorOf(data);
       region.setOptions({ id, start: data.start, end: data.end, color: withAlpha(color, 0.28) });
     } finally {
-      this.syncing = false;
+      this.regionView.syncing = false;
     }
-    this.shown.set(id, region);
-    this.shownData.set(id, { ...data });
+    this.regionView.track(id, region, data);
     this.selectedId = null;
     this.lastDrawnId = id;
-    this.decorate(region, data);
+    this.regionView.decorate(region, data);
     this.applySelection();
-    this.layoutLabels();
+    this.regionView.layoutLabels();
     document.body.dataset.regionCount = String(this.store.size);
     this.commit("created", id);
   }
 
   private onRegionUpdated(region: Region): void {
-    if (this.syncing) return;
+    if (this.regionView.syncing) return;
     const id = region.id;
     if (!this.store.get(id)) return;
     if (!this.args?.editable) {
@@ -1197,18 +833,18 @@ export class Editor {
     const updated = this.store.update(id, { start: region.start, end: region.end });
     const data = this.store.get(id)!;
     if (Math.abs(region.start - data.start) > 1e-9 || Math.abs(region.end - data.end) > 1e-9) {
-      this.syncing = true;
+      this.regionView.syncing = true;
       region.setOptions({ start: data.start, end: data.end });
-      this.syncing = false;
+      this.regionView.syncing = false;
     }
-    this.shownData.set(id, { ...data });
+    this.regionView.shownData.set(id, { ...data });
     // finishing the region just drawn (a resize) does not select it; editing another one does
     if (id !== this.lastDrawnId) {
       this.selectedId = id;
       this.lastDrawnId = null;
     }
     this.applySelection();
-    if (updated) this.layoutLabels();
+    if (updated) this.regionView.layoutLabels();
     if (updated) this.commit("updated", id);
   }
 
@@ -1233,19 +869,14 @@ export class Editor {
   private applySelection(): void {
     this.scheduleSpectrograms();
     // only the regions whose selection changed are restyled (hundreds may be shown)
-    for (const id of new Set([this.decoratedSelected, this.selectedId, this.decoratedDrawn, this.lastDrawnId])) {
-      if (!id) continue;
-      const region = this.shown.get(id);
-      const data = this.store.get(id);
-      if (region && data) this.decorate(region, data);
-    }
+    this.regionView.redecorate(new Set([this.decoratedSelected, this.selectedId, this.decoratedDrawn, this.lastDrawnId]));
     if (this.decoratedSelected !== this.selectedId) this.transport.selected?.(this.selectedId);
     this.decoratedSelected = this.selectedId;
     this.decoratedDrawn = this.lastDrawnId;
     const r = this.selectedRegion();
     document.body.dataset.selected = r ? r.id : "";
     document.body.dataset.lastDrawn = this.drawnRegion()?.id ?? "";
-    if (this.pendingMark && !this.currentMark()) this.clearMark(); // its waveform (or task) is gone
+    if (this.marksView.held && !this.marksView.currentMark()) this.marksView.clearMark(); // its waveform (or task) is gone
     this.selBar.show(r, r ? this.colorOf(r) : "", !!this.args?.editable);
     this.transport.setHeight();
   }
@@ -1261,7 +892,7 @@ export class Editor {
       this.disableDrag();
       this.disableDrag = null;
     }
-    for (const region of this.shown.values()) {
+    for (const region of this.regionView.shown.values()) {
       if (region.drag !== editable || region.resize !== editable) region.setOptions({ drag: editable, resize: editable });
     }
   }
@@ -1274,8 +905,8 @@ export class Editor {
 
   private onWaveClick(relX: number, relY: number): void {
     const duration = this.ws?.getDuration() || this.args?.duration || 0;
-    if (this.lanes === "labels" && this.tiers.length > 0) {
-      this.selectAt(relX * duration, null, rowAt(relY, 1, this.tiers.length));
+    if (this.lanes.byLabel) {
+      this.selectAt(relX * duration, null, rowAt(relY, 1, this.lanes.rows.length));
       return;
     }
     const lane = this.channels > 1 ? Math.max(0, Math.min(this.channels - 1, Math.floor(relY * this.channels))) : null;
@@ -1289,7 +920,7 @@ export class Editor {
   private selectAt(t: number, lane: number | null, row: number | null = null): void {
     const duration = this.ws?.getDuration() || this.args?.duration || 0;
     const inRow = (ids: string[]) =>
-      row === null ? ids : ids.filter((id) => rowOfLabel(this.tiers, this.store.get(id)?.label ?? "") === row);
+      row === null ? ids : ids.filter((id) => rowOfLabel(this.lanes.rows, this.store.get(id)?.label ?? "") === row);
     let hits = inRow(this.store.hitTest(t, lane));
     if (hits.length === 0) {
       // a region narrower than a few pixels is still clickable
@@ -1343,8 +974,8 @@ export class Editor {
     this.activeLabel = label.name;
     this.renderLegend();
     this.transport.labelChosen?.(label.name);
-    const mark = this.currentMark();
-    if (mark) this.showMark(mark); // in the colour of the region it will make
+    const mark = this.marksView.currentMark();
+    if (mark) this.marksView.showMark(mark); // in the colour of the region it will make
     const sel = this.selectedRegion();
     if (sel && this.args?.editable && sel.label !== label.name) {
       this.store.update(sel.id, { label: label.name, color: null });
@@ -1427,81 +1058,15 @@ export class Editor {
     return this.deleteSelected();
   }
 
-  /**
-   * `i` / `o`: mark in or out at the playhead. The second mark of a pair makes
-   * a region of the active label between the two (either order), by the same
-   * path as a drawn one (undo, a `created` value); on a stereo file drawn per
-   * channel it goes on the lane of the last pointerdown (lane 0 before any).
-   */
-  private mark(edge: MarkEdge): boolean {
-    const ws = this.ws;
-    if (!ws || !this.args?.editable || !this.flags.decoded) return false;
-    const pending = this.currentMark();
-    const out = placeMark(pending, edge, ws.getCurrentTime(), this.duration(), this.store.minLength);
-    if (out.mark) {
-      this.showMark(out.mark);
-      return true;
-    }
-    this.clearMark();
-    const lane = this.channels > 1 && this.drawMode === "lane" ? (this.gestures.lastLane ?? 0) : null;
-    const data = this.store.create({ id: newId(), start: out.region.start, end: out.region.end, label: this.activeLabel, channel: lane });
+  /** The region a pair of `i` / `o` marks makes, by the same path as a drawn one (undo, a `created` value). */
+  private markedRegion(start: number, end: number, lane: number | null): void {
+    const data = this.store.create({ id: newId(), start, end, label: this.activeLabel, channel: lane });
     this.selectedId = null;
     this.lastDrawnId = data.id;
     this.syncRegions();
     this.commit("created", data.id);
-    return true;
   }
 
-  /** The pending mark, if it belongs to this task and is still shown. */
-  private currentMark(): Mark | null {
-    const p = this.pendingMark;
-    if (!p || p.taskId !== this.taskId || !p.line.isConnected) return null;
-    return p.mark;
-  }
-
-  /** Show a pending mark as a line on the waveform (on its lane when drawing per channel). */
-  private showMark(mark: Mark): void {
-    this.clearMark();
-    const ws = this.ws;
-    if (!ws) return;
-    const duration = this.duration();
-    const color = this.labelColors.get(this.activeLabel) ?? labelColor(this.activeLabel);
-    const line = el("div", { class: "wf-mark", part: `mark mark-${mark.edge}`, "data-edge": mark.edge, "aria-hidden": "true" });
-    const lane = this.channels > 1 && this.drawMode === "lane" ? (this.gestures.lastLane ?? 0) : null;
-    Object.assign(line.style, {
-      position: "absolute",
-      left: `${(duration > 0 ? mark.time / duration : 0) * 100}%`,
-      top: lane === null ? "0" : `${(lane / this.channels) * 100}%`,
-      height: lane === null ? "100%" : `${100 / this.channels}%`,
-      width: "0",
-      borderLeft: `2px solid ${color}`,
-      marginLeft: "-1px",
-      zIndex: "5",
-      pointerEvents: "none",
-    });
-    const tag = el("span", {}, mark.edge === "in" ? "in ▸" : "◂ out");
-    Object.assign(tag.style, {
-      position: "absolute",
-      top: "0",
-      [mark.edge === "in" ? "left" : "right"]: "0",
-      font: "11px/14px sans-serif",
-      padding: "0 3px",
-      background: color,
-      color: "#fff",
-      borderRadius: "2px",
-      whiteSpace: "nowrap",
-    });
-    line.appendChild(tag);
-    ws.getWrapper().appendChild(line);
-    this.pendingMark = { mark, taskId: this.taskId, line };
-    document.body.dataset.mark = `${mark.edge}:${mark.time.toFixed(3)}`;
-  }
-
-  private clearMark(): void {
-    this.pendingMark?.line.remove();
-    this.pendingMark = null;
-    document.body.dataset.mark = "";
-  }
 
   /** `tab` / `shift+tab`: select the next / previous region by start time, and scroll it into view. */
   private selectStep(dir: 1 | -1): boolean {
@@ -1532,7 +1097,7 @@ export class Editor {
 
   /** Escape: no selection, no region just drawn, no pending mark. */
   private clearSelection(): void {
-    this.clearMark();
+    this.marksView.clearMark();
     this.select(null);
   }
 
@@ -1668,79 +1233,17 @@ export class Editor {
    */
   private laneRegions(channel: number | null): { start: number; end: number; color: string; selected: boolean }[] {
     const out = [];
-    for (const [id, region] of this.shown) {
-      const data = this.shownData.get(id);
+    for (const [id, region] of this.regionView.shown) {
+      const data = this.regionView.shownData.get(id);
       if (!data || !laneShowsRegion(channel, this.channels > 1 ? data.channel : null)) continue;
       out.push({ start: region.start, end: region.end, color: this.colorOf(data), selected: id === this.selectedId });
     }
     const draft = this.draft;
-    if (draft && !this.shown.has(draft.id) && laneShowsRegion(channel, draft.channelIdx >= 0 ? draft.channelIdx : null)) {
+    if (draft && !this.regionView.shown.has(draft.id) && laneShowsRegion(channel, draft.channelIdx >= 0 ? draft.channelIdx : null)) {
       const color = this.labelColors.get(this.activeLabel) ?? labelColor(this.activeLabel);
       out.push({ start: draft.start, end: draft.end, color, selected: false });
     }
     return out;
-  }
-
-  // ---------------------------------------------------------------- zoom
-
-  private fitPps(): number {
-    const d = this.ws?.getDuration() || this.args?.duration || 1;
-    return Math.max(1e-3, (this.wave.clientWidth || 600) / d);
-  }
-
-  private zoomTo(pps: number): void {
-    const ws = this.ws;
-    if (!ws) return;
-    const fit = this.fitPps();
-    const max = Math.max(fit, this.settings.audio_max_zoom);
-    const target = Math.max(fit, Math.min(max, pps));
-    const t = ws.getCurrentTime();
-    ws.zoom(target <= fit * 1.0001 ? 0 : target);
-    this.pps = target <= fit * 1.0001 ? 0 : target;
-    const visible = ws.getWidth() / (this.pps || fit);
-    ws.setScrollTime(Math.max(0, t - visible / 2));
-    this.updateZoomSlider();
-  }
-
-  private zoomBy(factor: number): void {
-    this.zoomTo((this.pps || this.fitPps()) * factor);
-  }
-
-  /** The zoom slider: 0 fits the file to the width, 1 is the closest zoom. */
-  private zoomToFraction(v: number): void {
-    const fit = this.fitPps();
-    const max = Math.max(fit, this.settings.audio_max_zoom);
-    this.zoomTo(fit * Math.pow(max / fit, v));
-  }
-
-  private onZoom(pps: number): void {
-    this.pps = pps;
-    this.updateZoomSlider();
-    this.fitLabels();
-    this.maybeUpgradePeaks();
-  }
-
-  /** Swap the overview for the full-resolution peaks once the zoom shows more than the overview holds. */
-  private maybeUpgradePeaks(): void {
-    const ws = this.ws;
-    if (!ws || !this.peakBytes || !this.usingOverview || !this.media) return;
-    const width = ws.getWrapper().scrollWidth;
-    if (width < this.overviewLength / 2) return;
-    this.usingOverview = false;
-    const full = (this.fullPeaks = decodePeaks(this.peakBytes, Math.max(1, this.args?.peaks_channels ?? 1)));
-    const scroll = ws.getScroll();
-    document.body.dataset.peaks = "full";
-    ws.once("redrawcomplete", () => ws.setScroll(scroll));
-    ws.load(this.media.src, full, ws.getDuration()).catch(() => undefined);
-  }
-
-  private updateZoomSlider(): void {
-    const fit = this.fitPps();
-    const max = Math.max(fit * 1.0001, this.settings.audio_max_zoom);
-    const pps = Math.max(fit, this.pps || fit);
-    const v = Math.log(pps / fit) / Math.log(max / fit);
-    this.toolbar.updateZoom(v);
-    document.body.dataset.pxPerSec = (this.pps || fit).toFixed(3);
   }
 
   // ---------------------------------------------------------------- keys
@@ -1769,7 +1272,7 @@ export class Editor {
     if (this.shiftHeld === held) return;
     this.shiftHeld = held;
     // while shift is held a drag inside the selected region draws a new one
-    const sel = this.selectedId ? this.shown.get(this.selectedId) : undefined;
+    const sel = this.selectedId ? this.regionView.shown.get(this.selectedId) : undefined;
     if (sel?.element) sel.element.style.pointerEvents = held ? "none" : "all";
   }
 
@@ -1812,8 +1315,8 @@ export class Editor {
     delete_region: () => this.deleteTarget(),
     undo_edit: () => done(this.undoEdit()),
     redo_edit: () => done(this.redoEdit()),
-    zoom_in: () => done(this.zoomBy(2)),
-    zoom_out: () => done(this.zoomBy(0.5)),
+    zoom_in: () => done(this.zoom.zoomBy(2)),
+    zoom_out: () => done(this.zoom.zoomBy(0.5)),
     seek_back: () => done(this.seek(-1)),
     seek_forward: () => done(this.seek(1)),
     seek_back_long: () => done(this.seek(-5)),
@@ -1823,8 +1326,8 @@ export class Editor {
     loop: () => done(this.toggleLoop()),
     toggle_spectrogram: () => this.toggleSpectrogram(),
     deselect: () => done(this.clearSelection()),
-    mark_in: () => this.mark("in"),
-    mark_out: () => this.mark("out"),
+    mark_in: () => this.marksView.mark("in"),
+    mark_out: () => this.marksView.mark("out"),
     select_next: () => this.selectStep(1),
     select_previous: () => this.selectStep(-1),
     nudge_start_back: () => this.nudge("start", -1),
@@ -1943,21 +1446,4 @@ export function absoluteUrl(url: string): string {
 
 function labelsChanged(a: LabelSpec[] | undefined, b: LabelSpec[] | undefined): boolean {
   return JSON.stringify(a ?? []) !== JSON.stringify(b ?? []);
-}
-
-/** sessionStorage, which a sandboxed or private frame may refuse. */
-function readStored(key: string): string | null {
-  try {
-    return window.sessionStorage.getItem(key);
-  } catch {
-    return null;
-  }
-}
-
-function writeStored(key: string, value: string): void {
-  try {
-    window.sessionStorage.setItem(key, value);
-  } catch {
-    /* the toggle then lasts as long as the frame */
-  }
 }
