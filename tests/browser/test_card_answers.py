@@ -207,20 +207,25 @@ def test_undo_after_a_reload_reopens_the_last_answer_and_a_new_answer_replaces_i
     assert history == [(ids[0], "accept", False), (ids[1], "accept", False), (ids[1], "reject", True)]
 
 
-def test_alignment_drag_over_words_link_to_a_region_both_ways(tmp_path, corpus, run_app, chromium_page,
-                                                             wf_driver):
+def alignment_card(tmp_path, corpus, run_app, chromium_page, wf_driver, name: str):
+    """An alignment task (segment 2-6 s of trn01, a six-word transcript) with one region drawn
+    at 2.5-4.0 s of card time (the clip starts 1 s before the segment)."""
     line = json.dumps({"path": str(corpus / "diarization" / "trn01.wav"), "segment": {"start": 2.0, "end": 6.0},
                        "transcript": "so we met at the station"})
-    db, ids = make_db(tmp_path, "align", [line], "alignment", labels=["PLACE", "PERSON"])
+    db, _ = make_db(tmp_path, name, [line], "alignment", labels=["PLACE", "PERSON"])
     app = run_app(db)
-    card = CardPage(chromium_page(), app.url).open("align")
+    card = CardPage(chromium_page(), app.url).open(name)
+    wf = wf_driver(card.page, app.url)
+    wf.drag(2.5, 4.0)
+    card.page.wait_for_timeout(300)
+    (region,) = wf.regions_shown()
+    return db, app, card, wf, region["id"]
+
+
+def test_alignment_drag_over_words_link_to_a_region_both_ways(tmp_path, corpus, run_app, chromium_page,
+                                                             wf_driver):
+    db, app, card, wf, region_id = alignment_card(tmp_path, corpus, run_app, chromium_page, wf_driver, "align")
     page, frame = card.page, card.frame
-    wf = wf_driver(page, app.url)
-    wf.drag(2.5, 4.0)                          # card time: the clip starts 1 s before the segment
-    page.wait_for_timeout(300)
-    region = wf.regions_shown()
-    assert len(region) == 1
-    region_id = region[0]["id"]
     # drag over "the station" (tokens 4 and 5) with the second label
     page.keyboard.press("2")
     start = frame.locator(".tp-tok[data-i='4']").bounding_box()
@@ -304,16 +309,8 @@ def test_answers_given_while_the_server_restarts_are_sent_again_without_a_reload
 
 
 def test_a_text_span_is_linked_to_the_region_tab_selects(tmp_path, corpus, run_app, chromium_page, wf_driver):
-    line = json.dumps({"path": str(corpus / "diarization" / "trn01.wav"), "segment": {"start": 2.0, "end": 6.0},
-                       "transcript": "so we met at the station"})
-    db, ids = make_db(tmp_path, "alignkeys", [line], "alignment", labels=["PLACE", "PERSON"])
-    app = run_app(db)
-    card = CardPage(chromium_page(), app.url).open("alignkeys")
+    db, app, card, wf, region_id = alignment_card(tmp_path, corpus, run_app, chromium_page, wf_driver, "alignkeys")
     page, frame = card.page, card.frame
-    wf = wf_driver(page, app.url)
-    wf.drag(2.5, 4.0)
-    page.wait_for_timeout(300)
-    (region,) = wf.regions_shown()
     assert card.body("selected") == ""                  # drawing selects nothing, so links nothing
     word = frame.locator(".tp-tok[data-i='1']")          # "we": a click makes a one-word span, selected
     word.click()
@@ -321,9 +318,9 @@ def test_a_text_span_is_linked_to_the_region_tab_selects(tmp_path, corpus, run_a
     assert span.count() == 1 and span.get_attribute("data-region") is None
     page.keyboard.press("Tab")                           # select the region by keyboard: the span links to it
     frame.locator("mark.tp-span[data-region]").wait_for(timeout=5000)
-    assert span.get_attribute("data-region") == region["id"]
+    assert span.get_attribute("data-region") == region_id
     page.keyboard.press("a")
     card.wait_saved()
     app.stop()
     (doc,) = rows(db, "SELECT annotation FROM annotations")
-    assert [s["audio_span_id"] for s in json.loads(doc[0])["spans"]] == [region["id"]]
+    assert [s["audio_span_id"] for s in json.loads(doc[0])["spans"]] == [region_id]
