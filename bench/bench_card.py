@@ -76,15 +76,22 @@ def build_db(folder: Path, clips: Path, code: Path) -> Path:
     return db
 
 
-def bench_card(browser, url: str, measured: int) -> dict:
+def open_card(browser, url: str, session: str, errors: list[str] | None = None):
+    """A new browser context on the card of `session`, its first task drawn: (context, page, frame, body).
+    Page errors from the first load on go to `errors`, when given."""
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda e: errors.append(str(e)))
+    if errors is not None:
+        page.on("pageerror", lambda e: errors.append(str(e)))
     frame = page.frame_locator(FRAME)
-    body = frame.locator("body")
-    page.goto(f"{url}/?dataset={DATASET}&session=bench")
+    page.goto(f"{url}/?dataset={DATASET}&session={session}")
     frame.locator("body[data-card='1'][data-ready]").wait_for(state="attached", timeout=60_000)
+    return context, page, frame, frame.locator("body")
+
+
+def bench_card(browser, url: str, measured: int) -> dict:
+    errors: list[str] = []
+    context, page, frame, body = open_card(browser, url, "bench", errors)
     body.evaluate(f"b => ({PROBE})()")
     rows, shown = [], [body.get_attribute("data-task-id")]
     for i in range(measured):
@@ -114,12 +121,7 @@ def bench_card(browser, url: str, measured: int) -> dict:
 
 def bench_fast(browser, url: str, n: int) -> dict:
     """`n` answers 50 ms apart; which task each landed on, and when all were committed."""
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    page = context.new_page()
-    frame = page.frame_locator(FRAME)
-    body = frame.locator("body")
-    page.goto(f"{url}/?dataset={DATASET}&session=fast")
-    frame.locator("body[data-card='1'][data-ready]").wait_for(state="attached", timeout=60_000)
+    context, page, frame, body = open_card(browser, url, "fast")
     wait_idle(page)
     body.evaluate("() => document.querySelector('.card').focus()")
     keys = ["a" if i % 2 == 0 else "x" for i in range(n)]

@@ -35,7 +35,7 @@ from earmark.annotations import ANSWERS, AnnotationRecord, CURRENT_ANNOTATIONS, 
 from earmark.media import get_media
 from earmark.store import Store
 from earmark.tokenize import tokenize
-from earmark.validate import json_problem, task_problem
+from earmark.validate import task_problem
 
 log = logging.getLogger(__name__)
 # one commit of answers at a time in this process (they are short), so overlapping runs wait, not conflict
@@ -74,7 +74,6 @@ class CommitReport:
     committed: list[PendingAnswer] = field(default_factory=list)   # stored now
     repeated: list[PendingAnswer] = field(default_factory=list)    # stored before (re-sent)
     refused: list[tuple[PendingAnswer, str]] = field(default_factory=list)
-    unreadable: list[str] = field(default_factory=list)            # entries without a usable key
     error: Exception | None = None                                 # the write that stopped the batch
     acked: dict[str, int] = field(default_factory=dict)            # client -> highest seq with a receipt
 
@@ -158,9 +157,9 @@ def _region(region: object, view: View) -> dict:
         if isinstance(channel, bool) or not isinstance(channel, int):
             raise ValueError(f"region {out['id']!r} has a channel that is not an integer")
         out["channel"] = channel
-    for key in ("score",):
-        if isinstance(region.get(key), (int, float)) and not isinstance(region.get(key), bool):
-            out[key] = region[key]
+    score = region.get("score")
+    if isinstance(score, (int, float)) and not isinstance(score, bool):
+        out["score"] = score
     return out
 
 
@@ -243,9 +242,9 @@ def _record(store: Store, entry: PendingAnswer, blocks_of: Callable[[str], list[
     record = AnnotationRecord.build(task, entry.answer, session, edits=edits, view=view,
                                     timestamp=entry.ts or None)
     media = get_media(store, task.media_id) if task.media_id else None
-    problem = (json_problem(record.document) or
-               task_problem(record.document, duration=media.duration if media else None,
-                            channels=media.channels if media else None))
+    # task_problem checks the whole document as JSON a browser reads first
+    problem = task_problem(record.document, duration=media.duration if media else None,
+                           channels=media.channels if media else None)
     if problem:
         return task, None, problem
     return task, record, None

@@ -14,7 +14,7 @@ naming its slice of it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Mapping, Sequence
 
 from components.waveform import (
@@ -30,7 +30,6 @@ class CardTask:
     data: dict[str, Any]
     peaks: bytes | None = None
     overview: bytes | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
 
     @property
     def task_id(self) -> str:
@@ -92,7 +91,7 @@ def annotation_card(*, key: str, dataset: str, session: str, queue: Sequence[Car
                     keymap: Mapping[str, Any] | None = None, acked: Mapping[str, int] | None = None,
                     progress: Mapping[str, int] | None = None, previous: CardTask | None = None,
                     refused: Sequence[Mapping[str, Any]] = (), error: str | None = None,
-                    notice: str | None = None, focus: int = 0) -> dict[str, Any] | None:
+                    focus: int = 0) -> dict[str, Any] | None:
     """Render the card; return its last value (`{"client", "pending", "event"}`) or None.
 
     `queue` is the session's next tasks, the first being the one to show when
@@ -123,7 +122,6 @@ def annotation_card(*, key: str, dataset: str, session: str, queue: Sequence[Car
         progress=dict(progress or {}),
         refused=[dict(r) for r in refused],
         error=error,
-        notice=notice,
         focus=int(focus),
         test_hooks=test_hooks_wanted(),
         key=key,

@@ -40,7 +40,7 @@ from earmark.showable import task_problem
 from earmark.store import Store, StoreError, get_store
 from earmark.web.guard import short_reason
 from earmark.web.label_colors import dataset_label_colors
-from earmark.web.task_audio import DEFAULT_CONTEXT, TaskAudio, task_audio
+from earmark.web.task_audio import DEFAULT_CONTEXT, TaskAudio, task_audio, task_view
 from earmark.web.text import md_text
 
 log = logging.getLogger(__name__)
@@ -108,26 +108,10 @@ def _meta(task: Task) -> dict:
     return meta if isinstance(meta, dict) else {}
 
 
-def task_name(task: Task) -> str:
-    name = task.data.get("file")
-    return str(name) if name else f"task {task.id}"
-
-
 def _label_specs(dataset: Dataset, settings: dict) -> list[dict]:
     colors = dataset_label_colors(dataset, settings)
     return [{"name": name, "color": colors[name], **({"key": str(i + 1)} if i < 9 else {})}
             for i, name in enumerate(dataset.labels)]
-
-
-def view_of(task: Task, context: float) -> View:
-    """How the card's time maps to the file's for `task` (as `task_audio` cuts its clip)."""
-    data = task.data
-    segment = data.get("segment") or None
-    channel = _meta(task).get("channel")
-    if segment is None and channel is None:
-        return View()
-    offset = max(0.0, float(segment["start"]) - context) if segment else 0.0
-    return View(round(offset, 6), channel)
 
 
 def header_details(task: Task) -> list[str]:
@@ -205,17 +189,21 @@ def build_card_task(store: Store, task: Task, settings: dict, blocks: list[str],
                          problem=f"it could not be drawn ({short_reason(exc)})", **common)
 
 
-def _cached_card_task(store: Store, task: Task, settings: dict, blocks: list[str]) -> CardTask:
-    """`build_card_task`, kept per browser session: the queue is sent again on every run."""
+def _cached(key: tuple, build) -> CardTask:
+    """`build()`, kept per browser session under `key`: the queue is sent again on every run."""
     cache: dict = st.session_state.setdefault("ann_card_cache", {})
-    key = (task.id, task.dataset, tuple(blocks), settings.get("segment_context", DEFAULT_CONTEXT))
     item = cache.get(key)
     if item is None:
-        item = build_card_task(store, task, settings, blocks)
+        item = build()
         if len(cache) >= _CACHE_SIZE:
             cache.pop(next(iter(cache)))
         cache[key] = item
     return item
+
+
+def _cached_card_task(store: Store, task: Task, settings: dict, blocks: list[str]) -> CardTask:
+    key = (task.id, task.dataset, tuple(blocks), settings.get("segment_context", DEFAULT_CONTEXT))
+    return _cached(key, lambda: build_card_task(store, task, settings, blocks))
 
 
 def fill_queue(store: Store, dataset: Dataset, session: str, settings: dict, blocks: list[str],
@@ -238,8 +226,10 @@ def previous_card_task(store: Store, dataset: Dataset, session: str, settings: d
     previous: Answered | None = previous_answer(store, dataset.name, session)
     if previous is None:
         return None
-    return build_card_task(store, previous.task, settings, blocks, source=previous.annotation,
-                           answer=str(previous.annotation.get("answer") or ""))
+    # an annotation never changes (a new answer is a new one): kept like the queue's tasks
+    key = ("previous", previous.annotation_id, tuple(blocks), settings.get("segment_context", DEFAULT_CONTEXT))
+    return _cached(key, lambda: build_card_task(store, previous.task, settings, blocks, source=previous.annotation,
+                                                answer=str(previous.annotation.get("answer") or "")))
 
 
 def commit_card_value(store: Store, config: dict, value: object) -> tuple[dict[str, int], str | None]:
@@ -268,7 +258,7 @@ def commit_card_value(store: Store, config: dict, value: object) -> tuple[dict[s
 
     def view(task: Task) -> View:
         blocks_of(task.dataset)
-        return view_of(task, context_cache.get(task.dataset, DEFAULT_CONTEXT))
+        return task_view(task, context_cache.get(task.dataset, DEFAULT_CONTEXT))
 
     report = commit_answers(store, entries, blocks_of, view,
                             may_answer=lambda session: not allowed or session in allowed)

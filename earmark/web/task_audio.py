@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from earmark.annotations import Task
+from earmark.answers import View
 from earmark.media import get_media
 from earmark.peaks import Peaks, PeaksError, get_peaks
 from earmark.store import Store
@@ -59,6 +60,18 @@ class TaskAudio:
         return out
 
 
+def task_view(task: Task, context: float = DEFAULT_CONTEXT) -> View:
+    """Where the component's time 0 lies in the file for `task`, and the task's channel:
+    a segment's clip starts `context` seconds before the segment (not before the file)."""
+    data = task.data
+    segment = data.get("segment") or None
+    meta = data.get("meta")
+    channel = meta.get("channel") if isinstance(meta, dict) else None
+    if segment is None:
+        return View(0.0, channel)
+    return View(max(0.0, float(segment["start"]) - context), channel)
+
+
 def task_audio(store: Store, task: Task, context: float = DEFAULT_CONTEXT,
                grant: Grant | None = None) -> TaskAudio:
     """What the component needs for `task`; its URLs signed with `grant`
@@ -77,7 +90,8 @@ def task_audio(store: Store, task: Task, context: float = DEFAULT_CONTEXT,
         problem = f"could not compute the waveform of {media.path}: {exc}"
     duration = (peaks.duration if peaks else None) or media.duration or 0.0
     segment = data.get("segment") or None
-    channel = (data.get("meta") or {}).get("channel")
+    view = task_view(task, context)
+    channel = view.channel
     secret = server_secret(store.path) if grant is not None else b""
 
     def signed(url: str) -> str:
@@ -86,7 +100,7 @@ def task_audio(store: Store, task: Task, context: float = DEFAULT_CONTEXT,
     if segment is None and channel is None:
         return TaskAudio(signed(media_url(media.id)), duration, peaks, file_name=name or media.path,
                          problem=problem, spectrogram_url=signed(spectrogram_url(media.id)))
-    start = max(0.0, float(segment["start"]) - context) if segment else 0.0
+    start = view.offset
     end = min(duration, float(segment["end"]) + context) if segment else duration
     clip_peaks = None
     if peaks is not None:
