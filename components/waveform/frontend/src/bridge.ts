@@ -53,7 +53,6 @@ export interface CardArgs {
   progress: { tasks: number; done: number; session_done: number };
   refused: { client: string; seq: number; task_id: number | null; reason: string }[];
   error: string | null;
-  notice: string | null;
   focus: number;
   /** put the test hooks on `window` (EARMARK_TEST_HOOKS=1 on the server) */
   test_hooks?: boolean;

@@ -17,6 +17,7 @@ import { TaskQueue, type Edits, type QueueItem } from "./queue";
 import { TextPanel, type TextSpan } from "./text_panel";
 import { bridgeValue, type CardArgs, type CardItem } from "./bridge";
 import { enableHooks, expose } from "./testhooks";
+import { el } from "./dom";
 
 const SEND_GAP_MS = 200;       // values at most this often (each carries every pending answer)
 const RESEND_MS = 3000;        // answers not acknowledged by then are sent again
@@ -30,13 +31,6 @@ export interface CardTransport {
 }
 
 interface ShownItem extends QueueItem, CardItem {}
-
-function el<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Record<string, string> = {}, text?: string): HTMLElementTagNameMap[K] {
-  const e = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
-  if (text !== undefined) e.textContent = text;
-  return e;
-}
 
 function storage(kind: "localStorage" | "sessionStorage"): KeyValueStore | null {
   try {
@@ -64,7 +58,6 @@ export class Card {
   private preloaded = new Map<string, HTMLAudioElement>();
   private refusedShown = new Set<string>();
   private textPanel: TextPanel;
-  private answersGiven = 0;
   /** (task, answer) of each answer given in this tab, in order (tests and benchmarks read it). */
   private answerLog: { task_id: string; answer: string; at: number }[] = [];
 
@@ -102,11 +95,7 @@ export class Card {
       hovered: (id) => this.textPanel.highlightRegion(id ?? this.selectedRegion),
       labelChosen: (label) => this.textPanel.setActiveLabel(label),
     });
-    this.textPanel = new TextPanel(this.textBox, {
-      labels: [],
-      onChange: (spans) => this.onSpans(spans),
-      onHighlightRegion: (id) => this.editor.markRegions(this.linkedRegionIds(), id),
-    });
+    this.textPanel = this.newTextPanel([]);
     window.setInterval(() => this.tick(), 500);
     document.body.dataset.card = "1";
     expose("__cardDebug", () => ({
@@ -114,7 +103,6 @@ export class Card {
       pending: this.pending.all(),
       current: this.queue.current?.task_id ?? null,
       next: this.queue.next.map((t) => t.task_id),
-      answers: this.answersGiven,
       log: this.answerLog,
     }));
   }
@@ -276,7 +264,7 @@ export class Card {
       const media = this.preloaded.get(item.task_id) ?? null;
       this.preloaded.delete(item.task_id);
       this.editor.render(this.editorArgs(item, edits), media);
-      const transcribing = blocks.includes("transcript") || blocks.includes("alignment");
+      const transcribing = this.transcribing();
       this.transcriptBox.hidden = !transcribing;
       if (transcribing) this.transcript.value = edits.transcript ?? "";
       const aligning = blocks.includes("alignment");
@@ -300,13 +288,23 @@ export class Card {
     if (key !== this.panelLabels) {
       this.panelLabels = key;
       this.textPanel.destroy();
-      this.textPanel = new TextPanel(this.textBox, {
-        labels,
-        onChange: (spans) => this.onSpans(spans),
-        onHighlightRegion: (id) => this.editor.markRegions(this.linkedRegionIds(), id),
-      });
+      this.textPanel = this.newTextPanel(labels);
     }
     return this.textPanel;
+  }
+
+  private newTextPanel(labels: { name: string; color: string }[]): TextPanel {
+    return new TextPanel(this.textBox, {
+      labels,
+      onChange: (spans) => this.onSpans(spans),
+      onHighlightRegion: (id) => this.editor.markRegions(this.linkedRegionIds(), id),
+    });
+  }
+
+  /** Whether the dataset's view has a transcript field (the transcript and alignment views). */
+  private transcribing(): boolean {
+    const blocks = this.args?.blocks ?? [];
+    return blocks.includes("transcript") || blocks.includes("alignment");
   }
 
   private editorArgs(item: ShownItem, edits: Edits): Args {
@@ -421,7 +419,6 @@ export class Card {
     const wasReopened = !!this.queue.reopened;
     const added = this.pending.add(entry);
     if (wasReopened) this.reanswered.add(`${added.client}/${added.seq}`);
-    this.answersGiven += 1;
     if (this.answerLog.length < 1000) this.answerLog.push({ task_id: item.task_id, answer, at: performance.now() });
     this.queue.answer(answer, edits);
     this.drafts.delete(item.task_id);
@@ -435,7 +432,7 @@ export class Card {
   private currentEdits(item: ShownItem): Edits {
     const d = this.draftOf(item);
     const blocks = this.args?.blocks ?? [];
-    const transcript = blocks.includes("transcript") || blocks.includes("alignment") ? this.transcript.value : d.transcript;
+    const transcript = this.transcribing() ? this.transcript.value : d.transcript;
     const spans = blocks.includes("alignment") ? this.textPanel.spans() : d.spans;
     return { regions: [...d.regions], transcript, spans: spans ? [...spans] : null };
   }

@@ -77,8 +77,6 @@ export class PendingLog {
   readonly client: string;
   private seq: number;
   private entries: PendingAnswer[];
-  /** Logs of gone tabs taken over, by their client id. */
-  private adopted = new Set<string>();
 
   constructor(
     private readonly local: KeyValueStore | null,
@@ -161,7 +159,6 @@ export class PendingLog {
         this.entries.push(e);
         taken += 1;
       }
-      this.adopted.add(other);
       // the other tab's log is now part of this one (saved below), its own copy can go
       store.removeItem(k);
       store.removeItem(ALIVE_PREFIX + other);
