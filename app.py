@@ -17,7 +17,7 @@ from earmark.web.routes import routes
 PagesManager.uses_pages_directory = False
 
 # The lifespan opens the database at start and leaves its address beside it,
-# so that `python -m earmark` can run its commands here (earmark/cli_bridge.py).
+# so that `python -m earmark` can run its commands here (earmark/cli/bridge.py).
 app = st.App(__file__, routes=routes(), lifespan=bridge_lifespan)
 
 if __name__ == "__main__":

@@ -9,7 +9,7 @@ Everything is built in a temporary folder removed at the end (`--keep` keeps it)
 1. Accept key to the next task's waveform drawn. A dataset of `--tasks` + 5
    tasks, copies of the corpus's `diarization/*.wav` (30 s clips, and the 1 s
    `empty.wav`), each made distinct by changing one byte of one sample, loaded
-   with `earmark.loader.load_sources` (peaks computed) before the app starts.
+   with `earmark.loading.loader.load_sources` (peaks computed) before the app starts.
    In `/?dataset=bench&session=bench`, for each task: wait until the
    waveform frame shows this task drawn and playable
    (`body[data-task-id=ID][data-ready]`, set by the component) and the app is
@@ -243,8 +243,8 @@ def make_clips(out: Path, n: int) -> list[Path]:
 
 
 def build_annotate_db(tmp: Path, n_tasks: int) -> Path:
-    from earmark.loader import load_sources
-    from earmark.store import Store
+    from earmark.loading.loader import load_sources
+    from earmark.db.store import Store
     clips = make_clips(tmp / "clips", n_tasks)
     db = tmp / "annotate" / "annotate.duckdb"
     db.parent.mkdir()
@@ -306,7 +306,7 @@ def bench_accept(browser, url: str, measured: int) -> dict:
 
 def check_accepts(db: Path, shown: list[str]) -> str | None:
     """None when the database holds exactly one accept per task answered, else what is wrong."""
-    from earmark.store import Store
+    from earmark.db.store import Store
     store = Store(db)
     try:
         rows = store.query("SELECT task_id, answer, session FROM annotations WHERE dataset = ?", [DATASET])
@@ -370,7 +370,7 @@ def build_review_frames(n_annotations: int, n_shared: int, seed: int = 1):
 
 
 def build_review_db(folder: Path, n_annotations: int, n_shared: int, queries: bool) -> tuple[Path, dict]:
-    from earmark.store import Store
+    from earmark.db.store import Store
     t0 = time.perf_counter()
     tasks, annotations, spans = build_review_frames(n_annotations, n_shared)
     db = folder / "review.duckdb"

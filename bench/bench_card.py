@@ -65,7 +65,7 @@ def build_db(folder: Path, clips: Path, code: Path) -> Path:
     db = folder / "annotate.duckdb"
     folder.mkdir(parents=True, exist_ok=True)
     script = ("import sys; from pathlib import Path; "
-              "from earmark.loader import load_sources; from earmark.store import Store; "
+              "from earmark.loading.loader import load_sources; from earmark.db.store import Store; "
               f"s = Store(Path({str(db)!r})); "
               f"r = load_sources(s, {DATASET!r}, [Path({str(clips)!r})], view='audio_manual', labels=['SPK1', 'SPK2']); "
               "s.close(); print(r.added, len(r.failures))")
@@ -142,7 +142,7 @@ def bench_fast(browser, url: str, n: int) -> dict:
 
 
 def answers_in(db: Path, session: str) -> list[tuple[int, str]]:
-    from earmark.store import Store
+    from earmark.db.store import Store
     store = Store(db)
     try:
         return store.query("SELECT task_id, answer FROM annotations WHERE session = ? ORDER BY id", [session])

@@ -14,7 +14,7 @@ timestamp). Rows are made with pandas and inserted from DataFrames into the
 by one through `save_annotation` would take minutes).
 
 Each export runs as the command line does (`cap_memory_for_export`, then
-`earmark.export.export(store, dataset, file, fmt)` to a file)
+`earmark.formats.jsonl_csv.export(store, dataset, file, fmt)` to a file)
 in a fresh Python child process that reports, read from its own
 /proc/self/status: VmRSS just before the call, its high-water mark VmHWM after
 it, and VmRSS after it. The growth (VmHWM minus VmRSS before) is the memory the
@@ -25,7 +25,7 @@ FLAT_SLACK_MB more, nor more than a fifth of the extra bytes written.
 
 Last, the app is started on the database and the command line exports the
 100,000 again: the database is then locked, so the command runs inside the
-app and streams back (earmark/cli_bridge.py). Reported: its time, and the app
+app and streams back (earmark/cli/bridge.py). Reported: its time, and the app
 process's VmRSS before and VmHWM after.
 
 Targets (issue 2): 100,000 annotations exported in under 10 s (300,000 in
@@ -54,7 +54,7 @@ sys.path.insert(0, str(ROOT))
 from benchlib import (machine_cpu_seconds, other_programs_cores, own_cpu_seconds,  # noqa: E402
                       print_average_load, print_table, status_kb)
 
-from earmark.store import open_store  # noqa: E402
+from earmark.db.store import open_store  # noqa: E402
 
 TARGET_SECONDS = 10.0          # for 100,000 annotations; scaled for --annotations
 FLAT_SLACK_MB = 20.0
@@ -65,8 +65,8 @@ CHILD = r"""
 import json, sys, time
 sys.path.insert(0, sys.argv[1])
 sys.path.insert(0, sys.argv[1] + "/bench")
-from earmark.store import open_store
-from earmark.export import cap_memory_for_export, export
+from earmark.db.store import open_store
+from earmark.formats.jsonl_csv import cap_memory_for_export, export
 
 from benchlib import status_kb  # the child's own /proc/self/status
 
@@ -190,7 +190,7 @@ def run_export(db: Path, dataset: str, fmt: str, out: Path) -> dict:
 
 def run_export_through_app(db: Path, dataset: str, out: Path) -> dict:
     """The same export as the command line runs it while the app holds the
-    database: sent to the app, run there, streamed back (earmark/cli_bridge.py).
+    database: sent to the app, run there, streamed back (earmark/cli/bridge.py).
     Also the app process's memory before and at its peak."""
     sys.path.insert(0, str(ROOT / "tests"))
     from apprunner import RunningApp

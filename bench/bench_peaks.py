@@ -12,7 +12,7 @@ piece encoded once, then joined 30 times without re-encoding).
 Time: for each file, in the same run and interleaved, `--runs` times (median kept):
 - `ffmpeg -nostdin -v error -i FILE -f null -`: wall time around the process
   (start to exit).
-- `earmark.peaks.compute_peaks(FILE)` in a fresh Python child process: wall
+- `earmark.audio.peaks.compute_peaks(FILE)` in a fresh Python child process: wall
   time of the call itself, measured inside the child (interpreter start and
   imports excluded; the probe and the start of its ffmpeg processes included).
 
@@ -63,7 +63,7 @@ CHILD = r"""
 import json, sys, time
 sys.path.insert(0, sys.argv[1])
 sys.path.insert(0, sys.argv[1] + "/bench")
-from earmark.peaks import compute_peaks
+from earmark.audio.peaks import compute_peaks
 
 from benchlib import status_kb  # the child's own /proc/self/status
 

@@ -42,9 +42,9 @@ sys.path.insert(0, str(ROOT))
 from benchlib import (machine_cpu_seconds, other_programs_cores, own_cpu_seconds,  # noqa: E402
                       print_average_load, print_table)
 
-from earmark.loader import load_sources  # noqa: E402
-from earmark.peaks import compute_peaks, get_peaks  # noqa: E402
-from earmark.store import open_store  # noqa: E402
+from earmark.loading.loader import load_sources  # noqa: E402
+from earmark.audio.peaks import compute_peaks, get_peaks  # noqa: E402
+from earmark.db.store import open_store  # noqa: E402
 
 CORPUS = ROOT.parent / "shared" / "corpus"
 TARGET_REGISTER_S = 30.0      # for 10,000 files; scaled for --files

@@ -60,7 +60,7 @@ mode, path = sys.argv[2], sys.argv[3]
 from benchlib import status_kb  # the child's own /proc/self/status
 
 if mode == "earmark":
-    from earmark.segment import read_mono_16k, silence_segments
+    from earmark.loading.segment import read_mono_16k, silence_segments
     before = status_kb("VmRSS")
     t0 = time.perf_counter()
     samples = read_mono_16k(path)
@@ -74,10 +74,10 @@ if mode == "earmark":
                       "rss_before_kb": before, "hwm_kb": status_kb("VmHWM")}))
 elif mode == "prelabel":
     # what `load --segment silence --model speech` does for one file, after registering it
-    from earmark.longform import LongformOptions, expand_task
-    from earmark.media import inspect_file
-    from earmark.preannotate import resolve_model
-    from earmark.segment import parse_segment_spec
+    from earmark.loading.longform import LongformOptions, expand_task
+    from earmark.db.media import inspect_file
+    from earmark.models.registry import resolve_model
+    from earmark.loading.segment import parse_segment_spec
     media, _ = inspect_file(path)
     options = LongformOptions(segment=parse_segment_spec("silence"), model=resolve_model("speech"))
     t0 = time.perf_counter()
@@ -87,7 +87,7 @@ elif mode == "prelabel":
                       "regions": sum(len(t.get("audio_spans", [])) for t in tasks),
                       "hwm_kb": status_kb("VmHWM")}))
 elif mode == "same":
-    from earmark.segment import read_mono_16k, silence_segments
+    from earmark.loading.segment import read_mono_16k, silence_segments
     samples = read_mono_16k(path)
     t0 = time.perf_counter()
     segments = silence_segments(samples, silence_rel_db=-16, min_silence_len=0.5, keep_silence=0,

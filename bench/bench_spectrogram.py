@@ -6,7 +6,7 @@ Run from the repository root:
 
 Builds, in a temporary folder removed at the end, the one-hour files of
 bench_peaks.py from ../shared/corpus/: a 16 kHz mono WAV and a 44.1 kHz
-stereo 128 kbit/s MP3. Times `earmark.spectrogram.spectrogram_png` in this
+stereo 128 kbit/s MP3. Times `earmark.audio.spectrogram.spectrogram_png` in this
 process (PNG encoding included) for a fit view of the whole hour
 (1200 x 200, what the lane asks for when fitted) and for 10 s windows
 (1200 x 200, zoomed in), each at a different place in the file. The first
@@ -32,8 +32,8 @@ from benchlib import machine_cpu_seconds, other_programs_cores, own_cpu_seconds,
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from earmark.probe import probe  # noqa: E402
-from earmark.spectrogram import spectrogram_png  # noqa: E402
+from earmark.audio.probe import probe  # noqa: E402
+from earmark.audio.spectrogram import spectrogram_png  # noqa: E402
 
 TARGET_FIT_S = 0.5
 TARGET_WINDOW_S = 0.2

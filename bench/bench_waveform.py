@@ -263,9 +263,9 @@ def bench_traffic(playwright, url: str, scenario: str) -> dict:
 def args_size(files: dict[str, Path], db: Path) -> dict:
     os.environ["EARMARK_DB"] = str(db)
     from components.waveform import encode_peaks, overview_bytes, _amplitude_bytes
-    from earmark.media import register_media
-    from earmark.peaks import get_peaks
-    from earmark.store import open_store
+    from earmark.db.media import register_media
+    from earmark.audio.peaks import get_peaks
+    from earmark.db.store import open_store
 
     store = open_store(db)
     name = "60 min" if "60 min" in files else list(files)[-1]

@@ -12,7 +12,7 @@ import math
 import time
 from dataclasses import dataclass
 
-from earmark.store import Store
+from earmark.db.store import Store
 
 ANSWERS = ("accept", "reject", "ignore")
 

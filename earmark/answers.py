@@ -32,10 +32,10 @@ from typing import Callable
 import duckdb
 
 from earmark.annotations import ANSWERS, AnnotationRecord, CURRENT_ANNOTATIONS, Task, get_task, skip_record
-from earmark.media import get_media
-from earmark.store import Store
-from earmark.tokenize import tokenize
-from earmark.validate import task_problem
+from earmark.db.media import get_media
+from earmark.db.store import Store
+from earmark.loading.tokenize import tokenize
+from earmark.loading.validate import task_problem
 
 log = logging.getLogger(__name__)
 # one commit of answers at a time in this process (they are short), so overlapping runs wait, not conflict

@@ -7,7 +7,7 @@ import time
 import unicodedata
 from dataclasses import dataclass, field
 
-from earmark.store import Store
+from earmark.db.store import Store
 
 VIEWS = ("audio", "audio_manual", "transcript", "alignment")
 NAME_MAX = 64

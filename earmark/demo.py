@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from earmark.loader import LoadReport, load_sources
-from earmark.store import Store
+from earmark.loading.loader import LoadReport, load_sources
+from earmark.db.store import Store
 
 DEMO_DIR = Path(__file__).resolve().parent.parent / "data" / "demo"
 DEMO_DATASET = "demo"

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import duckdb
 
 from earmark.annotations import CURRENT_ANNOTATIONS, SKIPPED, Task, get_task
-from earmark.store import Store
+from earmark.db.store import Store
 
 CLAIM_SECONDS = 30 * 60
 FAIR_FLOOR = 3   # tasks a session may always hold ahead in a shared queue

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from earmark.annotations import CURRENT_ANNOTATIONS
-from earmark.store import Store
+from earmark.db.store import Store
 
 
 @dataclass

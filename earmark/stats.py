@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from earmark.annotations import CURRENT_ANNOTATIONS
-from earmark.store import Store
+from earmark.db.store import Store
 
 
 def dataset_stats(store: Store, dataset: str | None = None) -> dict:

@@ -23,7 +23,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 from apprunner import RunningApp  # noqa: E402
 from earmark.annotations import save_annotation  # noqa: E402
 from earmark.feed import next_task  # noqa: E402
-from earmark.store import Store  # noqa: E402
+from earmark.db.store import Store  # noqa: E402
 
 CORPUS = ROOT.parent / "shared" / "corpus" / "diarization"
 OUT = ROOT / "docs" / "screenshots"

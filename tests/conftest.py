@@ -32,7 +32,7 @@ def corpus() -> Path:
 
 @pytest.fixture
 def store(tmp_path):
-    from earmark.store import Store
+    from earmark.db.store import Store
     s = Store(tmp_path / "test.duckdb")
     yield s
     s.close()

@@ -24,7 +24,7 @@ import numpy as np
 import streamlit.components.v1 as components
 
 if TYPE_CHECKING:  # the core's type; duck-typed at run time
-    from earmark.peaks import Peaks
+    from earmark.audio.peaks import Peaks
 
 __all__ = ["waveform_editor", "label_color", "label_colors", "PALETTE", "encode_peaks", "SETTING_NAMES"]
 
@@ -204,7 +204,7 @@ def waveform_editor(
             `earmark.web.routes.media_url(media.id)` (served with HTTP Range),
             or a `data:` URI for small embedded audio.
         duration: length of the audio in seconds.
-        peaks: the server's `earmark.peaks.Peaks` (min/max per 10 ms per
+        peaks: the server's `earmark.audio.peaks.Peaks` (min/max per 10 ms per
             channel). With peaks nothing is downloaded whole before the
             waveform shows, and stereo shows one lane per channel. None makes
             the browser fetch and decode the whole file: small files only.

@@ -6,7 +6,7 @@ a folder; `clips` writes one WAV per accepted region plus `metadata.csv`, the
 layout of Hugging Face's `audiofolder`.
 
 Every name written comes from the data (a task's `file` or `path`, an
-annotator, the dataset) and goes through `earmark.outfiles`: one safe path
+annotator, the dataset) and goes through `earmark.formats.outfiles`: one safe path
 component each, kept inside its folder, never two files under one name; each
 file is written whole or not at all (`atomic_open`). What each format's
 syntax cannot carry is escaped or folded by its writer (README, "Export").
@@ -20,10 +20,10 @@ from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
 from typing import TextIO
 
-from earmark.export import ExportError, ExportFilter, csv_cell, iter_records
+from earmark.formats.jsonl_csv import ExportError, ExportFilter, csv_cell, iter_records
 from earmark.formats import audacity, rttm, subtitles, textgrid
-from earmark.outfiles import NameAllocator, atomic_open, inside, safe_component
-from earmark.store import Store
+from earmark.formats.outfiles import NameAllocator, atomic_open, inside, safe_component
+from earmark.db.store import Store
 
 __all__ = ["ExportError", "FORMATS", "PER_FILE", "export_archive", "export_clips", "export_files",
            "export_rttm", "render", "transcript_text"]

@@ -6,7 +6,7 @@ import uuid
 from pathlib import Path
 
 from earmark.formats import FormatError, SpansFile, ms, not_utf8, text_lines
-from earmark.validate import JSONLineError, json_problem, parse_json, spans_problem
+from earmark.loading.validate import JSONLineError, json_problem, parse_json, spans_problem
 
 
 def read(path: Path) -> SpansFile:

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from earmark.formats import FormatError, SpansFile, read_spans_file
-from earmark.sources import Failure, shown_path
+from earmark.loading.sources import Failure, shown_path
 
 _SEPARATORS = ("_", "-", ".", " ")
 

@@ -190,7 +190,7 @@ def refusal(request, media_id: str):
     from starlette.responses import PlainTextResponse, Response
 
     from earmark.settings import SettingsError, load_config
-    from earmark.store import get_store
+    from earmark.db.store import get_store
     try:
         code = access_code(load_config())
     except SettingsError:  # cannot tell whether a code is set: refuse (the pages name the problem)

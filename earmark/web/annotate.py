@@ -36,8 +36,8 @@ from earmark.answers import View, commit_answers, parse_pending, refusals
 from earmark.datasets import Dataset, get_dataset, list_datasets
 from earmark.feed import Answered, previous_answer, progress, queue_tasks
 from earmark.settings import effective_settings, load_config
-from earmark.showable import task_problem
-from earmark.store import Store, StoreError, get_store
+from earmark.loading.showable import task_problem
+from earmark.db.store import Store, StoreError, get_store
 from earmark.web.guard import short_reason
 from earmark.web.label_colors import dataset_label_colors
 from earmark.web.task_audio import DEFAULT_CONTEXT, TaskAudio, task_audio, task_view

@@ -1,4 +1,4 @@
-"""The app's side of earmark.cli_bridge: run a command-line command sent by
+"""The app's side of earmark.cli.bridge: run a command-line command sent by
 `python -m earmark` on the app's own database connection, streaming its
 output back as JSON lines while it runs."""
 
@@ -15,7 +15,7 @@ from contextlib import asynccontextmanager
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response, StreamingResponse
 
-from earmark.cli_bridge import TOKEN_HEADER, AppAddress, advertise, withdraw
+from earmark.cli.bridge import TOKEN_HEADER, AppAddress, advertise, withdraw
 
 _CHUNK = 1 << 16           # characters gathered before a message is sent
 _QUEUE_MESSAGES = 64       # bounded: a slow reader slows the command, not memory
@@ -34,7 +34,7 @@ async def bridge_lifespan(app) -> AsyncIterator[None]:
     global _address
     import streamlit as st
 
-    from earmark.store import StoreError, get_store
+    from earmark.db.store import StoreError, get_store
     try:
         store = get_store()
     except StoreError:
@@ -109,7 +109,7 @@ async def run_cli(request: Request) -> Response:
 
 def _run(args) -> Iterator[bytes]:
     from earmark.cli import run_command
-    from earmark.store import get_store
+    from earmark.db.store import get_store
     messages: queue.Queue = queue.Queue(_QUEUE_MESSAGES)
     cancelled = threading.Event()
     out = _StreamWriter(messages, "o", cancelled)

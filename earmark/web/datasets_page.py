@@ -10,16 +10,16 @@ import streamlit as st
 
 from earmark.datasets import (VIEWS, DatasetError, check_dataset_name, ensure_dataset, get_dataset,
                               list_datasets)
-from earmark.loader import LoadReport, load_sources, load_uploads
-from earmark.longform import LongformOptions
-from earmark.media import media_dir
-from earmark.preannotate import ModelError, offered_models, resolve_offered
-from earmark.probe import AUDIO_EXTENSIONS
-from earmark.segment import parse_segment_spec
+from earmark.loading.loader import LoadReport, load_sources, load_uploads
+from earmark.loading.longform import LongformOptions
+from earmark.db.media import media_dir
+from earmark.models.registry import ModelError, offered_models, resolve_offered
+from earmark.audio.probe import AUDIO_EXTENSIONS
+from earmark.loading.segment import parse_segment_spec
 from earmark.settings import SettingsError, configured_models, load_config
-from earmark.sources import iter_audio_files
+from earmark.loading.sources import iter_audio_files
 from earmark.stats import dataset_stats
-from earmark.store import get_store
+from earmark.db.store import get_store
 from earmark.web.text import md_text
 
 

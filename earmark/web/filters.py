@@ -9,7 +9,7 @@ import streamlit as st
 from earmark.annotations import ANSWERS
 from earmark.datasets import list_datasets
 from earmark.review import ReviewFilter
-from earmark.store import Store
+from earmark.db.store import Store
 
 
 def filter_bar(store: Store, prefix: str) -> ReviewFilter | None:

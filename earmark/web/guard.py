@@ -15,7 +15,7 @@ from collections.abc import Callable
 
 import streamlit as st
 
-from earmark.store import StoreError
+from earmark.db.store import StoreError
 from earmark.web.text import md_text
 
 log = logging.getLogger("earmark.web")

@@ -18,9 +18,9 @@ import streamlit as st
 
 from earmark.datasets import DatasetError
 from earmark.demo import ensure_demo
-from earmark.loader import LoadReport, load_sources
+from earmark.loading.loader import LoadReport, load_sources
 from earmark.settings import SettingsError, load_config
-from earmark.store import StoreError, get_store
+from earmark.db.store import StoreError, get_store
 from earmark.web import access
 from earmark.web.access import access_code, client_keys, grant_session, is_granted
 from earmark.web.text import md_text

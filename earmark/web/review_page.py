@@ -12,7 +12,7 @@ from earmark.annotations import ANSWERS, get_task, save_annotation
 from earmark.datasets import get_dataset
 from earmark.review import annotation_history, annotations_of_task, changes_from_pre_annotation, review_table
 from earmark.settings import effective_settings
-from earmark.store import get_store
+from earmark.db.store import get_store
 from earmark.web.filters import filter_bar
 from earmark.web.task_audio import DEFAULT_CONTEXT, task_audio
 from earmark.web.text import md_text

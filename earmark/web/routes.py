@@ -21,10 +21,10 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from earmark.cli_bridge import ROUTE as CLI_ROUTE
-from earmark.clips import clip_wav
-from earmark.media import MediaInfo, get_media
-from earmark.store import get_store
+from earmark.cli.bridge import ROUTE as CLI_ROUTE
+from earmark.audio.clips import clip_wav
+from earmark.db.media import MediaInfo, get_media
+from earmark.db.store import get_store
 from earmark.web.access import refusal
 from earmark.web.cli_route import run_cli
 

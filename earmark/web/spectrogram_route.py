@@ -15,8 +15,8 @@ from pathlib import Path
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 
-from earmark.probe import AudioInfo, ProbeError, probe
-from earmark.spectrogram import SpectrogramError, spectrogram
+from earmark.audio.probe import AudioInfo, ProbeError, probe
+from earmark.audio.spectrogram import SpectrogramError, spectrogram
 from earmark.web.routes import MEDIA_PREFIX, registered_file
 
 SPECTROGRAM_PATH = MEDIA_PREFIX + "/{media_id}/spectrogram"

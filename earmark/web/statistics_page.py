@@ -8,7 +8,7 @@ from earmark.datasets import get_dataset, list_datasets
 from earmark.review import agreement, annotations_per_hour, label_totals, progress_by_annotator, region_durations
 from earmark.stats import dataset_stats
 from earmark.settings import effective_settings
-from earmark.store import get_store, open_store
+from earmark.db.store import get_store, open_store
 from earmark.web.filters import default_dataset_index
 from earmark.web.label_colors import dataset_label_colors
 from earmark.web.text import md_text

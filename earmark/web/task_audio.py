@@ -20,9 +20,9 @@ import numpy as np
 
 from earmark.annotations import Task
 from earmark.answers import View
-from earmark.media import get_media
-from earmark.peaks import Peaks, PeaksError, get_peaks
-from earmark.store import Store
+from earmark.db.media import get_media
+from earmark.audio.peaks import Peaks, PeaksError, get_peaks
+from earmark.db.store import Store
 from earmark.web.access import Grant, server_secret, session_grant
 from earmark.web.routes import clip_url, media_url
 from earmark.web.spectrogram_route import spectrogram_url

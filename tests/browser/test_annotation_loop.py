@@ -166,8 +166,8 @@ def test_annotate_undo_reload_review_statistics_export(app, wf_browser, wf_drive
 
 
 def test_two_annotators_sharing_the_queue_get_disjoint_tasks(run_app, tmp_path, corpus, wf_browser):
-    from earmark.loader import load_sources
-    from earmark.store import Store
+    from earmark.loading.loader import load_sources
+    from earmark.db.store import Store
     db = tmp_path / "shared.duckdb"
     store = Store(db)
     load_sources(store, "talks", [corpus / "diarization"], labels=["SPK1", "SPK2"])

@@ -15,8 +15,8 @@ import time
 import pytest
 
 from earmark.annotations import CURRENT_ANNOTATIONS
-from earmark.loader import load_sources
-from earmark.store import Store
+from earmark.loading.loader import load_sources
+from earmark.db.store import Store
 
 FRAME = 'iframe[title*="waveform"]'
 

@@ -190,9 +190,9 @@ def load_scenarios() -> dict[str, dict]:
 @st.cache_resource(show_spinner=False)
 def prepare(path: str):
     """Register a file and compute its peaks once per server."""
-    from earmark.media import register_media
-    from earmark.peaks import get_peaks
-    from earmark.store import get_store
+    from earmark.db.media import register_media
+    from earmark.audio.peaks import get_peaks
+    from earmark.db.store import get_store
 
     store = get_store()
     media = register_media(store, path)

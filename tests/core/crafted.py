@@ -29,7 +29,7 @@ def load_tasks(store, tmp_path, tasks: list[dict], dataset: str = "d", name: str
     """Load `tasks` through a JSONL file into `dataset`; every one must be added. Their ids."""
     import json
 
-    from earmark.loader import load_sources
+    from earmark.loading.loader import load_sources
     source = tmp_path / f"{name}.jsonl"
     source.write_text("".join(json.dumps(t) + "\n" for t in tasks), encoding="utf-8")
     report = load_sources(store, dataset, [source])

@@ -10,8 +10,8 @@ import stat
 import pytest
 
 from apprunner import fetch
-from earmark.media import register_media
-from earmark.store import Store
+from earmark.db.media import register_media
+from earmark.db.store import Store
 from earmark.web import access
 from earmark.web.access import Grant, Throttle, mint, token_problem
 

@@ -13,7 +13,7 @@ import pytest
 
 from earmark.agreement import cohen_kappa, label_f1, merge_intervals, overlap
 from earmark.annotations import get_task, save_annotation
-from earmark.loader import load_sources
+from earmark.loading.loader import load_sources
 from earmark.review import agreement
 
 # Worked by hand. Annotator A and annotator B, three tasks:

@@ -9,7 +9,7 @@ import pytest
 from earmark.agreement import cohen_kappa, label_f1, merge_intervals, overlap
 from earmark.datasets import Dataset
 from earmark.settings import SettingsError, effective_settings, load_config
-from earmark.tokenize import span_from_tokens, tokenize
+from earmark.loading.tokenize import span_from_tokens, tokenize
 
 
 def test_interval_overlap_and_f1():
@@ -70,9 +70,9 @@ def test_sql_agreement_matches_the_python_definitions(tmp_path, corpus):
     import random
 
     from earmark.annotations import get_task, save_annotation
-    from earmark.loader import load_sources
+    from earmark.loading.loader import load_sources
     from earmark.review import agreement
-    from earmark.store import Store
+    from earmark.db.store import Store
     store = Store(tmp_path / "agree.duckdb")
     ids = load_sources(store, "d", [corpus / "formats", corpus / "diarization"], peaks=False).task_ids
     rng = random.Random(7)

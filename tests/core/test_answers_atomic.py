@@ -9,7 +9,7 @@ import json
 import pytest
 
 from earmark.annotations import get_task, save_annotation
-from earmark.loader import load_sources
+from earmark.loading.loader import load_sources
 
 REGIONS = [{"id": "r1", "start": 0.1, "end": 0.4, "label": "A", "channel": 0},
            {"id": "r2", "start": 0.5, "end": 0.9, "label": "B", "channel": 1}]

@@ -364,7 +364,7 @@ def test_bad_regions_are_refused_through_commit_with_a_receipt(store):
 
 
 def test_regions_beyond_the_file_or_its_channels_are_refused(store, corpus):
-    from earmark.loader import load_sources
+    from earmark.loading.loader import load_sources
     [task_id] = load_sources(store, "q", [corpus / "formats" / "bobby_16bit_16khz_2ch.wav"],
                              peaks=False).task_ids
     duration = store.query_one("SELECT duration FROM media")[0]

@@ -6,7 +6,7 @@ import base64
 import json
 import shutil
 
-from earmark.loader import load_sources
+from earmark.loading.loader import load_sources
 
 
 def test_bad_files_are_named_and_good_ones_load(corpus, store, tmp_path):
@@ -94,7 +94,7 @@ def test_a_missing_source_is_reported(store, tmp_path):
 
 
 def test_uploaded_bytes_are_stored_once_and_loaded(corpus, store):
-    from earmark.loader import load_uploads
+    from earmark.loading.loader import load_uploads
     data = (corpus / "formats" / "bobby_16bit_16khz_2ch.wav").read_bytes()
     report = load_uploads(store, "up", [("call.wav", data), ("again.wav", data),
                                         ("empty.mp3", b""), ("junk.ogg", b"not audio")])
@@ -107,8 +107,8 @@ def test_uploaded_bytes_are_stored_once_and_loaded(corpus, store):
 
 
 def test_a_file_that_probes_but_does_not_decode_is_taken_out(corpus, store, monkeypatch):
-    from earmark import loader
-    from earmark.peaks import PeaksError
+    from earmark.loading import loader
+    from earmark.audio.peaks import PeaksError
     real = loader.compute_peaks
 
     def flaky(path, *args, **kwargs):

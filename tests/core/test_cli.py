@@ -10,7 +10,7 @@ import sys
 import pytest
 
 from earmark.annotations import get_task, save_annotation
-from earmark.store import Store
+from earmark.db.store import Store
 
 from .test_hashing import documented_hash
 from .wavheader import wav_header
@@ -218,7 +218,7 @@ COMMANDS_TO_COMPARE = {
 
 
 def test_portable_argv_makes_the_callers_paths_absolute(tmp_path):
-    from earmark.cli_bridge import portable_argv
+    from earmark.cli.bridge import portable_argv
     options = {"--db", "--label", "--view", "--spans", "--out", "--segment", "--model"}
     argv = ["load", "d", "--label", "A,B", "audio", "--db", "x.duckdb", "--spans=ref.rttm",
             "/abs/tasks.jsonl", "--segment", "silence", "--no-peaks"]

@@ -55,7 +55,7 @@ def legacy(store, name: str) -> None:
 
 
 def test_a_dataset_made_before_the_rule_stays_usable(store, corpus):
-    from earmark.loader import load_sources
+    from earmark.loading.loader import load_sources
     legacy(store, "../old")
     assert [d.name for d in list_datasets(store)] == ["../old"]
     assert ensure_dataset(store, "../old", labels=["A"]).labels == ["A"]
@@ -107,7 +107,7 @@ def test_the_command_line_takes_unicode_names(run, corpus):
 
 
 def test_the_command_line_still_reaches_a_dataset_made_before_the_rule(run, tmp_path, corpus):
-    from earmark.store import Store
+    from earmark.db.store import Store
     db = tmp_path / "old.duckdb"
     store = Store(db)
     legacy(store, "../../../../tmp/x")

@@ -10,8 +10,8 @@ import pytest
 from diskfull import SimulatedDisk, Tmpfs
 
 from earmark.annotations import get_task, save_annotation
-from earmark.loader import load_sources
-from earmark.store import Store, StoreError, io_reason
+from earmark.loading.loader import load_sources
+from earmark.db.store import Store, StoreError, io_reason
 
 FULL = "the database could not be written: no space left on the device"
 

@@ -15,13 +15,13 @@ import time
 import pytest
 
 from earmark.annotations import get_task, save_annotation
-from earmark.loader import load_sources
-from earmark.store import Store, StoreLockedError
+from earmark.loading.loader import load_sources
+from earmark.db.store import Store, StoreLockedError
 
 CHILD = textwrap.dedent("""
     import sys
     from earmark.annotations import get_task, save_annotation
-    from earmark.store import Store
+    from earmark.db.store import Store
     store = Store(sys.argv[1])
     task_ids = [int(t) for t in sys.argv[2].split(",")]
     n = 0
@@ -116,7 +116,7 @@ def test_eight_threads_submitting_lose_nothing(corpus, store):
 def test_a_second_process_gets_a_clear_message(tmp_path, root):
     db = tmp_path / "locked.duckdb"
     holder = subprocess.Popen(
-        [sys.executable, "-c", f"from earmark.store import Store; import time; s = Store({str(db)!r}); "
+        [sys.executable, "-c", f"from earmark.db.store import Store; import time; s = Store({str(db)!r}); "
          "print('open', flush=True); time.sleep(60)"],
         stdout=subprocess.PIPE, text=True, env={**os.environ, "PYTHONPATH": str(root)})
     try:
@@ -136,7 +136,7 @@ def test_a_second_process_gets_a_clear_message(tmp_path, root):
 
 
 def test_schema_is_versioned_and_migrates_once(tmp_path):
-    from earmark.schema import SCHEMA_VERSION
+    from earmark.db.schema import SCHEMA_VERSION
     db = tmp_path / "v.duckdb"
     Store(db).close()
     store = Store(db)  # a second open applies nothing again

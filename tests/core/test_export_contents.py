@@ -14,12 +14,12 @@ import zipfile
 
 import pytest
 
-from earmark import export as export_module
+from earmark.formats import jsonl_csv as export_module
 from earmark.annotations import get_task, save_annotation
-from earmark.export import ExportFilter, export
+from earmark.formats.jsonl_csv import ExportFilter, export
 from earmark.feed import previous_answer
 from earmark.formats.export import PER_FILE, export_archive, export_clips
-from earmark.loader import load_sources
+from earmark.loading.loader import load_sources
 from tests.core.crafted import load_tasks as load
 
 RTTM_ETC = ("rttm", *PER_FILE)
@@ -288,7 +288,7 @@ def test_clips_are_of_accepted_regions_with_a_duration_whatever_the_filter(store
 
 
 def test_csv_counts_records_and_keeps_urls_but_not_inline_audio(store, tmp_path):
-    from earmark.export import csv_rows
+    from earmark.formats.jsonl_csv import csv_rows
     (task_id,) = load(store, tmp_path, [one_task()])
     save_annotation(store, get_task(store, task_id), "accept", "ann", edits={"audio_spans": [
         {"id": "a", "start": 0.0, "end": 1.0, "label": "A"}, {"id": "b", "start": 1.0, "end": 2.0, "label": "B"}]})
@@ -307,7 +307,7 @@ def test_csv_counts_records_and_keeps_urls_but_not_inline_audio(store, tmp_path)
      "unknown format 'xml'; choose one of rttm, textgrid, vtt, srt, audacity, transcript, clips"),
 ])
 def test_an_unknown_export_format_is_named(store, call, message):
-    from earmark.export import ExportError
+    from earmark.formats.jsonl_csv import ExportError
     with pytest.raises(ExportError) as caught:
         call(store)
     assert str(caught.value) == message
@@ -352,7 +352,7 @@ def test_a_typed_transcript_is_one_cue_over_its_segment_regions_or_file(store, t
 
 def test_clips_of_a_registered_file_gone_from_disk_are_an_error_not_left_out(store, tmp_path, stereo_speech_left):
     from earmark.cli import build_parser, run_command
-    from earmark.export import ExportError
+    from earmark.formats.jsonl_csv import ExportError
     audio = tmp_path / "moved.wav"
     audio.write_bytes(stereo_speech_left.read_bytes())
     report = load_sources(store, "c", [audio])

@@ -15,14 +15,14 @@ import zipfile
 import numpy as np
 import pytest
 
-from earmark import export as export_module
+from earmark.formats import jsonl_csv as export_module
 from earmark.annotations import get_task, save_annotation
-from earmark.export import (ExportError, ExportFilter, cap_memory_for_export, csv_rows, export, iter_records,
+from earmark.formats.jsonl_csv import (ExportError, ExportFilter, cap_memory_for_export, csv_rows, export, iter_records,
                             to_json_line, write_csv, write_jsonl)
 from earmark.formats import export as formats_export
 from earmark.formats.export import (cues, export_archive, export_clips, export_files, export_rttm, render,
                                     transcript_text)
-from earmark.loader import load_sources
+from earmark.loading.loader import load_sources
 from tests.core.crafted import load_tasks as load
 
 HEADER = ("_input_hash,_task_hash,_session_id,_view_id,_timestamp,answer,audio,path,file,"

@@ -16,14 +16,14 @@ from pathlib import Path
 
 import pytest
 
-from earmark import export as export_module
+from earmark.formats import jsonl_csv as export_module
 from earmark.annotations import get_task, save_annotation
 from earmark.cli import build_parser, run_command
 from earmark.formats import export as formats_export
 from earmark.formats import subtitles
 from earmark.formats.export import export_archive, export_files
-from earmark.loader import load_sources
-from earmark.outfiles import UnsafePathError, atomic_open, safe_component
+from earmark.loading.loader import load_sources
+from earmark.formats.outfiles import UnsafePathError, atomic_open, safe_component
 
 HOSTILE = "A --> B\n\n00:00:01.000 --> 00:00:05.000\nFAKE <script>alert(1)</script> & co"
 
@@ -274,7 +274,7 @@ def test_atomic_open_keeps_permissions_and_writes_through_devices(tmp_path):
 
 KILL_SCRIPT = r"""
 import sys, time
-from earmark import export
+from earmark.formats import jsonl_csv as export
 real = export.write_jsonl
 def slow(records, out):
     def paced():
@@ -293,7 +293,7 @@ sys.exit(main(sys.argv[1:]))
 
 def test_a_killed_export_leaves_the_previous_file_intact(tmp_path, root):
     db = tmp_path / "kill.duckdb"
-    from earmark.store import Store
+    from earmark.db.store import Store
     store = Store(db)
     add_tasks(store, tmp_path, [task(f"f{i}.wav", span(0, 1, "A", "x")) for i in range(8)])
     store.close()

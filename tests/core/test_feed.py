@@ -6,7 +6,7 @@ import threading
 
 from earmark.annotations import save_annotation
 from earmark.feed import next_task, previous_answer, progress
-from earmark.loader import load_sources
+from earmark.loading.loader import load_sources
 
 
 def load(store, corpus):

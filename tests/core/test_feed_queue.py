@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from earmark.annotations import save_annotation
 from earmark.feed import FAIR_FLOOR, queue_tasks
-from earmark.store import open_store
+from earmark.db.store import open_store
 
 
 def dataset_of(tmp_path, n: int):

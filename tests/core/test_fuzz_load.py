@@ -33,9 +33,9 @@ import pytest
 
 from earmark.annotations import get_task
 from earmark.cli import main
-from earmark.media import get_media
-from earmark.store import open_store
-from earmark.validate import task_problem
+from earmark.db.media import get_media
+from earmark.db.store import open_store
+from earmark.loading.validate import task_problem
 from earmark.web.task_audio import task_audio
 
 from .crafted import wav_bytes
@@ -378,8 +378,8 @@ def test_fuzzed_loads_name_every_bad_input_and_load_the_rest(corpus, tmp_path, r
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_every_hostile_jsonl_line_is_refused_or_valid(tmp_path, seed):
     """The validator alone, on more random tasks: a task it accepts is one the loader may store."""
-    from earmark.sources import task_candidate
-    from earmark.validate import JSONLineError, parse_json
+    from earmark.loading.sources import task_candidate
+    from earmark.loading.validate import JSONLineError, parse_json
     rng = random.Random(SEED + seed)
     audio = tmp_path / "a.wav"
     audio.write_bytes(wav_bytes())

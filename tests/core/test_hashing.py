@@ -1,7 +1,7 @@
 """Task identity: what makes two tasks the same (one is skipped as a duplicate)
 and the documented hash values, computed here from the algorithm itself.
 
-The documented algorithm (earmark/hashing.py, Prodigy's `_input_hash`): the
+The documented algorithm (earmark/loading/hashing.py, Prodigy's `_input_hash`): the
 input's identity {"audio": media id or URL, "segment"?, "text"?, "channel"?}
 as canonical JSON (keys sorted, no spaces, UTF-8), BLAKE2b with an 8-byte
 digest read big-endian, shifted right by 11 bits to fit JavaScript's 53.
@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 
-from earmark.loader import load_sources
+from earmark.loading.loader import load_sources
 
 URL = "https://example.org/talk.mp3"
 

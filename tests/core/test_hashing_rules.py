@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hashlib
 
-from earmark.hashing import input_hash, stable_hash, task_hash
+from earmark.loading.hashing import input_hash, stable_hash, task_hash
 
 
 def blake53(payload: str) -> int:

@@ -13,11 +13,11 @@ import sys
 import pytest
 
 from earmark.datasets import get_dataset
-from earmark.loader import load_sources
-from earmark.media import get_media
-from earmark.peaks import PeaksError, compute_peaks
-from earmark.probe import AudioInfo, ProbeError, probe
-from earmark.validate import task_problem
+from earmark.loading.loader import load_sources
+from earmark.db.media import get_media
+from earmark.audio.peaks import PeaksError, compute_peaks
+from earmark.audio.probe import AudioInfo, ProbeError, probe
+from earmark.loading.validate import task_problem
 
 from .crafted import wav_bytes
 
@@ -130,7 +130,7 @@ def test_peaks_raise_only_peaks_errors_for_an_impossible_header(tmp_path):
 
 def test_one_files_peaks_failing_in_an_unexpected_way_leaves_the_others_their_peaks(store, tmp_path,
                                                                                    monkeypatch):
-    from earmark import loader
+    from earmark.loading import loader
     folder = tmp_path / "f"
     folder.mkdir()
     for i in range(5):
@@ -153,7 +153,7 @@ def test_one_files_peaks_failing_in_an_unexpected_way_leaves_the_others_their_pe
 
 
 def test_copies_of_an_undecodable_file_are_each_a_failure_not_a_duplicate(store, tmp_path, monkeypatch):
-    from earmark import loader
+    from earmark.loading import loader
     folder = tmp_path / "f"
     folder.mkdir()
     (folder / "good.wav").write_bytes(wav_bytes(seed=1))
@@ -341,7 +341,7 @@ def test_a_named_pipe_among_the_audio_is_refused_not_waited_on(store, tmp_path):
 
 
 def test_a_non_utf8_name_never_replaces_an_uploaded_copy_of_the_same_bytes(store, tmp_path):
-    from earmark.loader import load_uploads
+    from earmark.loading.loader import load_uploads
     data = wav_bytes(seed=7)
     load_uploads(store, "up", [("call.wav", data)])
     (stored,) = [p for p in (store.path.parent / "media").iterdir() if p.suffix == ".wav"]
@@ -374,7 +374,7 @@ def test_a_file_whose_every_task_is_refused_is_not_registered(store, tmp_path):
 
 
 def test_the_ffmpeg_peaks_buffer_is_bounded_whatever_the_header_claims(tmp_path, monkeypatch):
-    from earmark import peaks
+    from earmark.audio import peaks
     path = tmp_path / "a.flac"
     subprocess.run(["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", "sine=f=100:sample_rate=16000:d=0.2",
                     str(path)], check=True)

@@ -15,12 +15,12 @@ from pathlib import Path
 
 import pytest
 
-from earmark import loader
+from earmark.loading import loader
 from earmark.datasets import get_dataset
-from earmark.loader import load_candidates, load_sources, load_uploads
-from earmark.media import MediaInfo
-from earmark.sources import Candidate, Failure
-from earmark.store import Store
+from earmark.loading.loader import load_candidates, load_sources, load_uploads
+from earmark.db.media import MediaInfo
+from earmark.loading.sources import Candidate, Failure
+from earmark.db.store import Store
 
 from .crafted import wav_bytes
 
@@ -201,7 +201,7 @@ def test_inspect_gives_the_media_row_and_header_of_the_items_file(tmp_path):
 # --- _expand: long files split, failures to split named -----------------------------------
 
 def test_split_channels_makes_a_task_per_channel(store, tmp_path):
-    from earmark.longform import LongformOptions
+    from earmark.loading.longform import LongformOptions
     wav = tmp_path / "st.wav"
     write_wav(wav, channels=2, frames=1600)
     report = load_candidates(store, "d", [Candidate("t:1", {"audio": str(wav)}, wav)], view="audio_manual",
@@ -212,7 +212,7 @@ def test_split_channels_makes_a_task_per_channel(store, tmp_path):
 
 
 def test_inactive_longform_options_leave_the_task_whole(store, tmp_path, monkeypatch):
-    from earmark.longform import LongformOptions
+    from earmark.loading.longform import LongformOptions
 
     def expand_task(*args):
         raise AssertionError("not to be split")
@@ -233,7 +233,7 @@ def test_inactive_longform_options_leave_the_task_whole(store, tmp_path, monkeyp
 ])
 def test_a_file_that_cannot_be_split_is_named_and_the_others_load(store, tmp_path, monkeypatch,
                                                                     error, model, reason):
-    from earmark.longform import LongformOptions
+    from earmark.loading.longform import LongformOptions
     bad, good = tmp_path / "bad.wav", tmp_path / "good.wav"
     write_wav(bad, seed=1)
     write_wav(good, seed=2)
@@ -615,7 +615,7 @@ def test_two_files_whose_names_are_not_utf8_load_in_one_go(store, tmp_path):
 
 def test_every_task_an_item_becomes_is_checked_deduplicated_and_stored_across_batches(store, tmp_path,
                                                                                        monkeypatch):
-    from earmark.longform import LongformOptions
+    from earmark.loading.longform import LongformOptions
     wav = tmp_path / "w.wav"
     data = write_wav(wav, frames=16000)        # 1 s
 

@@ -14,12 +14,12 @@ from pathlib import Path
 
 import pytest
 
-from earmark import loader
+from earmark.loading import loader
 from earmark.datasets import get_dataset
-from earmark.loader import load_candidates, load_sources, load_uploads
-from earmark.peaks import PeaksError
-from earmark.sources import Candidate, Failure
-from earmark.store import Store
+from earmark.loading.loader import load_candidates, load_sources, load_uploads
+from earmark.audio.peaks import PeaksError
+from earmark.loading.sources import Candidate, Failure
+from earmark.db.store import Store
 
 
 def wav_facts(path: Path) -> tuple[float, int, int]:

@@ -9,10 +9,10 @@ import sys
 import pytest
 
 from earmark.annotations import get_task, save_annotation
-from earmark.loader import load_sources
-from earmark.longform import LongformOptions
-from earmark.preannotate import ModelError, resolve_model
-from earmark.segment import parse_segment_spec
+from earmark.loading.loader import load_sources
+from earmark.loading.longform import LongformOptions
+from earmark.models.registry import ModelError, resolve_model
+from earmark.loading.segment import parse_segment_spec
 from programs import require
 
 
@@ -122,7 +122,7 @@ def test_cli_segment_split_model_and_transcript_export(corpus, tmp_path, root, j
     done = cli("load", "d", str(joined), "--segment", "window:30:5", "--model", "speech", "--view", "transcript")
     assert done.returncode == 0, done.stderr
     assert "added 4" in done.stdout
-    from earmark.store import Store
+    from earmark.db.store import Store
     store = Store(db)
     for n, task_id in enumerate(i for (i,) in store.query("SELECT id FROM tasks ORDER BY id DESC")):
         save_annotation(store, get_task(store, task_id), "accept", "ann", edits={"transcript": f"part {n}"})
@@ -137,7 +137,7 @@ def test_cli_segment_split_model_and_transcript_export(corpus, tmp_path, root, j
 
 
 def test_a_model_region_after_the_end_of_the_file_is_refused():
-    from earmark.preannotate import run_model
+    from earmark.models.registry import run_model
     with pytest.raises(ModelError, match=r"ends at 99\.0 s, after the end of the file \(1\.200 s\)"):
         run_model(lambda task: [{"start": 0.5, "end": 99.0, "label": "S"}], {}, 1.2)
     # header durations are rounded: a millisecond past the end is the end

@@ -9,8 +9,8 @@ import urllib.request
 import pytest
 
 from apprunner import fetch
-from earmark.media import register_media
-from earmark.store import Store
+from earmark.db.media import register_media
+from earmark.db.store import Store
 
 
 @pytest.fixture
@@ -119,7 +119,7 @@ def test_a_registered_file_gone_from_disk_is_410_and_a_stray_file_is_404(corpus,
     database does not know is 404 and none of its bytes."""
     import shutil
 
-    from earmark.media import content_hash, media_dir
+    from earmark.db.media import content_hash, media_dir
     db = tmp_path / "gone.duckdb"
     store = Store(db)
     moved = tmp_path / "moved"

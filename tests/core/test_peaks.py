@@ -11,9 +11,9 @@ import subprocess
 import numpy as np
 import pytest
 
-from earmark import peaks as peaks_module
-from earmark.peaks import _PARALLEL_MIN_SECONDS, _ffmpeg_peaks, _sndfile_peaks, compute_peaks
-from earmark.probe import probe
+from earmark.audio import peaks as peaks_module
+from earmark.audio.peaks import _PARALLEL_MIN_SECONDS, _ffmpeg_peaks, _sndfile_peaks, compute_peaks
+from earmark.audio.probe import probe
 
 
 def ffmpeg(*args) -> None:

@@ -17,11 +17,11 @@ import numpy as np
 import pytest
 import soundfile
 
-from earmark import peaks as peaks_module
-from earmark.media import MediaInfo, register_media
-from earmark.peaks import (Peaks, PeaksError, _decode_range, _ffmpeg_peaks, _in_two_threads,
+from earmark.audio import peaks as peaks_module
+from earmark.db.media import MediaInfo, register_media
+from earmark.audio.peaks import (Peaks, PeaksError, _decode_range, _ffmpeg_peaks, _in_two_threads,
                            _Reducer, _sndfile_peaks, compute_peaks, get_peaks, store_peaks)
-from earmark.probe import AudioInfo, probe
+from earmark.audio.probe import AudioInfo, probe
 
 from .crafted import wav_bytes
 

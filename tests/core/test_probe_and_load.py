@@ -7,10 +7,10 @@ import subprocess
 
 import pytest
 
-from earmark.loader import load_sources
-from earmark.media import content_hash, get_media
-from earmark.peaks import get_peaks
-from earmark.probe import probe
+from earmark.loading.loader import load_sources
+from earmark.db.media import content_hash, get_media
+from earmark.audio.peaks import get_peaks
+from earmark.audio.probe import probe
 
 from .wavheader import wav_header
 
@@ -128,7 +128,7 @@ def test_compressed_formats_load_with_peaks(corpus, store, tmp_path):
 
 
 def test_peaks_are_computed_once_per_file_with_the_registered_header(corpus, store, monkeypatch):
-    from earmark import loader
+    from earmark.loading import loader
     calls = []
     real = loader.compute_peaks
 

@@ -11,11 +11,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from earmark.annotations import get_task, save_annotation
-from earmark.export import ExportFilter, csv_rows, export
-from earmark.loader import load_sources
-from earmark.store import Store
+from earmark.formats.jsonl_csv import ExportFilter, csv_rows, export
+from earmark.loading.loader import load_sources
+from earmark.db.store import Store
 
-# keys of the task format, whose values a load checks (earmark.validate): the free
+# keys of the task format, whose values a load checks (earmark.loading.validate): the free
 # keys drawn below are the rest, which must come back exactly as given
 RESERVED = {"audio", "path", "file", "meta", "audio_spans", "answer", "_input_hash",
             "_task_hash", "_session_id", "_view_id", "_timestamp", "segment", "text",

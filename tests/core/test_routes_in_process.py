@@ -19,7 +19,7 @@ import numpy as np
 import pytest
 from starlette.applications import Starlette
 
-from earmark.media import MediaInfo, content_hash, insert_media
+from earmark.db.media import MediaInfo, content_hash, insert_media
 from earmark.web import access
 from earmark.web.access import Grant
 from earmark.web.routes import bytes_with_range, clip_url, routes
@@ -99,7 +99,7 @@ class Site:
 
 @pytest.fixture
 def site(tmp_path, monkeypatch):
-    from earmark import store as store_module
+    from earmark.db import store as store_module
     db = tmp_path / "routes.duckdb"
     monkeypatch.setenv("EARMARK_DB", str(db))
     monkeypatch.setenv("EARMARK_CONFIG", str(tmp_path / "earmark.json"))   # none yet: no access code

@@ -11,9 +11,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from earmark.probe import probe
+from earmark.audio.probe import probe
 from programs import require, unavailable
-from earmark.segment import (SegmentSpec, parse_segment_spec, read_mono_16k, silence_segments,
+from earmark.loading.segment import (SegmentSpec, parse_segment_spec, read_mono_16k, silence_segments,
                              window_segments)
 
 RATE = 16000
@@ -546,7 +546,7 @@ def test_read_mono_16k_one_channel(tmp_path):
 
 
 def test_read_mono_16k_errors(tmp_path):
-    from earmark.probe import ProbeError
+    from earmark.audio.probe import ProbeError
     bad = tmp_path / "bad.wav"
     bad.write_bytes(b"not audio at all")
     with pytest.raises(ProbeError):

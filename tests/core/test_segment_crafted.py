@@ -1,7 +1,7 @@
 """Segmentation on crafted audio whose answer is known to the sample: constant
 (DC) blocks and digital silence, so every window's energy is an integer worked
 out by hand, and each boundary, padding, merge and cut lands where the rules
-of earmark/segment.py say, not a millisecond off."""
+of earmark/loading/segment.py say, not a millisecond off."""
 
 from __future__ import annotations
 
@@ -13,8 +13,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from earmark.probe import probe
-from earmark.segment import (SegmentError, _cut_long, _merge_short, _ms_energy, _MsBounds, _padded,
+from earmark.audio.probe import probe
+from earmark.loading.segment import (SegmentError, _cut_long, _merge_short, _ms_energy, _MsBounds, _padded,
                              _to_seconds, _trim, parse_segment_spec, read_mono_16k, silence_segments,
                              window_segments)
 
@@ -454,7 +454,7 @@ def test_energy_of_every_millisecond():
 
 
 def test_energy_in_chunks_of_a_minute(monkeypatch):
-    import earmark.segment as seg
+    import earmark.loading.segment as seg
     monkeypatch.setattr(seg, "_ENERGY_CHUNK_MS", 3)
     x = np.concatenate([dc(1, v) for v in (1, 2, 3, 4, 5, 6, 7)] + [np.full(2, 9, np.int16)])
     bounds = _MsBounds(len(x), RATE)
@@ -595,7 +595,7 @@ def test_reading_float_wav_directly(tmp_path):
 
 
 def test_reading_in_chunks(tmp_path, monkeypatch):
-    import earmark.segment as seg
+    import earmark.loading.segment as seg
     monkeypatch.setattr(seg, "_READ_CHUNK_FRAMES", 3)
     frames = np.arange(20, dtype=np.int16).reshape(10, 2) * np.array([1, -1], np.int16)
     path = write_wav(tmp_path / "s.wav", frames.astype("<i2"), channels=2)
@@ -853,7 +853,7 @@ def test_an_option_splits_at_its_first_equals_sign():
 
 
 def test_a_failure_in_either_half_reaches_the_caller(tmp_path, monkeypatch):
-    import earmark.segment as seg
+    import earmark.loading.segment as seg
     path = write_wav(tmp_path / "short.wav", np.full(8000, 1000, "<i2"), rate=8000)
     info = replace(probe(path), duration=130.0)        # two halves, from 0 and from 65 s
     real = seg._ffmpeg_into
@@ -936,7 +936,7 @@ def test_a_duration_far_below_one_overlapping_window_is_one_window():
 
 
 def test_one_decoder_stops_writing_at_its_limit_and_drains_the_rest(tmp_path):
-    from earmark.segment import _ffmpeg_into
+    from earmark.loading.segment import _ffmpeg_into
     # 100 s of 8 kHz DC 1000: 3.2 MB of 16 kHz output, more than a pipe holds.
     path = write_wav(tmp_path / "long.wav", np.full(800000, 1000, "<i2"), rate=8000)
     out = np.zeros(2000, np.int16)

@@ -8,7 +8,7 @@ import math
 import numpy as np
 import pytest
 
-from earmark.segment import SegmentSpec, parse_segment_spec, silence_segments, window_segments
+from earmark.loading.segment import SegmentSpec, parse_segment_spec, silence_segments, window_segments
 
 HELP = "expected 'silence', 'silence:KEY=VALUE,...' or 'window:SECONDS[:OVERLAP]'"
 KNOWN = "thresh, rel, min_silence, pad, min, max, step"

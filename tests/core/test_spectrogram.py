@@ -13,12 +13,12 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from earmark import spectrogram as spec
+from earmark.audio import spectrogram as spec
 from apprunner import fetch
-from earmark.media import register_media
-from earmark.probe import probe
-from earmark.spectrogram import MAX_HEIGHT, MAX_WIDTH, SpectrogramError, spectrogram, spectrogram_png
-from earmark.store import Store
+from earmark.db.media import register_media
+from earmark.audio.probe import probe
+from earmark.audio.spectrogram import MAX_HEIGHT, MAX_WIDTH, SpectrogramError, spectrogram, spectrogram_png
+from earmark.db.store import Store
 
 
 def write_wav(path: Path, samples: np.ndarray, rate: int) -> Path:

@@ -14,11 +14,11 @@ import numpy as np
 import pytest
 from starlette.requests import Request
 
-from earmark import spectrogram as spec
-from earmark.clips import MAX_CLIP_BYTES, ClipError, clip_wav
-from earmark.media import MediaInfo, content_hash, insert_media
-from earmark.probe import AudioInfo, ProbeError, probe
-from earmark.spectrogram import MAX_HEIGHT, MAX_WIDTH, MAX_WINDOW_SAMPLES, SpectrogramError, spectrogram
+from earmark.audio import spectrogram as spec
+from earmark.audio.clips import MAX_CLIP_BYTES, ClipError, clip_wav
+from earmark.db.media import MediaInfo, content_hash, insert_media
+from earmark.audio.probe import AudioInfo, ProbeError, probe
+from earmark.audio.spectrogram import MAX_HEIGHT, MAX_WIDTH, MAX_WINDOW_SAMPLES, SpectrogramError, spectrogram
 
 HUGE_RATE = 2_080_390_784          # the fuzzed header of the report
 MEMORY_BUDGET = 200 * 10**6
@@ -53,7 +53,7 @@ def headers_of_any_rate(monkeypatch):
     """Loads refuse such rates now, but a database from before (or a file rewritten
     after its load) can hold one, so the drawing must stay bounded on its own: the
     probe's bound is lifted here."""
-    monkeypatch.setattr("earmark.probe.MAX_SAMPLE_RATE", 2**32 - 1)
+    monkeypatch.setattr("earmark.audio.probe.MAX_SAMPLE_RATE", 2**32 - 1)
 
 
 @pytest.fixture
@@ -128,7 +128,7 @@ def test_ffmpeg_decodes_at_most_at_its_cap_and_the_top_follows(tmp_path, monkeyp
 def registered(tmp_path, monkeypatch):
     """Register files straight into a database the routes read (no probe at load:
     a row as a database written before the load checks would hold it)."""
-    from earmark import store as store_module
+    from earmark.db import store as store_module
     db = tmp_path / "routes.duckdb"
     monkeypatch.setenv("EARMARK_DB", str(db))
     store = store_module.open_store(db)
@@ -218,13 +218,13 @@ def test_a_clip_larger_than_the_bound_is_refused_before_anything_is_read(tmp_pat
     path = crafted_wav(tmp_path / "claims.wav", 16000, 100)
     media = MediaInfo(id="f" * 32, path=str(path), format="wav", duration=600.0, sample_rate=768000,
                       channels=64, size=path.stat().st_size)
-    monkeypatch.setattr("earmark.clips._cut_wav", lambda *a: pytest.fail("read a window over the bound"))
+    monkeypatch.setattr("earmark.audio.clips._cut_wav", lambda *a: pytest.fail("read a window over the bound"))
     with pytest.raises(ClipError, match=f"at most {MAX_CLIP_BYTES >> 20} MiB"):
         clip_wav(media, 0.0, 60.0)
 
 
 def test_clips_in_blocks_are_the_samples_of_the_file(tmp_path, monkeypatch):
-    monkeypatch.setattr("earmark.clips._BLOCK_FRAMES", 1000)    # many blocks, one partial
+    monkeypatch.setattr("earmark.audio.clips._BLOCK_FRAMES", 1000)    # many blocks, one partial
     samples = (np.random.default_rng(3).uniform(-1, 1, (20_500, 2))).astype("<f4")
     path = tmp_path / "float.wav"
     fmt = struct.pack("<HHIIHH", 3, 2, 8000, 8000 * 8, 8, 32)

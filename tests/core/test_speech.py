@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from earmark.speech import FRAME_SECONDS, SpeechSettings, detect_speech, frame_scores, regions_from_scores
+from earmark.models.speech import FRAME_SECONDS, SpeechSettings, detect_speech, frame_scores, regions_from_scores
 
 STEMS = ["trñ00", "trn01", "trn02", "trn03"]
 F1_FLOOR = 0.90   # measured 0.93 on this corpus; raw earshot frames score 0.79
@@ -39,7 +39,7 @@ def speech_time_f1(predicted: dict, truth: dict, lengths: dict) -> tuple[float, 
 
 
 def test_speech_regions_reach_the_f1_floor_and_beat_raw_frames(corpus):
-    from earmark.segment import read_mono_16k
+    from earmark.loading.segment import read_mono_16k
     truth = reference_turns(corpus)
     smoothed, raw, lengths = {}, {}, {}
     for stem in STEMS:

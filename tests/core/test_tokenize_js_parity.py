@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from earmark.tokenize import span_from_tokens, tokenize
+from earmark.loading.tokenize import span_from_tokens, tokenize
 
 FIXTURE = Path(__file__).resolve().parents[2] / "components/waveform/frontend/test/fixtures/tokens.json"
 TABLE = json.loads(FIXTURE.read_text(encoding="utf-8"))

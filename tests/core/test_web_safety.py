@@ -17,9 +17,9 @@ from pathlib import Path
 
 import pytest
 
-from earmark.loader import load_uploads
-from earmark.preannotate import ModelError, resolve_model
-from earmark.probe import AUDIO_EXTENSIONS
+from earmark.loading.loader import load_uploads
+from earmark.models.registry import ModelError, resolve_model
+from earmark.audio.probe import AUDIO_EXTENSIONS
 from earmark.settings import SettingsError
 
 EVIL = ("import pathlib\n"
@@ -84,7 +84,7 @@ def test_base64_audio_that_is_not_audio_is_not_kept(store, tmp_path, corpus):
              {"audio": "data:audio/mpeg;base64," + base64.b64encode(wav).decode()}]   # WAV bytes, .mp3: audio
     source = tmp_path / "tasks.jsonl"
     source.write_text("".join(json.dumps(line) + "\n" for line in lines))
-    from earmark.loader import load_sources
+    from earmark.loading.loader import load_sources
     report = load_sources(store, "b", [source])
     reasons = {int(f.origin.rsplit(":", 1)[1]): f.reason for f in report.failures}
     assert set(reasons) == {1, 2, 3}
@@ -115,7 +115,7 @@ def test_jsonl_uploads_are_read_outside_the_media_folder_and_removed(store, corp
 
 
 def test_the_web_resolves_only_offered_models_and_never_from_cwd_or_media(store, tmp_path, monkeypatch):
-    from earmark.preannotate import offered_models, resolve_offered
+    from earmark.models.registry import offered_models, resolve_offered
     media = store.path.parent / "media"
     media.mkdir()
     (media / "old_upload.py").write_text(EVIL.decode())   # as an older version could have kept it

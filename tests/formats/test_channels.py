@@ -18,12 +18,12 @@ import numpy as np
 import pytest
 
 from earmark.annotations import get_task, save_annotation
-from earmark.clips import clip_wav
-from earmark.export import ExportFilter, export
+from earmark.audio.clips import clip_wav
+from earmark.formats.jsonl_csv import ExportFilter, export
 from earmark.formats import rttm
 from earmark.formats.export import export_archive, export_clips, export_rttm
-from earmark.loader import load_sources
-from earmark.media import inspect_file
+from earmark.loading.loader import load_sources
+from earmark.db.media import inspect_file
 
 RATE = 16000   # the fixture's sample rate: 1 ms is exactly 16 frames
 
@@ -218,7 +218,7 @@ def test_a_clip_archive_holds_the_same_clips(stereo_answered, tmp_path, left):
 
 @pytest.mark.parametrize("as_flac", [False, True], ids=["wav", "ffmpeg"])
 def test_the_players_window_of_a_channel_holds_that_channel(stereo_speech_left, left, tmp_path, as_flac):
-    """What the browser plays for a `--split-channels` task (earmark.clips), from WAV
+    """What the browser plays for a `--split-channels` task (earmark.audio.clips), from WAV
     bytes directly and through ffmpeg for other formats."""
     source = stereo_speech_left
     if as_flac:
@@ -263,7 +263,7 @@ def test_the_players_window_starts_and_ends_at_the_nearest_frame(corpus, tmp_pat
 
 
 def test_split_channels_give_channel_0_its_own_task_and_its_own_regions(store, tmp_path, stereo_speech_left):
-    from earmark.longform import LongformOptions
+    from earmark.loading.longform import LongformOptions
     pre = tmp_path / "speech_left.jsonl"
     pre.write_text(json.dumps({"file": "speech_left.wav", "audio_spans": REGIONS}) + "\n", encoding="utf-8")
     split = LongformOptions(split_channels=True)

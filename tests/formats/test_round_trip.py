@@ -143,7 +143,7 @@ def test_clips_in_audiofolder_layout(cli, stereo_speech_left, tmp_path):
     import numpy as np
 
     from earmark.annotations import get_task, save_annotation
-    from earmark.store import Store
+    from earmark.db.store import Store
     assert "added 1" in cli("load", "c", str(stereo_speech_left)).stdout
     store = Store(tmp_path / "formats.duckdb")
     (task_id,) = [i for (i,) in store.query("SELECT id FROM tasks")]

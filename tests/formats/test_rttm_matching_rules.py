@@ -15,7 +15,7 @@ import pytest
 from earmark.formats import FormatError, SpansFile, finite_seconds, ms, not_utf8, read_spans_file, rttm, text_lines
 from earmark.formats import matching
 from earmark.formats.matching import PreAnnotations
-from earmark.sources import Failure
+from earmark.loading.sources import Failure
 
 TURN = "SPEAKER talk 1 0.5 1 <NA> <NA> A <NA> <NA>\n"
 
@@ -453,7 +453,7 @@ def test_a_stem_that_is_another_audio_files_goes_to_that_file_alone(tmp_path):
 def test_loading_two_files_whose_stems_prefix_each_other_gives_each_its_own_turns(store, tmp_path):
     import wave
 
-    from earmark.loader import load_sources
+    from earmark.loading.loader import load_sources
     for level, name in enumerate(("interview.wav", "interview_2.wav")):   # two contents: two files
         with wave.open(str(tmp_path / name), "wb") as out:
             out.setnchannels(1), out.setsampwidth(2), out.setframerate(8000)

@@ -7,7 +7,7 @@ from earmark.annotations import get_task, save_annotation
 from earmark.datasets import get_dataset
 from earmark.formats import textgrid
 from earmark.formats.export import export_files
-from earmark.loader import load_sources
+from earmark.loading.loader import load_sources
 
 # Praat's long text layout, written out by hand: each interval tier covers 0-2 s,
 # the gaps between regions are empty intervals (Praat requires a tier to be tiled).

@@ -7,8 +7,8 @@ import json
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from earmark.loader import load_sources
-from earmark.store import open_store
+from earmark.loading.loader import load_sources
+from earmark.db.store import open_store
 
 
 @pytest.fixture

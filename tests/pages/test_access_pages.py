@@ -15,7 +15,7 @@ from streamlit.testing.v1 import AppTest
 
 from earmark.annotations import get_task, save_annotation
 from earmark.datasets import ensure_dataset
-from earmark.loader import load_sources
+from earmark.loading.loader import load_sources
 from earmark.web import access
 from earmark.web.access import Grant, Throttle
 from earmark.web.text import md_text

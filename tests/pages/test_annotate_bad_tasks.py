@@ -17,8 +17,8 @@ import time
 import pytest
 
 from earmark.datasets import ensure_dataset
-from earmark.loader import load_sources
-from earmark.store import StoreError, open_store
+from earmark.loading.loader import load_sources
+from earmark.db.store import StoreError, open_store
 
 GOOD = "good.wav"
 

@@ -9,7 +9,7 @@ import duckdb
 from diskfull import SimulatedDisk
 from streamlit.testing.v1 import AppTest
 
-from earmark.store import open_store
+from earmark.db.store import open_store
 
 REGION = {"id": "r1", "start": 0.25, "end": 0.75, "label": "SPK1", "channel": None}
 NO_SPACE = "the database could not be written: no space left on the device"

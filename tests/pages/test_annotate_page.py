@@ -96,7 +96,7 @@ def test_the_same_value_twice_commits_once_and_repeated_entries_only_the_new_one
 
 
 def test_refused_entries_get_a_receipt_and_later_entries_still_commit(talks, page, card, tmp_path, corpus):
-    from earmark.loader import load_sources
+    from earmark.loading.loader import load_sources
     store, ids = talks
     [other_task] = load_sources(store, "other", [corpus / "diarization" / "trn01.wav"], labels=["A"]).task_ids
     (tmp_path / "earmark.json").write_text(json.dumps({"allowed_sessions": ["ann", "bob"]}))
@@ -237,10 +237,10 @@ def test_shared_queue_keeps_two_annotators_apart(talks, page, card, monkeypatch)
 
 def test_segment_and_channel_tasks_work_in_clip_time_and_store_file_time(tmp_path, monkeypatch, corpus,
                                                                         page, card):
-    from earmark.loader import load_sources
-    from earmark.longform import LongformOptions
-    from earmark.segment import parse_segment_spec
-    from earmark.store import open_store
+    from earmark.loading.loader import load_sources
+    from earmark.loading.longform import LongformOptions
+    from earmark.loading.segment import parse_segment_spec
+    from earmark.db.store import open_store
     db = tmp_path / "seg.duckdb"
     monkeypatch.setenv("EARMARK_DB", str(db))
     monkeypatch.setenv("EARMARK_CONFIG", str(tmp_path / "none.json"))
@@ -287,9 +287,9 @@ def test_channel_0_is_stored_as_0_from_a_split_channel_task_and_from_lane_0(tmp_
                                                                            page, card):
     """Channel 0 (falsy) is the first channel everywhere, never "all channels": on the
     split-channel task of channel 0, and for a region drawn on lane 0 of a stereo file."""
-    from earmark.loader import load_sources
-    from earmark.longform import LongformOptions
-    from earmark.store import open_store
+    from earmark.loading.loader import load_sources
+    from earmark.loading.longform import LongformOptions
+    from earmark.db.store import open_store
     db = tmp_path / "ch0.duckdb"
     monkeypatch.setenv("EARMARK_DB", str(db))
     monkeypatch.setenv("EARMARK_CONFIG", str(tmp_path / "none.json"))
@@ -349,7 +349,7 @@ def test_answers_of_another_dataset_or_before_a_name_is_chosen_are_committed_all
                                                                                            corpus):
     """A tab's stored log may hold answers given on another dataset, or come back on a
     page that has no annotator yet: they belong to their own dataset and session."""
-    from earmark.loader import load_sources
+    from earmark.loading.loader import load_sources
     store, ids = talks
     [other_task] = load_sources(store, "other", [corpus / "diarization" / "trn01.wav"], labels=["A"]).task_ids
     at = page("annotate", dataset="talks")              # no session chosen yet

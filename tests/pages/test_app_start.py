@@ -6,7 +6,7 @@ import json
 
 from streamlit.testing.v1 import AppTest
 
-from earmark.store import open_store
+from earmark.db.store import open_store
 from earmark.web.main import parse_mark_args
 
 

@@ -11,7 +11,7 @@ import streamlit
 from streamlit.proto.Common_pb2 import FileURLs
 from streamlit.runtime.uploaded_file_manager import UploadedFile, UploadedFileRec
 
-from earmark.probe import AUDIO_EXTENSIONS
+from earmark.audio.probe import AUDIO_EXTENSIONS
 from shown import shown
 
 EVIL = ("import pathlib\n"

@@ -119,7 +119,7 @@ def test_export_page_counts_and_builds_filtered_files(talks, page):
 
 def test_export_filter_matches_review_filter(talks):
     import io
-    from earmark.export import ExportFilter, export
+    from earmark.formats.jsonl_csv import ExportFilter, export
     from earmark.review import ReviewFilter, filter_sql
     store, ids = talks
     annotate_some(store, ids)
@@ -132,9 +132,9 @@ def test_export_filter_matches_review_filter(talks):
 
 
 def test_review_shows_changes_against_the_pre_annotation(tmp_path, monkeypatch, corpus, page):
-    from earmark.loader import load_sources
+    from earmark.loading.loader import load_sources
     from earmark.review import changes_from_pre_annotation
-    from earmark.store import open_store
+    from earmark.db.store import open_store
     db = tmp_path / "pre.duckdb"
     monkeypatch.setenv("EARMARK_DB", str(db))
     monkeypatch.setenv("EARMARK_CONFIG", str(tmp_path / "none.json"))

@@ -1,6 +1,6 @@
 /**
  * Text spans over transcript tokens, as Prodigy's `ner_manual` makes them:
- * the tokenizer of earmark/tokenize.py, spans snapped to whole tokens, no
+ * the tokenizer of earmark/loading/tokenize.py, spans snapped to whole tokens, no
  * overlaps, and the offsets Python uses.
  *
  * Offsets are code points (Python's str indices), not UTF-16 code units: an
@@ -86,7 +86,7 @@ export function tokenizePlaced(text: string): PlacedToken[] {
   return out;
 }
 
-/** `[{text, start, end, id, ws}]` exactly as `earmark.tokenize.tokenize` gives them. */
+/** `[{text, start, end, id, ws}]` exactly as `earmark.loading.tokenize.tokenize` gives them. */
 export function tokenize(text: string): Token[] {
   return tokenizePlaced(text).map(({ text: t, start, end, id, ws }) => ({ text: t, start, end, id, ws }));
 }

@@ -4,7 +4,7 @@
  * earlier view goes while the next one loads, and the frequency axis.
  */
 
-/** The server's limits (earmark/spectrogram.py MAX_WIDTH, MAX_HEIGHT). */
+/** The server's limits (earmark/audio/spectrogram.py MAX_WIDTH, MAX_HEIGHT). */
 export const MAX_IMAGE_WIDTH = 4096;
 export const MAX_IMAGE_HEIGHT = 1024;
 

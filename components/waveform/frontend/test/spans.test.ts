@@ -32,7 +32,7 @@ interface Table {
   }[];
 }
 
-// The same table tests/core/test_tokenize_js_parity.py checks earmark/tokenize.py against.
+// The same table tests/core/test_tokenize_js_parity.py checks earmark/loading/tokenize.py against.
 const TABLE = table as unknown as Table;
 
 describe("tokenize, against the table shared with Python", () => {

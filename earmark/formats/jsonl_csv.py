@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import TextIO
 
 from earmark.annotations import CURRENT_ANNOTATIONS, strip_base64
-from earmark.store import Store
+from earmark.db.store import Store
 
 FORMATS = ("jsonl", "csv")
 

@@ -37,9 +37,9 @@ from typing import Protocol
 
 import numpy as np
 
-from earmark.pcm import ffmpeg_s16le
-from earmark.probe import AudioInfo
-from earmark.sndfile import readable_whole
+from earmark.audio.pcm import ffmpeg_s16le
+from earmark.audio.probe import AudioInfo
+from earmark.audio.sndfile import readable_whole
 
 MAX_WIDTH, MAX_HEIGHT = 4096, 1024
 #: Files with more channels are not drawn: every frame read holds all of them.

@@ -12,8 +12,8 @@ import math
 from pathlib import Path
 
 from earmark.annotations import Task
-from earmark.media import get_media
-from earmark.store import Store
+from earmark.db.media import get_media
+from earmark.db.store import Store
 
 
 def _time(value: object) -> float | None:

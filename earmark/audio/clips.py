@@ -17,8 +17,8 @@ from pathlib import Path
 
 import numpy as np
 
-from earmark.media import MediaInfo
-from earmark.probe import probe
+from earmark.db.media import MediaInfo
+from earmark.audio.probe import probe
 
 MAX_CLIP_SECONDS = 30 * 60
 #: A clip is built in memory: at most this many bytes of 16-bit samples (30 minutes

@@ -13,9 +13,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from earmark.media import MediaInfo
-from earmark.preannotate import PreAnnotator, audio_16k, run_model
-from earmark.segment import SegmentSpec
+from earmark.db.media import MediaInfo
+from earmark.models.registry import PreAnnotator, audio_16k, run_model
+from earmark.loading.segment import SegmentSpec
 
 
 @dataclass

@@ -83,8 +83,8 @@ from pathlib import Path
 
 import numpy as np
 
-from earmark.pcm import ffmpeg_s16le, int24_to_int16, to_int16
-from earmark.probe import AudioInfo, probe
+from earmark.audio.pcm import ffmpeg_s16le, int24_to_int16, to_int16
+from earmark.audio.probe import AudioInfo, probe
 
 SAMPLE_RATE = 16000
 QUIET_SECONDS = 0.1           # span whose energy decides where a long segment is cut

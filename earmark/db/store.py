@@ -32,7 +32,7 @@ from typing import Any, TypeVar
 
 import duckdb
 
-from earmark.schema import MIGRATIONS, SCHEMA_VERSION
+from earmark.db.schema import MIGRATIONS, SCHEMA_VERSION
 
 DEFAULT_DB = Path("data") / "earmark.duckdb"
 T = TypeVar("T")

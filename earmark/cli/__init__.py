@@ -10,18 +10,18 @@ from typing import TextIO
 
 from earmark.datasets import (DatasetError, check_dataset_name, drop_dataset, get_dataset, list_datasets,
                               name_problem)
-from earmark.export import FORMATS, ExportError, ExportFilter, cap_memory_for_export, export
+from earmark.formats.jsonl_csv import FORMATS, ExportError, ExportFilter, cap_memory_for_export, export
 from earmark.formats.export import FORMATS as FILE_FORMATS
 from earmark.formats.export import export_clips, export_files, export_rttm
-from earmark.loader import load_sources
-from earmark.longform import LongformOptions
-from earmark.media import media_dir
-from earmark.outfiles import UnsafePathError, atomic_open
-from earmark.preannotate import BUILT_IN, ModelError, resolve_model
-from earmark.segment import parse_segment_spec
+from earmark.loading.loader import load_sources
+from earmark.loading.longform import LongformOptions
+from earmark.db.media import media_dir
+from earmark.formats.outfiles import UnsafePathError, atomic_open
+from earmark.models.registry import BUILT_IN, ModelError, resolve_model
+from earmark.loading.segment import parse_segment_spec
 from earmark.settings import SettingsError, configured_models, load_config
 from earmark.stats import dataset_stats
-from earmark.store import StoreError, StoreLockedError, default_db_path, open_store
+from earmark.db.store import StoreError, StoreLockedError, default_db_path, open_store
 
 
 def _split(value: str | None) -> list[str] | None:
@@ -102,7 +102,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def run_command(store, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    """Run a parsed command on `store`; here, or inside the app (earmark.cli_bridge)."""
+    """Run a parsed command on `store`; here, or inside the app (earmark.cli.bridge)."""
     try:
         return COMMANDS[args.command](store, args, out, err)
     except (StoreError, DatasetError) as exc:
@@ -153,7 +153,7 @@ def _model(store, name: str):
 def _run_in_app(parser: argparse.ArgumentParser, args: argparse.Namespace, argv: list[str],
                 locked: StoreLockedError) -> int:
     """The database is held by another process: if it is the app, run the command there."""
-    from earmark.cli_bridge import BridgeError, find_app, portable_argv, run_in_app
+    from earmark.cli.bridge import BridgeError, find_app, portable_argv, run_in_app
     db = Path(args.db or default_db_path()).resolve()
     address = find_app(db)
     if address is None:

@@ -15,8 +15,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from earmark.probe import AUDIO_EXTENSIONS, ProbeError
-from earmark.validate import JSONLineError, json_problem, parse_json, spans_problem, task_problem
+from earmark.audio.probe import AUDIO_EXTENSIONS, ProbeError
+from earmark.loading.validate import JSONLineError, json_problem, parse_json, spans_problem, task_problem
 
 SaveBytes = Callable[[bytes, str], Path]
 
@@ -106,7 +106,7 @@ def is_utf8_path(path: str | Path) -> bool:
 def file_candidate(path: Path) -> Candidate:
     """The task of one audio file. Its name as shown and stored is `shown_path`;
     the file itself is read through `audio_file` (the loader gives a name that is
-    not UTF-8 an alias in the media folder, see earmark.loader)."""
+    not UTF-8 an alias in the media folder, see earmark.loading.loader)."""
     path = path.resolve()
     shown = shown_path(path)
     name = Path(shown).name
@@ -238,6 +238,6 @@ def task_candidate(task: object, origin: str, base: Path, save_bytes: SaveBytes)
 
 def check_spans(spans: object, duration: float | None = None) -> str | None:
     """Why a list of regions (a task's `audio_spans`, a model's answer) is
-    unusable, or None when it is fine (see earmark.validate); with the file's
+    unusable, or None when it is fine (see earmark.loading.validate); with the file's
     `duration`, a region ending after it is unusable too."""
     return json_problem(spans) or spans_problem(spans, duration=duration)

@@ -32,7 +32,7 @@ from pathlib import Path
 
 import numpy as np
 
-from earmark.sources import check_spans
+from earmark.loading.sources import check_spans
 
 PreAnnotator = Callable[[dict], list[dict]]
 _audio_lock = threading.Lock()
@@ -49,7 +49,7 @@ def audio_16k(path: str, channel: int | None = None) -> np.ndarray:
 
     Keeps the last file only: loading walks the files one after another.
     """
-    from earmark.segment import read_mono_16k
+    from earmark.loading.segment import read_mono_16k
     key = (str(path), channel)
     with _audio_lock:
         if key not in _audio_cache:
@@ -59,8 +59,8 @@ def audio_16k(path: str, channel: int | None = None) -> np.ndarray:
 
 
 def speech(task: dict) -> list[dict]:
-    """The built-in pre-annotator: speech regions from earmark.speech, labelled SPEECH."""
-    from earmark.speech import SAMPLE_RATE, detect_speech
+    """The built-in pre-annotator: speech regions from earmark.models.speech, labelled SPEECH."""
+    from earmark.models.speech import SAMPLE_RATE, detect_speech
     channel = (task.get("meta") or {}).get("channel")
     samples = audio_16k(task["path"], channel)
     segment = task.get("segment") or {}

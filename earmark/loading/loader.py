@@ -4,7 +4,7 @@ Files are probed and hashed by a small thread pool (ffprobe runs as a
 process, hashing releases the GIL), tasks are inserted in batches, one
 transaction per batch, and every file that cannot be read is reported with
 its reason while the rest loads. Every task is checked against the task
-format (earmark.validate) with its file's length and channels before it is
+format (earmark.loading.validate) with its file's length and channels before it is
 stored: what a page could not show is refused here, by name.
 """
 
@@ -26,18 +26,18 @@ from pathlib import Path
 
 import pandas as pd
 
-from earmark import hashing
+from earmark.loading import hashing
 from earmark.datasets import add_labels, drop_dataset, ensure_dataset, get_dataset
 from earmark.formats.matching import PreAnnotations
-from earmark.longform import LongformOptions, expand_task
-from earmark.preannotate import ModelError
-from earmark.segment import SegmentError
-from earmark.media import MediaInfo, inspect_file, insert_media, media_dir, save_media_bytes
-from earmark.peaks import Peaks, PeaksError, compute_peaks, store_peaks
-from earmark.probe import AudioInfo, ProbeError
-from earmark.sources import Candidate, Failure, is_utf8_path, iter_sources, upload_candidate, upload_name
-from earmark.store import Store
-from earmark.validate import spans_problem, task_problem
+from earmark.loading.longform import LongformOptions, expand_task
+from earmark.models.registry import ModelError
+from earmark.loading.segment import SegmentError
+from earmark.db.media import MediaInfo, inspect_file, insert_media, media_dir, save_media_bytes
+from earmark.audio.peaks import Peaks, PeaksError, compute_peaks, store_peaks
+from earmark.audio.probe import AudioInfo, ProbeError
+from earmark.loading.sources import Candidate, Failure, is_utf8_path, iter_sources, upload_candidate, upload_name
+from earmark.db.store import Store
+from earmark.loading.validate import spans_problem, task_problem
 
 BATCH = 500
 WORKERS = 4

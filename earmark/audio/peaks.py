@@ -25,13 +25,13 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from earmark.media import MediaInfo, get_media
-from earmark.pcm import ffmpeg_s16le, int24_to_int16, to_int16
-from earmark.probe import AudioInfo, ProbeError, probe
-from earmark.sndfile import readable_whole
+from earmark.db.media import MediaInfo, get_media
+from earmark.audio.pcm import ffmpeg_s16le, int24_to_int16, to_int16
+from earmark.audio.probe import AudioInfo, ProbeError, probe
+from earmark.audio.sndfile import readable_whole
 
 if TYPE_CHECKING:  # computing peaks needs neither pandas nor DuckDB: keep the import light
-    from earmark.store import Store
+    from earmark.db.store import Store
 
 PEAKS_PER_SECOND = 100
 # Samples reduced per step: bounds memory whatever the file's length.

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from earmark.probe import AudioInfo
+from earmark.audio.probe import AudioInfo
 
 # libsndfile's major formats that it decodes faster than ffmpeg; the others go to ffmpeg.
 FORMATS = frozenset({"MP3", "FLAC", "OGG"})

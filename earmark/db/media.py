@@ -4,7 +4,7 @@ The hash makes the same recording found under two paths, or uploaded twice,
 one media row, and names the file that base64 or uploaded audio is written to.
 
 Bytes that come from outside (an upload, a data URI) are kept only when they
-are audio: their name must end in an audio extension (earmark.probe's list,
+are audio: their name must end in an audio extension (earmark.audio.probe's list,
 which holds no suffix Python imports from, such as .py, .pyc or .so), and the
 bytes must probe as audio. So the media folder never holds a file that
 `import` could load, whatever a page was sent.
@@ -20,10 +20,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from earmark.probe import AUDIO_EXTENSIONS, AudioInfo, ProbeError, probe
+from earmark.audio.probe import AUDIO_EXTENSIONS, AudioInfo, ProbeError, probe
 
 if TYPE_CHECKING:
-    from earmark.store import Store
+    from earmark.db.store import Store
 
 _HASH_BLOCK = 1 << 20
 
@@ -55,7 +55,7 @@ def content_hash(path: str | Path) -> str:
 def inspect_file(path: str | Path) -> tuple[MediaInfo, AudioInfo]:
     """Probe and hash one file without touching the database.
 
-    Raises `earmark.probe.ProbeError` when the file is not readable audio.
+    Raises `earmark.audio.probe.ProbeError` when the file is not readable audio.
     """
     path = Path(path).resolve()
     info = probe(path)

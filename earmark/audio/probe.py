@@ -19,7 +19,7 @@ from pathlib import Path
 
 AUDIO_EXTENSIONS = (".wav", ".mp3", ".flac", ".ogg", ".opus", ".m4a", ".aac", ".webm")
 
-# WAVE format tags we can memory-map (see earmark.peaks).
+# WAVE format tags we can memory-map (see earmark.audio.peaks).
 WAVE_PCM = 1
 WAVE_FLOAT = 3
 WAVE_EXTENSIBLE = 0xFFFE

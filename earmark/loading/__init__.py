@@ -1,0 +1,1 @@
+"""Loading: sources into candidate tasks, validated, hashed, segmented, pre-annotated, stored."""

@@ -1,0 +1,1 @@
+"""Models that pre-annotate tasks: the built-in speech detector and users' own functions."""
