@@ -43,10 +43,11 @@ def open_annotation(store, annotation_id: int) -> None:
         st.warning("The task of this annotation is no longer in the database.")
         return
     dataset = get_dataset(store, keys["dataset"])
+    annotator = keys["session"]
     settings = effective_settings(dataset)
     labels = list(dict.fromkeys([*(dataset.labels if dataset else []),
                                  *(r.get("label") for r in current.get("audio_spans") or [] if r.get("label"))]))
-    st.subheader(" · ".join(md_text(v) for v in (current.get("file") or task.id, keys["session"], current.get("answer"))))
+    st.subheader(" · ".join(md_text(v) for v in (current.get("file") or task.id, annotator, current.get("answer"))))
     value = _waveform(store, task, current.get("audio_spans") or [], labels, settings, True,
                       key="review_waveform", revision=annotation_id)
     regions = value["regions"] if value else current.get("audio_spans") or []
@@ -64,7 +65,7 @@ def open_annotation(store, annotation_id: int) -> None:
         if transcript is not None:
             edits["transcript"] = transcript
         edits["_reviewed_by"] = reviewer
-        new_id = save_annotation(store, task, answer, keys["session"], edits=edits, view=current.get("_view_id"),
+        new_id = save_annotation(store, task, answer, annotator, edits=edits, view=current.get("_view_id"),
                                  supersedes=annotation_id)
         st.session_state.review_selected = new_id
         st.success("Saved as a new version; the earlier one is kept in the history.")

@@ -142,7 +142,8 @@ def test_the_review_table_rows_and_its_limit(small):
     assert (bob["corrected"], bob["regions"], bob["labels"]) == (False, 1, "SPEECH")
     assert frame["id"].tolist() == [ids["bob_c"], ids["bob_a"], ids["ann_b"]]
     assert review_table(store, ReviewFilter())[1] == 5       # no dataset: all of them
-    (mine,) = review_table(store, ReviewFilter(dataset="d", sessions=["ann"], answers=["accept"]))[0].itertuples()
+    (mine,) = review_table(store, ReviewFilter(dataset="d", sessions=["ann"], answers=["accept"]))[0] \
+        .itertuples()
     assert (mine.id, mine.corrected, mine.labels) == (ids["ann_a"], True, "SPEECH")
 
 
