@@ -391,14 +391,13 @@ def build_review_db(folder: Path, n_annotations: int, n_shared: int, queries: bo
 
 def time_queries(store, runs: int = 3) -> list[tuple[str, str, float]]:
     """(page, query, median seconds) of what the Review and Statistics pages run."""
-    from earmark.review import (ReviewFilter, agreement, annotations_per_hour, label_totals,
-                                progress_by_annotator, region_durations, review_table)
-    from earmark.stats import dataset_stats
+    from earmark.agreement import agreement
+    from earmark.db.queries.review import ReviewFilter, annotators, labels_in_use, review_table
+    from earmark.db.queries.statistics import (annotations_per_hour, dataset_stats, label_totals,
+                                               progress_by_annotator, region_durations)
     calls = [
         ("review", "filter bar: annotators, labels", lambda: (
-            store.query("SELECT DISTINCT session FROM annotations WHERE dataset = ? ORDER BY 1", [DATASET]),
-            store.query("SELECT DISTINCT label FROM spans WHERE dataset = ? AND label IS NOT NULL ORDER BY 1",
-                        [DATASET]))),
+            annotators(store, DATASET), labels_in_use(store, DATASET))),
         ("review", "review_table (count + newest 1,000)", lambda: review_table(store, ReviewFilter(dataset=DATASET))),
         ("statistics", "dataset_stats", lambda: dataset_stats(store, DATASET)),
         ("statistics", "progress_by_annotator", lambda: progress_by_annotator(store, DATASET)),

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import json
-import time
 import unicodedata
 from dataclasses import dataclass, field
 
+from earmark.db.queries import datasets as queries
 from earmark.db.store import Store
 
 VIEWS = ("audio", "audio_manual", "transcript", "alignment")
+DEFAULT_VIEW = "audio_manual"
 NAME_MAX = 64
 NAME_RULE = (f"1 to {NAME_MAX} characters: letters (any script), digits, '_', '-', '.' and spaces, "
              "not starting with '.'")
@@ -80,17 +80,12 @@ def _check_view(view: str) -> None:
 
 
 def get_dataset(store: Store, name: str) -> Dataset | None:
-    row = store.query_one(
-        "SELECT name, view, labels, settings, created FROM datasets WHERE name = ?", [name]
-    )
-    if not row:
-        return None
-    return Dataset(row[0], row[1], json.loads(row[2]), json.loads(row[3]), row[4])
+    row = queries.dataset_row(store, name)
+    return Dataset(**row) if row else None
 
 
 def list_datasets(store: Store) -> list[Dataset]:
-    rows = store.query("SELECT name FROM datasets ORDER BY name")
-    return [d for (name,) in rows if (d := get_dataset(store, name))]
+    return [Dataset(**row) for row in queries.dataset_rows(store)]
 
 
 def ensure_dataset(store: Store, name: str, view: str | None = None,
@@ -102,25 +97,8 @@ def ensure_dataset(store: Store, name: str, view: str | None = None,
     """
     if view is not None:
         _check_view(view)
-
-    def upsert(cur) -> None:
-        row = cur.execute("SELECT labels, settings FROM datasets WHERE name = ?", [name]).fetchall()
-        if not row:
-            check_dataset_name(name)
-            cur.execute(
-                "INSERT INTO datasets (name, view, labels, settings, created) VALUES (?, ?, ?, ?, ?)",
-                [name, view or "audio_manual", json.dumps(labels or []),
-                 json.dumps(settings or {}), time.time()],
-            )
-            return
-        if view is not None:
-            cur.execute("UPDATE datasets SET view = ? WHERE name = ?", [view, name])
-        if labels is not None:
-            cur.execute("UPDATE datasets SET labels = ? WHERE name = ?", [json.dumps(labels), name])
-        if settings is not None:
-            cur.execute("UPDATE datasets SET settings = ? WHERE name = ?", [json.dumps(settings), name])
-
-    store.write(upsert)
+    queries.save_dataset(store, name, view, labels, settings, default_view=DEFAULT_VIEW,
+                         check_new_name=check_dataset_name)
     found = get_dataset(store, name)
     assert found is not None
     return found
@@ -128,29 +106,9 @@ def ensure_dataset(store: Store, name: str, view: str | None = None,
 
 def add_labels(store: Store, name: str, labels: list[str]) -> list[str]:
     """Append to the dataset's labels those of `labels` it lacks; return them."""
-    added: list[str] = []
-
-    def append(cur) -> None:
-        added.clear()  # a retried write starts again
-        (current,) = cur.execute("SELECT labels FROM datasets WHERE name = ?", [name]).fetchone()
-        have = json.loads(current)
-        added.extend(label for label in labels if label not in have)
-        if added:
-            cur.execute("UPDATE datasets SET labels = ? WHERE name = ?", [json.dumps(have + added), name])
-
-    if labels:
-        store.write(append)
-    return added
+    return queries.add_labels(store, name, labels)
 
 
 def drop_dataset(store: Store, name: str) -> bool:
     """Delete a dataset with its tasks and annotations; False when it did not exist."""
-    def drop(cur) -> bool:
-        if not cur.execute("SELECT 1 FROM datasets WHERE name = ?", [name]).fetchall():
-            return False
-        for table in ("spans", "annotations", "tasks", "datasets"):
-            column = "name" if table == "datasets" else "dataset"
-            cur.execute(f"DELETE FROM {table} WHERE {column} = ?", [name])
-        return True
-
-    return store.write(drop)
+    return queries.drop_dataset(store, name)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from earmark.db.queries.datasets import has_datasets
 from earmark.loading.loader import LoadReport, load_sources
 from earmark.db.store import Store
 
@@ -14,6 +15,6 @@ DEMO_LABELS = ["SPEECH", "NOISE", "FILLER"]
 
 def ensure_demo(store: Store) -> LoadReport | None:
     """Load the demo clips when the database has no dataset at all."""
-    if store.query_one("SELECT count(*) FROM datasets")[0]:
+    if has_datasets(store):
         return None
     return load_sources(store, DEMO_DATASET, [DEMO_DIR], view="audio_manual", labels=DEMO_LABELS)

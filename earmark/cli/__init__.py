@@ -20,7 +20,7 @@ from earmark.formats.outfiles import UnsafePathError, atomic_open
 from earmark.models.registry import BUILT_IN, ModelError, resolve_model
 from earmark.loading.segment import parse_segment_spec
 from earmark.settings import SettingsError, configured_models, load_config
-from earmark.stats import dataset_stats
+from earmark.db.queries.statistics import count_tasks, dataset_stats
 from earmark.db.store import StoreError, StoreLockedError, default_db_path, open_store
 
 
@@ -263,7 +263,7 @@ def cmd_stats(store, args, out: TextIO, err: TextIO) -> int:
 
 def cmd_datasets(store, args, out: TextIO, err: TextIO) -> int:
     for ds in list_datasets(store):
-        n = store.query_one("SELECT count(*) FROM tasks WHERE dataset = ?", [ds.name])[0]
+        n = count_tasks(store, ds.name)
         print(f"{ds.name}\t{ds.view}\t{n} tasks\t{','.join(ds.labels)}", file=out)
         problem = name_problem(ds.name)
         if problem:   # made by an older version: still usable, but no new dataset gets such a name

@@ -18,7 +18,7 @@ from earmark.audio.probe import AUDIO_EXTENSIONS
 from earmark.loading.segment import parse_segment_spec
 from earmark.settings import SettingsError, configured_models, load_config
 from earmark.loading.sources import iter_audio_files
-from earmark.stats import dataset_stats
+from earmark.db.queries.statistics import dataset_stats
 from earmark.db.store import get_store
 from earmark.web.text import md_text
 

@@ -10,7 +10,7 @@ import streamlit as st
 from earmark.formats.jsonl_csv import ExportFilter, export
 from earmark.formats.export import export_archive
 from earmark.formats.outfiles import safe_component
-from earmark.review import count_annotations, filter_sql
+from earmark.db.queries.review import count_annotations, filter_sql
 from earmark.db.store import get_store
 from earmark.web.filters import filter_bar
 from earmark.web.text import md_text

@@ -8,7 +8,7 @@ import streamlit as st
 
 from earmark.annotations import ANSWERS
 from earmark.datasets import list_datasets
-from earmark.review import ReviewFilter
+from earmark.db.queries.review import ReviewFilter, annotators, labels_in_use
 from earmark.db.store import Store
 
 
@@ -21,17 +21,13 @@ def filter_bar(store: Store, prefix: str) -> ReviewFilter | None:
     dataset = cols[0].selectbox("Dataset", datasets, index=default_dataset_index(datasets),
                                 key=f"{prefix}_dataset")
     answers = cols[1].multiselect("Answer", ANSWERS, key=f"{prefix}_answers")
-    sessions = [s for (s,) in store.query(
-        "SELECT DISTINCT session FROM annotations WHERE dataset = ? ORDER BY 1", [dataset])]
-    annotators = cols[2].multiselect("Annotator", sessions, key=f"{prefix}_sessions")
-    labels = [l for (l,) in store.query(
-        "SELECT DISTINCT label FROM spans WHERE dataset = ? AND label IS NOT NULL ORDER BY 1", [dataset])]
-    chosen_labels = cols[3].multiselect("Label", labels, key=f"{prefix}_labels")
+    chosen_sessions = cols[2].multiselect("Annotator", annotators(store, dataset), key=f"{prefix}_sessions")
+    chosen_labels = cols[3].multiselect("Label", labels_in_use(store, dataset), key=f"{prefix}_labels")
     cols = st.columns([4, 2, 2])
     file = cols[0].text_input("File name contains", key=f"{prefix}_file")
     since = cols[1].date_input("From", value=None, key=f"{prefix}_since")
     until = cols[2].date_input("To", value=None, key=f"{prefix}_until")
-    return ReviewFilter(dataset=dataset, answers=answers, labels=chosen_labels, sessions=annotators,
+    return ReviewFilter(dataset=dataset, answers=answers, labels=chosen_labels, sessions=chosen_sessions,
                         file=file.strip(), since=since if isinstance(since, dt.date) else None,
                         until=until if isinstance(until, dt.date) else None)
 

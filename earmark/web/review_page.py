@@ -10,7 +10,8 @@ import streamlit as st
 from components.waveform import waveform_editor
 from earmark.annotations import ANSWERS, get_task, save_annotation
 from earmark.datasets import get_dataset
-from earmark.review import annotation_history, annotations_of_task, changes_from_pre_annotation, review_table
+from earmark.db.queries.review import annotation_history, annotation_keys, annotations_of_task, review_table
+from earmark.review import changes_from_pre_annotation
 from earmark.settings import effective_settings
 from earmark.db.store import get_store
 from earmark.web.filters import filter_bar
@@ -36,16 +37,17 @@ def open_annotation(store, annotation_id: int) -> None:
     if not history:
         return
     current = history[0]["annotation"]
-    row = store.query_one("SELECT task_id, session, dataset FROM annotations WHERE id = ?", [annotation_id])
-    task = get_task(store, row[0]) if row and row[0] is not None else None
+    keys = annotation_keys(store, annotation_id)
+    task = get_task(store, keys["task_id"]) if keys and keys["task_id"] is not None else None
     if task is None:
         st.warning("The task of this annotation is no longer in the database.")
         return
-    dataset = get_dataset(store, row[2])
+    dataset = get_dataset(store, keys["dataset"])
+    annotator = keys["session"]
     settings = effective_settings(dataset)
     labels = list(dict.fromkeys([*(dataset.labels if dataset else []),
                                  *(r.get("label") for r in current.get("audio_spans") or [] if r.get("label"))]))
-    st.subheader(" · ".join(md_text(v) for v in (current.get("file") or task.id, row[1], current.get("answer"))))
+    st.subheader(" · ".join(md_text(v) for v in (current.get("file") or task.id, annotator, current.get("answer"))))
     value = _waveform(store, task, current.get("audio_spans") or [], labels, settings, True,
                       key="review_waveform", revision=annotation_id)
     regions = value["regions"] if value else current.get("audio_spans") or []
@@ -63,7 +65,7 @@ def open_annotation(store, annotation_id: int) -> None:
         if transcript is not None:
             edits["transcript"] = transcript
         edits["_reviewed_by"] = reviewer
-        new_id = save_annotation(store, task, answer, row[1], edits=edits, view=current.get("_view_id"),
+        new_id = save_annotation(store, task, answer, annotator, edits=edits, view=current.get("_view_id"),
                                  supersedes=annotation_id)
         st.session_state.review_selected = new_id
         st.success("Saved as a new version; the earlier one is kept in the history.")

@@ -5,8 +5,9 @@ from __future__ import annotations
 import streamlit as st
 
 from earmark.datasets import get_dataset, list_datasets
-from earmark.review import agreement, annotations_per_hour, label_totals, progress_by_annotator, region_durations
-from earmark.stats import dataset_stats
+from earmark.agreement import agreement
+from earmark.db.queries.statistics import (annotations_per_hour, dataset_stats, dataset_version, label_totals,
+                                            progress_by_annotator, region_durations, tasks_done)
 from earmark.settings import effective_settings
 from earmark.db.store import get_store, open_store
 from earmark.web.filters import default_dataset_index
@@ -38,8 +39,7 @@ def _figures(db_path: str, dataset: str, version: tuple) -> dict:
     store = open_store(db_path)
     return {
         "stats": dataset_stats(store, dataset),
-        "done": store.query_one("SELECT count(DISTINCT task_id) FROM annotations WHERE dataset = ?",
-                                [dataset])[0],
+        "done": tasks_done(store, dataset),
         "progress": progress_by_annotator(store, dataset),
         "labels": label_totals(store, dataset),
         "durations": region_durations(store, dataset),
@@ -56,11 +56,7 @@ def render_page() -> None:
         st.info("No dataset yet.")
         return
     name = st.selectbox("Dataset", datasets, index=default_dataset_index(datasets), key="stats_dataset")
-    version = tuple(store.query_one(
-        "SELECT (SELECT max(id) FROM annotations WHERE dataset = ?), "
-        "(SELECT count(*) FROM annotations WHERE dataset = ?), "
-        "(SELECT count(*) FROM tasks WHERE dataset = ?)", [name, name, name]))
-    figures = _figures(str(store.path), name, version)
+    figures = _figures(str(store.path), name, dataset_version(store, name))
     stats, done = figures["stats"], figures["done"]
     cols = st.columns(6)
     cols[0].metric("Tasks", stats["tasks"])

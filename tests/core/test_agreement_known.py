@@ -1,5 +1,5 @@
 """Agreement against answers worked out by hand, for both paths: earmark.agreement's
-definitions (Python) and the Statistics page's SQL (earmark.review.agreement).
+definitions (Python) and the Statistics page's SQL (earmark.agreement.agreement).
 
 Intervals of unequal length on purpose: when both sides label as many seconds,
 F1, precision and recall are one number and a formula that mixes them up passes.
@@ -14,7 +14,7 @@ import pytest
 from earmark.agreement import cohen_kappa, label_f1, merge_intervals, overlap
 from earmark.annotations import get_task, save_annotation
 from earmark.loading.loader import load_sources
-from earmark.review import agreement
+from earmark.agreement import agreement
 
 # Worked by hand. Annotator A and annotator B, three tasks:
 #   task 1  SPEECH  A 0-3          B 2-4            shared 1 s; A 3 s, B 2 s

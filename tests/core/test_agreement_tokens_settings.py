@@ -71,7 +71,7 @@ def test_sql_agreement_matches_the_python_definitions(tmp_path, corpus):
 
     from earmark.annotations import get_task, save_annotation
     from earmark.loading.loader import load_sources
-    from earmark.review import agreement
+    from earmark.agreement import agreement
     from earmark.db.store import Store
     store = Store(tmp_path / "agree.duckdb")
     ids = load_sources(store, "d", [corpus / "formats", corpus / "diarization"], peaks=False).task_ids

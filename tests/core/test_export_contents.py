@@ -314,7 +314,7 @@ def test_an_unknown_export_format_is_named(store, call, message):
 
 
 def test_the_export_pages_review_filter_selects_current_versions_only(store, tmp_path):
-    from earmark.review import ReviewFilter, filter_sql
+    from earmark.db.queries.review import ReviewFilter, filter_sql
     one, two = load(store, tmp_path, [one_task("one.wav"), one_task("two.wav")])
 
     def region(label: str) -> dict:

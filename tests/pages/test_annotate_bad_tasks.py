@@ -259,7 +259,7 @@ def test_review_and_statistics_show_the_skip_and_its_reason(bad, page, card):
     row = table[table["dataset"] == "bad"].iloc[0]
     assert row["answer"] == "ignore" and "runs from 5 s to 2 s" in row["skipped_because"]
     assert row["regions"] == 0
-    from earmark.review import progress_by_annotator
+    from earmark.db.queries.statistics import progress_by_annotator
     progress = progress_by_annotator(store, "bad")
     assert progress[["annotator", "ignore", "skipped"]].values.tolist() == [["ann", 1, 1]]
 

@@ -89,7 +89,7 @@ def test_statistics_counts_durations_and_agreement(talks, page):
     labels = at.table[0].value
     assert labels["seconds"].to_dict() == {"SPK1": 3.0, "SPK2": 0.5}
     # Region durations: bins on a seconds axis, each region in the bin holding its length.
-    from earmark.review import region_durations
+    from earmark.db.queries.statistics import region_durations
     bins = region_durations(store, "talks").set_index("label")
     assert bins["regions"].to_dict() == {"SPK1": 2, "SPK2": 1}
     for label, seconds in (("SPK1", 1.5), ("SPK2", 0.5)):
@@ -120,7 +120,7 @@ def test_export_page_counts_and_builds_filtered_files(talks, page):
 def test_export_filter_matches_review_filter(talks):
     import io
     from earmark.formats.jsonl_csv import ExportFilter, export
-    from earmark.review import ReviewFilter, filter_sql
+    from earmark.db.queries.review import ReviewFilter, filter_sql
     store, ids = talks
     annotate_some(store, ids)
     out = io.StringIO()

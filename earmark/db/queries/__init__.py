@@ -1,0 +1,1 @@
+"""The store's queries, one module per concern."""

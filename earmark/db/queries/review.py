@@ -1,0 +1,178 @@
+"""The Review page's queries: the filter bar's choices and the filter itself,
+the table of matching annotations, an annotation's versions (corrections), and
+the rows the agreement between annotators is computed from.
+
+The filter is the one of Review and Export: a `ReviewFilter` from the page,
+made into SQL here (`filter_sql`), never by the page.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from earmark.annotations import CURRENT_ANNOTATIONS
+from earmark.db.store import Store
+
+
+@dataclass
+class ReviewFilter:
+    """What the filter bar of Review and Export selects; an empty field selects everything."""
+    dataset: str | None = None
+    answers: list[str] = field(default_factory=list)
+    labels: list[str] = field(default_factory=list)
+    sessions: list[str] = field(default_factory=list)
+    file: str = ""                       # substring of the file name
+    since: dt.date | None = None
+    until: dt.date | None = None
+
+
+def filter_sql(f: ReviewFilter) -> tuple[str, list]:
+    """A WHERE clause over current annotations aliased `a`, and its parameters."""
+    clauses, params = ["TRUE"], []
+    if f.dataset:
+        clauses.append("a.dataset = ?")
+        params.append(f.dataset)
+    for column, values in (("a.answer", f.answers), ("a.session", f.sessions)):
+        if values:
+            clauses.append(f"{column} IN ({', '.join('?' * len(values))})")
+            params += list(values)
+    if f.labels:
+        clauses.append(f"EXISTS (SELECT 1 FROM spans s WHERE s.annotation_id = a.id AND s.label IN "
+                       f"({', '.join('?' * len(f.labels))}))")
+        params += list(f.labels)
+    if f.file:
+        clauses.append("json_extract_string(a.annotation, '$.file') ILIKE ?")
+        params.append(f"%{f.file}%")
+    if f.since:
+        clauses.append("a.created >= ?")
+        params.append(dt.datetime.combine(f.since, dt.time()).timestamp())
+    if f.until:
+        clauses.append("a.created < ?")
+        params.append(dt.datetime.combine(f.until + dt.timedelta(days=1), dt.time()).timestamp())
+    return " AND ".join(clauses), params
+
+
+def count_annotations(store: Store, f: ReviewFilter) -> int:
+    """How many current annotations match `f`."""
+    where, params = filter_sql(f)
+    return store.query_one(f"SELECT count(*) FROM ({CURRENT_ANNOTATIONS}) AS a WHERE {where}", params)[0]
+
+
+def review_table(store: Store, f: ReviewFilter, limit: int = 1000) -> tuple[pd.DataFrame, int]:
+    """The newest current annotations matching `f` (at most `limit`), and how many match."""
+    where, params = filter_sql(f)
+    current = f"({CURRENT_ANNOTATIONS}) AS a"
+    count = count_annotations(store, f)
+    # The newest `limit` ids first; spans are aggregated for those rows only.
+    frame = store.query_df(
+        f"WITH top AS (SELECT a.id FROM {current} WHERE {where} ORDER BY a.id DESC LIMIT ?), "
+        "r AS (SELECT annotation_id, count(*) AS regions, "
+        "string_agg(DISTINCT label, ', ' ORDER BY label) AS labels FROM spans "
+        "WHERE annotation_id IN (SELECT id FROM top) GROUP BY 1) "
+        "SELECT a.id, a.dataset, a.session AS annotator, a.answer, "
+        "json_extract_string(a.annotation, '$.file') AS file, "
+        "coalesce(json_extract_string(a.annotation, '$._skip_reason'), '') AS skipped_because, "
+        "coalesce(r.regions, 0) AS regions, coalesce(r.labels, '') AS labels, "
+        "to_timestamp(a.created) AS saved, a.supersedes IS NOT NULL AS corrected, a.task_id "
+        "FROM annotations a JOIN top USING (id) LEFT JOIN r ON r.annotation_id = a.id ORDER BY a.id DESC",
+        params + [limit])
+    return frame, count
+
+
+def annotation_history(store: Store, annotation_id: int) -> list[dict]:
+    """The annotation and every earlier version it corrects, newest first."""
+    versions, current = [], annotation_id
+    while current is not None:
+        row = store.query_one("SELECT id, supersedes, created, annotation FROM annotations WHERE id = ?",
+                              [current])
+        if not row:
+            break
+        versions.append({"id": row[0], "created": row[2], "annotation": json.loads(row[3])})
+        current = row[1]
+    return versions
+
+
+def annotations_of_task(store: Store, task_id: int) -> list[tuple[str, dict]]:
+    """(annotator, annotation) for every current annotation of one task."""
+    rows = store.query(f"SELECT session, annotation FROM ({CURRENT_ANNOTATIONS}) AS a "
+                       "WHERE task_id = ? ORDER BY session", [task_id])
+    return [(s, json.loads(doc)) for s, doc in rows]
+
+
+def annotation_keys(store: Store, annotation_id: int) -> dict | None:
+    """The task, annotator (`session`) and dataset of one annotation, or None."""
+    row = store.query_one("SELECT task_id, session, dataset FROM annotations WHERE id = ?", [annotation_id])
+    return {"task_id": row[0], "session": row[1], "dataset": row[2]} if row else None
+
+
+def annotators(store: Store, dataset: str) -> list[str]:
+    """Everyone who answered in `dataset` (any version), by name: the filter bar's choices."""
+    return [s for (s,) in store.query(
+        "SELECT DISTINCT session FROM annotations WHERE dataset = ? ORDER BY 1", [dataset])]
+
+
+def labels_in_use(store: Store, dataset: str) -> list[str]:
+    """The labels of the regions saved in `dataset` (any version), by name."""
+    return [label for (label,) in store.query(
+        "SELECT DISTINCT label FROM spans WHERE dataset = ? AND label IS NOT NULL ORDER BY 1", [dataset])]
+
+
+_AGREEMENT_PAIRS = f"""
+    cur AS (SELECT id, task_id, session, answer FROM ({CURRENT_ANNOTATIONS}) AS c WHERE dataset = $ds),
+    shared AS (SELECT * FROM cur WHERE task_id IN (SELECT task_id FROM cur GROUP BY 1 HAVING count(*) > 1)),
+    pairs AS (SELECT x.task_id, x.session AS a, y.session AS b, x.id AS ida, y.id AS idb,
+                     x.answer AS ans_a, y.answer AS ans_b
+              FROM shared x JOIN shared y ON x.task_id = y.task_id AND x.session < y.session)
+"""
+
+# Regions of each side merged into islands per (annotation, label, channel),
+# then the seconds both sides cover. Equality joins through `sides`: an
+# IN (ida, idb) condition made DuckDB fall back to a nested-loop join.
+_AGREEMENT_F1 = f"""
+WITH {_AGREEMENT_PAIRS},
+    sides AS (SELECT a, b, ida AS id, 0 AS side FROM pairs UNION ALL SELECT a, b, idb, 1 FROM pairs),
+    s AS (SELECT sp.annotation_id AS id, coalesce(sp.label, '') AS label, sp.channel, sp.start, sp."end"
+          FROM spans sp SEMI JOIN sides ON sides.id = sp.annotation_id WHERE sp.dataset = $ds),
+    m0 AS (SELECT *, CASE WHEN start <= max("end") OVER (PARTITION BY id, label, channel ORDER BY start, "end"
+             ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) THEN 0 ELSE 1 END AS fresh FROM s),
+    m1 AS (SELECT *, sum(fresh) OVER (PARTITION BY id, label, channel ORDER BY start, "end"
+             ROWS UNBOUNDED PRECEDING) AS island FROM m0),
+    m AS (SELECT id, label, channel, min(start) AS s, max("end") AS e FROM m1 GROUP BY id, label, channel, island),
+    sizes AS (SELECT x.a, x.b, m.label, sum(m.e - m.s) FILTER (WHERE side = 0) AS size_a,
+                     sum(m.e - m.s) FILTER (WHERE side = 1) AS size_b
+              FROM sides x JOIN m ON m.id = x.id GROUP BY 1, 2, 3),
+    inter AS (SELECT p.a, p.b, x.label, sum(greatest(0, least(x.e, y.e) - greatest(x.s, y.s))) AS shared
+              FROM pairs p JOIN m x ON x.id = p.ida JOIN m y ON y.id = p.idb AND y.label = x.label
+              AND y.channel IS NOT DISTINCT FROM x.channel AND x.s < y.e AND y.s < x.e GROUP BY 1, 2, 3)
+SELECT sizes.a, sizes.b, sizes.label, coalesce(size_a, 0), coalesce(size_b, 0), coalesce(inter.shared, 0)
+FROM sizes LEFT JOIN inter USING (a, b, label) ORDER BY 1, 2, 3
+"""
+
+_AGREEMENT_ANSWERS = f"""
+WITH {_AGREEMENT_PAIRS}
+SELECT a, b, count(*) AS tasks,
+       count(*) FILTER (WHERE ans_a IN ('accept', 'reject') AND ans_b IN ('accept', 'reject')) AS n,
+       count(*) FILTER (WHERE ans_a IN ('accept', 'reject') AND ans_b IN ('accept', 'reject')
+                        AND ans_a = ans_b) AS same,
+       count(*) FILTER (WHERE ans_a = 'accept' AND ans_b IN ('accept', 'reject')) AS a_accept,
+       count(*) FILTER (WHERE ans_b = 'accept' AND ans_a IN ('accept', 'reject')) AS b_accept
+FROM pairs GROUP BY 1, 2 ORDER BY 1, 2
+"""
+
+
+def agreement_answer_rows(store: Store, dataset: str) -> list[tuple]:
+    """Per pair of annotators (a < b) on their shared tasks:
+    (a, b, shared tasks, tasks both answered accept/reject, of those answered alike,
+    of those a accepted, of those b accepted)."""
+    return store.cursor().execute(_AGREEMENT_ANSWERS, {"ds": dataset}).fetchall()
+
+
+def agreement_overlap_rows(store: Store, dataset: str) -> list[tuple]:
+    """Per pair of annotators (a < b) and label ('' for none), over their shared tasks:
+    (a, b, label, seconds a labelled, seconds b labelled, seconds both labelled),
+    each side's regions merged per annotation, label and channel first."""
+    return store.cursor().execute(_AGREEMENT_F1, {"ds": dataset}).fetchall()
