@@ -28,7 +28,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, ContextManager, Protocol, TypeVar
+from typing import Any, ContextManager, Protocol, TypeVar, runtime_checkable
 
 import duckdb
 
@@ -132,6 +132,7 @@ def _write_error(path: Path, exc: BaseException) -> StoreError | None:
     return StoreError(f"the database could not be written: {reason}", path, reason) if reason else None
 
 
+@runtime_checkable
 class Backend(Protocol):
     """What the queries of `earmark.db.queries` ask of a database.
 
@@ -363,9 +364,18 @@ def insert_rows(cur: duckdb.DuckDBPyConnection, name: str, columns: dict[str, An
     frame = pd.DataFrame(columns)
     cur.register(name, frame)
     try:
-        return cur.execute(sql).fetchall()
-    finally:
-        cur.unregister(name)
+        rows = cur.execute(sql).fetchall()
+    except duckdb.Error:
+        # The failed statement aborted the transaction, which refuses even the unregister
+        # ("transaction is aborted", a TransactionException `write` would retry as a
+        # conflict): the statement's own error goes on; the rollback drops the frame.
+        try:
+            cur.unregister(name)
+        except duckdb.Error:
+            pass
+        raise
+    cur.unregister(name)
+    return rows
 
 
 def _rollback(cur: duckdb.DuckDBPyConnection) -> None:
