@@ -138,7 +138,9 @@ class Backend(Protocol):
 
     `Store` (DuckDB) is the one implementation; a second backend implements the
     same methods with its own SQL dialect behind `json_text`, `in_list` and
-    `insert_rows`. Nothing outside `earmark.db` sees a DuckDB name.
+    `insert_rows`. Nothing outside `earmark.db` sees a DuckDB name. Queries that
+    run inside a caller's transaction get only its cursor and call the module's
+    `insert_rows(cur, ...)`, which a second backend makes choose by the cursor.
     """
 
     path: Path
