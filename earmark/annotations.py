@@ -7,12 +7,15 @@ of the server.
 
 from __future__ import annotations
 
-import json
 import math
 import time
 from dataclasses import dataclass
 
+from earmark.db.queries import CURRENT_ANNOTATIONS  # noqa: F401  (re-exported: the current versions, as SQL)
+from earmark.db.queries.annotations import insert_annotation
+from earmark.db.queries.tasks import get_task  # noqa: F401  (re-exported)
 from earmark.db.store import Store
+from earmark.records import Annotation, Region, StoredTask
 
 ANSWERS = ("accept", "reject", "ignore")
 
@@ -21,30 +24,7 @@ class AnnotationError(ValueError):
     """An annotation that cannot be saved; the message says why."""
 
 
-@dataclass
-class Task:
-    id: int
-    dataset: str
-    media_id: str | None
-    data: dict
-    problem: str | None = None   # why the stored task could not be read (then `data` holds its hashes)
-
-
-def get_task(store: Store, task_id: int) -> Task | None:
-    """The stored task; one whose JSON cannot be read comes back with a `problem`."""
-    row = store.query_one(
-        "SELECT id, dataset, media_id, task, input_hash, task_hash FROM tasks WHERE id = ?", [task_id])
-    if not row:
-        return None
-    hashes = {"_input_hash": row[4], "_task_hash": row[5]}
-    try:
-        data = json.loads(row[3])
-    except ValueError as exc:
-        return Task(row[0], row[1], row[2], hashes, f"the stored task is not valid JSON ({exc})")
-    if not isinstance(data, dict):
-        return Task(row[0], row[1], row[2], hashes,
-                    f"the stored task is a JSON {type(data).__name__}, not an object")
-    return Task(row[0], row[1], row[2], {**hashes, **data})
+Task = StoredTask   # a stored task: id, dataset, media and the task's JSON object (earmark.records)
 
 
 def strip_base64(annotation: dict) -> dict:
@@ -103,26 +83,23 @@ class AnnotationRecord:
         spans = (annotation.get("audio_spans") or []) if index_spans else []
         return cls(task, answer, session, view, now, annotation, spans)
 
+    @property
+    def annotation(self) -> Annotation:
+        """The document as a typed record (raises RecordError naming what does not fit)."""
+        return Annotation.from_json(self.document)
+
+    def regions(self) -> list[Region]:
+        """The regions to index, as records: times as numbers (a time that is not one
+        raises, and nothing of the annotation is kept), the other keys as given."""
+        return [Region(id=s.get("id"), start=float(s["start"]), end=float(s["end"]), label=s.get("label"),
+                       channel=s.get("channel"), text=s.get("text")) for s in self.spans]
+
     def insert(self, cur, supersedes: int | None = None) -> int:
         """Insert the annotation and its regions with `cur`, inside the caller's
         transaction (both or neither are kept); return the annotation id."""
-        task, document = self.task, self.document
-        annotation_id = cur.execute(
-            "INSERT INTO annotations (dataset, task_id, input_hash, task_hash, session, view, "
-            "answer, created, supersedes, annotation) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
-            "RETURNING id",
-            [task.dataset, task.id, document["_input_hash"], document["_task_hash"], self.session,
-             self.view, self.answer, self.created, supersedes, json.dumps(document, ensure_ascii=False)],
-        ).fetchall()[0][0]
-        if self.spans:
-            cur.executemany(
-                'INSERT INTO spans (annotation_id, dataset, session, answer, media_id, span_id, '
-                'label, start, "end", channel, text) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
-                [[annotation_id, task.dataset, self.session, self.answer, task.media_id, s.get("id"),
-                  s.get("label"), float(s["start"]), float(s["end"]), s.get("channel"),
-                  s.get("text")] for s in self.spans],
-            )
-        return annotation_id
+        return insert_annotation(cur, self.task, self.document, self.regions(), session=self.session,
+                                 view=self.view, answer=self.answer, created=self.created,
+                                 supersedes=supersedes)
 
 
 def skip_task(store: Store, task: Task, session: str, reason: str, *, view: str | None = None,
@@ -153,12 +130,3 @@ def finite(value):
     if isinstance(value, list):
         return [finite(v) for v in value]
     return value
-
-
-SKIPPED = "json_extract_string({0}.annotation, '$._skip_reason') IS NOT NULL"
-"""SQL: the annotation aliased {0} records a skip (a task that could not be annotated)."""
-
-CURRENT_ANNOTATIONS = (
-    "SELECT * FROM annotations a WHERE NOT EXISTS "
-    "(SELECT 1 FROM annotations b WHERE b.supersedes = a.id)"
-)

@@ -29,10 +29,10 @@ import time
 from dataclasses import dataclass, field
 from typing import Callable
 
-import duckdb
-
-from earmark.annotations import ANSWERS, AnnotationRecord, CURRENT_ANNOTATIONS, Task, get_task, skip_record
+from earmark.annotations import ANSWERS, AnnotationRecord, Task, get_task, skip_record
 from earmark.db.media import get_media
+from earmark.db.queries.annotations import (current_annotation_id, has_receipt, highest_receipts,
+                                            insert_receipt, receipted, refused_receipts)
 from earmark.db.store import Store
 from earmark.loading.tokenize import tokenize
 from earmark.loading.validate import task_problem
@@ -205,17 +205,12 @@ def answer_edits(task: Task, entry: PendingAnswer, blocks: list[str], view: View
 
 
 def _receipt(cur, entry: PendingAnswer) -> bool:
-    return bool(cur.execute(
-        "SELECT 1 FROM answer_receipts WHERE session = ? AND client = ? AND seq = ?",
-        [entry.session, entry.client, entry.seq]).fetchall())
+    return has_receipt(cur, entry.session, entry.client, entry.seq)
 
 
 def _write_receipt(cur, entry: PendingAnswer, annotation_id: int | None, problem: str | None) -> None:
-    cur.execute(
-        "INSERT INTO answer_receipts (session, client, seq, task_id, annotation_id, problem, received) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?)",
-        [entry.session, entry.client, entry.seq, entry.task_id if entry.task_id >= 0 else None,
-         annotation_id, problem, time.time()])
+    insert_receipt(cur, entry.session, entry.client, entry.seq, entry.task_id if entry.task_id >= 0 else None,
+                   annotation_id, problem, time.time())
 
 
 def _record(store: Store, entry: PendingAnswer, blocks_of: Callable[[str], list[str] | None],
@@ -278,10 +273,7 @@ def commit_answers(store: Store, entries: list[PendingAnswer], blocks_of: Callab
                 return "repeated"
             annotation_id = None
             if record is not None:
-                previous = cur.execute(
-                    f"SELECT id FROM ({CURRENT_ANNOTATIONS}) AS c WHERE task_id = ? AND session = ? "
-                    "ORDER BY created DESC, id DESC LIMIT 1", [entry.task_id, entry.session]).fetchall()
-                annotation_id = record.insert(cur, previous[0][0] if previous else None)
+                annotation_id = record.insert(cur, current_annotation_id(cur, entry.task_id, entry.session))
             _write_receipt(cur, entry, annotation_id, problem)
             return "refused" if record is None else "committed"
 
@@ -290,7 +282,7 @@ def commit_answers(store: Store, entries: list[PendingAnswer], blocks_of: Callab
             # starts) and commit the same answer at once: the loser's receipt insert
             # conflicts, and its retry finds the receipt and commits nothing
             with _COMMITTING:
-                outcome = store.write(write, retry_on=(duckdb.TransactionException, duckdb.ConstraintException))
+                outcome = store.write(write, retry_on=store.conflicts)
         except Exception as exc:  # noqa: BLE001  (StoreError: a full disk, a read-only file ...)
             log.warning("answer %s/%s on task %s not committed: %s", entry.client, entry.seq, entry.task_id, exc)
             report.error = exc
@@ -310,11 +302,8 @@ def _receipted(store: Store, entries: list[PendingAnswer]) -> set[tuple[str, str
     """The keys of `entries` that have a receipt already."""
     if not entries:
         return set()
-    clients = sorted({e.client for e in entries})
-    rows = store.query(
-        "SELECT session, client, seq FROM answer_receipts WHERE list_contains(?, client) "
-        "AND seq BETWEEN ? AND ?", [clients, min(e.seq for e in entries), max(e.seq for e in entries)])
-    return {(u, c, int(s)) for u, c, s in rows}
+    return receipted(store, {e.client for e in entries}, min(e.seq for e in entries),
+                     max(e.seq for e in entries))
 
 
 def acked_seqs(store: Store, clients: set[str]) -> dict[str, int]:
@@ -323,18 +312,12 @@ def acked_seqs(store: Store, clients: set[str]) -> dict[str, int]:
     A client is one browser tab; its numbers run across datasets and annotator names."""
     if not clients:
         return {}
-    rows = store.query(
-        "SELECT client, max(seq) FROM answer_receipts WHERE list_contains(?, client) "
-        "GROUP BY client", [sorted(clients)])
-    return {client: int(seq) for client, seq in rows}
+    return highest_receipts(store, clients)
 
 
 def refusals(store: Store, client: str, limit: int = 5) -> list[tuple[int, int | None, str]]:
     """(seq, task id, reason) of this client's latest refused answers, oldest first."""
-    rows = store.query(
-        "SELECT seq, task_id, problem FROM answer_receipts WHERE client = ? AND annotation_id IS NULL "
-        "ORDER BY seq DESC LIMIT ?", [client, limit])
-    return [(int(s), t, p) for s, t, p in reversed(rows)]
+    return list(reversed(refused_receipts(store, client, limit)))
 
 
 __all__ = ["PendingAnswer", "View", "CommitReport", "parse_pending", "answer_edits", "commit_answers",

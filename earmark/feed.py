@@ -13,14 +13,13 @@ the file is missing or the task broken for everyone alike.
 
 from __future__ import annotations
 
-import json
 import time
 from dataclasses import dataclass
 
-import duckdb
-
-from earmark.annotations import CURRENT_ANNOTATIONS, SKIPPED, Task, get_task
+from earmark.db.queries.tasks import (claim_tasks, get_task, get_tasks, latest_answer, progress_counts,
+                                      unanswered_by)
 from earmark.db.store import Store
+from earmark.records import StoredTask as Task
 
 CLAIM_SECONDS = 30 * 60
 FAIR_FLOOR = 3   # tasks a session may always hold ahead in a shared queue
@@ -43,56 +42,10 @@ def queue_tasks(store: Store, dataset: str, session: str, overlap: bool, size: i
     shared queue the last tasks are not all held by one annotator."""
     size = max(1, int(size))
     if overlap:
-        rows = store.query(
-            "SELECT id FROM tasks t WHERE dataset = ? AND NOT EXISTS "
-            "(SELECT 1 FROM annotations a WHERE a.task_id = t.id AND a.session = ?) "
-            f"AND NOT EXISTS (SELECT 1 FROM ({CURRENT_ANNOTATIONS}) s WHERE s.task_id = t.id "
-            f"AND {SKIPPED.format('s')}) ORDER BY id LIMIT ?", [dataset, session, size])
-        return _tasks(store, [r[0] for r in rows])
-
-    def claim(cur) -> list[int]:
-        now = time.time()
-        unanswered = "NOT EXISTS (SELECT 1 FROM annotations a WHERE a.task_id = {0})"
-        held = [r[0] for r in cur.execute(
-            f"SELECT task_id FROM claims c WHERE dataset = ? AND session = ? "
-            f"AND {unanswered.format('c.task_id')} ORDER BY claimed, task_id LIMIT ?",
-            [dataset, session, size]).fetchall()]
-        free = []
-        if len(held) < size:
-            free = [r[0] for r in cur.execute(
-                f"SELECT id FROM tasks t WHERE dataset = ? AND {unanswered.format('t.id')} "
-                "AND NOT EXISTS (SELECT 1 FROM claims c WHERE c.dataset = t.dataset "
-                "AND c.task_id = t.id AND c.session = ?) "
-                "AND NOT EXISTS (SELECT 1 FROM claims c WHERE c.dataset = t.dataset "
-                "AND c.task_id = t.id AND c.session <> ? AND c.claimed > ?) ORDER BY id LIMIT ?",
-                [dataset, session, session, now - CLAIM_SECONDS, size - len(held)]).fetchall()]
-        if len(held) + len(free) < size:
-            # the free tasks have run out: take over tasks others hold beyond their first
-            # FAIR_FLOOR (queued in their card, not on their screen), so the end of a shared
-            # queue goes to whoever is annotating instead of waiting in one annotator's queue
-            free += [r[0] for r in cur.execute(
-                f"SELECT task_id FROM (SELECT task_id, row_number() OVER (PARTITION BY session "
-                f"ORDER BY claimed, task_id) AS rank FROM claims c WHERE dataset = ? AND session <> ? "
-                f"AND claimed > ? AND {unanswered.format('c.task_id')}) WHERE rank > ? "
-                "ORDER BY task_id LIMIT ?",
-                [dataset, session, now - CLAIM_SECONDS, FAIR_FLOOR, size - len(held) - len(free)]).fetchall()]
-        ids = held + free
-        # held claims are renewed too: a task on an annotator's screen stays theirs
-        for k, task_id in enumerate(ids):
-            cur.execute(
-                "INSERT INTO claims (dataset, task_id, session, claimed) VALUES (?, ?, ?, ?) "
-                "ON CONFLICT (dataset, task_id) DO UPDATE SET session = excluded.session, "
-                "claimed = excluded.claimed", [dataset, task_id, session, now + k * 1e-6])
-        return ids
-
-    # Two sessions may pick the same free task at once: the loser retries.
-    ids = store.write(claim, retry_on=(duckdb.TransactionException, duckdb.ConstraintException))
-    return _tasks(store, ids)
-
-
-def _tasks(store: Store, ids: list[int]) -> list[Task]:
-    tasks = (get_task(store, i) for i in ids)
-    return [t for t in tasks if t is not None]
+        return get_tasks(store, unanswered_by(store, dataset, session, size))
+    ids = claim_tasks(store, dataset, session, size, now=time.time(), claim_seconds=CLAIM_SECONDS,
+                      fair_floor=FAIR_FLOOR)
+    return get_tasks(store, ids)
 
 
 @dataclass
@@ -107,19 +60,13 @@ class Answered:
 def previous_answer(store: Store, dataset: str, session: str,
                     before: float | None = None) -> Answered | None:
     """The session's latest current annotation (created before `before`, if given)."""
-    sql = (f"SELECT id, task_id, annotation, created FROM ({CURRENT_ANNOTATIONS}) AS c "
-           "WHERE dataset = ? AND session = ?")
-    params: list = [dataset, session]
-    if before is not None:
-        sql += " AND created < ?"
-        params.append(before)
-    row = store.query_one(sql + " ORDER BY created DESC, id DESC LIMIT 1", params)
+    row = latest_answer(store, dataset, session, before)
     if not row or row[1] is None:
         return None
     task = get_task(store, row[1])
     if task is None:
         return None
-    return Answered(row[0], task, json.loads(row[2]), row[3])
+    return Answered(row[0], task, row[2], row[3])
 
 
 @dataclass
@@ -130,11 +77,4 @@ class Progress:
 
 
 def progress(store: Store, dataset: str, session: str) -> Progress:
-    tasks, done = store.query_one(
-        "SELECT count(*), count(*) FILTER (WHERE EXISTS "
-        "(SELECT 1 FROM annotations a WHERE a.task_id = t.id)) FROM tasks t WHERE dataset = ?",
-        [dataset])
-    mine = store.query_one(
-        f"SELECT count(*) FROM ({CURRENT_ANNOTATIONS}) AS c WHERE dataset = ? AND session = ?",
-        [dataset, session])[0]
-    return Progress(tasks, done, mine)
+    return Progress(*progress_counts(store, dataset, session))

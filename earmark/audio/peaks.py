@@ -296,31 +296,27 @@ def store_peaks(cur, computed: list[tuple[MediaInfo, Peaks]]) -> None:
     """
     if not computed:
         return
-    import pandas as pd
-    frame = pd.DataFrame({
-        "media_id": [m.id for m, _ in computed], "rate": [p.rate for _, p in computed],
-        "channels": [p.channels for _, p in computed], "buckets": [p.buckets for _, p in computed],
-        "duration": [p.duration for _, p in computed], "data": [p.to_bytes() for _, p in computed],
-    })
-    cur.register("new_peaks", frame)
-    try:
-        cur.execute("INSERT INTO peaks SELECT media_id, rate, channels, buckets, duration, data "
-                    "FROM new_peaks ON CONFLICT (media_id) DO NOTHING")
-    finally:
-        cur.unregister("new_peaks")
+    from earmark.db.queries.media import set_duration
+    from earmark.db.queries.peaks import insert_peaks
+    insert_peaks(cur, [(m.id, p.rate, p.channels, p.buckets, p.duration, p.to_bytes()) for m, p in computed])
     for media, peaks in computed:
         if media.duration is None or abs(media.duration - peaks.duration) > 0.05:
-            cur.execute("UPDATE media SET duration = ? WHERE id = ?", [peaks.duration, media.id])
+            set_duration(cur, media.id, peaks.duration)
 
 
 def get_peaks(store: Store, media_id: str) -> Peaks:
-    """The peaks of a registered media file, computed on first use and kept."""
-    row = store.query_one(
-        "SELECT rate, channels, duration, data FROM peaks WHERE media_id = ?", [media_id]
-    )
+    """The peaks of a registered media file, computed on first use and kept.
+
+    Reading stored peaks writes nothing. Peaks are missing only for a file
+    loaded without them (`load_candidates(peaks=False)`) or stored before they
+    were kept: then this one call decodes the file and keeps the result, so the
+    next request (every card shows the waveform) reads it instead of decoding
+    an hour of audio again."""
+    from earmark.db.queries.peaks import read_peaks
+    row = read_peaks(store, media_id)
     if row:
         rate, channels, duration, data = row
-        return Peaks.from_bytes(bytes(data), rate, channels, duration)
+        return Peaks.from_bytes(data, rate, channels, duration)
     media = get_media(store, media_id)
     if media is None:
         raise KeyError(f"unknown media id {media_id!r}")

@@ -15,7 +15,6 @@ from __future__ import annotations
 import hashlib
 import os
 import secrets
-import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -68,27 +67,9 @@ def inspect_file(path: str | Path) -> tuple[MediaInfo, AudioInfo]:
 
 
 def insert_media(cur, media: list[MediaInfo]) -> None:
-    """Insert media rows inside the caller's transaction; known ids are kept as they are.
-
-    Rows go in from a DataFrame: executemany costs about 2 ms a row here.
-    """
-    if not media:
-        return
-    import pandas as pd
-    frame = pd.DataFrame({
-        "id": [m.id for m in media], "path": [m.path for m in media],
-        "format": [m.format for m in media], "duration": [m.duration for m in media],
-        "sample_rate": pd.array([m.sample_rate for m in media], dtype="Int32"),
-        "channels": pd.array([m.channels for m in media], dtype="Int32"),
-        "size": [m.size for m in media], "added": time.time(),
-    })
-    cur.register("new_media", frame)
-    try:
-        cur.execute("INSERT INTO media (id, path, format, duration, sample_rate, channels, size, added) "
-                    "SELECT id, path, format, duration, sample_rate, channels, size, added FROM new_media "
-                    "ON CONFLICT (id) DO NOTHING")
-    finally:
-        cur.unregister("new_media")
+    """Insert media rows inside the caller's transaction; known ids are kept as they are."""
+    from earmark.db.queries import media as queries   # it imports the store (and DuckDB) only when used
+    queries.insert_media(cur, media)
 
 
 def register_media(store: Store, path: str | Path) -> MediaInfo:
@@ -101,10 +82,8 @@ def register_media(store: Store, path: str | Path) -> MediaInfo:
 
 
 def get_media(store: Store, media_id: str) -> MediaInfo | None:
-    row = store.query_one(
-        "SELECT id, path, format, duration, sample_rate, channels, size FROM media WHERE id = ?",
-        [media_id],
-    )
+    from earmark.db.queries.media import media_row
+    row = media_row(store, media_id)
     return MediaInfo(*row) if row else None
 
 

@@ -28,7 +28,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, ContextManager, Protocol, TypeVar, runtime_checkable
 
 import duckdb
 
@@ -132,8 +132,41 @@ def _write_error(path: Path, exc: BaseException) -> StoreError | None:
     return StoreError(f"the database could not be written: {reason}", path, reason) if reason else None
 
 
+@runtime_checkable
+class Backend(Protocol):
+    """What the queries of `earmark.db.queries` ask of a database.
+
+    `Store` (DuckDB) is the one implementation; a second backend implements the
+    same methods with its own SQL dialect behind `json_text`, `in_list` and
+    `insert_rows`. Nothing outside `earmark.db` sees a DuckDB name. Queries that
+    run inside a caller's transaction get only its cursor and call the module's
+    `insert_rows(cur, ...)`, which a second backend makes choose by the cursor.
+    """
+
+    path: Path
+    conflicts: tuple[type[Exception], ...]
+
+    def cursor(self) -> Any: ...
+    def query(self, sql: str, params: Sequence[Any] | None = None) -> list[tuple]: ...
+    def query_one(self, sql: str, params: Sequence[Any] | None = None) -> tuple | None: ...
+    def query_df(self, sql: str, params: Sequence[Any] | None = None) -> Any: ...
+    def iter_rows(self, sql: str, params: Sequence[Any] | None = None, batch: int = 2000) -> Iterator[tuple]: ...
+    def write(self, fn: Callable[[Any], T], attempts: int = 20,
+              retry_on: tuple[type[Exception], ...] | None = None) -> T: ...
+    def transaction(self) -> ContextManager[Any]: ...
+    def json_text(self, column: str, key: str) -> str: ...
+    def in_list(self, column: str) -> str: ...
+    def insert_rows(self, cur: Any, name: str, columns: dict[str, Any], sql: str) -> list[tuple]: ...
+    def cap_memory(self, limit: str) -> None: ...
+
+
 class Store:
     """A DuckDB database file with Earmark's schema, safe to use from threads."""
+
+    # Errors of a write that lost to another thread's: on the same rows
+    # (TransactionException) or on a key both inserted (ConstraintException).
+    # `write(fn, retry_on=store.conflicts)` runs such a write again.
+    conflicts: tuple[type[Exception], ...] = (duckdb.TransactionException, duckdb.ConstraintException)
 
     def __init__(self, path: str | os.PathLike[str]):
         self.path = Path(path)
@@ -232,15 +265,17 @@ class Store:
             cur.close()
 
     def write(self, fn: Callable[[duckdb.DuckDBPyConnection], T], attempts: int = 20,
-              retry_on: tuple[type[Exception], ...] = (duckdb.TransactionException,)) -> T:
+              retry_on: tuple[type[Exception], ...] | None = None) -> T:
         """Run `fn(cursor)` in a transaction; it is committed when this returns.
 
         A conflict with another thread's transaction rolls back and retries
         `fn` from the start, with a short random back-off. Callers whose
-        inserts may race on a key pass `duckdb.ConstraintException` too.
+        inserts may race on a key pass `retry_on=store.conflicts`.
         A write the disk or the file system refuses is not retried: it raises
         `StoreError` and nothing of it is kept, so the caller may try again.
         """
+        if retry_on is None:
+            retry_on = (duckdb.TransactionException,)
         for attempt in range(attempts):
             seen = self._generation
             cur = self.cursor()
@@ -297,6 +332,52 @@ class Store:
         except BaseException:
             _rollback(cur)
             raise
+
+
+    # -- the dialect: what differs between SQL databases ---------------------
+    def json_text(self, column: str, key: str) -> str:
+        """SQL for the text of the top-level `key` of the JSON in `column` (NULL when absent)."""
+        if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", key):
+            raise ValueError(f"not a JSON key this helper quotes: {key!r}")
+        return f"json_extract_string({column}, '$.{key}')"
+
+    def in_list(self, column: str) -> str:
+        """SQL that is true when `column` is one of the values of a list parameter `?`."""
+        return f"{column} IN (SELECT unnest(?))"
+
+    def insert_rows(self, cur: duckdb.DuckDBPyConnection, name: str, columns: dict[str, Any],
+                    sql: str) -> list[tuple]:
+        return insert_rows(cur, name, columns, sql)
+
+    def cap_memory(self, limit: str) -> None:
+        """Bound DuckDB's cache of read blocks (80 % of RAM by default), e.g. "32MB"."""
+        if not re.fullmatch(r"\d+(\.\d+)?\s*[KMGT]?i?B", limit):
+            raise ValueError(f"not a memory size: {limit!r}")
+        self.cursor().execute(f"SET memory_limit = '{limit}'")
+
+
+def insert_rows(cur: duckdb.DuckDBPyConnection, name: str, columns: dict[str, Any], sql: str) -> list[tuple]:
+    """Run `sql` (an INSERT ... SELECT ... FROM `name`) over the rows given as columns,
+    with `cur`, inside the caller's transaction; return the rows it returns.
+
+    The columns reach DuckDB as one DataFrame (executemany costs about 2 ms a row),
+    registered under `name` for this statement only."""
+    import pandas as pd
+    frame = pd.DataFrame(columns)
+    cur.register(name, frame)
+    try:
+        rows = cur.execute(sql).fetchall()
+    except duckdb.Error:
+        # The failed statement aborted the transaction, which refuses even the unregister
+        # ("transaction is aborted", a TransactionException `write` would retry as a
+        # conflict): the statement's own error goes on; the rollback drops the frame.
+        try:
+            cur.unregister(name)
+        except duckdb.Error:
+            pass
+        raise
+    cur.unregister(name)
+    return rows
 
 
 def _rollback(cur: duckdb.DuckDBPyConnection) -> None:

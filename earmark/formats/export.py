@@ -23,6 +23,7 @@ from typing import TextIO
 from earmark.formats.jsonl_csv import ExportError, ExportFilter, csv_cell, iter_records
 from earmark.formats import audacity, rttm, subtitles, textgrid
 from earmark.formats.outfiles import NameAllocator, atomic_open, inside, safe_component
+from earmark.db.queries.export import task_media_path
 from earmark.db.store import Store
 
 __all__ = ["ExportError", "FORMATS", "PER_FILE", "export_archive", "export_clips", "export_files",
@@ -192,9 +193,7 @@ def _media_path(store: Store, dataset: str, record: dict) -> str | None:
     input_hash = record.get("_input_hash")
     if not isinstance(input_hash, int):
         return None
-    row = store.query_one("SELECT m.path FROM tasks t JOIN media m ON m.id = t.media_id "
-                          "WHERE t.dataset = ? AND t.input_hash = ?", [dataset, input_hash])
-    return row[0] if row else None
+    return task_media_path(store, dataset, input_hash)
 
 
 def export_clips(store: Store, dataset: str, folder: Path, filt: ExportFilter | None = None) -> int:

@@ -14,7 +14,9 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import TextIO
 
-from earmark.annotations import CURRENT_ANNOTATIONS, strip_base64
+from earmark.annotations import strip_base64
+from earmark.db.queries import export as queries
+from earmark.db.queries.export import EXPORT_WINDOW  # noqa: F401  (ids per query, re-exported)
 from earmark.db.store import Store
 
 FORMATS = ("jsonl", "csv")
@@ -23,7 +25,6 @@ FORMATS = ("jsonl", "csv")
 class ExportError(ValueError):
     """An export that cannot be written as asked; the message says why."""
 
-EXPORT_WINDOW = 5000  # ids per query
 # DuckDB keeps the blocks it has read cached up to its memory limit (80 % of
 # RAM by default): a process that only exports caps it, so its memory stays
 # flat whatever the dataset's size.
@@ -32,7 +33,7 @@ EXPORT_MEMORY_LIMIT = "32MB"
 
 def cap_memory_for_export(store: Store) -> None:
     """For a process that only exports (the command line): bound DuckDB's cache."""
-    store.cursor().execute(f"SET memory_limit = '{EXPORT_MEMORY_LIMIT}'")
+    store.cap_memory(EXPORT_MEMORY_LIMIT)
 CSV_COLUMNS = (
     "_input_hash", "_task_hash", "_session_id", "_view_id", "_timestamp", "answer",
     "audio", "path", "file", "segment_start", "segment_end", "transcript",
@@ -52,44 +53,13 @@ class ExportFilter:
 def iter_records(store: Store, dataset: str, filt: ExportFilter | None = None) -> Iterator[dict]:
     """The dataset's current annotations (then, if asked, its unanswered tasks)."""
     filt = filt or ExportFilter()
-    where, params = ["a.dataset = ?"], [dataset]
-    if filt.answers:
-        where.append(f"a.answer IN ({', '.join('?' * len(filt.answers))})")
-        params += list(filt.answers)
-    if filt.sessions:
-        where.append(f"a.session IN ({', '.join('?' * len(filt.sessions))})")
-        params += list(filt.sessions)
-    if filt.where:
-        where.append(f"({filt.where[0]})")
-        params += list(filt.where[1])
-    annotations = (f"SELECT a.annotation FROM ({CURRENT_ANNOTATIONS}) AS a "
-                   f"WHERE {' AND '.join(where)}")
-    for document in _in_id_windows(store, "annotations", annotations, params):
+    for document in queries.annotation_documents(store, dataset, filt.answers, filt.sessions, filt.where):
         record = json.loads(document)
         yield record if filt.keep_base64 else strip_base64(record)
     if filt.include_unanswered:
-        tasks = ("SELECT task FROM tasks t WHERE dataset = ? AND NOT EXISTS "
-                 "(SELECT 1 FROM annotations a WHERE a.task_id = t.id)")
-        for document in _in_id_windows(store, "tasks", tasks, [dataset]):
+        for document in queries.unanswered_task_documents(store, dataset):
             record = json.loads(document)
             yield record if filt.keep_base64 else strip_base64(record)
-
-
-def _in_id_windows(store: Store, table: str, sql: str, params: list,
-                   window: int = EXPORT_WINDOW) -> Iterator[str]:
-    """The first column of `sql`, in id order, a window of ids at a time.
-
-    One ORDER BY over the whole dataset would make DuckDB sort (and hold) all
-    of it; windows of ids sort a few thousand rows at a time.
-    """
-    low, high = store.query_one(f"SELECT min(id), max(id) FROM {table} WHERE dataset = ?", [params[0]])
-    if low is None:
-        return
-    for start in range(low, high + 1, window):
-        rows = store.query(f"{sql} AND id >= ? AND id < ? ORDER BY id",
-                           [*params, start, start + window])
-        for (document,) in rows:
-            yield document
 
 
 # Line breaks that JSON leaves raw but Python's str.splitlines() and other

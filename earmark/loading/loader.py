@@ -11,7 +11,6 @@ stored: what a page could not show is refused here, by name.
 from __future__ import annotations
 
 import dataclasses
-import json
 import os
 import re
 import tempfile
@@ -24,8 +23,6 @@ from functools import partial
 from itertools import islice
 from pathlib import Path
 
-import pandas as pd
-
 from earmark.loading import hashing
 from earmark.datasets import add_labels, drop_dataset, ensure_dataset, get_dataset
 from earmark.formats.matching import PreAnnotations
@@ -36,6 +33,9 @@ from earmark.db.media import MediaInfo, inspect_file, insert_media, media_dir, s
 from earmark.audio.peaks import Peaks, PeaksError, compute_peaks, store_peaks
 from earmark.audio.probe import AudioInfo, ProbeError
 from earmark.loading.sources import Candidate, Failure, is_utf8_path, iter_sources, upload_candidate, upload_name
+from earmark.db.queries.media import follow_moved_files
+from earmark.db.queries.peaks import media_with_peaks
+from earmark.db.queries.tasks import count_tasks, delete_tasks_of_media, input_hashes, insert_tasks
 from earmark.db.store import Store
 from earmark.loading.validate import spans_problem, task_problem
 
@@ -125,7 +125,7 @@ def load_candidates(store: Store, dataset: str, items: Iterable[Candidate | Fail
     existed = get_dataset(store, dataset) is not None
     ensure_dataset(store, dataset, view=view, labels=labels)
     report = LoadReport()
-    known = {h for (h,) in store.query("SELECT input_hash FROM tasks WHERE dataset = ?", [dataset])}
+    known = input_hashes(store, dataset)
     new_media: dict[str, tuple[MediaInfo, AudioInfo]] = {}
     # media id -> (origin, skipped as a duplicate?) of every item of this load on that file,
     # so that when the file turns out not to decode each of them is named a failure
@@ -179,8 +179,7 @@ def load_candidates(store: Store, dataset: str, items: Iterable[Candidate | Fail
     report.labels_added = add_labels(store, dataset, sorted(map(str, span_labels)))
     if peaks:
         _compute_peaks(store, dataset, new_media, origins, report)
-    if not existed and report.added == 0 and report.skipped == 0 and not store.query_one(
-            "SELECT count(*) FROM tasks WHERE dataset = ?", [dataset])[0]:
+    if not existed and report.added == 0 and report.skipped == 0 and not count_tasks(store, dataset):
         drop_dataset(store, dataset)   # nothing got in: leave no empty dataset behind
     return report
 
@@ -335,44 +334,17 @@ def _insert(store: Store, dataset: str, rows_in: list[tuple[dict, str | None]],
         if media:   # only duplicates: their files may still have moved
             store.write(lambda cur: _follow_moved_files(cur, media))
         return []
-    frame = pd.DataFrame({
-        "dataset": dataset,
-        "input_hash": [t["_input_hash"] for t, _ in rows_in],
-        "task_hash": [t["_task_hash"] for t, _ in rows_in],
-        "media_id": [media_id for _, media_id in rows_in],
-        "task": [json.dumps(t, ensure_ascii=False) for t, _ in rows_in],
-        "added": time.time(),
-    })
+    added = time.time()
 
     def insert(cur) -> list[int]:
         insert_media(cur, media)
         _follow_moved_files(cur, media)
-        cur.register("new_tasks", frame)
-        try:
-            rows = cur.execute(
-                "INSERT INTO tasks (dataset, input_hash, task_hash, media_id, task, added) "
-                "SELECT dataset, input_hash, task_hash, media_id, task, added FROM new_tasks "
-                "ON CONFLICT DO NOTHING RETURNING input_hash, id"
-            ).fetchall()
-        finally:
-            cur.unregister("new_tasks")
-        ids = dict(rows)  # RETURNING order is not the input order
-        return [ids[t["_input_hash"]] for t, _ in rows_in if t["_input_hash"] in ids]
+        return insert_tasks(cur, dataset, rows_in, added)
 
     return store.write(insert)
 
 
-def _follow_moved_files(cur, media: list[MediaInfo]) -> None:
-    """A recording found again at a new path while its registered path is gone
-    (the file was moved or renamed): the media row follows it."""
-    if not media:
-        return
-    found = {m.id: m.path for m in media}
-    rows = cur.execute(f"SELECT id, path FROM media WHERE id IN ({', '.join('?' * len(found))})",
-                       list(found)).fetchall()
-    for media_id, path in rows:
-        if path != found[media_id] and not os.path.exists(path):
-            cur.execute("UPDATE media SET path = ? WHERE id = ?", [found[media_id], media_id])
+_follow_moved_files = follow_moved_files
 
 
 def _compute_peaks(store: Store, dataset: str, media: dict[str, tuple[MediaInfo, AudioInfo]],
@@ -382,8 +354,7 @@ def _compute_peaks(store: Store, dataset: str, media: dict[str, tuple[MediaInfo,
     transaction; a file that fails to decode is reported (every item of this
     load on it, duplicates included: a copy of an undecodable file is no
     duplicate of anything stored) and its tasks are taken out again."""
-    have = {m for (m,) in store.query("SELECT media_id FROM peaks WHERE media_id IN (SELECT unnest(?))",
-                                      [list(media)])}
+    have = media_with_peaks(store, media)
     todo = [pair for media_id, pair in media.items() if media_id not in have]
 
     def compute(pair: tuple[MediaInfo, AudioInfo]) -> Peaks | str:
@@ -412,11 +383,6 @@ def _compute_peaks(store: Store, dataset: str, media: dict[str, tuple[MediaInfo,
     if not failed:
         return
 
-    def remove(cur) -> list[int]:
-        rows = cur.execute(
-            f"DELETE FROM tasks WHERE dataset = ? AND media_id IN ({', '.join('?' * len(failed))}) "
-            "RETURNING id", [dataset, *(m.id for m in failed)]).fetchall()
-        return [r[0] for r in rows]
-    gone = set(store.write(remove))
+    gone = set(store.write(lambda cur: delete_tasks_of_media(cur, dataset, [m.id for m in failed])))
     report.added -= len(gone)
     report.task_ids = [t for t in report.task_ids if t not in gone]

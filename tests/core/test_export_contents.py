@@ -14,6 +14,7 @@ import zipfile
 
 import pytest
 
+from earmark.db.queries import export as export_queries
 from earmark.formats import jsonl_csv as export_module
 from earmark.annotations import get_task, save_annotation
 from earmark.formats.jsonl_csv import ExportFilter, export
@@ -168,10 +169,10 @@ def test_clips_follow_the_corrected_answer(store, tmp_path, stereo_speech_left):
 @pytest.fixture
 def window(monkeypatch):
     """Export with windows of `n` ids (the default, 5000, hides every edge in a small test)."""
-    real = export_module._in_id_windows
+    real = export_queries._in_id_windows
 
     def set_window(n: int) -> None:
-        monkeypatch.setattr(export_module, "_in_id_windows", functools.partial(real, window=n))
+        monkeypatch.setattr(export_queries, "_in_id_windows", functools.partial(real, window=n))
     return set_window
 
 

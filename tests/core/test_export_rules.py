@@ -15,6 +15,7 @@ import zipfile
 import numpy as np
 import pytest
 
+from earmark.db.queries import export as export_queries
 from earmark.formats import jsonl_csv as export_module
 from earmark.annotations import get_task, save_annotation
 from earmark.formats.jsonl_csv import (ExportError, ExportFilter, cap_memory_for_export, csv_rows, export, iter_records,
@@ -218,7 +219,7 @@ def test_id_windows_give_every_id_once_up_to_the_last(store, tmp_path, window, e
         return real(sql, params)
     store.query = query
     try:
-        files = [json.loads(doc)["file"] for doc in export_module._in_id_windows(
+        files = [json.loads(doc)["file"] for doc in export_queries._in_id_windows(
             store, "tasks", "SELECT task FROM tasks WHERE dataset = ?", ["d"], window=window)]
     finally:
         del store.query
@@ -227,7 +228,7 @@ def test_id_windows_give_every_id_once_up_to_the_last(store, tmp_path, window, e
     assert seen[0] == ["d"]                                   # the dataset's lowest and highest id
     assert seen[1:] == [["d", start, start + window] for start in range(low, low + 6, window)]
     assert len(seen[1:]) == expected_queries
-    assert list(export_module._in_id_windows(store, "tasks", "SELECT task FROM tasks WHERE dataset = ?",
+    assert list(export_queries._in_id_windows(store, "tasks", "SELECT task FROM tasks WHERE dataset = ?",
                                              ["none"])) == []
 
 
@@ -235,9 +236,9 @@ def test_the_id_range_is_the_datasets_own(store, tmp_path):
     load(store, tmp_path, [url("e0.wav"), url("e1.wav")], dataset="e", name="e")
     load(store, tmp_path, [url("d0.wav")], name="d")
     load(store, tmp_path, [url("e2.wav")], dataset="e", name="e2")
-    got = list(export_module._in_id_windows(store, "tasks", "SELECT task FROM tasks WHERE dataset = ?", ["d"], window=1))
+    got = list(export_queries._in_id_windows(store, "tasks", "SELECT task FROM tasks WHERE dataset = ?", ["d"], window=1))
     assert [json.loads(doc)["file"] for doc in got] == ["d0.wav"]
-    got = list(export_module._in_id_windows(store, "tasks", "SELECT task FROM tasks WHERE dataset = ?", ["e"], window=1))
+    got = list(export_queries._in_id_windows(store, "tasks", "SELECT task FROM tasks WHERE dataset = ?", ["e"], window=1))
     assert [json.loads(doc)["file"] for doc in got] == ["e0.wav", "e1.wav", "e2.wav"]
 
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from earmark.annotations import CURRENT_ANNOTATIONS
+from earmark.db.queries import CURRENT_ANNOTATIONS
 from earmark.db.store import Store
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from earmark.annotations import CURRENT_ANNOTATIONS
+from earmark.db.queries import CURRENT_ANNOTATIONS
 from earmark.db.store import Store
 
 
