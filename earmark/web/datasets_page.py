@@ -13,7 +13,7 @@ from earmark.datasets import (VIEWS, DatasetError, check_dataset_name, ensure_da
 from earmark.loading.loader import LoadReport, load_sources, load_uploads
 from earmark.loading.longform import LongformOptions
 from earmark.db.media import media_dir
-from earmark.models.registry import ModelError, offered_models, resolve_offered
+from earmark.models.registry import ModelError, model_problems, offered_models, resolve_offered
 from earmark.audio.probe import AUDIO_EXTENSIONS
 from earmark.loading.segment import parse_segment_spec
 from earmark.settings import SettingsError, configured_models, load_config
@@ -97,8 +97,11 @@ def create_form() -> None:
         split = st.checkbox("One task per channel", key="new_split")
         # a fixed list: a page never names a module to import (design.md, "Command line")
         configured = _configured_models()
+        for problem in model_problems().values():
+            st.warning(f"Not offered: model {md_text(problem)}")
         model = st.selectbox("Pre-annotate with", [NO_MODEL, *offered_models(configured)], key="new_model",
-                             help="the built-in models, and those earmark.json lists under `models`")
+                             help="the built-in models, those of the packages installed on the server, "
+                                  "and those earmark.json lists under `models`")
         spans = st.text_input("Pre-annotations on the server (RTTM, TextGrid, Audacity, VTT, SRT, JSONL)",
                               key="new_spans", placeholder="/data/reference.rttm")
     if not st.button("Load", type="primary", key="new_load"):
