@@ -21,6 +21,7 @@ from earmark.models.registry import ModelError, model_names, model_problems, reg
 from earmark.loading.segment import parse_segment_spec
 from earmark.settings import SettingsError, configured_models, load_config
 from earmark.stats import dataset_stats
+from earmark.views import view_names
 from earmark.db.store import StoreError, StoreLockedError, default_db_path, open_store
 
 
@@ -38,7 +39,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("load", parents=[common], help="add audio files or JSONL tasks to a dataset")
     p.add_argument("dataset")
     p.add_argument("sources", nargs="+", help="directories, JSONL files or audio files")
-    p.add_argument("--view", default=None, help="audio, audio_manual, transcript or alignment")
+    p.add_argument("--view", default=None, help=f"one of {', '.join(view_names())}")
     p.add_argument("--label", default=None, help="comma-separated labels, e.g. SPEECH,NOISE")
     p.add_argument("--keep-base64", action="store_true",
                    help="keep base64 audio inside the stored tasks (dropped by default)")

@@ -8,8 +8,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from earmark.datasets import (VIEWS, DatasetError, check_dataset_name, ensure_dataset, get_dataset,
-                              list_datasets)
+from earmark.datasets import DatasetError, check_dataset_name, ensure_dataset, get_dataset, list_datasets
 from earmark.loading.loader import LoadReport, load_sources, load_uploads
 from earmark.loading.longform import LongformOptions
 from earmark.db.media import media_dir
@@ -21,6 +20,7 @@ from earmark.loading.sources import iter_audio_files
 from earmark.stats import dataset_stats
 from earmark.db.store import get_store
 from earmark.web.text import md_text
+from earmark.views import view_names
 
 
 NO_MODEL = "(none)"
@@ -83,7 +83,8 @@ def create_form() -> None:
     st.subheader("Add recordings")
     name = st.text_input("Dataset (new or existing)", key="new_name")
     cols = st.columns(2)
-    view = cols[0].selectbox("View", VIEWS, index=VIEWS.index("audio_manual"), key="new_view")
+    views = view_names()
+    view = cols[0].selectbox("View", views, index=views.index("audio_manual"), key="new_view")
     labels = cols[1].text_input("Labels, comma-separated", key="new_labels", placeholder="SPEECH, NOISE")
     folder = st.text_input("A folder or JSONL file on the server", key="new_folder",
                            placeholder="/data/recordings")
@@ -162,7 +163,8 @@ def edit_form() -> None:
     ds = get_dataset(store, name)
     with st.form(f"edit-{name}"):
         # keyed by dataset so a save, which changes the defaults, keeps the widgets
-        view = st.selectbox("View", VIEWS, index=VIEWS.index(ds.view), key=f"edit-view-{name}")
+        views = list(dict.fromkeys([*view_names(), ds.view]))   # a view no longer defined stays shown
+        view = st.selectbox("View", views, index=views.index(ds.view), key=f"edit-view-{name}")
         labels = st.text_input("Labels of this dataset, comma-separated", value=", ".join(ds.labels),
                                key=f"edit-labels-{name}")
         settings = st.text_area("Settings (JSON: keymap, audio_* settings, custom_theme, "
