@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from earmark.annotations import Task
 
 log = logging.getLogger(__name__)
+_warned: set[str] = set()     # unknown names already logged (a `blocks` setting is read on every run)
 
 
 @dataclass(frozen=True)
@@ -178,7 +179,8 @@ def view_blocks(names: Iterable[str]) -> list[Block]:
             wanted.update(VIEWS[name])
         elif name in BLOCKS:
             wanted.add(name)
-        elif name:
+        elif name and name not in _warned:
+            _warned.add(name)
             log.warning("no view or block named %r: left out", name)
     return [block for block in BLOCKS.values() if block.name in wanted]
 

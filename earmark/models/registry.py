@@ -337,6 +337,7 @@ def resolve_model(name: str, *, configured: dict[str, str] | None = None,
     if len(specs) > 1:
         return ModelChain([resolve_model(s, configured=configured, import_from_cwd=import_from_cwd,
                                          refuse_under=refuse_under) for s in specs])
+    name = specs[0] if specs else name
     models = registered_models()
     target = (configured or {}).get(name, name) if name not in models else name
     base, params = parse_model_spec(target)

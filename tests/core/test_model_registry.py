@@ -251,3 +251,13 @@ def test_registering_a_taken_name_is_refused(registered):
     with pytest.raises(ModelError, match="without ':'"):
         register_model(tick_model("a:b"))
     assert registry.BUILT_IN == {"speech": "earmark.models.speech:MODEL"}
+
+
+def test_several_comma_separated_models_run_one_after_the_other(registered):
+    registered(tick_model())
+    assert registry.split_model_specs("ticks:length=0.5,label=X, speech,pkg.mod:fn") == [
+        "ticks:length=0.5,label=X", "speech", "pkg.mod:fn"]
+    chain = resolve_model("ticks:length=0.5,label=X,ticks")
+    assert chain({}) == [{"start": 0.0, "end": 0.5, "label": "X"}, {"start": 0.0, "end": 1.0, "label": "TICK"}]
+    with pytest.raises(ModelError, match="no function 'nope'"):
+        resolve_model("ticks,earmark.models.speech:nope")
