@@ -34,8 +34,8 @@ from earmark.db.media import get_media
 from earmark.db.queries.annotations import (current_annotation_id, has_receipt, highest_receipts,
                                             insert_receipt, receipted, refused_receipts)
 from earmark.db.store import Store
-from earmark.loading.tokenize import tokenize
 from earmark.loading.validate import task_problem
+from earmark.views import CardEdits, answer_of, view_blocks
 
 log = logging.getLogger(__name__)
 # one commit of answers at a time in this process (they are short), so overlapping runs wait, not conflict
@@ -164,43 +164,15 @@ def _region(region: object, view: View) -> dict:
 
 
 def answer_edits(task: Task, entry: PendingAnswer, blocks: list[str], view: View) -> dict:
-    """What the annotator changed, as keys of the annotation (design.md task format)."""
+    """What the annotator changed, as keys of the annotation (design.md task format):
+    what the blocks of the views named in `blocks` add (earmark.views)."""
     if len(entry.regions) > MAX_REGIONS:
         raise ValueError(f"{len(entry.regions)} regions (at most {MAX_REGIONS})")
     regions = [_region(r, view) for r in entry.regions]
-    edits: dict = {"audio_spans": regions}
-    if "transcript" in blocks or "alignment" in blocks:
-        transcript = entry.transcript if entry.transcript is not None else (task.data.get("transcript") or "")
-        if len(transcript) > MAX_TEXT:
-            raise ValueError(f"a transcript of {len(transcript)} characters (at most {MAX_TEXT})")
-        edits["transcript"] = transcript
-        segment = task.data.get("segment")
-        if "transcript" in blocks and segment and not regions and transcript.strip():
-            # segment by segment transcription: the segment's times are the text's timestamps
-            region = {"id": f"segment-{task.id}", "start": segment["start"], "end": segment["end"],
-                      "label": "TRANSCRIPT", "text": transcript}
-            channel = (task.data.get("meta") or {}).get("channel")
-            if channel is not None:
-                region["channel"] = channel
-            edits["audio_spans"] = [region]
-    if "alignment" in blocks:
-        text = entry.transcript if entry.transcript is not None else (task.data.get("text") or "")
-        tokens = tokenize(text)
-        spans = []
-        for span in entry.spans or []:
-            if not isinstance(span, dict):
-                raise ValueError("a text span is not an object")
-            start, end = _int(span.get("start")), _int(span.get("end"))
-            if start is None or end is None or not 0 <= start <= end <= len(text):
-                raise ValueError("a text span lies outside the text")
-            clean = {"start": start, "end": end, "label": span.get("label")}
-            for key in ("token_start", "token_end"):
-                if _int(span.get(key)) is not None:
-                    clean[key] = _int(span[key])
-            if isinstance(span.get("audio_span_id"), str):
-                clean["audio_span_id"] = span["audio_span_id"]
-            spans.append(clean)
-        edits.update({"text": text, "tokens": tokens, "spans": spans})
+    edits = answer_of(view_blocks(blocks), task, CardEdits(regions, entry.transcript, entry.spans))
+    transcript = edits.get("transcript")
+    if isinstance(transcript, str) and len(transcript) > MAX_TEXT:
+        raise ValueError(f"a transcript of {len(transcript)} characters (at most {MAX_TEXT})")
     return edits
 
 

@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 
 from earmark.db.queries import datasets as queries
 from earmark.db.store import Store
+from earmark.views import view_names
 
-VIEWS = ("audio", "audio_manual", "transcript", "alignment")
 DEFAULT_VIEW = "audio_manual"
 NAME_MAX = 64
 NAME_RULE = (f"1 to {NAME_MAX} characters: letters (any script), digits, '_', '-', '.' and spaces, "
@@ -75,8 +75,8 @@ def check_dataset_name(name: str) -> str:
 
 
 def _check_view(view: str) -> None:
-    if view not in VIEWS:
-        raise DatasetError(f"unknown view {view!r}; choose one of {', '.join(VIEWS)}")
+    if view not in view_names():
+        raise DatasetError(f"unknown view {view!r}; choose one of {', '.join(view_names())}")
 
 
 def get_dataset(store: Store, name: str) -> Dataset | None:

@@ -98,6 +98,10 @@ def annotation_card(*, key: str, dataset: str, session: str, queue: Sequence[Car
     the card has none on screen; `exhausted` says there are no more after them.
     `acked` is the highest committed answer number per client id; `previous`
     the session's last committed answer (what undo reopens after a reload).
+    `blocks` names the parts drawn besides the waveform ("transcript": the text
+    field; "alignment": the text field and the text-span panel) and `editable`
+    whether regions can be edited: the page takes both from the view's blocks
+    (`earmark.views.card_parts`, `earmark.views.editable`).
     """
     settings = dict(settings or {})
     theme = settings.get("custom_theme")

@@ -17,10 +17,11 @@ from earmark.loading.loader import load_sources
 from earmark.loading.longform import LongformOptions
 from earmark.db.media import media_dir
 from earmark.formats.outfiles import UnsafePathError, atomic_open
-from earmark.models.registry import BUILT_IN, ModelError, resolve_model
+from earmark.models.registry import ModelError, model_names, model_problems, registered_models, resolve_model
 from earmark.loading.segment import parse_segment_spec
 from earmark.settings import SettingsError, configured_models, load_config
 from earmark.db.queries.statistics import count_tasks, dataset_stats
+from earmark.views import view_names
 from earmark.db.store import StoreError, StoreLockedError, default_db_path, open_store
 
 
@@ -38,7 +39,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("load", parents=[common], help="add audio files or JSONL tasks to a dataset")
     p.add_argument("dataset")
     p.add_argument("sources", nargs="+", help="directories, JSONL files or audio files")
-    p.add_argument("--view", default=None, help="audio, audio_manual, transcript or alignment")
+    p.add_argument("--view", default=None, help=f"one of {', '.join(view_names())}")
     p.add_argument("--label", default=None, help="comma-separated labels, e.g. SPEECH,NOISE")
     p.add_argument("--keep-base64", action="store_true",
                    help="keep base64 audio inside the stored tasks (dropped by default)")
@@ -50,9 +51,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--split-channels", action="store_true",
                    help="one task per channel of a multi-channel file")
     p.add_argument("--model", default=None, metavar="NAME",
-                   help="pre-annotate: 'speech' (built-in speech detector), a name earmark.json lists "
-                        "under `models`, or 'module:function' (imported from the working directory "
-                        "or the Python path)")
+                   help=_model_help())
     p.add_argument("--spans", action="append", default=[], metavar="FILE",
                    help="pre-annotations matched to the audio by file stem: RTTM, TextGrid, "
                         "Audacity labels (.txt), WebVTT, SRT or JSONL (repeatable)")
@@ -76,6 +75,18 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("drop", parents=[common], help="delete a dataset and its annotations")
     p.add_argument("dataset")
     return parser
+
+
+def _model_help() -> str:
+    """The --model help: the registered models with their parameters' defaults."""
+    models = "; ".join(m.describe() for m in registered_models().values())
+    broken = model_problems()
+    text = (f"pre-annotate with a model: {models}. NAME:KEY=VALUE,... sets its parameters; also a name "
+            "earmark.json lists under `models`, or 'module:function' (imported from the working directory "
+            "or the Python path); comma-separated to run several")
+    if broken:
+        text += f". Not loadable: {', '.join(broken)} (--model NAME says why)"
+    return text.replace("%", "%%")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -142,7 +153,7 @@ def _existing(store, name: str):
 def _model(store, name: str):
     """`--model NAME`: a built-in, a name of earmark.json's `models`, or `module:function`."""
     configured: dict[str, str] = {}
-    if name not in BUILT_IN and ":" not in name:
+    if name not in model_names() and ":" not in name:
         try:
             configured = configured_models(load_config())
         except SettingsError as exc:
@@ -176,6 +187,9 @@ def cmd_load(store, args, out: TextIO, err: TextIO) -> int:
             print(f"... {done} processed", file=err)
     if get_dataset(store, args.dataset) is None:
         check_dataset_name(args.dataset)   # before a user's model is imported or a file read
+    if args.model:
+        for problem in model_problems().values():
+            print(f"note: model {problem}", file=err)
     try:
         longform = LongformOptions(
             split_channels=args.split_channels,

@@ -11,9 +11,11 @@ were chosen on the corpus (F1 0.93 there; see tests/core/test_speech.py).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 import numpy as np
+
+from earmark.models.registry import Model, Param, audio_16k
 
 SAMPLE_RATE = 16000
 FRAME = 256                       # samples per earshot frame (16 ms)
@@ -79,3 +81,47 @@ def regions_from_scores(scores: np.ndarray, duration: float,
 def detect_speech(samples: np.ndarray, settings: SpeechSettings = SpeechSettings()) -> list[tuple[float, float]]:
     """Speech regions (seconds) of 16 kHz mono int16 audio."""
     return regions_from_scores(frame_scores(samples), len(samples) / SAMPLE_RATE, settings)
+
+
+# -- the built-in model `speech` (earmark.models.registry.BUILT_IN) -------------
+SPEECH_LABEL = "SPEECH"
+_PARAM_HELP = {
+    "start_above": "a region starts where the smoothed score rises above this",
+    "end_below": "... and ends where it falls below this",
+    "median_frames": "median filter length in 16 ms frames (odd)",
+    "bridge_gap": "seconds of non-speech bridged inside one region",
+    "padding": "seconds added on both sides",
+    "min_length": "shorter regions (seconds) are dropped",
+}
+
+
+def annotate(task: dict, params: dict) -> list[dict]:
+    """Speech regions of the task's file (its segment, its channel), labelled SPEECH."""
+    channel = (task.get("meta") or {}).get("channel")
+    samples = audio_16k(task["path"], channel)
+    segment = task.get("segment") or {}
+    offset = float(segment.get("start") or 0.0)
+    if segment:
+        samples = samples[int(offset * SAMPLE_RATE):int(float(segment["end"]) * SAMPLE_RATE)]
+    regions = []
+    for start, end in detect_speech(samples, SpeechSettings(**params)):
+        region = {"start": round(start + offset, 3), "end": round(end + offset, 3), "label": SPEECH_LABEL}
+        if channel is not None:
+            region["channel"] = channel
+        regions.append(region)
+    return regions
+
+
+def _load():
+    import earshot  # noqa: F401  (its weights are in the wheel; a Detector per task keeps its state its own)
+    return annotate
+
+
+def _model() -> Model:
+    defaults = SpeechSettings()
+    return Model("speech", "speech regions labelled SPEECH, from earshot", _load,
+                 params=tuple(Param(f.name, getattr(defaults, f.name), _PARAM_HELP[f.name])
+                              for f in fields(SpeechSettings)))
+
+
+MODEL = _model()

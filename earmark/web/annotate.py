@@ -9,11 +9,13 @@ page commits the answers the card's value carries (`earmark.answers`: each
 once, in order, with a receipt), then passes back what was acknowledged and
 the refilled queue.
 
-The views of design.md are blocks: `audio` (waveform, regions read-only),
-`audio_manual` (regions editable), `transcript` (a text field) and
-`alignment` (editable regions plus text spans over the transcript's tokens,
-each linkable to a region). A dataset's view is one block; its `blocks`
-setting may combine several, e.g. `["audio_manual", "transcript"]`.
+The views of design.md are lists of blocks (`earmark.views`): `audio`
+(waveform, regions read-only), `audio_manual` (regions editable),
+`transcript` (a text field) and `alignment` (editable regions plus text spans
+over the transcript's tokens, each linkable to a region). A dataset's view
+gives its blocks; its `blocks` setting may combine several views, e.g.
+`["audio_manual", "transcript"]`. The page asks the blocks what the card
+shows, whether it edits regions, and what an answer carries.
 
 A task that cannot be shown (bad times, a file gone from the server, audio
 that cannot be read) comes to the card with the reason; the card offers to
@@ -42,11 +44,11 @@ from earmark.web.guard import short_reason
 from earmark.web.label_colors import dataset_label_colors
 from earmark.web.task_audio import DEFAULT_CONTEXT, TaskAudio, task_audio, task_view
 from earmark.web.text import md_text
+from earmark.views import card_fields, card_parts, editable, view_blocks
 
 log = logging.getLogger(__name__)
 
 CARD_KEY = "annotate_card"
-EDITABLE_BLOCKS = ("audio_manual", "alignment")
 # The card's queue: enough tasks that answers 50 ms apart never find it empty
 # before Python refills it, within a budget of peak bytes (a long file's peaks
 # are 100 bytes a second per channel).
@@ -168,21 +170,12 @@ def build_card_task(store: Store, task: Task, settings: dict, blocks: list[str],
     if segment:
         shown_segment = {"start": round(float(segment["start"]) - audio.offset, 3),
                          "end": round(float(segment["end"]) - audio.offset, 3)}
-    transcribing = "transcript" in blocks or "alignment" in blocks
-    text = source.get("text") if isinstance(source.get("text"), str) else None
     try:
         return card_task(
             audio_url=audio.url, duration=audio.duration, peaks=audio.peaks,
             regions=audio.to_view(source.get("audio_spans") or []),
-            # in the alignment view the text field edits the text the spans lie on: a task
-            # with a text and no transcript starts with its text (else an unchanged answer
-            # would store an empty text, and its spans would lie outside it)
-            transcript=(source.get("transcript") or (text if "alignment" in blocks else None)
-                        or "") if transcribing else None,
-            text=source.get("text") if "alignment" in blocks else None,
-            spans=(source.get("spans") or []) if "alignment" in blocks else [],
             spectrogram_url=audio.spectrogram_url, spectrogram_offset=audio.offset,
-            segment=shown_segment, **common)
+            segment=shown_segment, **card_fields(view_blocks(blocks), source), **common)
     except (ValueError, TypeError) as exc:
         log.exception("task %s: its regions cannot be drawn", task.id)
         return card_task(audio_url="", duration=0.0, peaks=None,
@@ -315,8 +308,8 @@ def render_page() -> None:
     ss.ann_error = error
     annotation_card(
         key=CARD_KEY, dataset=dataset.name, session=session, queue=queue, exhausted=exhausted,
-        labels=_label_specs(dataset, settings), blocks=blocks,
-        editable=any(b in EDITABLE_BLOCKS for b in blocks), settings=settings,
+        labels=_label_specs(dataset, settings), blocks=card_parts(view_blocks(blocks)),
+        editable=editable(view_blocks(blocks)), settings=settings,
         keymap=settings.get("keymap") or None, acked=acked,
         progress={"tasks": prog.tasks, "done": prog.done, "session_done": prog.session_done},
         previous=previous, refused=refused, error=error, focus=ss.get("ann_focus", 0))

@@ -8,12 +8,11 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from earmark.datasets import (VIEWS, DatasetError, check_dataset_name, ensure_dataset, get_dataset,
-                              list_datasets)
+from earmark.datasets import DatasetError, check_dataset_name, ensure_dataset, get_dataset, list_datasets
 from earmark.loading.loader import LoadReport, load_sources, load_uploads
 from earmark.loading.longform import LongformOptions
 from earmark.db.media import media_dir
-from earmark.models.registry import ModelError, offered_models, resolve_offered
+from earmark.models.registry import ModelError, model_problems, offered_models, resolve_offered
 from earmark.audio.probe import AUDIO_EXTENSIONS
 from earmark.loading.segment import parse_segment_spec
 from earmark.settings import SettingsError, configured_models, load_config
@@ -21,6 +20,7 @@ from earmark.loading.sources import iter_audio_files
 from earmark.db.queries.statistics import dataset_stats
 from earmark.db.store import get_store
 from earmark.web.text import md_text
+from earmark.views import view_names
 
 
 NO_MODEL = "(none)"
@@ -83,7 +83,8 @@ def create_form() -> None:
     st.subheader("Add recordings")
     name = st.text_input("Dataset (new or existing)", key="new_name")
     cols = st.columns(2)
-    view = cols[0].selectbox("View", VIEWS, index=VIEWS.index("audio_manual"), key="new_view")
+    views = view_names()
+    view = cols[0].selectbox("View", views, index=views.index("audio_manual"), key="new_view")
     labels = cols[1].text_input("Labels, comma-separated", key="new_labels", placeholder="SPEECH, NOISE")
     folder = st.text_input("A folder or JSONL file on the server", key="new_folder",
                            placeholder="/data/recordings")
@@ -97,8 +98,11 @@ def create_form() -> None:
         split = st.checkbox("One task per channel", key="new_split")
         # a fixed list: a page never names a module to import (design.md, "Command line")
         configured = _configured_models()
+        for problem in model_problems().values():
+            st.warning(f"Not offered: model {md_text(problem)}")
         model = st.selectbox("Pre-annotate with", [NO_MODEL, *offered_models(configured)], key="new_model",
-                             help="the built-in models, and those earmark.json lists under `models`")
+                             help="the built-in models, those of the packages installed on the server, "
+                                  "and those earmark.json lists under `models`")
         spans = st.text_input("Pre-annotations on the server (RTTM, TextGrid, Audacity, VTT, SRT, JSONL)",
                               key="new_spans", placeholder="/data/reference.rttm")
     if not st.button("Load", type="primary", key="new_load"):
@@ -159,7 +163,8 @@ def edit_form() -> None:
     ds = get_dataset(store, name)
     with st.form(f"edit-{name}"):
         # keyed by dataset so a save, which changes the defaults, keeps the widgets
-        view = st.selectbox("View", VIEWS, index=VIEWS.index(ds.view), key=f"edit-view-{name}")
+        views = list(dict.fromkeys([*view_names(), ds.view]))   # a view no longer defined stays shown
+        view = st.selectbox("View", views, index=views.index(ds.view), key=f"edit-view-{name}")
         labels = st.text_input("Labels of this dataset, comma-separated", value=", ".join(ds.labels),
                                key=f"edit-labels-{name}")
         settings = st.text_area("Settings (JSON: keymap, audio_* settings, custom_theme, "

@@ -17,6 +17,7 @@ from earmark.db.store import get_store
 from earmark.web.filters import filter_bar
 from earmark.web.task_audio import DEFAULT_CONTEXT, task_audio
 from earmark.web.text import md_text
+from earmark.views import Block, review_blocks
 
 
 def _waveform(store, task, regions, labels, settings, editable: bool, key: str, revision: int = 0):
@@ -30,6 +31,43 @@ def _waveform(store, task, regions, labels, settings, editable: bool, key: str, 
     if value is not None:
         value = {**value, "regions": audio.from_view(value.get("regions") or [])}
     return value
+
+
+# -- the blocks' edits (earmark.views.review_blocks); the regions are the waveform's above
+def _review_transcript(block: Block, annotation: dict, annotation_id: int) -> dict:
+    return {"transcript": st.text_area("Transcript", value=annotation.get("transcript") or "",
+                                       key=f"review-transcript-{annotation_id}")}
+
+
+def _review_text_spans(block: Block, annotation: dict, annotation_id: int) -> dict:
+    """The labelled text spans, each with its text and the region it is linked to."""
+    text = annotation.get("text") if isinstance(annotation.get("text"), str) else ""
+    spans = [s for s in annotation.get("spans") or [] if isinstance(s, dict)]
+    st.markdown(f"**Text spans:** {len(spans)}")
+    if spans:
+        # st.table renders its cells as Markdown: user text is shown as text
+        st.table(pd.DataFrame([{"label": md_text(s.get("label") or ""),
+                                "text": md_text(text[s["start"]:s["end"]]) if _span_in(s, text) else "",
+                                "region": md_text(s.get("audio_span_id") or "")} for s in spans]))
+    return {}
+
+
+def _span_in(span: dict, text: str) -> bool:
+    start, end = span.get("start"), span.get("end")
+    return isinstance(start, int) and isinstance(end, int) and 0 <= start <= end <= len(text)
+
+
+def _review_as_json(block: Block, annotation: dict, annotation_id: int) -> dict:
+    """A block Review has no widget for: what it added, as it is stored."""
+    added = {k: annotation[k] for k in block.adds if k in annotation and k != "audio_spans"}
+    if added:
+        st.markdown(f"**{md_text(block.title)}**")
+        st.json(added)
+    return {}
+
+
+REVIEW_PARTS = {"waveform": lambda *a: {}, "regions": lambda *a: {},
+                "transcript": _review_transcript, "text_spans": _review_text_spans}
 
 
 def open_annotation(store, annotation_id: int) -> None:
@@ -51,10 +89,9 @@ def open_annotation(store, annotation_id: int) -> None:
     value = _waveform(store, task, current.get("audio_spans") or [], labels, settings, True,
                       key="review_waveform", revision=annotation_id)
     regions = value["regions"] if value else current.get("audio_spans") or []
-    transcript = None
-    if "transcript" in current:
-        transcript = st.text_area("Transcript", value=current.get("transcript") or "",
-                                  key=f"review-transcript-{annotation_id}")
+    corrected: dict = {}
+    for block in review_blocks(current):
+        corrected.update(REVIEW_PARTS.get(block.name, _review_as_json)(block, current, annotation_id))
     cols = st.columns([2, 2, 4])
     answer = cols[0].selectbox("Answer", ANSWERS, index=ANSWERS.index(current.get("answer", "accept")),
                                key=f"review-answer-{annotation_id}")
@@ -62,8 +99,7 @@ def open_annotation(store, annotation_id: int) -> None:
     if cols[1].button("Save correction", type="primary", key=f"review-save-{annotation_id}"):
         edits = {k: v for k, v in current.items() if not k.startswith("_") and k != "answer"}
         edits["audio_spans"] = regions
-        if transcript is not None:
-            edits["transcript"] = transcript
+        edits.update(corrected)
         edits["_reviewed_by"] = reviewer
         new_id = save_annotation(store, task, answer, annotator, edits=edits, view=current.get("_view_id"),
                                  supersedes=annotation_id)
