@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs what Earmark needs on a Debian machine with Python 3.11 and Node 20:
 # system packages (ffmpeg; with --dev also Chromium and sox, which the tests and
-# benchmarks call), a virtualenv in .venv with the pinned requirements, and
-# (with --dev) the component's npm packages.
+# benchmarks call), a virtualenv in .venv with the pinned requirements and the
+# project itself in editable mode (so `.venv/bin/earmark` runs this checkout's
+# code from any directory), and (with --dev) the component's npm packages.
 # Idempotent and quick when everything is already there.
 # Usage: scripts/setup.sh [--dev]
 set -euo pipefail
@@ -31,14 +32,16 @@ if [ ! -x .venv/bin/python ]; then
   "$python" -m venv .venv
 fi
 stamp=.venv/.requirements.sha256
-want=$(cat requirements.txt requirements.lock | sha256sum | cut -d' ' -f1)
-if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+# The checkout's path counts too: an editable install points at one checkout.
+want=$( (cat requirements.txt requirements-test.txt requirements.lock pyproject.toml; pwd) | sha256sum | cut -d' ' -f1)
+if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ] || [ ! -x .venv/bin/earmark ]; then
   echo "setup: installing Python packages" >&2
   quiet_pip() {  # pip's warnings about this machine's package-index settings are noise here
     .venv/bin/python -m pip "$@" 2> >(grep -v "is ignored: it is neither" >&2)
   }
   quiet_pip install -q --disable-pip-version-check --upgrade pip
-  quiet_pip install -q --disable-pip-version-check -r requirements.txt -c requirements.lock
+  # the package (its dependencies are requirements.txt's pins) and the test pins
+  quiet_pip install -q --disable-pip-version-check -c requirements.lock -r requirements-test.txt -e .
   echo "$want" > "$stamp"
 fi
 

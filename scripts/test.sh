@@ -1,12 +1,18 @@
 #!/usr/bin/env bash
-# Runs every test: installs what is missing, checks that the committed
-# component build matches its source, then the frontend unit tests (vitest)
-# and the Python tests (pytest: core, pages, and Playwright in Chromium).
-# Extra arguments go to pytest.
+# Runs every test: installs what is missing, runs the lint and type checks
+# (ruff and mypy, configured in pyproject.toml, and tsc for the component),
+# checks that the committed component build matches its source, then the
+# frontend unit tests (vitest) and the Python tests (pytest: core, pages, and
+# Playwright in Chromium). Extra arguments go to pytest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh --dev
 frontend=components/waveform/frontend
+
+echo "== lint and type checks"
+.venv/bin/ruff check --quiet --output-format concise .
+.venv/bin/mypy
+(cd $frontend && npm run --silent typecheck)
 
 echo "== component build matches its source"
 fresh=$(mktemp -d)

@@ -88,6 +88,11 @@ export function decideRender(
   return "keep";
 }
 
+/**
+ * What the component shows when Python sends no settings (the bare editor):
+ * the defaults of earmark/settings.py's table, which the app always sends in
+ * full (tests/core/test_settings_table.py compares the two).
+ */
 export const DEFAULT_SETTINGS: Required<
   Pick<
     Settings,
@@ -116,10 +121,10 @@ export const DEFAULT_SETTINGS: Required<
   audio_loop: false,
   audio_rate: 1,
   audio_max_zoom: 5000,
-  audio_bar_width: 3,
+  audio_bar_width: 0,
   audio_bar_height: 1,
-  audio_bar_gap: 2,
-  audio_bar_radius: 2,
+  audio_bar_gap: 0,
+  audio_bar_radius: 0,
   audio_min_region: 0.02,
   show_audio_spectrogram: false,
   audio_spectrogram_max_freq: 8000,
