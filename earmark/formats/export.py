@@ -24,6 +24,9 @@ from earmark.formats.jsonl_csv import ExportError, ExportFilter, csv_cell, iter_
 from earmark.formats import audacity, rttm, subtitles, textgrid
 from earmark.formats.outfiles import NameAllocator, atomic_open, inside, safe_component
 from earmark.db.store import Store
+from earmark.audio.clips import wav_bytes
+from earmark.audio.probe import probe
+from earmark.audio.reader import read
 
 __all__ = ["ExportError", "FORMATS", "PER_FILE", "export_archive", "export_clips", "export_files",
            "export_rttm", "render", "transcript_text"]
@@ -197,18 +200,25 @@ def _media_path(store: Store, dataset: str, record: dict) -> str | None:
     return row[0] if row else None
 
 
-def export_clips(store: Store, dataset: str, folder: Path, filt: ExportFilter | None = None) -> int:
-    """Every region of the accepted annotations as a WAV clip, with metadata.csv."""
-    from dataclasses import replace
+def _why(exc: BaseException) -> str:
+    """An error's last line (a decoder's message ends with its reason), or its kind."""
+    return str(exc).strip().splitlines()[-1] if str(exc).strip() else type(exc).__name__
 
-    from pydub import AudioSegment
-    from pydub.exceptions import CouldntDecodeError
+
+def export_clips(store: Store, dataset: str, folder: Path, filt: ExportFilter | None = None) -> int:
+    """Every region of the accepted annotations as a WAV clip, with metadata.csv.
+
+    Each clip is its window (and channel) read through `earmark.audio.reader`:
+    a long recording is never decoded whole.
+    """
+    from dataclasses import replace
     filt = replace(filt or ExportFilter(), answers=["accept"])  # accepted regions only
-    folder.mkdir(parents=True, exist_ok=True)
+    split = folder   # where the clips and metadata.csv go
+    split.mkdir(parents=True, exist_ok=True)
     names = NameAllocator()
     names.used.add("metadata.csv")
     count = 0
-    with atomic_open(inside(folder, "metadata.csv"), "w", encoding="utf-8", newline="") as fh:
+    with atomic_open(inside(split, "metadata.csv"), "w", encoding="utf-8", newline="") as fh:
         writer = csv.writer(fh)
         writer.writerow(["file_name", "label", "text", "start", "end", "channel", "source", "annotator"])
         for (_, session), records in _grouped(iter_records(store, dataset, filt)).items():
@@ -222,21 +232,22 @@ def export_clips(store: Store, dataset: str, folder: Path, filt: ExportFilter | 
                                   "(restore it, or export the other formats)")
             stem = safe_component(_stem(records[0]), f"task-{records[0].get('_input_hash')}")
             try:
-                audio = AudioSegment.from_file(path)
-            except (CouldntDecodeError, OSError) as exc:
-                reason = str(exc).strip().splitlines()[-1] if str(exc).strip() else type(exc).__name__
-                raise ExportError(f"cannot cut clips from {path}: {reason}") from exc
-            channels = audio.split_to_mono() if audio.channels > 1 else [audio]
+                info = probe(path)
+            except (ValueError, OSError) as exc:   # ProbeError is a ValueError
+                raise ExportError(f"cannot cut clips from {path}: {_why(exc)}") from exc
             for span in spans:
                 channel = span.get("channel")
-                if channel is not None and not 0 <= int(channel) < len(channels):
+                if channel is not None and not 0 <= int(channel) < info.channels:
                     continue
-                source = audio if channel is None else channels[int(channel)]
-                clip = source[int(round(span["start"] * 1000)):int(round(span["end"] * 1000))]
+                try:
+                    clip = read(path, span["start"], span["end"], info=info,
+                                channel=None if channel is None else int(channel))
+                except Exception as exc:  # the reader's error, or whatever a decoder raised: named, in one line
+                    raise ExportError(f"cannot cut clips from {path}: {_why(exc)}") from exc
                 count += 1
                 name = names.take(f"{stem}_{count:06d}", ".wav")
-                with atomic_open(inside(folder, name), "wb") as wav:
-                    clip.export(wav, format="wav")
+                with atomic_open(inside(split, name), "wb") as wav:
+                    wav.write(wav_bytes(clip.samples, clip.sample_rate))
                 writer.writerow([csv_cell(v) for v in (name, span.get("label"), span.get("text") or "",
                                                        span["start"], span["end"], channel, path, session)])
     return count
@@ -267,7 +278,8 @@ def export_archive(store: Store, dataset: str, fmt: str, filt: ExportFilter | No
             export_files(store, dataset, fmt, folder, filt)
         buffer = io.BytesIO()
         with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-            for path in sorted(folder.iterdir()) if folder.exists() else []:
-                member = f"{safe_name}/{inside(folder, path.name).name}"
+            # any subfolder too (written here, under names made safe)
+            for path in sorted(p for p in folder.rglob("*") if p.is_file()) if folder.exists() else []:
+                member = f"{safe_name}/{inside(path.parent, path.name).relative_to(folder).as_posix()}"
                 archive.write(path, member)
         return buffer.getvalue(), f"{safe_name}-{fmt}.zip"
