@@ -2,8 +2,9 @@
 
 RTTM is one stream for the whole dataset. The others are one file per audio
 file (and per annotator, when several annotated the same file), written into
-a folder; `clips` writes one WAV per accepted region plus `metadata.csv`, the
-layout of Hugging Face's `audiofolder`.
+a folder; `clips` writes one WAV per accepted region plus `metadata.csv` into
+the folder's `train/`, the layout Hugging Face's `audiofolder` loads as one
+split with every column.
 
 Every name written comes from the data (a task's `file` or `path`, an
 annotator, the dataset) and goes through `earmark.formats.outfiles`: one safe path
@@ -36,6 +37,11 @@ PER_FILE = {"textgrid": ".TextGrid", "vtt": ".vtt", "srt": ".srt", "audacity": "
 FORMATS = ("rttm", *PER_FILE, "clips")
 #: Text for reading or for subtitles: a segment the annotator ignored is left out.
 SKIPS_IGNORED = ("vtt", "srt", "transcript")
+#: The split folder of a clips export. Hugging Face `datasets` (`data_files.py`) tries
+#: split folder names before split words in file names, and attaches the metadata.csv
+#: beside the clips: under `train/`, clips cut from `dev00.wav` or `test_a.wav` stay one
+#: split with every column (at the top, their names made splits of them, without metadata).
+CLIPS_SPLIT = "train"
 #: The label Annotate gives the region it makes of a segment's typed transcript:
 #: a placeholder, not a speaker, so never a WebVTT voice.
 TRANSCRIPT_PLACEHOLDER = "TRANSCRIPT"
@@ -206,14 +212,14 @@ def _why(exc: BaseException) -> str:
 
 
 def export_clips(store: Store, dataset: str, folder: Path, filt: ExportFilter | None = None) -> int:
-    """Every region of the accepted annotations as a WAV clip, with metadata.csv.
+    """Every region of the accepted annotations as a WAV clip, with metadata.csv, in `folder/train/`.
 
     Each clip is its window (and channel) read through `earmark.audio.reader`:
     a long recording is never decoded whole.
     """
     from dataclasses import replace
     filt = replace(filt or ExportFilter(), answers=["accept"])  # accepted regions only
-    split = folder   # where the clips and metadata.csv go
+    split = inside(folder, CLIPS_SPLIT)
     split.mkdir(parents=True, exist_ok=True)
     names = NameAllocator()
     names.used.add("metadata.csv")
@@ -278,7 +284,7 @@ def export_archive(store: Store, dataset: str, fmt: str, filt: ExportFilter | No
             export_files(store, dataset, fmt, folder, filt)
         buffer = io.BytesIO()
         with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-            # any subfolder too (written here, under names made safe)
+            # the clips' split folder too (written here, under names made safe)
             for path in sorted(p for p in folder.rglob("*") if p.is_file()) if folder.exists() else []:
                 member = f"{safe_name}/{inside(path.parent, path.name).relative_to(folder).as_posix()}"
                 archive.write(path, member)
