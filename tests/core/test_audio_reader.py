@@ -232,6 +232,11 @@ def test_16_khz_mono_is_resampled_and_mixed_down_in_one_place(tmp_path):
                           read_mono_16k(at16, channel=1))
     assert log == [("wav", "accepted"), ("wav", "read")]
     assert np.array_equal(read_mono_16k(at16, channel=1), distinct_stereo(16000)[:, 1])
+    log.clear()                         # both channels at 16 kHz: the mix-down is ffmpeg's
+    down = read(at16, sample_rate=16000, mono=True, backends=composite).samples[:, 0].astype(int)
+    assert log == [("wav", "refused"), ("soundfile", "refused"), ("ffmpeg", "accepted"), ("ffmpeg", "read")]
+    assert np.abs(down - distinct_stereo(16000).astype(int).mean(axis=1)).max() <= 1
+    assert np.array_equal(read_mono_16k(at16), down)
 
 
 # -- nobody else reads audio ---------------------------------------------------------------
