@@ -65,10 +65,6 @@ class Audio:
     samples: np.ndarray   # int16, (frames, channels)
     sample_rate: int
 
-    @property
-    def duration(self) -> float:
-        return len(self.samples) / self.sample_rate
-
 
 class TryNext(Exception):
     """This backend cannot read the file after all; the message says why, the next backend is asked."""
@@ -474,5 +470,3 @@ class FfmpegBackend:
         if request.end is not None:
             samples = samples[: last - first]   # -t may round up a frame
         return Audio(np.array(samples, dtype=np.int16), rate)
-
-    pipe = staticmethod(ffmpeg_s16le)

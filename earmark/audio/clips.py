@@ -78,16 +78,17 @@ def _cut(media: MediaInfo, start: float, end: float, channel: int | None) -> byt
     try:
         audio = read(media.path, start, end, channel=channel, sample_rate=info.sample_rate, info=info)
     except AudioReadError as exc:
-        raise ClipError(f"cannot cut {media.path}: {exc}") from exc
+        raise ClipError(str(exc)) from exc   # names the file and why
     return wav_bytes(audio.samples, audio.sample_rate)
 
 
 def wav_bytes(samples: np.ndarray, rate: int) -> bytes:
-    """int16 frames (frames, channels) as a PCM WAV file."""
-    return _wav_bytes([np.ascontiguousarray(samples, dtype="<i2").tobytes()], samples.shape[1], 2, rate)
+    """int16 frames (frames, channels) as a PCM WAV file (the samples copied once, into it)."""
+    pcm = memoryview(np.ascontiguousarray(samples, dtype="<i2").reshape(-1)).cast("B")
+    return _wav_bytes([pcm], samples.shape[1], 2, rate)
 
 
-def _wav_bytes(pcm: list[bytes], channels: int, sample_width: int, rate: int) -> bytes:
+def _wav_bytes(pcm: list, channels: int, sample_width: int, rate: int) -> bytes:
     """A PCM WAV file of the sample bytes `pcm` (joined once, with its 44-byte header)."""
     size = sum(len(p) for p in pcm)
     block = channels * sample_width
