@@ -80,7 +80,7 @@ class AudioReadError(RuntimeError):
         self.reasons = tuple(reasons)
 
     @classmethod
-    def from_reasons(cls, path: str | Path, reasons: list[tuple[str, str]]) -> "AudioReadError":
+    def from_reasons(cls, path: str | Path, reasons: list[tuple[str, str]]) -> AudioReadError:
         said = "; ".join(f"{name}: {reason}" for name, reason in reasons) or "no backend to read it"
         return cls(f"cannot read {Path(path).name}: {said}", path=path, reasons=tuple(reasons))
 
@@ -183,7 +183,7 @@ class WavBackend:
 
     def read_channel(self, path: Path, info: AudioInfo, channel: int, frames_per_block: int) -> np.ndarray:
         """One channel of the whole file as 1-D int16; a 16-bit mono file straight into the result."""
-        _dtype, frame_bytes, total = self._layout(info)
+        total = self._layout(info)[2]
         out = np.empty(total, dtype=np.int16)
         if info.wav_encoding == "<i2" and info.channels == 1:
             with open(path, "rb") as fh:
@@ -197,7 +197,7 @@ class WavBackend:
             at += len(block)
         return out
 
-    def frames(self, path: Path, info: AudioInfo) -> "WavFrames":
+    def frames(self, path: Path, info: AudioInfo) -> WavFrames:
         return WavFrames(path, info)
 
 
@@ -318,7 +318,7 @@ class SndfileBackend:
                 position += got
                 yield block[:got]
 
-    def frames(self, path: Path) -> "SndfileFrames":
+    def frames(self, path: Path) -> SndfileFrames:
         return SndfileFrames(path)
 
 
