@@ -4,6 +4,9 @@ The browser draws the waveform from these instead of decoding the audio, which
 is what lets an hour-long file open at once. They are computed once per media
 file and kept in the database under the file's content hash.
 
+Samples come through the reader's backends (`earmark.audio.reader.BACKENDS`),
+tried in order:
+
 - WAV is read and reduced in chunks: no decoding, flat memory.
 - MP3, FLAC and Ogg (Vorbis, Opus) are decoded in-process by libsndfile (the
   soundfile package; mpg123 for MP3) to float blocks reduced as they come.
@@ -26,9 +29,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from earmark.db.media import MediaInfo, get_media
-from earmark.audio.pcm import ffmpeg_s16le, int24_to_int16, to_int16
 from earmark.audio.probe import AudioInfo, ProbeError, probe
-from earmark.audio.sndfile import readable_whole
+from earmark.audio.reader import BACKENDS, FFMPEG, SNDFILE, WAV, AudioReadError, Request, TryNext, ffmpeg_s16le
+from earmark.audio.samples import float_to_int16
 
 if TYPE_CHECKING:  # computing peaks needs neither pandas nor DuckDB: keep the import light
     from earmark.db.store import Store
@@ -81,46 +84,24 @@ def compute_peaks(path: str | Path, info: AudioInfo | None = None,
         return _compute(path, info or probe(path), rate)
     except (PeaksError, OSError):
         raise
-    except ProbeError as exc:
+    except (ProbeError, AudioReadError) as exc:
         raise PeaksError(str(exc)) from exc
     except Exception as exc:  # a header that probes but that no decoder can follow
         raise PeaksError(f"{type(exc).__name__}: {exc}") from exc
 
 
 def _compute(path: Path, info: AudioInfo, rate: int) -> Peaks:
-    if info.wav_encoding is not None:
-        return _wav_peaks(path, info, rate)
-    try:
-        return _sndfile_peaks(path, info, rate)
-    except _NotForSndfile:
-        return _ffmpeg_peaks(path, info, rate)
+    ways = {WAV.name: _wav_peaks, SNDFILE.name: _sndfile_peaks, FFMPEG.name: _ffmpeg_peaks}
+    return BACKENDS.attempt(path, info, Request(), lambda backend: ways[backend.name](path, info, rate))
 
 
 # -- WAV, read a chunk at a time ----------------------------------------------
 def _wav_peaks(path: Path, info: AudioInfo, rate: int) -> Peaks:
-    """Read the samples a chunk at a time into memory of one chunk's size.
-
-    (A memory map of the whole file would keep every page read counted in
-    the process's memory: 700 MB for an hour of 48 kHz stereo.)
-    """
-    assert info.data_offset is not None and info.data_size is not None
-    ch, sr = info.channels, info.sample_rate
-    int24 = info.wav_encoding == "int24"
-    dtype = np.dtype(np.uint8) if int24 else np.dtype(info.wav_encoding)
-    frame_bytes = (3 if int24 else dtype.itemsize) * ch
-    frames_total = info.data_size // frame_bytes
-    reducer = _Reducer(sr, ch, rate)
-    step = max(1, int(sr * _CHUNK_BUCKETS / rate))
-    with open(path, "rb") as fh:
-        fh.seek(info.data_offset)
-        for start in range(0, frames_total, step):
-            frames = min(step, frames_total - start)
-            count = frames * frame_bytes // dtype.itemsize
-            raw = np.fromfile(fh, dtype=dtype, count=count)
-            if len(raw) < count:
-                raise PeaksError(f"{path.name} ends before its header says it should")
-            block = int24_to_int16(raw) if int24 else to_int16(raw)
-            reducer.feed(block.reshape(-1, ch))
+    """Read the samples a chunk at a time into memory of one chunk's size."""
+    reducer = _Reducer(info.sample_rate, info.channels, rate)
+    step = max(1, int(info.sample_rate * _CHUNK_BUCKETS / rate))
+    for block in WAV.blocks(path, info, step, error=PeaksError):
+        reducer.feed(block)
     return reducer.finish()
 
 
@@ -176,38 +157,27 @@ class _Reducer:
         else:
             data = np.zeros((0, self.channels, 2), dtype=self.carry.dtype)
         if data.dtype.kind == "f":
-            data = np.clip(np.rint(data * 32768.0), -32768, 32767).astype(np.int16)
+            data = float_to_int16(data)
         return Peaks(rate=self.rate, minmax=np.ascontiguousarray(data.transpose(1, 0, 2)),
                      duration=self.frames_seen / self.sample_rate)
 
 
 # -- MP3, FLAC, Ogg: in-process through libsndfile ------------------------------
-class _NotForSndfile(Exception):
-    """libsndfile cannot open this file, or it is a format left to ffmpeg."""
+class _NotForSndfile(TryNext):
+    """libsndfile cannot open this file, or it is a format left to ffmpeg: the next backend reads it."""
 
 
 def _sndfile_peaks(path: Path, info: AudioInfo, rate: int) -> Peaks:
-    header = readable_whole(path, info)
-    if header is None:
-        raise _NotForSndfile(path.name)
-    import soundfile
+    header = SNDFILE.examine(path, info)
+    if isinstance(header, str):
+        raise _NotForSndfile(header)
     sample_rate, channels, frames = header.sample_rate, header.channels, header.frames
 
     def decode(start_bucket: int, stop_frame: int | None) -> Peaks:
         start_frame = (start_bucket * sample_rate) // rate
         reducer = _Reducer(sample_rate, channels, rate, np.float32, start_bucket)
-        block = np.empty((_SNDFILE_BLOCK_FRAMES, channels), dtype=np.float32)
-        position = start_frame
-        with soundfile.SoundFile(path) as sf:
-            if start_frame:
-                sf.seek(start_frame)
-            while stop_frame is None or position < stop_frame:
-                want = len(block) if stop_frame is None else min(len(block), stop_frame - position)
-                got = sf.buffer_read_into(block[:want], dtype="float32")
-                if not got:
-                    break
-                position += got
-                reducer.feed(block[:got])
+        for block in SNDFILE.blocks(path, start_frame, stop_frame, _SNDFILE_BLOCK_FRAMES, channels):
+            reducer.feed(block)
         return reducer.finish()
 
     try:

@@ -12,6 +12,9 @@ most `MAX_WINDOW_SAMPLES` samples (a shorter time at rates above 341 kHz) and
 the FFTs run a block of columns at a time, so the work and the memory of one
 image are bounded by its width and height whatever the file's header claims.
 
+Frames come through the reader's backends (`earmark.audio.reader.BACKENDS`),
+tried in order:
+
 - WAV is read by offset (no decoding): one read per column, or one read of
   the whole window when it is short.
 - MP3, FLAC and Ogg are read through libsndfile (the soundfile package),
@@ -27,7 +30,6 @@ from __future__ import annotations
 
 import io
 import math
-import os
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -37,9 +39,9 @@ from typing import Protocol
 
 import numpy as np
 
-from earmark.audio.pcm import ffmpeg_s16le
 from earmark.audio.probe import AudioInfo
-from earmark.audio.sndfile import readable_whole
+from earmark.audio.reader import BACKENDS, SNDFILE, WAV, AudioReadError, Request, ffmpeg_s16le
+from earmark.audio.samples import int16_to_float
 
 MAX_WIDTH, MAX_HEIGHT = 4096, 1024
 #: Files with more channels are not drawn: every frame read holds all of them.
@@ -228,13 +230,21 @@ class _Source(Protocol):
 def _read_frames(path: Path, info: AudioInfo, centres_s: np.ndarray, span_s: float,
                  channel: int | None, top: float) -> tuple[np.ndarray, int]:
     """One analysis frame per column, (columns, window) float32 mono, and their sample rate."""
-    if info.wav_encoding is not None and info.data_offset is not None:
-        return _frames_from_source(lambda: _WavSource(path, info), info.sample_rate, info.channels,
-                                   centres_s, channel, threads=1), info.sample_rate
-    if _sndfile_can_read(path, info):
-        return _frames_from_source(lambda: _SndfileSource(path), info.sample_rate, info.channels,
-                                   centres_s, channel, threads=2), info.sample_rate
-    return _frames_from_ffmpeg(path, info, centres_s, span_s, channel, top)
+    def job(backend) -> tuple[np.ndarray, int]:
+        if backend is WAV:
+            return _frames_from_source(lambda: WAV.frames(path, info), info.sample_rate, info.channels,
+                                       centres_s, channel, threads=1), info.sample_rate
+        if backend is SNDFILE:
+            return _frames_from_source(lambda: SNDFILE.frames(path), info.sample_rate, info.channels,
+                                       centres_s, channel, threads=2), info.sample_rate
+        return _frames_from_ffmpeg(path, info, centres_s, span_s, channel, top)
+
+    # at the file's own rate (libsndfile declines a file whose rate it sees otherwise);
+    # only ffmpeg may then decode at a lower one
+    try:
+        return BACKENDS.attempt(path, info, Request(sample_rate=info.sample_rate), job)
+    except AudioReadError as exc:
+        raise SpectrogramError(str(exc)) from exc
 
 
 def _frames_from_source(open_source: Callable[[], _Source], rate: int, channels: int,
@@ -299,107 +309,6 @@ def _mono(block: np.ndarray, channel: int | None) -> np.ndarray:
     return block[:, 0] if block.shape[1] == 1 else block.mean(axis=1)
 
 
-class _WavSource:
-    """Frames of a PCM or float WAV, read by offset: no decoding, no memory map."""
-
-    def __init__(self, path: Path, info: AudioInfo):
-        assert info.wav_encoding is not None and info.data_offset is not None and info.data_size is not None
-        self.sample_rate, self.channels = info.sample_rate, info.channels
-        self.encoding = info.wav_encoding
-        width = 3 if self.encoding == "int24" else np.dtype(self.encoding).itemsize
-        self.frame_bytes = width * self.channels
-        self.offset = info.data_offset
-        self.frames = info.data_size // self.frame_bytes
-        self.fd = os.open(path, os.O_RDONLY)
-
-    def close(self) -> None:
-        os.close(self.fd)
-
-    def read(self, first: int, count: int) -> np.ndarray:
-        out = np.zeros((count, self.channels), dtype=np.float32)
-        a, b = max(0, first), min(self.frames, first + count)
-        if b > a:
-            raw = os.pread(self.fd, (b - a) * self.frame_bytes, self.offset + a * self.frame_bytes)
-            got = len(raw) // self.frame_bytes
-            out[a - first:a - first + got] = _pcm_to_float(raw[: got * self.frame_bytes],
-                                                           self.encoding).reshape(got, self.channels)
-        return out
-
-
-def _pcm_to_float(raw: bytes, encoding: str) -> np.ndarray:
-    """WAV sample bytes as float32 in [-1, 1]."""
-    if encoding == "int24":
-        b = np.frombuffer(raw, dtype=np.uint8).reshape(-1, 3).astype(np.int32)
-        value = b[:, 0] | (b[:, 1] << 8) | (b[:, 2] << 16)
-        value = np.where(value >= 1 << 23, value - (1 << 24), value)
-        return (value / float(1 << 23)).astype(np.float32)
-    samples = np.frombuffer(raw, dtype=np.dtype(encoding))
-    if samples.dtype.kind == "f":
-        return samples.astype(np.float32)
-    if samples.dtype.kind == "u":  # 8-bit PCM is unsigned, centred on 128
-        return ((samples.astype(np.float32) - 128.0) / 128.0)
-    return samples.astype(np.float32) / float(1 << (8 * samples.dtype.itemsize - 1))
-
-
-def _sndfile_can_read(path: Path, info: AudioInfo) -> bool:
-    header = readable_whole(path, info)
-    return header is not None and header.sample_rate == info.sample_rate
-
-
-class _SndfileSource:
-    """Frames decoded by libsndfile, which seeks to the exact sample.
-
-    Handles are kept open between images (`_HANDLES`): mpg123 finds a far
-    sample of an MP3 by walking the frame headers up to it once per handle
-    (0.17 s to reach the end of an hour), then seeks in a fraction of a ms.
-    """
-
-    def __init__(self, path: Path):
-        self.key, self.file = _HANDLES.borrow(path)
-        self.sample_rate, self.channels, self.frames = self.file.samplerate, self.file.channels, self.file.frames
-
-    def close(self) -> None:
-        _HANDLES.give_back(self.key, self.file)
-
-    def read(self, first: int, count: int) -> np.ndarray:
-        out = np.zeros((count, self.channels), dtype=np.float32)
-        a, b = max(0, first), min(self.frames, first + count)
-        if b > a:
-            self.file.seek(a)
-            self.file.buffer_read_into(out[a - first:b - first], dtype="float32")
-        return out
-
-
-class _HandlePool:
-    """Idle open SoundFile handles by file (path, size, mtime), the most recently used kept."""
-
-    def __init__(self, limit: int = 8):
-        self.limit = limit
-        self.idle: list[tuple[tuple, object]] = []   # oldest first
-        self.lock = threading.Lock()
-
-    def borrow(self, path: Path):
-        stat = path.stat()
-        key = (str(path), stat.st_size, stat.st_mtime_ns)
-        with self.lock:
-            for i in range(len(self.idle) - 1, -1, -1):
-                if self.idle[i][0] == key:
-                    return key, self.idle.pop(i)[1]
-        import soundfile
-        return key, soundfile.SoundFile(path)
-
-    def give_back(self, key: tuple, handle) -> None:
-        with self.lock:
-            self.idle.append((key, handle))
-            evicted = self.idle[: max(0, len(self.idle) - self.limit)]
-            del self.idle[: len(evicted)]
-        for _, old in evicted:
-            old.close()
-
-
-_HANDLES = _HandlePool()
-
-
 def _frames_from_ffmpeg(path: Path, info: AudioInfo, centres_s: np.ndarray, span_s: float,
                         channel: int | None, top: float) -> tuple[np.ndarray, int]:
     """Decode [first frame, last frame] with ffmpeg (mono, or the one channel), keeping only the frames."""
@@ -425,7 +334,7 @@ def _frames_from_ffmpeg(path: Path, info: AudioInfo, centres_s: np.ndarray, span
             chunk, carry = carry + chunk, b""
             if len(chunk) % 2:
                 chunk, carry = chunk[:-1], chunk[-1:]
-            buffer = np.concatenate([buffer, np.frombuffer(chunk, dtype="<i2").astype(np.float32) / 32768.0])
+            buffer = np.concatenate([buffer, int16_to_float(np.frombuffer(chunk, dtype="<i2"))])
             end = buffer_at + len(buffer)
             while pending < len(starts) and starts[pending] + win <= end:
                 out[pending] = _cut(buffer, buffer_at, int(starts[pending]), win)

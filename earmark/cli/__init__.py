@@ -12,7 +12,7 @@ from earmark.datasets import (DatasetError, check_dataset_name, drop_dataset, ge
                               name_problem)
 from earmark.formats.jsonl_csv import FORMATS, ExportError, ExportFilter, cap_memory_for_export, export
 from earmark.formats.export import FORMATS as FILE_FORMATS
-from earmark.formats.export import export_clips, export_files, export_rttm
+from earmark.formats.export import CLIPS_SPLIT, export_clips, export_files, export_rttm
 from earmark.loading.loader import load_sources
 from earmark.loading.longform import LongformOptions
 from earmark.db.media import media_dir
@@ -252,7 +252,7 @@ def _export_file_format(store, args, filt: ExportFilter, out: TextIO, err: TextI
         raise DatasetError(f"--format {args.format} writes a folder of files: give it with --out DIR")
     if args.format == "clips":
         count = export_clips(store, args.dataset, args.out, filt)
-        print(f"wrote {count} clips and metadata.csv to {args.out}", file=err)
+        print(f"wrote {count} clips and metadata.csv to {args.out / CLIPS_SPLIT}", file=err)
         return 0
     written = export_files(store, args.dataset, args.format, args.out, filt)
     print(f"wrote {len(written)} files to {args.out}", file=err)

@@ -2,8 +2,9 @@
 
 RTTM is one stream for the whole dataset. The others are one file per audio
 file (and per annotator, when several annotated the same file), written into
-a folder; `clips` writes one WAV per accepted region plus `metadata.csv`, the
-layout of Hugging Face's `audiofolder`.
+a folder; `clips` writes one WAV per accepted region plus `metadata.csv` into
+the folder's `train/`, the layout Hugging Face's `audiofolder` loads as one
+split with every column.
 
 Every name written comes from the data (a task's `file` or `path`, an
 annotator, the dataset) and goes through `earmark.formats.outfiles`: one safe path
@@ -25,6 +26,9 @@ from earmark.formats import audacity, rttm, subtitles, textgrid
 from earmark.formats.outfiles import NameAllocator, atomic_open, inside, safe_component
 from earmark.db.queries.export import task_media_path
 from earmark.db.store import Store
+from earmark.audio.clips import wav_bytes
+from earmark.audio.probe import probe
+from earmark.audio.reader import read
 
 __all__ = ["ExportError", "FORMATS", "PER_FILE", "export_archive", "export_clips", "export_files",
            "export_rttm", "render", "transcript_text"]
@@ -34,6 +38,11 @@ PER_FILE = {"textgrid": ".TextGrid", "vtt": ".vtt", "srt": ".srt", "audacity": "
 FORMATS = ("rttm", *PER_FILE, "clips")
 #: Text for reading or for subtitles: a segment the annotator ignored is left out.
 SKIPS_IGNORED = ("vtt", "srt", "transcript")
+#: The split folder of a clips export. Hugging Face `datasets` (`data_files.py`) tries
+#: split folder names before split words in file names, and attaches the metadata.csv
+#: beside the clips: under `train/`, clips cut from `dev00.wav` or `test_a.wav` stay one
+#: split with every column (at the top, their names made splits of them, without metadata).
+CLIPS_SPLIT = "train"
 #: The label Annotate gives the region it makes of a segment's typed transcript:
 #: a placeholder, not a speaker, so never a WebVTT voice.
 TRANSCRIPT_PLACEHOLDER = "TRANSCRIPT"
@@ -196,18 +205,25 @@ def _media_path(store: Store, dataset: str, record: dict) -> str | None:
     return task_media_path(store, dataset, input_hash)
 
 
-def export_clips(store: Store, dataset: str, folder: Path, filt: ExportFilter | None = None) -> int:
-    """Every region of the accepted annotations as a WAV clip, with metadata.csv."""
-    from dataclasses import replace
+def _why(exc: BaseException) -> str:
+    """An error's last line (a decoder's message ends with its reason), or its kind."""
+    return str(exc).strip().splitlines()[-1] if str(exc).strip() else type(exc).__name__
 
-    from pydub import AudioSegment
-    from pydub.exceptions import CouldntDecodeError
+
+def export_clips(store: Store, dataset: str, folder: Path, filt: ExportFilter | None = None) -> int:
+    """Every region of the accepted annotations as a WAV clip, with metadata.csv, in `folder/train/`.
+
+    Each clip is its window (and channel) read through `earmark.audio.reader`:
+    a long recording is never decoded whole.
+    """
+    from dataclasses import replace
     filt = replace(filt or ExportFilter(), answers=["accept"])  # accepted regions only
-    folder.mkdir(parents=True, exist_ok=True)
+    split = inside(folder, CLIPS_SPLIT)
+    split.mkdir(parents=True, exist_ok=True)
     names = NameAllocator()
     names.used.add("metadata.csv")
     count = 0
-    with atomic_open(inside(folder, "metadata.csv"), "w", encoding="utf-8", newline="") as fh:
+    with atomic_open(inside(split, "metadata.csv"), "w", encoding="utf-8", newline="") as fh:
         writer = csv.writer(fh)
         writer.writerow(["file_name", "label", "text", "start", "end", "channel", "source", "annotator"])
         for (_, session), records in _grouped(iter_records(store, dataset, filt)).items():
@@ -221,21 +237,22 @@ def export_clips(store: Store, dataset: str, folder: Path, filt: ExportFilter | 
                                   "(restore it, or export the other formats)")
             stem = safe_component(_stem(records[0]), f"task-{records[0].get('_input_hash')}")
             try:
-                audio = AudioSegment.from_file(path)
-            except (CouldntDecodeError, OSError) as exc:
-                reason = str(exc).strip().splitlines()[-1] if str(exc).strip() else type(exc).__name__
-                raise ExportError(f"cannot cut clips from {path}: {reason}") from exc
-            channels = audio.split_to_mono() if audio.channels > 1 else [audio]
+                info = probe(path)
+            except (ValueError, OSError) as exc:   # ProbeError is a ValueError
+                raise ExportError(f"cannot cut clips from {path}: {_why(exc)}") from exc
             for span in spans:
                 channel = span.get("channel")
-                if channel is not None and not 0 <= int(channel) < len(channels):
+                if channel is not None and not 0 <= int(channel) < info.channels:
                     continue
-                source = audio if channel is None else channels[int(channel)]
-                clip = source[int(round(span["start"] * 1000)):int(round(span["end"] * 1000))]
+                try:
+                    clip = read(path, span["start"], span["end"], info=info,
+                                channel=None if channel is None else int(channel))
+                except Exception as exc:  # the reader's error, or whatever a decoder raised: named, in one line
+                    raise ExportError(f"cannot cut clips from {path}: {_why(exc)}") from exc
                 count += 1
                 name = names.take(f"{stem}_{count:06d}", ".wav")
-                with atomic_open(inside(folder, name), "wb") as wav:
-                    clip.export(wav, format="wav")
+                with atomic_open(inside(split, name), "wb") as wav:
+                    wav.write(wav_bytes(clip.samples, clip.sample_rate))
                 writer.writerow([csv_cell(v) for v in (name, span.get("label"), span.get("text") or "",
                                                        span["start"], span["end"], channel, path, session)])
     return count
@@ -266,7 +283,8 @@ def export_archive(store: Store, dataset: str, fmt: str, filt: ExportFilter | No
             export_files(store, dataset, fmt, folder, filt)
         buffer = io.BytesIO()
         with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-            for path in sorted(folder.iterdir()) if folder.exists() else []:
-                member = f"{safe_name}/{inside(folder, path.name).name}"
+            # the clips' split folder too (written here, under names made safe)
+            for path in sorted(p for p in folder.rglob("*") if p.is_file()) if folder.exists() else []:
+                member = f"{safe_name}/{inside(path.parent, path.name).relative_to(folder).as_posix()}"
                 archive.write(path, member)
         return buffer.getvalue(), f"{safe_name}-{fmt}.zip"

@@ -4,13 +4,10 @@ Every time is in seconds of the original file, rounded to the millisecond.
 
 Reading
 -------
-`read_mono_16k(path)` gives the whole file as 16 kHz mono int16 samples (an
-hour is 115 MB). A WAV that is already 16 kHz mono is read straight from its
-data chunk (any PCM or float encoding, converted a chunk at a time into the
-result); everything else is decoded by ffmpeg (`-ac 1 -ar 16000 -f s16le`)
-straight into the result's memory. `channel=N` gives one channel instead of
-the mix-down (read directly from a 16 kHz WAV, else ffmpeg's `pan` filter).
-The speech detector reads its audio with the same function.
+`read_mono_16k(path)` (from `earmark.audio.reader`, where every file is read)
+gives the whole file as 16 kHz mono int16 samples; `channel=N` one channel
+instead of the mix-down. The speech detector reads its audio with the same
+function.
 
 Silence
 -------
@@ -77,173 +74,24 @@ from __future__ import annotations
 import heapq
 import math
 import re
-import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
-from earmark.audio.pcm import ffmpeg_s16le, int24_to_int16, to_int16
 from earmark.audio.probe import AudioInfo, probe
+from earmark.audio.reader import AudioReadError, read_mono_16k
+from earmark.audio.samples import FULL_SCALE  # pydub's max_possible_amplitude for 16-bit samples too
 
 SAMPLE_RATE = 16000
 QUIET_SECONDS = 0.1           # span whose energy decides where a long segment is cut
-FULL_SCALE = 32768.0          # pydub's max_possible_amplitude for 16-bit samples
-# Below this duration one ffmpeg process is cheaper than two.
-_PARALLEL_MIN_SECONDS = 120.0
-_READ_CHUNK_FRAMES = 1 << 20  # WAV frames converted per step (64 s at 16 kHz)
 _ENERGY_CHUNK_MS = 60000      # milliseconds of energy computed per step (one minute)
 
 Segments = list[tuple[float, float]]
 
 
-class SegmentError(RuntimeError):
-    """The audio could not be read or decoded for segmentation."""
-
-
-# -- reading ---------------------------------------------------------------------
-def read_mono_16k(path: str | Path, info: AudioInfo | None = None, *,
-                  channel: int | None = None) -> np.ndarray:
-    """The whole file as 16 kHz mono int16 samples (see the module docstring).
-
-    `channel`: only that channel (0-based, for one task per channel); by
-    default all channels mixed down as ffmpeg's `-ac 1` does.
-    """
-    path = Path(path)
-    info = info or probe(path)
-    if channel is not None:
-        if isinstance(channel, bool) or not isinstance(channel, (int, np.integer)):
-            raise ValueError(f"channel must be an integer, got {channel!r}")
-        if not 0 <= channel < info.channels:
-            raise ValueError(f"channel {channel} does not exist: {path.name} has "
-                             f"{info.channels} channel{'s' if info.channels != 1 else ''} (0-based)")
-        if info.channels == 1:
-            channel = None
-    if info.wav_encoding is not None and info.sample_rate == SAMPLE_RATE and (
-            info.channels == 1 or channel is not None):
-        return _read_wav_mono(path, info, channel or 0)
-    return _ffmpeg_mono_16k(path, info, channel)
-
-
-def _read_wav_mono(path: Path, info: AudioInfo, channel: int) -> np.ndarray:
-    assert info.data_offset is not None and info.data_size is not None
-    int24 = info.wav_encoding == "int24"
-    dtype = np.dtype(np.uint8) if int24 else np.dtype(info.wav_encoding)
-    width = 3 if int24 else dtype.itemsize
-    channels = info.channels
-    total = info.data_size // (width * channels)
-    out = np.empty(total, dtype=np.int16)
-    with open(path, "rb") as fh:
-        fh.seek(info.data_offset)
-        if dtype == np.dtype("<i2") and channels == 1:
-            got = fh.readinto(memoryview(out).cast("B"))
-            if got != 2 * total:
-                raise SegmentError(f"{path.name} ends before its header says it should")
-            return out
-        for start in range(0, total, _READ_CHUNK_FRAMES):
-            frames = min(_READ_CHUNK_FRAMES, total - start)
-            count = frames * channels * width // dtype.itemsize
-            raw = np.fromfile(fh, dtype=dtype, count=count)
-            if len(raw) < count:
-                raise SegmentError(f"{path.name} ends before its header says it should")
-            if int24:
-                raw = raw.reshape(frames, channels, 3)[:, channel].reshape(-1)
-                out[start:start + frames] = int24_to_int16(raw)
-            else:
-                out[start:start + frames] = to_int16(raw.reshape(frames, channels)[:, channel])
-    return out
-
-
-def _ffmpeg_mono_16k(path: Path, info: AudioInfo, channel: int | None) -> np.ndarray:
-    """Decode through ffmpeg into one preallocated array (grown only if the header lied).
-
-    Files of two minutes or more are decoded as two halves by two ffmpeg
-    processes at once (decoders such as MP3's use one core), each writing into
-    its own part of the result.
-    """
-    estimate = int(math.ceil(info.duration * SAMPLE_RATE)) + SAMPLE_RATE // 10
-    if info.duration < _PARALLEL_MIN_SECONDS:
-        out = np.empty(estimate, dtype=np.int16)
-        out, n = _ffmpeg_into(path, out, 0, None, None, None, channel)
-        return _trim(out, n)
-    middle = round(info.duration / 2, 2)                 # on a 10 ms frame boundary
-    head = int(round(middle * SAMPLE_RATE))
-    out = np.empty(estimate, dtype=np.int16)
-    results: list[object] = [None, None]
-
-    def first_half() -> None:
-        try:
-            # Samples past `middle` belong to the second half: read and dropped.
-            results[0] = _ffmpeg_into(path, out, 0, head, None, middle, channel)[1]
-        except BaseException as exc:  # re-raised in the caller's thread
-            results[0] = exc
-
-    thread = threading.Thread(target=first_half)
-    thread.start()
-    try:
-        second = _ffmpeg_into(path, out, head, None, middle, None, channel)
-    except BaseException as exc:
-        thread.join()
-        raise exc
-    thread.join()
-    if isinstance(results[0], BaseException):
-        raise results[0]
-    got_head = int(results[0])  # type: ignore[arg-type]
-    grown, end = second
-    if grown is not out:  # the second half outgrew the estimate: bring the first half over
-        grown[:got_head] = out[:got_head]
-        out = grown
-    if got_head < head:  # the file is shorter than its header said: close the gap
-        out[got_head:got_head + end - head] = out[head:end].copy()
-        end = got_head + end - head
-    return _trim(out, end)
-
-
-def _trim(out: np.ndarray, n: int) -> np.ndarray:
-    if n == 0:
-        raise SegmentError("ffmpeg decoded no audio samples")
-    if len(out) - n > max(SAMPLE_RATE, n // 20):  # more than 1 s and 5 % spare: give it back
-        return out[:n].copy()
-    return out[:n]
-
-
-def _ffmpeg_into(path: Path, out: np.ndarray, pos: int, limit: int | None,
-                 start: float | None, length: float | None,
-                 channel: int | None) -> tuple[np.ndarray, int]:
-    """Run ffmpeg and write its 16 kHz mono s16le output (one `channel`, or all
-    mixed down) into `out[pos:]`.
-
-    Stops writing at index `limit` (the rest of the output is read and
-    dropped); otherwise grows `out` when it is full. Returns the array (a new
-    one if it grew) and the index after the last sample written.
-    """
-    end_byte = 2 * (limit if limit is not None else len(out))
-    view = memoryview(out).cast("B")
-    filled = 2 * pos
-    scratch = bytearray(1 << 16)
-    try:
-        with ffmpeg_s16le(path, channels=1, sample_rate=SAMPLE_RATE, start=start, length=length,
-                          channel=channel, error=SegmentError) as stream:
-            while True:
-                if filled < end_byte:
-                    got = stream.readinto(view[filled:end_byte])
-                elif limit is not None:
-                    got = stream.readinto(scratch)   # past the limit: drain and drop
-                    if got:
-                        continue
-                else:  # the header underestimated the duration: grow by half
-                    grown = np.empty(len(out) + len(out) // 2 + SAMPLE_RATE, dtype=np.int16)
-                    grown[: len(out)] = out
-                    view.release()
-                    out, view = grown, memoryview(grown).cast("B")
-                    end_byte = 2 * len(out)
-                    continue
-                if not got:
-                    break
-                filled += got
-    finally:
-        view.release()
-    return out, filled // 2
+#: The audio could not be read or decoded for segmentation (the reader's error).
+SegmentError = AudioReadError
 
 
 # -- energies ------------------------------------------------------------------

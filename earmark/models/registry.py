@@ -73,7 +73,7 @@ def audio_16k(path: str, channel: int | None = None) -> np.ndarray:
 
     Keeps the last file only: loading walks the files one after another.
     """
-    from earmark.loading.segment import read_mono_16k
+    from earmark.audio.reader import read_mono_16k
     key = (str(path), channel)
     with _audio_lock:
         if key not in _audio_cache:

@@ -154,13 +154,13 @@ def test_clips_follow_the_corrected_answer(store, tmp_path, stereo_speech_left):
     assert export_clips(store, "c", tmp_path / "before") == 1
     second = save_annotation(store, task, "reject", "ann", edits={"audio_spans": regions}, supersedes=first)
     assert export_clips(store, "c", tmp_path / "rejected") == 0                   # no longer accepted
-    assert (tmp_path / "rejected" / "metadata.csv").read_bytes() == \
+    assert (tmp_path / "rejected" / "train" / "metadata.csv").read_bytes() == \
         b"file_name,label,text,start,end,channel,source,annotator\r\n"          # the header alone
     moved = [{"id": "m", "start": 0.2, "end": 0.3, "label": "MOVED", "channel": 1}]
     save_annotation(store, task, "accept", "ann", edits={"audio_spans": moved}, supersedes=second)
     out = tmp_path / "accepted"
     assert export_clips(store, "c", out) == 1
-    rows = list(csv.reader(open(out / "metadata.csv", encoding="utf-8", newline="")))
+    rows = list(csv.reader(open(out / "train" / "metadata.csv", encoding="utf-8", newline="")))
     assert [r[:6] for r in rows[1:]] == [["speech_left_000001.wav", "MOVED", "", "0.2", "0.3", "1"]]
 
 
@@ -284,7 +284,7 @@ def test_clips_are_of_accepted_regions_with_a_duration_whatever_the_filter(store
         {"id": "x", "start": 0.0, "end": 1.0, "label": "NO"}]})
     out = tmp_path / "clips"
     assert export_clips(store, "c", out, ExportFilter(answers=["reject"])) == 1   # accepted only, still
-    rows = list(csv.reader(open(out / "metadata.csv", encoding="utf-8", newline="")))
+    rows = list(csv.reader(open(out / "train" / "metadata.csv", encoding="utf-8", newline="")))
     assert [r[:6] + [r[7]] for r in rows[1:]] == [["speech_left_000001.wav", "R", "", "0.25", "0.5", "0", "ann"]]
 
 
@@ -368,7 +368,7 @@ def test_clips_of_a_registered_file_gone_from_disk_are_an_error_not_left_out(sto
     args = build_parser().parse_args(["export", "c", "--format", "clips", "--out", str(tmp_path / "cli")])
     assert run_command(store, args, out, err) == 2
     assert err.getvalue().startswith(f"error: cannot cut clips from {audio}: the file is no longer there")
-    assert not (tmp_path / "cli" / "metadata.csv").exists()          # no half export to take for whole
+    assert not (tmp_path / "cli" / "train" / "metadata.csv").exists()          # no half export to take for whole
 
 
 def test_inline_audio_is_dropped_from_exports_unless_kept(store, tmp_path, corpus):

@@ -460,22 +460,22 @@ def test_clips_hold_their_regions_channel_and_window(store, tmp_path):
         region(1.75, 2.0, "LAST", channel=1)])
     folder = tmp_path / "not" / "yet" / "clips"
     assert export_clips(store, "c", folder) == 4
-    names = sorted(p.name for p in folder.iterdir())
+    names = sorted(p.name for p in (folder / "train").iterdir())
     assert names == ["metadata.csv", "stereo_000001.wav", "stereo_000002.wav", "stereo_000003.wav",
                      "stereo_000004.wav"]
-    assert (folder / "metadata.csv").read_bytes() == (
+    assert (folder / "train" / "metadata.csv").read_bytes() == (
         "file_name,label,text,start,end,channel,source,annotator\r\n"
         f"stereo_000001.wav,L,,1.0,1.25,0,{audio},ann\r\n"
         f'stereo_000002.wav,R,"x, ""y""\nz",0.5,0.625,1,{audio},ann\r\n'
         f"stereo_000003.wav,BOTH,,0.25,0.375,,{audio},ann\r\n"
         f"stereo_000004.wav,LAST,,1.75,2.0,1,{audio},ann\r\n").encode("utf-8")
-    one = samples((folder / "stereo_000001.wav").read_bytes())
+    one = samples((folder / "train" / "stereo_000001.wav").read_bytes())
     assert one[0] == 1 and one[1][:, 0].tolist() == left(1.0, 1.25)
-    two = samples((folder / "stereo_000002.wav").read_bytes())
+    two = samples((folder / "train" / "stereo_000002.wav").read_bytes())
     assert two[0] == 1 and two[1][:, 0].tolist() == [-n - 1 for n in left(0.5, 0.625)]
-    both = samples((folder / "stereo_000003.wav").read_bytes())
+    both = samples((folder / "train" / "stereo_000003.wav").read_bytes())
     assert both[0] == 2 and both[1].tolist() == [[n, -n - 1] for n in left(0.25, 0.375)]
-    last = samples((folder / "stereo_000004.wav").read_bytes())
+    last = samples((folder / "train" / "stereo_000004.wav").read_bytes())
     assert last[0] == 1 and last[1][:, 0].tolist() == [-n - 1 for n in left(1.75, 2.0)]
     assert export_clips(store, "c", folder) == 4          # again, into the folder that is there now
 
@@ -493,8 +493,8 @@ def test_a_mono_files_clips_and_a_channel_past_its_one(store, tmp_path):
                                         region(0.0, 0.125, "ANY")])
     folder = tmp_path / "clips"
     assert export_clips(store, "c", folder) == 2
-    assert samples((folder / "mono_000001.wav").read_bytes())[1][:, 0].tolist() == left(0.25, 0.5)
-    assert samples((folder / "mono_000002.wav").read_bytes())[1][:, 0].tolist() == left(0.0, 0.125)
+    assert samples((folder / "train" / "mono_000001.wav").read_bytes())[1][:, 0].tolist() == left(0.25, 0.5)
+    assert samples((folder / "train" / "mono_000002.wav").read_bytes())[1][:, 0].tolist() == left(0.0, 0.125)
 
 
 def test_clips_skip_what_has_nothing_to_cut_and_name_a_nameless_file_by_its_task(store, tmp_path):
@@ -509,15 +509,15 @@ def test_clips_skip_what_has_nothing_to_cut_and_name_a_nameless_file_by_its_task
     hash_2 = get_task(store, report.task_ids[1]).data["_input_hash"]
     folder = tmp_path / "clips"
     assert export_clips(store, "c", folder) == 2
-    assert sorted(p.name for p in folder.iterdir()) == ["metadata.csv", "second_000002.wav", f"task-{hash_2}_000001.wav"]
-    assert (folder / "metadata.csv").read_bytes().decode("utf-8") == (
+    assert sorted(p.name for p in (folder / "train").iterdir()) == ["metadata.csv", "second_000002.wav", f"task-{hash_2}_000001.wav"]
+    assert (folder / "train" / "metadata.csv").read_bytes().decode("utf-8") == (
         "file_name,label,text,start,end,channel,source,annotator\n"
         f"task-{hash_2}_000001.wav,S,,0.25,0.375,0,{second},ann\n"
         f"second_000002.wav,T,,0.0,0.125,1,{second},bob\n").replace("\n", "\r\n")
-    assert samples((folder / f"task-{hash_2}_000001.wav").read_bytes())[1][:, 0].tolist() == left(0.25, 0.375)
+    assert samples((folder / "train" / f"task-{hash_2}_000001.wav").read_bytes())[1][:, 0].tolist() == left(0.25, 0.375)
     only_bob = tmp_path / "bob"
     assert export_clips(store, "c", only_bob, ExportFilter(sessions=["bob"], answers=["reject"])) == 1
-    assert sorted(p.name for p in only_bob.iterdir()) == ["metadata.csv", "second_000001.wav"]
+    assert sorted(p.name for p in (only_bob / "train").iterdir()) == ["metadata.csv", "second_000001.wav"]
 
 
 @pytest.mark.parametrize("error,reason", [
@@ -527,7 +527,6 @@ def test_clips_skip_what_has_nothing_to_cut_and_name_a_nameless_file_by_its_task
     ("couldnt", "CouldntDecodeError"),
 ])
 def test_a_clip_source_that_fails_to_decode_names_why_in_one_line(store, tmp_path, monkeypatch, error, reason):
-    from pydub import AudioSegment
     from pydub.exceptions import CouldntDecodeError
     audio = stereo_wav(tmp_path / "s.wav", 0.25)
     (task_id,) = load_sources(store, "c", [audio]).task_ids
@@ -535,7 +534,7 @@ def test_a_clip_source_that_fails_to_decode_names_why_in_one_line(store, tmp_pat
 
     def fail(*args, **kwargs):
         raise CouldntDecodeError("") if error == "couldnt" else error
-    monkeypatch.setattr(AudioSegment, "from_file", fail)
+    monkeypatch.setattr("earmark.formats.export.read", fail)
     with pytest.raises(ExportError) as caught:
         export_clips(store, "c", tmp_path / "clips")
     assert str(caught.value) == f"cannot cut clips from {audio}: {reason}"
@@ -576,16 +575,16 @@ def test_the_archive_of_clips_holds_the_metadata_and_the_wavs(store, tmp_path):
     data, name = export_archive(store, "c", "clips", ExportFilter(sessions=["bob"]))
     assert name == "c-clips.zip"
     got = members(data)
-    assert list(got) == ["c/metadata.csv", "c/s_000001.wav"]
-    assert got["c/metadata.csv"] == (f"file_name,label,text,start,end,channel,source,annotator\r\n"
+    assert list(got) == ["c/train/metadata.csv", "c/train/s_000001.wav"]
+    assert got["c/train/metadata.csv"] == (f"file_name,label,text,start,end,channel,source,annotator\r\n"
                                      f"s_000001.wav,B,,0.0,0.125,0,{audio},bob\r\n").encode("utf-8")
-    assert samples(got["c/s_000001.wav"])[1][:, 0].tolist() == left(0.0, 0.125)
+    assert samples(got["c/train/s_000001.wav"])[1][:, 0].tolist() == left(0.0, 0.125)
     got = members(export_archive(store, "c", "clips")[0])
-    assert list(got) == ["c/metadata.csv", "c/s_000001.wav", "c/s_000002.wav"]
-    assert got["c/metadata.csv"].decode("utf-8").splitlines()[1] == f"s_000001.wav,A,é,0.25,0.375,1,{audio},ann"
-    assert samples(got["c/s_000001.wav"])[1][:, 0].tolist() == [-n - 1 for n in left(0.25, 0.375)]
+    assert list(got) == ["c/train/metadata.csv", "c/train/s_000001.wav", "c/train/s_000002.wav"]
+    assert got["c/train/metadata.csv"].decode("utf-8").splitlines()[1] == f"s_000001.wav,A,é,0.25,0.375,1,{audio},ann"
+    assert samples(got["c/train/s_000001.wav"])[1][:, 0].tolist() == [-n - 1 for n in left(0.25, 0.375)]
     nothing = members(export_archive(store, "c", "clips", ExportFilter(sessions=["nobody"]))[0])
-    assert nothing == {"c/metadata.csv": b"file_name,label,text,start,end,channel,source,annotator\r\n"}
+    assert nothing == {"c/train/metadata.csv": b"file_name,label,text,start,end,channel,source,annotator\r\n"}
 
 
 def test_a_dataset_whose_name_is_nothing_safe_downloads_as_export(store, tmp_path):

@@ -192,9 +192,9 @@ def test_clip_names_and_metadata_are_safe(store, tmp_path, corpus):
         "audio_spans": [span(0.1, 0.4, "=HYPERLINK(\"http://x\")", "@SUM(1)"), span(0.5, 0.6, "B")]})
     out = tmp_path / "clips"
     assert formats_export.export_clips(store, "c", out) == 2
-    names = sorted(os.listdir(out))
+    names = sorted(os.listdir(out / "train"))
     assert names == ["evil_name_000001.wav", "evil_name_000002.wav", "metadata.csv"], names
-    rows = list(csv.reader(open(out / "metadata.csv", encoding="utf-8")))
+    rows = list(csv.reader(open(out / "train" / "metadata.csv", encoding="utf-8")))
     assert rows[1][1] == "'=HYPERLINK(\"http://x\")" and rows[1][2] == "'@SUM(1)"
     assert rows[1][7] == "'=cmd|' /C calc'!A0"
 

@@ -14,8 +14,9 @@ import numpy as np
 import pytest
 
 from earmark.audio.probe import probe
+from earmark.audio.reader import _trim
 from earmark.loading.segment import (SegmentError, _cut_long, _merge_short, _ms_energy, _MsBounds, _padded,
-                             _to_seconds, _trim, parse_segment_spec, read_mono_16k, silence_segments,
+                             _to_seconds, parse_segment_spec, read_mono_16k, silence_segments,
                              window_segments)
 
 RATE = 16000
@@ -596,7 +597,8 @@ def test_reading_float_wav_directly(tmp_path):
 
 def test_reading_in_chunks(tmp_path, monkeypatch):
     import earmark.loading.segment as seg
-    monkeypatch.setattr(seg, "_READ_CHUNK_FRAMES", 3)
+    import earmark.audio.reader as reader
+    monkeypatch.setattr(reader, "_READ_CHUNK_FRAMES", 3)
     frames = np.arange(20, dtype=np.int16).reshape(10, 2) * np.array([1, -1], np.int16)
     path = write_wav(tmp_path / "s.wav", frames.astype("<i2"), channels=2)
     assert seg.read_mono_16k(path, channel=1).tolist() == [-2 * i - 1 for i in range(10)]
@@ -856,7 +858,8 @@ def test_a_failure_in_either_half_reaches_the_caller(tmp_path, monkeypatch):
     import earmark.loading.segment as seg
     path = write_wav(tmp_path / "short.wav", np.full(8000, 1000, "<i2"), rate=8000)
     info = replace(probe(path), duration=130.0)        # two halves, from 0 and from 65 s
-    real = seg._ffmpeg_into
+    import earmark.audio.reader as reader
+    real = reader._ffmpeg_into
     calls = []
 
     def first_fails(path, out, pos, limit, start, length, channel):
@@ -865,7 +868,7 @@ def test_a_failure_in_either_half_reaches_the_caller(tmp_path, monkeypatch):
             raise SegmentError("the first half failed")
         return real(path, out, pos, limit, start, length, channel)
 
-    monkeypatch.setattr(seg, "_ffmpeg_into", first_fails)
+    monkeypatch.setattr(reader, "_ffmpeg_into", first_fails)
     with pytest.raises(SegmentError) as err:
         seg.read_mono_16k(path, info)
     assert str(err.value) == "the first half failed"
@@ -876,7 +879,7 @@ def test_a_failure_in_either_half_reaches_the_caller(tmp_path, monkeypatch):
             raise SegmentError("the second half failed")
         return real(path, out, pos, limit, start, length, channel)
 
-    monkeypatch.setattr(seg, "_ffmpeg_into", second_fails)
+    monkeypatch.setattr(reader, "_ffmpeg_into", second_fails)
     with pytest.raises(SegmentError) as err:
         seg.read_mono_16k(path, info)
     assert str(err.value) == "the second half failed"
@@ -936,7 +939,7 @@ def test_a_duration_far_below_one_overlapping_window_is_one_window():
 
 
 def test_one_decoder_stops_writing_at_its_limit_and_drains_the_rest(tmp_path):
-    from earmark.loading.segment import _ffmpeg_into
+    from earmark.audio.reader import _ffmpeg_into
     # 100 s of 8 kHz DC 1000: 3.2 MB of 16 kHz output, more than a pipe holds.
     path = write_wav(tmp_path / "long.wav", np.full(800000, 1000, "<i2"), rate=8000)
     out = np.zeros(2000, np.int16)

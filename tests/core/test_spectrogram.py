@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from earmark.audio.backends import SndfileFrames, WavFrames
 from earmark.audio import spectrogram as spec
 from apprunner import fetch
 from earmark.db.media import register_media
@@ -242,7 +243,7 @@ def hour_files(corpus, tmp_path_factory):
 def count_reads(monkeypatch) -> list[int]:
     """Frames read through any source, one entry per read."""
     counts: list[int] = []
-    for cls in (spec._WavSource, spec._SndfileSource):
+    for cls in (WavFrames, SndfileFrames):
         real = cls.read
 
         def counted(self, first, count, real=real):

@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 from starlette.requests import Request
 
+from earmark.audio.backends import SndfileBackend, WavFrames
 from earmark.audio import spectrogram as spec
 from earmark.audio.clips import MAX_CLIP_BYTES, ClipError, clip_wav
 from earmark.db.media import MediaInfo, content_hash, insert_media
@@ -92,8 +93,8 @@ def test_reads_are_one_bounded_frame_per_column(tmp_path, monkeypatch):
     path = crafted_wav(tmp_path / "long.wav", HUGE_RATE, 4_000_000)   # 1.9 ms at 2 GHz
     info = probe(path)
     reads: list[int] = []
-    real = spec._WavSource.read
-    monkeypatch.setattr(spec._WavSource, "read", lambda self, first, count: reads.append(count) or real(self, first, count))
+    real = WavFrames.read
+    monkeypatch.setattr(WavFrames, "read", lambda self, first, count: reads.append(count) or real(self, first, count))
     spectrogram(path, info, 0.0, info.duration, 500, 100)
     assert len(reads) == 500 and set(reads) == {MAX_WINDOW_SAMPLES}
 
@@ -112,7 +113,7 @@ def test_ffmpeg_decodes_at_most_at_its_cap_and_the_top_follows(tmp_path, monkeyp
         w.setnchannels(1), w.setsampwidth(2), w.setframerate(rate)
         w.writeframes((0.5 * np.sin(2 * np.pi * 40000 * t) * 32767).astype("<i2").tobytes())
     info = AudioInfo(format="wav", duration=0.5, sample_rate=rate, channels=1)   # as for a compressed file
-    monkeypatch.setattr(spec, "_sndfile_can_read", lambda *a: False)
+    monkeypatch.setattr(SndfileBackend, "refusal", lambda *a: "declined")
     rates = []
     real = spec.ffmpeg_s16le
     monkeypatch.setattr(spec, "ffmpeg_s16le", lambda *a, **k: rates.append(k["sample_rate"]) or real(*a, **k))
@@ -218,13 +219,13 @@ def test_a_clip_larger_than_the_bound_is_refused_before_anything_is_read(tmp_pat
     path = crafted_wav(tmp_path / "claims.wav", 16000, 100)
     media = MediaInfo(id="f" * 32, path=str(path), format="wav", duration=600.0, sample_rate=768000,
                       channels=64, size=path.stat().st_size)
-    monkeypatch.setattr("earmark.audio.clips._cut_wav", lambda *a: pytest.fail("read a window over the bound"))
+    monkeypatch.setattr("earmark.audio.clips.read", lambda *a, **k: pytest.fail("read a window over the bound"))
     with pytest.raises(ClipError, match=f"at most {MAX_CLIP_BYTES >> 20} MiB"):
         clip_wav(media, 0.0, 60.0)
 
 
 def test_clips_in_blocks_are_the_samples_of_the_file(tmp_path, monkeypatch):
-    monkeypatch.setattr("earmark.audio.clips._BLOCK_FRAMES", 1000)    # many blocks, one partial
+    monkeypatch.setattr("earmark.audio.backends._WAV_BLOCK_FRAMES", 1000)    # many blocks, one partial
     samples = (np.random.default_rng(3).uniform(-1, 1, (20_500, 2))).astype("<f4")
     path = tmp_path / "float.wav"
     fmt = struct.pack("<HHIIHH", 3, 2, 8000, 8000 * 8, 8, 32)

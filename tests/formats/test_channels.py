@@ -179,7 +179,7 @@ def test_the_spans_table_keeps_channel_0(stereo_answered):
 def test_clips_are_cut_from_the_regions_channel(stereo_answered, tmp_path, stereo_speech_left, left):
     out = tmp_path / "clips"
     assert export_clips(stereo_answered, "st", out) == 3
-    rows = list(csv.DictReader(open(out / "metadata.csv", encoding="utf-8", newline="")))
+    rows = list(csv.DictReader(open(out / "train" / "metadata.csv", encoding="utf-8", newline="")))
     assert [(r["file_name"], r["label"], r["start"], r["end"], r["channel"], r["source"], r["annotator"])
             for r in rows] == [
         ("speech_left_000001.wav", "LEFT", "0.1", "0.5", "0", rows[0]["source"], "ann"),
@@ -187,14 +187,14 @@ def test_clips_are_cut_from_the_regions_channel(stereo_answered, tmp_path, stere
         ("speech_left_000003.wav", "BOTH", "0.5", "0.7", "", rows[0]["source"], "ann")]
     assert Path(rows[0]["source"]).read_bytes() == stereo_speech_left.read_bytes()
     first, last = round(0.1 * RATE), round(0.5 * RATE)              # 1,600 and 8,000
-    channels, speech = samples(out / rows[0]["file_name"])
+    channels, speech = samples(out / "train" / rows[0]["file_name"])
     assert channels == 1 and len(speech) == round(0.4 * RATE) == 6400
     assert dbfs(speech) > -40
     assert np.array_equal(speech[:, 0], left[first:last])           # the left's very samples
-    channels, silence = samples(out / rows[1]["file_name"])
+    channels, silence = samples(out / "train" / rows[1]["file_name"])
     assert channels == 1 and len(silence) == 6400
     assert dbfs(silence) < -60 and not silence.any()                # the silent right, not the left's speech
-    channels, both = samples(out / rows[2]["file_name"])
+    channels, both = samples(out / "train" / rows[2]["file_name"])
     assert channels == 2 and len(both) == round(0.2 * RATE) == 3200
     assert np.array_equal(both[:, 0], left[8000:11200]) and not both[:, 1].any()
 
@@ -204,15 +204,15 @@ def test_a_clip_archive_holds_the_same_clips(stereo_answered, tmp_path, left):
     data, name = export_archive(stereo_answered, "st", "clips")
     assert name == "st-clips.zip"
     archive = zipfile.ZipFile(io.BytesIO(data))
-    assert sorted(archive.namelist()) == ["st/metadata.csv", "st/speech_left_000001.wav",
-                                          "st/speech_left_000002.wav", "st/speech_left_000003.wav"]
-    metadata = list(csv.reader(io.StringIO(archive.read("st/metadata.csv").decode("utf-8"))))
+    assert sorted(archive.namelist()) == ["st/train/metadata.csv", "st/train/speech_left_000001.wav",
+                                          "st/train/speech_left_000002.wav", "st/train/speech_left_000003.wav"]
+    metadata = list(csv.reader(io.StringIO(archive.read("st/train/metadata.csv").decode("utf-8"))))
     assert metadata[0] == ["file_name", "label", "text", "start", "end", "channel", "source", "annotator"]
     assert [row[:6] for row in metadata[1:]] == [["speech_left_000001.wav", "LEFT", "", "0.1", "0.5", "0"],
                                                  ["speech_left_000002.wav", "RIGHT", "", "0.1", "0.5", "1"],
                                                  ["speech_left_000003.wav", "BOTH", "", "0.5", "0.7", ""]]
-    _, speech = samples(archive.read("st/speech_left_000001.wav"))
-    _, silence = samples(archive.read("st/speech_left_000002.wav"))
+    _, speech = samples(archive.read("st/train/speech_left_000001.wav"))
+    _, silence = samples(archive.read("st/train/speech_left_000002.wav"))
     assert np.array_equal(speech[:, 0], left[1600:8000]) and silence.shape == (6400, 1) and not silence.any()
 
 

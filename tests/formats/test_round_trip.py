@@ -154,7 +154,7 @@ def test_clips_in_audiofolder_layout(cli, stereo_speech_left, tmp_path):
     store.close()
     out = tmp_path / "clips"
     assert cli("export", "c", "--format", "clips", "--out", str(out)).returncode == 0
-    rows = list(csv.DictReader(open(out / "metadata.csv", encoding="utf-8", newline="")))
+    rows = list(csv.DictReader(open(out / "train" / "metadata.csv", encoding="utf-8", newline="")))
     assert [(r["file_name"], r["label"], r["text"], r["start"], r["end"], r["channel"]) for r in rows] == [
         ("speech_left_000001.wav", "W", "bobby", "0.1", "0.5", ""),
         ("speech_left_000002.wav", "W", "", "0.5", "0.7", "1"),
@@ -165,7 +165,7 @@ def test_clips_in_audiofolder_layout(cli, stereo_speech_left, tmp_path):
             assert w.getframerate() == 16000 and w.getsampwidth() == 2
             return np.frombuffer(w.readframes(w.getnframes()), "<i2").reshape(-1, w.getnchannels())
     left = frames(stereo_speech_left)[:, 0]
-    both, right, speech = (frames(out / r["file_name"]) for r in rows)
+    both, right, speech = (frames(out / "train" / r["file_name"]) for r in rows)
     # round(duration * rate) frames each, cut at round(start * rate)
     assert both.shape == (6400, 2) and np.array_equal(both[:, 0], left[1600:8000]) and not both[:, 1].any()
     assert right.shape == (3200, 1) and not right.any()

@@ -195,8 +195,8 @@ def test_export_archive_for_per_file_formats(talks, tmp_path):
     clips, _ = export_archive(store, "talks", "clips")
     archive = zipfile.ZipFile(io.BytesIO(clips))
     wavs = [f"{first}_00000{n}.wav" for n in (1, 2, 3)]
-    assert sorted(archive.namelist()) == sorted(["talks/metadata.csv", *(f"talks/{w}" for w in wavs)])
-    rows = list(csv.reader(io.StringIO(archive.read("talks/metadata.csv").decode("utf-8"))))
+    assert sorted(archive.namelist()) == sorted(["talks/train/metadata.csv", *(f"talks/train/{w}" for w in wavs)])
+    rows = list(csv.reader(io.StringIO(archive.read("talks/train/metadata.csv").decode("utf-8"))))
     assert [r[:6] + [r[7]] for r in rows[1:]] == [[wavs[0], "SPK1", "", "0.5", "2.0", "", "ann"],
                                                   [wavs[1], "SPK2", "", "3.0", "3.5", "", "ann"],
                                                   [wavs[2], "SPK1", "", "0.5", "2.0", "", "bob"]]
