@@ -132,7 +132,7 @@ def bench_drag(playwright, url: str, scenario: str, zoom_pps: float | None, drag
                 "() => { window.__run = false; return [window.__frames, window.__work, window.__down, window.__up]; }")
             deltas += [b - a for a, b in zip(frames, frames[1:]) if a >= down and b <= up]
             work += [ms for t, ms in w if down <= t <= up]
-            st = wf.wait_state(lambda s: s["log_size"] > n_before, 10, "the drag's value")
+            st = wf.wait_state(lambda s, n=n_before: s["log_size"] > n, 10, "the drag's value")
             assert st["log"][-1]["event"]["type"] == "updated", st["log"][-1]
             moved = next(r for r in wf.frame_eval("() => window.__wfDebug().store") if r["id"] == region["id"])
             assert moved["label"] == region["label"], (moved, region)  # it stayed in its row

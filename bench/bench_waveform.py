@@ -205,7 +205,7 @@ def bench_drag(playwright, url: str, scenario: str, zoom_pps: float | None, drag
             if os.environ.get("WF_BENCH_DEBUG"):
                 print("   frames", len(frames), [(i, round(d)) for i, d in enumerate(deltas) if d > 25])
             frame_deltas += deltas
-            st = wf.wait_state(lambda s: s["log_size"] > n_before, 10, "the drag's value")
+            st = wf.wait_state(lambda s, n=n_before: s["log_size"] > n, 10, "the drag's value")
             pu = wf.frame_eval("() => window.__pu")
             entry = st["log"][-1]
             assert entry["event"]["type"] == "updated", entry

@@ -53,7 +53,9 @@ def overlap(a: list[Interval], b: list[Interval]) -> float:
 
 def label_f1(regions_a: dict, regions_b: dict) -> dict[str, float]:
     """F1 per label. Each argument maps (task, label, channel) to a list of intervals."""
-    shared, size_a, size_b = defaultdict(float), defaultdict(float), defaultdict(float)
+    shared: defaultdict[str, float] = defaultdict(float)
+    size_a: defaultdict[str, float] = defaultdict(float)
+    size_b: defaultdict[str, float] = defaultdict(float)
     for key in set(regions_a) | set(regions_b):
         a = merge_intervals(regions_a.get(key, []))
         b = merge_intervals(regions_b.get(key, []))

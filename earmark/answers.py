@@ -27,7 +27,7 @@ import math
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import Any, Callable
 
 from earmark.annotations import ANSWERS, AnnotationRecord, Task, get_task, skip_record
 from earmark.db.media import get_media
@@ -78,6 +78,14 @@ class CommitReport:
     acked: dict[str, int] = field(default_factory=dict)            # client -> highest seq with a receipt
 
 
+def _str(value: object) -> str:
+    return value if isinstance(value, str) else ""
+
+
+def _list(value: object) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
 def _int(value: object) -> int | None:
     if isinstance(value, bool):
         return None
@@ -111,11 +119,11 @@ def parse_pending(items: object) -> tuple[list[PendingAnswer], list[str]]:
         ts = item.get("ts")
         entry = PendingAnswer(
             client=client, seq=seq,
-            dataset=item.get("dataset") if isinstance(item.get("dataset"), str) else "",
-            session=item.get("session") if isinstance(item.get("session"), str) else "",
+            dataset=_str(item.get("dataset")),
+            session=_str(item.get("session")),
             task_id=task_id if task_id is not None else -1,
-            answer=item.get("answer") if isinstance(item.get("answer"), str) else "",
-            regions=item.get("regions") if isinstance(item.get("regions"), list) else [],
+            answer=_str(item.get("answer")),
+            regions=_list(item.get("regions")),
             transcript=item.get("transcript") if isinstance(item.get("transcript"), str) else None,
             spans=item.get("spans") if isinstance(item.get("spans"), list) else None,
             ts=float(ts) if isinstance(ts, (int, float)) and not isinstance(ts, bool) and math.isfinite(ts) else 0.0,
@@ -123,7 +131,7 @@ def parse_pending(items: object) -> tuple[list[PendingAnswer], list[str]]:
         )
         out.setdefault((client, seq), entry)
     # in the order they were given: per client by seq, clients by their first answer's time
-    first = {}
+    first: dict[str, float] = {}
     for e in out.values():
         first[e.client] = min(first.get(e.client, e.ts), e.ts)
     return sorted(out.values(), key=lambda e: (first[e.client], e.client, e.seq)), problems
@@ -231,6 +239,7 @@ def commit_answers(store: Store, entries: list[PendingAnswer], blocks_of: Callab
         if (entry.session, entry.client, entry.seq) in seen:
             report.repeated.append(entry)   # the common case: a value re-sent with answers already stored
             continue
+        problem: str | None
         try:
             if not may_answer(entry.session):
                 task, record, problem = None, None, f"{entry.session!r} is not an annotator of this server"

@@ -22,6 +22,7 @@ decoder that reads whatever is there would hide it.
 from __future__ import annotations
 
 import os
+import io
 import shutil
 import subprocess
 import threading
@@ -30,7 +31,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import BinaryIO, Protocol
+from typing import Any, Protocol, cast
 
 import numpy as np
 
@@ -188,7 +189,7 @@ class WavBackend:
         if info.wav_encoding == "<i2" and info.channels == 1:
             with open(path, "rb") as fh:
                 fh.seek(info.data_offset)   # type: ignore[arg-type]
-                if fh.readinto(memoryview(out).cast("B")) != 2 * total:
+                if fh.readinto(out.data.cast("B")) != 2 * total:
                     raise _ends_early(path)
             return out
         at = 0
@@ -373,7 +374,7 @@ class _HandlePool:
 
     def __init__(self, limit: int = 8):
         self.limit = limit
-        self.idle: list[tuple[tuple, object]] = []   # oldest first
+        self.idle: list[tuple[tuple, Any]] = []   # oldest first
         self.lock = threading.Lock()
 
     def borrow(self, path: Path):
@@ -411,7 +412,7 @@ def widen_pipe(stream) -> None:
 @contextmanager
 def ffmpeg_s16le(path: str | Path, *, channels: int, sample_rate: int, start: float | None = None,
                  length: float | None = None, channel: int | None = None,
-                 error: type[Exception] = AudioReadError) -> Iterator[BinaryIO]:
+                 error: type[Exception] = AudioReadError) -> Iterator[io.BufferedReader]:
     """ffmpeg decoding `path` (from `start`, for `length` seconds) to s16le at
     `sample_rate` with `channels` channels (or one `channel` of it); yields
     its unbuffered output. A failed decode raises `error` naming the file.
@@ -437,7 +438,7 @@ def ffmpeg_s16le(path: str | Path, *, channels: int, sample_rate: int, start: fl
     err_reader.start()
     assert proc.stdout is not None
     try:
-        yield proc.stdout
+        yield cast(io.BufferedReader, proc.stdout)
     except BaseException:
         proc.kill()   # never leave ffmpeg blocked on a full pipe
         raise

@@ -84,7 +84,7 @@ def _cut(media: MediaInfo, start: float, end: float, channel: int | None) -> byt
 
 def wav_bytes(samples: np.ndarray, rate: int) -> bytes:
     """int16 frames (frames, channels) as a PCM WAV file (the samples copied once, into it)."""
-    pcm = memoryview(np.ascontiguousarray(samples, dtype="<i2").reshape(-1)).cast("B")
+    pcm = np.ascontiguousarray(samples, dtype="<i2").reshape(-1).data.cast("B")
     return _wav_bytes([pcm], samples.shape[1], 2, rate)
 
 

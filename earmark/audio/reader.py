@@ -155,7 +155,7 @@ def _ffmpeg_mono_16k(path: Path, info: AudioInfo, channel: int | None) -> np.nda
     thread.join()
     if isinstance(results[0], BaseException):
         raise results[0]
-    got_head = int(results[0])  # type: ignore[arg-type]
+    got_head = int(results[0])  # type: ignore[call-overload]
     grown, end = second
     if grown is not out:  # the second half outgrew the estimate: bring the first half over
         grown[:got_head] = out[:got_head]
@@ -185,7 +185,7 @@ def _ffmpeg_into(path: Path, out: np.ndarray, pos: int, limit: int | None,
     one if it grew) and the index after the last sample written.
     """
     end_byte = 2 * (limit if limit is not None else len(out))
-    view = memoryview(out).cast("B")
+    view = out.data.cast("B")
     filled = 2 * pos
     scratch = bytearray(1 << 16)
     try:
@@ -202,7 +202,7 @@ def _ffmpeg_into(path: Path, out: np.ndarray, pos: int, limit: int | None,
                     grown = np.empty(len(out) + len(out) // 2 + SAMPLE_RATE, dtype=np.int16)
                     grown[: len(out)] = out
                     view.release()
-                    out, view = grown, memoryview(grown).cast("B")
+                    out, view = grown, grown.data.cast("B")
                     end_byte = 2 * len(out)
                     continue
                 if not got:

@@ -6,7 +6,7 @@ import argparse
 import json
 import sys
 from pathlib import Path
-from typing import TextIO
+from typing import TextIO, cast
 
 from earmark.datasets import (DatasetError, check_dataset_name, drop_dataset, get_dataset, list_datasets,
                               name_problem)
@@ -225,7 +225,7 @@ def cmd_export(store, args, out: TextIO, err: TextIO) -> int:
         # written beside the target and renamed over it once complete: a failed or
         # killed export leaves the previous file as it was
         with atomic_open(args.out, "w", encoding="utf-8", newline="") as fh:
-            count = export(store, args.dataset, fh, args.format, filt)
+            count = export(store, args.dataset, cast(TextIO, fh), args.format, filt)
     except (ExportError, UnsafePathError) as exc:
         print(f"error: {exc}", file=err)
         return 2

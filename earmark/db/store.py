@@ -208,7 +208,10 @@ class Store:
             cur.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
             rows = cur.execute("SELECT max(version) FROM schema_version").fetchall()
         except duckdb.Error as exc:
-            raise _write_error(self.path, exc) or exc
+            problem = _write_error(self.path, exc)
+            if problem is None:
+                raise
+            raise problem from exc
         current = rows[0][0] or 0
         if current > SCHEMA_VERSION:
             raise StoreError(

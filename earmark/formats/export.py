@@ -19,7 +19,7 @@ import csv
 from collections import defaultdict
 from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
-from typing import TextIO
+from typing import IO
 
 from earmark.formats.jsonl_csv import ExportError, ExportFilter, csv_cell, iter_records
 from earmark.formats import audacity, rttm, subtitles, textgrid
@@ -46,6 +46,14 @@ CLIPS_SPLIT = "train"
 #: The label Annotate gives the region it makes of a segment's typed transcript:
 #: a placeholder, not a speaker, so never a WebVTT voice.
 TRANSCRIPT_PLACEHOLDER = "TRANSCRIPT"
+
+
+def _str(value: object) -> str:
+    return value if isinstance(value, str) else ""
+
+
+def _dict(value: object) -> dict:
+    return value if isinstance(value, dict) else {}
 
 
 def _audio_url(record: dict) -> str | None:
@@ -99,7 +107,7 @@ def _spans(records: list[dict]) -> list[dict]:
     return [s for r in records for s in r.get("audio_spans") or []]
 
 
-def export_rttm(store: Store, dataset: str, out: TextIO, filt: ExportFilter | None = None) -> int:
+def export_rttm(store: Store, dataset: str, out: IO[str], filt: ExportFilter | None = None) -> int:
     count = 0
     for records in _grouped(iter_records(store, dataset, filt)).values():
         out.write(rttm.write(_stem(records[0]), _spans(records)))
@@ -109,7 +117,7 @@ def export_rttm(store: Store, dataset: str, out: TextIO, filt: ExportFilter | No
 
 def render(fmt: str, records: list[dict]) -> str:
     if fmt == "textgrid":
-        meta = records[0].get("meta") if isinstance(records[0].get("meta"), dict) else {}
+        meta = _dict(records[0].get("meta"))
         return textgrid.write(_spans(records), float(meta.get("duration") or 0), meta.get("tiers"),
                               meta.get("textgrid_format") or "long_textgrid")
     if fmt == "vtt":
@@ -138,13 +146,13 @@ def cues(records: list[dict]) -> list[dict]:
     out = []
     for record in records:
         spans = [s for s in record.get("audio_spans") or [] if isinstance(s, dict)]
-        transcript = record.get("transcript") if isinstance(record.get("transcript"), str) else ""
+        transcript = _str(record.get("transcript"))
         has_text = any((s.get("text") or "").strip() for s in spans)
         if transcript.strip() and not has_text:
             window = record.get("segment") or (
                 {"start": min(s["start"] for s in spans), "end": max(s["end"] for s in spans)} if spans else None)
             if window is None:
-                meta = record.get("meta") if isinstance(record.get("meta"), dict) else {}
+                meta = _dict(record.get("meta"))
                 duration = float(meta.get("duration") or 0)
                 window = {"start": 0.0, "end": duration} if duration > 0 else None
             if window is not None:
@@ -166,7 +174,7 @@ def transcript_text(records: list[dict]) -> str:
     for r in sorted(records, key=start):
         if r.get("answer") == "ignore":
             continue
-        text = r.get("transcript") if isinstance(r.get("transcript"), str) else ""
+        text = _str(r.get("transcript"))
         if not text.strip():
             continue
         segment = r.get("segment")

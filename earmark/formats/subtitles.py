@@ -37,14 +37,15 @@ def read(path: Path) -> SpansFile:
     lines = [text.rstrip("\r\n") if text is not None else None for _, text in text_lines(path)]
     i = 0
     while i < len(lines):
-        if lines[i] is None:
+        line = lines[i]
+        if line is None:
             result.problems.append(not_utf8(f"{path}:{i + 1}"))
             i += 1
             continue
-        match = _CUE_TIMING.match(lines[i])
+        match = _CUE_TIMING.match(line)
         if not match:
-            if "-->" in lines[i]:
-                result.problems.append(FormatError(f"{path}:{i + 1}", f"cannot read the cue timing {lines[i].strip()!r}"))
+            if "-->" in line:
+                result.problems.append(FormatError(f"{path}:{i + 1}", f"cannot read the cue timing {line.strip()!r}"))
             i += 1
             continue
         g = match.groups()
@@ -52,7 +53,7 @@ def read(path: Path) -> SpansFile:
         timing_line = i + 1
         i += 1
         cue_lines: list[str | None] = []
-        while i < len(lines) and (lines[i] is None or lines[i].strip()):
+        while i < len(lines) and ((cue_line := lines[i]) is None or cue_line.strip()):
             cue_lines.append(lines[i])
             i += 1
         if None in cue_lines:

@@ -88,8 +88,8 @@ def write(spans: list[dict], duration: float, tiers: list[dict] | None = None,
         # A region without text is written with its label as text: an empty interval
         # is a gap to Praat (and to any reader), and the region would be lost.
         if kinds[name] == "point":
-            entries = [(s["start"], s.get("text") or name) for s in mine]
-            grid.addTier(textgrid.PointTier(name, entries, 0.0, end))
+            points = [(s["start"], s.get("text") or name) for s in mine]
+            grid.addTier(textgrid.PointTier(name, points, 0.0, end))
         else:
             entries = [(s["start"], s["end"], s.get("text") or name) for s in mine]
             grid.addTier(textgrid.IntervalTier(name, entries, 0.0, end))

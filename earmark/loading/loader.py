@@ -379,7 +379,7 @@ def _compute_peaks(store: Store, dataset: str, media: dict[str, tuple[MediaInfo,
                     failed.append(m)
                 else:
                     done.append((m, result))
-            store.write(lambda cur, rows=done: store_peaks(cur, rows))
+            store.write(partial(store_peaks, computed=done))
     if not failed:
         return
 

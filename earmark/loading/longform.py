@@ -11,6 +11,7 @@ falls in.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from earmark.db.media import MediaInfo
@@ -41,9 +42,9 @@ def expand_task(task: dict, media: MediaInfo | None, options: LongformOptions) -
     """The tasks one file's task becomes (errors propagate to the caller, who names the file)."""
     if media is None:
         return [task]
-    channels = [None]
+    channels: list[int | None] = [None]
     if options.split_channels and (media.channels or 1) > 1:
-        channels = list(range(media.channels))
+        channels = list(range(media.channels or 1))
     out = []
     for channel in channels:
         base = dict(task)
@@ -51,7 +52,7 @@ def expand_task(task: dict, media: MediaInfo | None, options: LongformOptions) -
         if channel is not None:
             base["meta"] = {**(task.get("meta") or {}), "channel": channel}
             spans = [s for s in spans if s.get("channel") in (None, channel)]
-        windows = [None]
+        windows: Sequence[tuple[float, float] | None] = [None]
         if options.segment is not None:
             samples = audio_16k(media.path, channel) if options.segment.needs_samples else None
             windows = options.segment(media.path, samples=samples, duration=media.duration)

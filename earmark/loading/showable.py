@@ -27,9 +27,9 @@ def _times_problem(what: str, item: object, duration: float | None) -> str | Non
     if not isinstance(item, dict):
         return f"its {what} is a {type(item).__name__}, not an object with start and end"
     start, end = _time(item.get("start")), _time(item.get("end"))
-    for key, value in (("start", start), ("end", end)):
-        if value is None:
-            return f"its {what} has a {key} of {item.get(key)!r}, not a number of seconds"
+    if start is None or end is None:
+        key = "start" if start is None else "end"
+        return f"its {what} has a {key} of {item.get(key)!r}, not a number of seconds"
     if start < 0 or end < start:
         return f"its {what} runs from {start:g} s to {end:g} s"
     if duration and start > duration + 0.5:

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import json
 import math
+from typing import TypeGuard
 
 INT64_MIN, INT64_MAX = -(2 ** 63), 2 ** 63 - 1
 MAX_DEPTH = 64
@@ -104,7 +105,7 @@ def task_problem(task: object, *, duration: float | None = None,
 def _text_span_problem(where: str, span: dict) -> str | None:
     """A labelled span of the text: character offsets and a label (the alignment view slices by them)."""
     start, end = span.get("start"), span.get("end")
-    if any(isinstance(v, bool) or not isinstance(v, int) for v in (start, end)):
+    if not (isinstance(start, int) and isinstance(end, int)) or isinstance(start, bool) or isinstance(end, bool):
         return f"{where} needs integer character offsets `start` and `end` (got {_show(start)} and {_show(end)})"
     if start < 0 or end < start:
         return f"{where} has end {_show(end)} before start {_show(start)} or a negative offset"
@@ -220,7 +221,7 @@ def _times_problem(where: str, item: dict, duration: float | None) -> str | None
     return None
 
 
-def _is_number(value: object) -> bool:
+def _is_number(value: object) -> TypeGuard[float]:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return False
     return math.isfinite(value)

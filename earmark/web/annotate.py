@@ -29,6 +29,7 @@ File names, `meta` values and other user strings reach the browser as text
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 import streamlit as st
 
@@ -161,7 +162,7 @@ def build_card_task(store: Store, task: Task, settings: dict, blocks: list[str],
     except Exception as exc:  # noqa: BLE001  (a header libsndfile or ffmpeg cannot read, ...)
         log.exception("task %s: preparing it failed", task.id)
         problem = f"its audio could not be read ({short_reason(exc)})"
-    common = dict(task_id=task.id, title=task_title(task), details=header_details(task),
+    common: dict[str, Any] = dict(task_id=task.id, title=task_title(task), details=header_details(task),
                   caption=plain_caption(task), answer=answer)
     if problem is not None or audio is None:
         return card_task(audio_url="", duration=0.0, peaks=None, problem=problem or "it cannot be shown", **common)
@@ -203,7 +204,8 @@ def fill_queue(store: Store, dataset: Dataset, session: str, settings: dict, blo
                overlap: bool) -> tuple[list[CardTask], bool]:
     """The session's next tasks for the card, and whether the feed has no more."""
     tasks = queue_tasks(store, dataset.name, session, overlap, QUEUE_SIZE)
-    queue, size = [], 0
+    queue: list[CardTask] = []
+    size = 0
     for task in tasks:
         item = _cached_card_task(store, task, settings, blocks)
         size += len(item.peaks or b"") + len(item.overview or b"")

@@ -11,6 +11,7 @@ import threading
 import time
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
+from typing import TextIO, cast
 
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response, StreamingResponse
@@ -119,7 +120,7 @@ def _run(args) -> Iterator[bytes]:
     def work() -> None:
         code = 2
         try:
-            code = run_command(get_store(), args, out, err)
+            code = run_command(get_store(), args, cast(TextIO, out), cast(TextIO, err))
             out.flush()
             err.flush()
         except BrokenPipeError:

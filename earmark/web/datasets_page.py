@@ -161,6 +161,8 @@ def edit_form() -> None:
     st.subheader("Edit a dataset")
     name = st.selectbox("Dataset", [d.name for d in datasets], key="edit_name")
     ds = get_dataset(store, name)
+    if ds is None:   # dropped since the list was read
+        return
     with st.form(f"edit-{name}"):
         # keyed by dataset so a save, which changes the defaults, keeps the widgets
         views = list(dict.fromkeys([*view_names(), ds.view]))   # a view no longer defined stays shown

@@ -26,7 +26,7 @@ def render_page() -> None:
     st.title("Export")
     store = get_store()
     filt = filter_bar(store, "export")
-    if filt is None:
+    if filt is None or filt.dataset is None:
         return
     cols = st.columns(3)
     fmt = cols[0].selectbox("Format", EXPORT_FORMATS, key="export_format",

@@ -41,7 +41,8 @@ def _review_transcript(block: Block, annotation: dict, annotation_id: int) -> di
 
 def _review_text_spans(block: Block, annotation: dict, annotation_id: int) -> dict:
     """The labelled text spans, each with its text and the region it is linked to."""
-    text = annotation.get("text") if isinstance(annotation.get("text"), str) else ""
+    raw_text = annotation.get("text")
+    text = raw_text if isinstance(raw_text, str) else ""
     spans = [s for s in annotation.get("spans") or [] if isinstance(s, dict)]
     st.markdown(f"**Text spans:** {len(spans)}")
     if spans:
@@ -77,7 +78,7 @@ def open_annotation(store, annotation_id: int) -> None:
     current = history[0]["annotation"]
     keys = annotation_keys(store, annotation_id)
     task = get_task(store, keys["task_id"]) if keys and keys["task_id"] is not None else None
-    if task is None:
+    if keys is None or task is None:
         st.warning("The task of this annotation is no longer in the database.")
         return
     dataset = get_dataset(store, keys["dataset"])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from earmark.datasets import get_dataset, list_datasets
+from earmark.datasets import DEFAULT_VIEW, Dataset, get_dataset, list_datasets
 from earmark.agreement import agreement
 from earmark.db.queries.statistics import (annotations_per_hour, dataset_stats, dataset_version, label_totals,
                                             progress_by_annotator, region_durations, tasks_done)
@@ -82,7 +82,8 @@ def render_page() -> None:
         st.subheader("Region durations")
         durations = figures["durations"]
         if len(durations):
-            dataset = get_dataset(store, name)
+            # a dataset dropped since the page listed it still gets its labels' colours
+            dataset = get_dataset(store, name) or Dataset(name, DEFAULT_VIEW)
             shown = set(durations["label"])
             colors = dataset_label_colors(dataset, effective_settings(dataset), shown)
             colors = {label: color for label, color in colors.items() if label in shown}

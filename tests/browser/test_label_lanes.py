@@ -55,7 +55,6 @@ def inside(box: dict, row: dict, slack: float = 1.0) -> bool:
 
 
 def drag_on_row(wf, row: int, t0: float, t1: float) -> None:
-    g = wf.geometry()
     n = len(rows(wf))
     wf.drag(t0, t1, frac=(row + 0.5) / n)
 
@@ -227,7 +226,6 @@ def test_a_short_region_hides_its_label_and_gives_the_full_label_on_hover(wf):
     # a wide region shows its whole label
     assert shown["r1"]["label_shown"] and shown["r1"]["text"] == "SPEECH"
     g = wf.geometry()
-    wave = wf.frame.locator(".wf-wave")
     wf.page.mouse.move(wf.x_of(20.03, g), wf.y_of(None, g, 1.5 / 4))
     wf.page.wait_for_function(
         "() => { const f = document.querySelector('iframe[title*=\"waveform\"]');"

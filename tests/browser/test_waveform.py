@@ -485,7 +485,7 @@ def test_twenty_fast_switches_keep_every_task_its_own_waveform_and_regions(wf):
     for i, move in enumerate(["next"] * 6 + ["prev"] * 6 + ["next"] * 4 + ["prev"] * 4):
         (next_btn if move == "next" else prev_btn).click()
         index = min(6, index + 1) if move == "next" else max(0, index - 1)
-        st = wf.wait_state(lambda s: s["index"] == index, what=f"task {index}")
+        st = wf.wait_state(lambda s, i=index: s["index"] == i, what=f"task {index}")
         assert st["task"] == f"t-switch-{index}"
         wf.frame.locator(f"body[data-task-id='{st['task']}'][data-ready]").wait_for(state="attached", timeout=15000)
         assert wf.body("audio") == st["audio_url"]

@@ -13,7 +13,6 @@ import json
 import math
 import time
 
-import duckdb
 import pytest
 
 from earmark.annotations import (AnnotationError, Task, finite, get_task, save_annotation, skip_task,

@@ -15,7 +15,6 @@ import zipfile
 import pytest
 
 from earmark.db.queries import export as export_queries
-from earmark.formats import jsonl_csv as export_module
 from earmark.annotations import get_task, save_annotation
 from earmark.formats.jsonl_csv import ExportFilter, export
 from earmark.feed import previous_answer

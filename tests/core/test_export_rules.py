@@ -16,7 +16,6 @@ import numpy as np
 import pytest
 
 from earmark.db.queries import export as export_queries
-from earmark.formats import jsonl_csv as export_module
 from earmark.annotations import get_task, save_annotation
 from earmark.formats.jsonl_csv import (ExportError, ExportFilter, cap_memory_for_export, csv_rows, export, iter_records,
                             to_json_line, write_csv, write_jsonl)

@@ -5,8 +5,6 @@ from __future__ import annotations
 import json
 import subprocess
 
-import pytest
-
 from earmark.loading.loader import load_sources
 from earmark.db.media import content_hash, get_media
 from earmark.audio.peaks import get_peaks

@@ -95,7 +95,7 @@ def test_export_filters_and_all(store, corpus):
     def run(**kw) -> list[dict]:
         out = io.StringIO()
         export(store, "d", out, "jsonl", ExportFilter(**kw))
-        return [json.loads(l) for l in out.getvalue().splitlines()]
+        return [json.loads(line) for line in out.getvalue().splitlines()]
     assert [r["answer"] for r in run()] == ["accept", "reject"]
     assert [r["_session_id"] for r in run(answers=["reject"])] == ["bob"]
     assert [r["answer"] for r in run(sessions=["alice"])] == ["accept"]

@@ -118,7 +118,7 @@ class LongFile:
         """Each inserted silence, widened into its neighbours up to their first sound."""
         spans = [self.sound(a, b) for _, a, b in self.recordings]
         out = []
-        for i, (a, b) in enumerate(self.silences):
+        for i in range(len(self.silences)):
             lo = spans[i - 1][1] if i > 0 else 0.0
             hi = spans[i][0] if i < len(spans) else self.duration
             out.append((lo, hi))

@@ -84,7 +84,7 @@ def test_the_largest_image_of_any_rate_stays_in_the_budget(tmp_path):
         info = probe(path)
         for end in (4e-6, info.duration):
             image, seconds, peak = measured(
-                lambda: spectrogram(path, info, 0.0, end, MAX_WIDTH, MAX_HEIGHT))
+                lambda path=path, info=info, end=end: spectrogram(path, info, 0.0, end, MAX_WIDTH, MAX_HEIGHT))
             assert image.levels.shape == (MAX_HEIGHT, MAX_WIDTH)
             assert peak < MEMORY_BUDGET, (rate, end, peak)
 

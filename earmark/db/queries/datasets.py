@@ -35,7 +35,7 @@ def dataset_rows(store: Store) -> list[dict]:
 
 def has_datasets(store: Store) -> bool:
     """Whether the store holds any dataset at all."""
-    return bool(store.query_one("SELECT count(*) FROM datasets")[0])
+    return bool(store.query("SELECT count(*) FROM datasets")[0][0])
 
 
 def save_dataset(store: Store, name: str, view: str | None, labels: list[str] | None,

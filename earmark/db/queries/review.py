@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from typing import Any
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -32,7 +33,8 @@ class ReviewFilter:
 
 def filter_sql(f: ReviewFilter) -> tuple[str, list]:
     """A WHERE clause over current annotations aliased `a`, and its parameters."""
-    clauses, params = ["TRUE"], []
+    clauses: list[str] = ["TRUE"]
+    params: list[Any] = []
     if f.dataset:
         clauses.append("a.dataset = ?")
         params.append(f.dataset)
@@ -59,7 +61,7 @@ def filter_sql(f: ReviewFilter) -> tuple[str, list]:
 def count_annotations(store: Store, f: ReviewFilter) -> int:
     """How many current annotations match `f`."""
     where, params = filter_sql(f)
-    return store.query_one(f"SELECT count(*) FROM ({CURRENT_ANNOTATIONS}) AS a WHERE {where}", params)[0]
+    return store.query(f"SELECT count(*) FROM ({CURRENT_ANNOTATIONS}) AS a WHERE {where}", params)[0][0]
 
 
 def review_table(store: Store, f: ReviewFilter, limit: int = 1000) -> tuple[pd.DataFrame, int]:

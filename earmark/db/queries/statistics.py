@@ -17,11 +17,11 @@ def dataset_stats(store: Store, dataset: str | None = None) -> dict:
     tasks' audio, a segment counting for its window).
     """
     where, params = ("WHERE t.dataset = ?", [dataset]) if dataset else ("", [])
-    tasks, audio_seconds = store.query_one(
+    tasks, audio_seconds = store.query(
         "SELECT count(*), coalesce(sum(coalesce("
         "  TRY_CAST(json_extract(t.task, '$.segment.end') AS DOUBLE)"
         "  - TRY_CAST(json_extract(t.task, '$.segment.start') AS DOUBLE), m.duration)), 0) "
-        f"FROM tasks t LEFT JOIN media m ON m.id = t.media_id {where}", params)
+        f"FROM tasks t LEFT JOIN media m ON m.id = t.media_id {where}", params)[0]
     a_where, a_params = ("WHERE dataset = ?", [dataset]) if dataset else ("", [])
     answers = dict(store.query(
         f"SELECT answer, count(*) FROM ({CURRENT_ANNOTATIONS}) AS c {a_where} "
@@ -44,21 +44,21 @@ def dataset_stats(store: Store, dataset: str | None = None) -> dict:
 
 def count_tasks(store: Store, dataset: str) -> int:
     """How many tasks `dataset` holds, answered or not."""
-    return store.query_one("SELECT count(*) FROM tasks WHERE dataset = ?", [dataset])[0]
+    return store.query("SELECT count(*) FROM tasks WHERE dataset = ?", [dataset])[0][0]
 
 
 def tasks_done(store: Store, dataset: str) -> int:
     """How many tasks of `dataset` have at least one answer (of anyone, any version)."""
-    return store.query_one("SELECT count(DISTINCT task_id) FROM annotations WHERE dataset = ?", [dataset])[0]
+    return store.query("SELECT count(DISTINCT task_id) FROM annotations WHERE dataset = ?", [dataset])[0][0]
 
 
 def dataset_version(store: Store, dataset: str) -> tuple:
     """(newest annotation id, annotations, tasks) of `dataset`: changes with every
     answer, correction or load, so figures cached under it are never stale."""
-    return tuple(store.query_one(
+    return tuple(store.query(
         "SELECT (SELECT max(id) FROM annotations WHERE dataset = ?), "
         "(SELECT count(*) FROM annotations WHERE dataset = ?), "
-        "(SELECT count(*) FROM tasks WHERE dataset = ?)", [dataset, dataset, dataset]))
+        "(SELECT count(*) FROM tasks WHERE dataset = ?)", [dataset, dataset, dataset])[0])
 
 
 def progress_by_annotator(store: Store, dataset: str) -> pd.DataFrame:
