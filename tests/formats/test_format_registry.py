@@ -220,3 +220,18 @@ def test_an_installed_plugin_works_from_the_command_line_beside_a_broken_one(plu
     assert done.stdout == "d: 1\n"
     assert done.stderr.splitlines()[-1] == "wrote 1 records counted"
     assert cli("export", "d", "--all", "--format", "rttm").returncode == 0    # the built-ins too
+
+
+def test_every_built_in_format_has_its_row_in_the_readme(fresh_registry, root):
+    lines = [line.strip() for line in (root / "README.md").read_text(encoding="utf-8").splitlines()]
+    start = lines.index("| `--format` | `load --spans` reads | writes | channels |")
+    rows = []
+    for line in lines[start + 2:]:
+        if not line.startswith("|"):
+            break
+        rows.append(line)
+    for fmt in formats():
+        (row,) = [r for r in rows if r.startswith(f"| `{fmt.name}` |")] or [None]
+        assert row is not None, f"README has no row for format {fmt.name!r}"
+        for suffix in fmt.suffixes:
+            assert suffix in row.lower(), (fmt.name, suffix)
