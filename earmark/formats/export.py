@@ -26,8 +26,10 @@ from earmark.formats.outfiles import NameAllocator, atomic_open, inside, safe_co
 from earmark.formats.registry import Format, formats, get_format
 from earmark.db.store import Store
 
-__all__ = ["ExportError", "FORMATS", "PER_FILE", "export_archive", "export_clips", "export_files",
-           "export_rttm", "render", "transcript_text"]
+# FORMATS and PER_FILE are importable too (module __getattr__, below), not listed: they are not
+# names of this module until asked for.
+__all__ = ["ExportError", "export_archive", "export_clips", "export_files", "export_rttm", "render",
+           "transcript_text"]
 
 
 def file_formats() -> list[Format]:
