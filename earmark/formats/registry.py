@@ -45,6 +45,7 @@ BUILT_IN = (
     "earmark.formats.jsonl_csv",
     "earmark.formats.rttm",
     "earmark.formats.textgrid",
+    "earmark.formats.eaf",
     "earmark.formats.subtitles",
     "earmark.formats.audacity",
     "earmark.formats.export",
