@@ -48,6 +48,7 @@ BUILT_IN = (
     "earmark.formats.eaf",
     "earmark.formats.subtitles",
     "earmark.formats.audacity",
+    "earmark.formats.nemo",
     "earmark.formats.export",
 )
 

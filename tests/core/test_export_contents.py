@@ -334,7 +334,7 @@ def test_csv_counts_records_and_keeps_urls_but_not_inline_audio(store, tmp_path)
 @pytest.mark.parametrize("call,message", [
     (lambda store: export(store, "d", io.StringIO(), "xml"), "unknown export format 'xml'; choose one of jsonl, csv"),
     (lambda store: export_archive(store, "d", "xml"),
-     "unknown format 'xml'; choose one of rttm, textgrid, eaf, vtt, srt, audacity, transcript, clips"),
+     "unknown format 'xml'; choose one of rttm, textgrid, eaf, vtt, srt, audacity, nemo, transcript, clips"),
 ])
 def test_an_unknown_export_format_is_named(store, call, message):
     from earmark.formats.jsonl_csv import ExportError

@@ -62,11 +62,11 @@ def answered(store, corpus):
 
 
 def test_the_built_ins_are_registered_in_the_order_they_are_listed(fresh_registry):
-    assert [f.name for f in formats()][:10] == ["jsonl", "csv", "rttm", "textgrid", "eaf", "vtt", "srt",
-                                                "audacity", "transcript", "clips"]
+    assert [f.name for f in formats()][:11] == ["jsonl", "csv", "rttm", "textgrid", "eaf", "vtt", "srt",
+                                                 "audacity", "nemo", "transcript", "clips"]
     assert {s: f.name for s, f in readers().items()} == {
         ".jsonl": "jsonl", ".rttm": "rttm", ".textgrid": "textgrid", ".eaf": "eaf", ".vtt": "vtt", ".srt": "srt",
-        ".txt": "audacity"}
+        ".txt": "audacity", ".json": "nemo"}
     assert get_format("textgrid").per_file and get_format("textgrid").file_suffix == ".TextGrid"
     assert get_format("rttm").stream is not None and get_format("clips").folder is not None
     assert get_format("nope") is None
@@ -90,7 +90,7 @@ def test_a_registered_reader_reads_spans_files_by_its_suffix(tally_registered, t
     assert read_spans_file(source).spans == {"rec": [{"id": "t1.000", "start": 1.0, "end": 2.0, "label": "X"}]}
     with pytest.raises(FormatError) as raised:
         read_spans_file(tmp_path / "rec.csv")
-    assert raised.value.reason.endswith("use one of .eaf, .jsonl, .rttm, .srt, .tally, .textgrid, .txt, .vtt")
+    assert raised.value.reason.endswith("use one of .eaf, .json, .jsonl, .rttm, .srt, .tally, .textgrid, .txt, .vtt")
     help_text = build_parser()._subparsers._group_actions[0].choices["load"].format_help()
     assert "Tally sheet (.tally)" in " ".join(help_text.split())
 
