@@ -100,7 +100,8 @@ class Format:
 
 _formats: dict[str, Format] = {}
 _problems: list[str] = []
-_loaded = False
+_loaded = False    # set once every built-in and plug-in is in: other threads wait on the lock till then
+_loading = False   # a hook that asks for the registry while it loads sees what is there so far
 _lock = threading.RLock()
 
 
@@ -170,11 +171,21 @@ def _add(fmt: Format, replace: bool) -> None:
 
 
 def _load() -> None:
-    """The built-ins, then the installed plug-ins: once per process."""
-    global _loaded
-    if _loaded:
+    """The built-ins, then the installed plug-ins: once per process (call it holding `_lock`)."""
+    global _loaded, _loading
+    if _loaded or _loading:
         return
-    _loaded = True   # first: a hook that asks for the registry sees what is there so far
+    _loading = True
+    try:
+        _load_all()
+    finally:
+        _loading = False
+    _loaded = True
+
+
+def _load_all() -> None:
+    _formats.clear()
+    _problems.clear()
     for module in BUILT_IN:
         for fmt in _hook_result(importlib.import_module(module)):
             _add(fmt, replace=False)

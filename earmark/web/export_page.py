@@ -34,8 +34,8 @@ def render_page() -> None:
     filt = filter_bar(store, "export")
     if filt is None:
         return
-    for problem in plugin_problems():
-        st.warning(problem)
+    for problem in plugin_problems():   # a plug-in that failed to load, named; the rest are offered
+        st.warning(md_text(problem))
     cols = st.columns(3)
     fmt = cols[0].selectbox("Format", export_formats(), key="export_format", format_func=format_name)
     drop_b64 = cols[1].checkbox("Drop base64 audio", value=True, key="export_drop_b64")

@@ -44,6 +44,7 @@ def fresh_registry(monkeypatch):
     monkeypatch.setattr(registry, "_formats", {})
     monkeypatch.setattr(registry, "_problems", [])
     monkeypatch.setattr(registry, "_loaded", False)
+    monkeypatch.setattr(registry, "_loading", False)
     return registry
 
 
@@ -70,6 +71,25 @@ def test_the_built_ins_are_registered_in_the_order_they_are_listed(fresh_registr
     assert get_format("textgrid").per_file and get_format("textgrid").file_suffix == ".TextGrid"
     assert get_format("rttm").stream is not None and get_format("clips").folder is not None
     assert get_format("nope") is None
+
+
+def test_a_thread_that_asks_while_another_loads_waits_for_every_format(fresh_registry, monkeypatch):
+    import threading
+    import time
+    real, started = registry._hook_result, threading.Event()
+
+    def slow(found):
+        started.set()
+        time.sleep(0.2)    # the first built-in takes its time, as an import can
+        return real(found)
+    monkeypatch.setattr(registry, "_hook_result", slow)
+    seen = {}
+    first = threading.Thread(target=lambda: seen.setdefault("first", [f.name for f in formats()]))
+    first.start()
+    started.wait(5)
+    seen["second"] = [f.name for f in formats()]     # while the first thread is still loading
+    first.join()
+    assert seen["second"] == seen["first"] and "clips" in seen["second"]
 
 
 def test_a_format_registered_from_outside_is_a_cli_choice_and_exports(tally_registered, answered, tmp_path):
@@ -133,6 +153,24 @@ def test_the_export_page_offers_a_registered_format(tally_registered, answered, 
     assert any("Tally sheet: a line per region." == c.value for c in at.caption)
     (button,) = at.get("download_button")
     assert button.proto.label == "Download d\\-tally.zip"   # the name, as Markdown text
+
+
+def test_the_export_page_names_a_broken_plugin_and_offers_the_rest(fresh_registry, answered, monkeypatch, root,
+                                                                   tmp_path):
+    from streamlit.testing.v1 import AppTest
+    broken = metadata.EntryPoint("broken_*fmt*", "earmark_missing_plugin:FORMAT", registry.ENTRY_POINT_GROUP)
+    monkeypatch.setattr(registry, "_entry_points", lambda: [broken])
+    register_format(TALLY)
+    monkeypatch.setenv("EARMARK_DB", str(answered.path))
+    monkeypatch.setenv("EARMARK_CONFIG", str(tmp_path / "earmark.json"))
+    at = AppTest.from_file(str(root / "pages" / "export.py"), default_timeout=60)
+    at.run()
+    assert not at.exception, at.exception
+    (warning,) = at.warning
+    from earmark.web.text import md_text
+    assert warning.value.startswith(md_text(      # named, and shown as text (not as Markdown)
+        "format plug-in 'broken_*fmt*' (earmark_missing_plugin:FORMAT) not loaded: ModuleNotFoundError"))
+    assert at.selectbox(key="export_format").options[-1] == "Tally sheet (zip)"
 
 
 # -- installed plug-ins: the entry-point group `earmark.formats` ---------------------------------
