@@ -132,7 +132,8 @@ def write_records(records: list[dict]) -> str:
     """One audio file's records as an EAF, linked to the recording and in the imported tiers' order."""
     from earmark.formats.export import spans_of
     first = records[0]
-    meta = first.get("meta") if isinstance(first.get("meta"), dict) else {}
+    meta = first.get("meta")
+    meta = meta if isinstance(meta, dict) else {}
     audio = first.get("audio")
     audio = audio if isinstance(audio, str) and audio and not audio.startswith("data:") else None
     media = first.get("path") if isinstance(first.get("path"), str) and first.get("path") else audio

@@ -121,7 +121,7 @@ def export_rttm(store: Store, dataset: str, out: TextIO, filt: ExportFilter | No
 def render(fmt: str, records: list[dict]) -> str:
     """The text of one file of a per-file format, from the records of one audio file."""
     found = get_format(fmt)
-    if found is None or not found.per_file:
+    if found is None or found.write is None:   # a per-file format (it has `write`) or none
         raise ExportError(f"unknown format {fmt!r}; choose one of {_choose_from()}")
     return found.write(records)
 

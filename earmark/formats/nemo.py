@@ -67,6 +67,12 @@ def _task_audio(record: dict) -> str:
     return f"task-{record.get('_input_hash')}"
 
 
+def _seconds(value: object) -> bool:
+    """A number of seconds a manifest can give: finite, >= 0, not true/false."""
+    return (isinstance(value, (int, float)) and not isinstance(value, bool)
+            and finite_seconds(value) and value >= 0)
+
+
 def read(path: Path) -> SpansFile:
     result = SpansFile()
     for line_no, text in text_lines(path):
@@ -89,8 +95,7 @@ def read(path: Path) -> SpansFile:
             result.problems.append(FormatError(where, "no `audio_filepath` to match the audio by"))
             continue
         offset, duration = line.get("offset", 0), line.get("duration")
-        if not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in (offset, duration)) \
-                or not finite_seconds(offset, duration) or offset < 0 or duration < 0:
+        if not (_seconds(offset) and _seconds(duration)):
             result.problems.append(FormatError(where, f"`offset` {offset!r} and `duration` {duration!r} "
                                                "are not seconds >= 0"))
             continue
