@@ -10,9 +10,10 @@ from typing import TextIO, cast
 
 from earmark.datasets import (DatasetError, check_dataset_name, drop_dataset, get_dataset, list_datasets,
                               name_problem)
-from earmark.formats.jsonl_csv import FORMATS, ExportError, ExportFilter, cap_memory_for_export, export
-from earmark.formats.export import FORMATS as FILE_FORMATS
-from earmark.formats.export import CLIPS_SPLIT, export_clips, export_files, export_rttm
+from earmark.formats.jsonl_csv import FORMATS as RECORD_FORMATS
+from earmark.formats.jsonl_csv import ExportError, ExportFilter, cap_memory_for_export, export
+from earmark.formats.export import export_files
+from earmark.formats.registry import get_format, plugin_problems, spans_titles, writers
 from earmark.loading.loader import load_sources
 from earmark.loading.longform import LongformOptions
 from earmark.db.media import media_dir
@@ -53,15 +54,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--model", default=None, metavar="NAME",
                    help=_model_help())
     p.add_argument("--spans", action="append", default=[], metavar="FILE",
-                   help="pre-annotations matched to the audio by file stem: RTTM, TextGrid, "
-                        "Audacity labels (.txt), WebVTT, SRT or JSONL (repeatable)")
+                   help=f"pre-annotations matched to the audio by file stem: {spans_titles()} (repeatable)")
 
     p = sub.add_parser("export", parents=[common], help="write annotations as JSONL or CSV")
     p.add_argument("dataset")
-    p.add_argument("--format", choices=FORMATS + FILE_FORMATS, default="jsonl")
+    exported = writers()
+    p.add_argument("--format", choices=[f.name for f in exported], default="jsonl",
+                   help="; ".join(f"{f.name}: {f.title}" for f in exported))
+    per_file = ", ".join(f.name for f in exported if f.per_file)
+    folders = ", ".join(f.name for f in exported if f.folder is not None)
     p.add_argument("--out", type=Path, default=None,
                    help="file to write (default: stdout), replaced only once complete; a folder "
-                        "for textgrid, vtt, srt, audacity, transcript (one file per audio file) and clips")
+                        f"for {per_file} (one file per audio file) and {folders}")
     p.add_argument("--all", action="store_true", help="also the tasks nobody has answered yet")
     p.add_argument("--answer", default=None, help="only these answers, e.g. accept,reject")
     p.add_argument("--session", default=None, help="only these annotators (session names)")
@@ -92,6 +96,8 @@ def _model_help() -> str:
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser()
+    for problem in plugin_problems():   # a broken plug-in is named; the rest works
+        print(f"warning: {problem}", file=sys.stderr)
     args = parser.parse_args(argv)
     refused = _refuse_before_opening(args)
     if refused:
@@ -216,7 +222,7 @@ def cmd_export(store, args, out: TextIO, err: TextIO) -> int:
     filt = ExportFilter(answers=_split(args.answer), sessions=_split(args.session),
                         include_unanswered=args.all, keep_base64=args.keep_base64)
     try:
-        if args.format in FILE_FORMATS:
+        if args.format not in RECORD_FORMATS:
             return _export_file_format(store, args, filt, out, err)
         if args.out is None:
             export(store, args.dataset, out, args.format, filt)
@@ -239,20 +245,21 @@ def cmd_export(store, args, out: TextIO, err: TextIO) -> int:
 
 
 def _export_file_format(store, args, filt: ExportFilter, out: TextIO, err: TextIO) -> int:
-    if args.format == "rttm":
+    fmt = get_format(args.format)
+    if fmt.stream is not None:
         if args.out is None:
-            count = export_rttm(store, args.dataset, out, filt)
+            count = fmt.stream(store, args.dataset, out, filt)
         else:
             args.out.parent.mkdir(parents=True, exist_ok=True)
             with atomic_open(args.out, "w", encoding="utf-8", newline="") as fh:
-                count = export_rttm(store, args.dataset, fh, filt)
-        print(f"wrote {count} files' turns as RTTM", file=err)
+                count = fmt.stream(store, args.dataset, fh, filt)
+        print(f"wrote {count} {fmt.counted}", file=err)
         return 0
     if args.out is None:
         raise DatasetError(f"--format {args.format} writes a folder of files: give it with --out DIR")
-    if args.format == "clips":
-        count = export_clips(store, args.dataset, args.out, filt)
-        print(f"wrote {count} clips and metadata.csv to {args.out / CLIPS_SPLIT}", file=err)
+    if fmt.folder is not None:
+        count = fmt.folder(store, args.dataset, args.out, filt)
+        print(f"wrote {count} {fmt.counted} to {args.out}", file=err)
         return 0
     written = export_files(store, args.dataset, args.format, args.out, filt)
     print(f"wrote {len(written)} files to {args.out}", file=err)

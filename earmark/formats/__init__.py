@@ -4,7 +4,8 @@ Each reader turns one file into spans grouped by audio file stem; each writer
 turns the regions of one annotated file back into that format. The mapping
 (issue 5): an RTTM speaker or a TextGrid tier becomes a label; a TextGrid
 interval a region of that label carrying the interval's text; Praat point
-tiers and Audacity point labels become markers (start equals end).
+tiers and Audacity point labels become markers (start equals end). Which
+format reads which suffix and how each writes: `earmark.formats.registry`.
 """
 
 from __future__ import annotations
@@ -71,18 +72,20 @@ def ms(value: float) -> float:
     return round(float(value), 3)
 
 
-READ_SUFFIXES = {".rttm": "rttm", ".textgrid": "textgrid", ".txt": "audacity",
-                 ".vtt": "vtt", ".srt": "srt", ".jsonl": "jsonl"}
+def __getattr__(name: str):
+    if name == "READ_SUFFIXES":   # suffix -> format name, from the registry
+        from earmark.formats.registry import readers
+        return {suffix: fmt.name for suffix, fmt in readers().items()}
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def read_spans_file(path: str | Path) -> SpansFile:
-    """Read any supported spans file, by its suffix."""
-    from earmark.formats import audacity, jsonl_spans, rttm, subtitles, textgrid
+    """Read any supported spans file, by its suffix (the registry's readers)."""
+    from earmark.formats.registry import readers
     path = Path(path)
-    kind = READ_SUFFIXES.get(path.suffix.lower())
-    readers = {"rttm": rttm.read, "textgrid": textgrid.read, "audacity": audacity.read,
-               "vtt": subtitles.read, "srt": subtitles.read, "jsonl": jsonl_spans.read}
-    if kind is None:
+    found = readers()
+    fmt = found.get(path.suffix.lower())
+    if fmt is None:
         raise FormatError(str(path), f"unknown spans format {path.suffix!r}; use one of "
-                          + ", ".join(sorted(READ_SUFFIXES)))
-    return readers[kind](path)
+                          + ", ".join(sorted(found)))
+    return fmt.read(path)

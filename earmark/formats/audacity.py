@@ -49,3 +49,10 @@ _SEPARATORS = re.compile(r"\r\n|[\t\r\n\v\f\x1c-\x1e\x85\u2028\u2029]")
 def write(spans: Iterable[dict]) -> str:
     return "".join(f"{s['start']:.6f}\t{s['end']:.6f}\t{_SEPARATORS.sub(' ', str(s.get('label') or ''))}\n"
                    for s in sorted(spans, key=lambda s: (s["start"], s["end"])))
+
+
+def register_formats():
+    from earmark.formats.export import spans_of
+    from earmark.formats.registry import Format
+    return Format("audacity", "Audacity labels", (".txt",), read, lambda records: write(spans_of(records)),
+                  per_file=True, file_suffix=".txt", help="a label track per audio file")

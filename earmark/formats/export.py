@@ -22,22 +22,42 @@ from pathlib import Path, PurePosixPath
 from typing import IO
 
 from earmark.formats.jsonl_csv import ExportError, ExportFilter, csv_cell, iter_records
-from earmark.formats import audacity, rttm, subtitles, textgrid
+from earmark.formats import jsonl_csv, rttm, subtitles
 from earmark.formats.outfiles import NameAllocator, atomic_open, inside, safe_component
 from earmark.db.queries.export import task_media_path
+from earmark.formats.registry import Format, formats, get_format
 from earmark.db.store import Store
 from earmark.audio.clips import wav_bytes
 from earmark.audio.probe import probe
 from earmark.audio.reader import read
 
-__all__ = ["ExportError", "FORMATS", "PER_FILE", "export_archive", "export_clips", "export_files",
-           "export_rttm", "render", "transcript_text"]
+# FORMATS and PER_FILE are importable too (module __getattr__, below), not listed: they are not
+# names of this module until asked for.
+__all__ = ["ExportError", "export_archive", "export_clips", "export_files", "export_rttm", "render",
+           "transcript_text"]
 
-PER_FILE = {"textgrid": ".TextGrid", "vtt": ".vtt", "srt": ".srt", "audacity": ".txt",
-            "transcript": ".transcript.txt"}
-FORMATS = ("rttm", *PER_FILE, "clips")
-#: Text for reading or for subtitles: a segment the annotator ignored is left out.
-SKIPS_IGNORED = ("vtt", "srt", "transcript")
+
+def file_formats() -> list[Format]:
+    """The formats that write regions converted (all but JSONL and CSV, the records themselves)."""
+    return [f for f in formats() if f.writes and f.name not in jsonl_csv.FORMATS]
+
+
+def __getattr__(name: str):
+    # The registry's tables, computed when asked: the registry imports this module to register
+    # its formats, so they cannot be computed while it is imported.
+    if name == "PER_FILE":
+        return {f.name: f.file_suffix for f in formats() if f.per_file}
+    if name == "FORMATS":
+        return tuple(f.name for f in file_formats())
+    if name == "SKIPS_IGNORED":
+        return tuple(f.name for f in formats() if f.per_file and f.skips_ignored)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def _choose_from() -> str:
+    return ", ".join(f.name for f in file_formats())
+
+
 #: The split folder of a clips export. Hugging Face `datasets` (`data_files.py`) tries
 #: split folder names before split words in file names, and attaches the metadata.csv
 #: beside the clips: under `train/`, clips cut from `dev00.wav` or `test_a.wav` stay one
@@ -103,32 +123,25 @@ def _file_names(groups: dict[tuple[str, str | None], list[dict]], suffix: str) -
     return out
 
 
-def _spans(records: list[dict]) -> list[dict]:
+def spans_of(records: list[dict]) -> list[dict]:
+    """The regions of one file's records, in record order."""
     return [s for r in records for s in r.get("audio_spans") or []]
 
 
 def export_rttm(store: Store, dataset: str, out: IO[str], filt: ExportFilter | None = None) -> int:
     count = 0
     for records in _grouped(iter_records(store, dataset, filt)).values():
-        out.write(rttm.write(_stem(records[0]), _spans(records)))
+        out.write(rttm.write(_stem(records[0]), spans_of(records)))
         count += 1
     return count
 
 
 def render(fmt: str, records: list[dict]) -> str:
-    if fmt == "textgrid":
-        meta = _dict(records[0].get("meta"))
-        return textgrid.write(_spans(records), float(meta.get("duration") or 0), meta.get("tiers"),
-                              meta.get("textgrid_format") or "long_textgrid")
-    if fmt == "vtt":
-        return subtitles.write_vtt(cues(records))
-    if fmt == "srt":
-        return subtitles.write_srt(cues(records))
-    if fmt == "audacity":
-        return audacity.write(_spans(records))
-    if fmt == "transcript":
-        return transcript_text(records)
-    raise ExportError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
+    """The text of one file of a per-file format, from the records of one audio file."""
+    found = get_format(fmt)
+    if found is None or found.write is None:   # a per-file format (it has `write`) or none
+        raise ExportError(f"unknown format {fmt!r}; choose one of {_choose_from()}")
+    return found.write(records)
 
 
 def _is_placeholder(span: dict) -> bool:
@@ -189,10 +202,12 @@ def transcript_text(records: list[dict]) -> str:
 def export_files(store: Store, dataset: str, fmt: str, folder: Path,
                  filt: ExportFilter | None = None) -> list[Path]:
     """One file per audio file (and annotator) in `folder`; returns the paths written."""
-    if fmt not in PER_FILE:
-        raise ExportError(f"{fmt!r} is not a one-file-per-audio-file format ({', '.join(PER_FILE)})")
-    groups = _grouped(iter_records(store, dataset, filt), skip_ignored=fmt in SKIPS_IGNORED)
-    names = _file_names(groups, PER_FILE[fmt])
+    found = get_format(fmt)
+    if found is None or not found.per_file:
+        per_file = ", ".join(f.name for f in formats() if f.per_file)
+        raise ExportError(f"{fmt!r} is not a one-file-per-audio-file format ({per_file})")
+    groups = _grouped(iter_records(store, dataset, filt), skip_ignored=found.skips_ignored)
+    names = _file_names(groups, found.file_suffix)
     folder.mkdir(parents=True, exist_ok=True)
     written = []
     for key, records in groups.items():
@@ -235,7 +250,7 @@ def export_clips(store: Store, dataset: str, folder: Path, filt: ExportFilter | 
         writer = csv.writer(fh)
         writer.writerow(["file_name", "label", "text", "start", "end", "channel", "source", "annotator"])
         for (_, session), records in _grouped(iter_records(store, dataset, filt)).items():
-            spans = [s for s in _spans(records) if s["end"] > s["start"]]
+            spans = [s for s in spans_of(records) if s["end"] > s["start"]]
             path = _media_path(store, dataset, records[0])
             if not spans or not path:
                 continue   # nothing to cut, or audio that was never a file here (a URL)
@@ -267,7 +282,7 @@ def export_clips(store: Store, dataset: str, folder: Path, filt: ExportFilter | 
 
 
 def export_archive(store: Store, dataset: str, fmt: str, filt: ExportFilter | None = None) -> tuple[bytes, str]:
-    """The export as one download: RTTM as text, the per-file formats and clips as a ZIP.
+    """The export as one download: a stream format (RTTM) as text, the per-file formats and clips as a ZIP.
 
     Returns the bytes and the file name to offer. The folder inside the ZIP is
     the dataset's name made safe; a member name is never a path out of it.
@@ -276,17 +291,18 @@ def export_archive(store: Store, dataset: str, fmt: str, filt: ExportFilter | No
     import tempfile
     import zipfile
     safe_name = safe_component(dataset, "export")
-    if fmt == "rttm":
+    found = get_format(fmt)
+    if found is None or found not in file_formats():
+        raise ExportError(f"unknown format {fmt!r}; choose one of {_choose_from()}")
+    if found.stream is not None:
         out = io.StringIO()
-        export_rttm(store, dataset, out, filt)
-        return out.getvalue().encode("utf-8"), f"{safe_name}.rttm"
-    if fmt not in PER_FILE and fmt != "clips":
-        raise ExportError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
+        found.stream(store, dataset, out, filt)
+        return out.getvalue().encode("utf-8"), f"{safe_name}{found.file_suffix}"
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         folder = inside(root, safe_name)
-        if fmt == "clips":
-            export_clips(store, dataset, folder, filt)
+        if found.folder is not None:
+            found.folder(store, dataset, folder, filt)
         else:
             export_files(store, dataset, fmt, folder, filt)
         buffer = io.BytesIO()
@@ -296,3 +312,13 @@ def export_archive(store: Store, dataset: str, fmt: str, filt: ExportFilter | No
                 member = f"{safe_name}/{inside(path.parent, path.name).relative_to(folder).as_posix()}"
                 archive.write(path, member)
         return buffer.getvalue(), f"{safe_name}-{fmt}.zip"
+
+
+def register_formats() -> list[Format]:
+    return [Format("transcript", "Transcripts", write=transcript_text, per_file=True,
+                   file_suffix=".transcript.txt", skips_ignored=True,
+                   help="a file's segment transcripts in order, with their timestamps"),
+            Format("clips", "Audio clips", folder=export_clips, counted="clips (with metadata.csv, in the train/ folder)",
+                   export_title="Audio clips + metadata.csv (zip)",
+                   help="a WAV per region of the accepted annotations, with metadata.csv "
+                        "(Hugging Face audiofolder layout)")]

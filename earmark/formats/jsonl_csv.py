@@ -136,3 +136,18 @@ def export(store: Store, dataset: str, out: TextIO, fmt: str = "jsonl",
         raise ExportError(f"unknown export format {fmt!r}; choose one of {', '.join(FORMATS)}")
     records = iter_records(store, dataset, filt)
     return write_jsonl(records, out) if fmt == "jsonl" else write_csv(records, out)
+
+
+def register_formats():
+    from earmark.formats import jsonl_spans
+    from earmark.formats.registry import Format
+
+    def stream(fmt: str):
+        def write(store: Store, dataset: str, out: TextIO, filt: ExportFilter | None = None) -> int:
+            return export(store, dataset, out, fmt, filt)
+        return write
+    return [Format("jsonl", "JSONL", (".jsonl",), jsonl_spans.read, stream=stream("jsonl"), file_suffix=".jsonl",
+                   mime="application/jsonl", export_title="JSONL (Prodigy tasks)",
+                   help="the annotations as Prodigy tasks, one per line"),
+            Format("csv", "CSV", stream=stream("csv"), file_suffix=".csv", mime="text/csv",
+                   export_title="CSV (a row per region)", help="a row per region, the task's columns repeated")]

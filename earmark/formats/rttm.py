@@ -90,3 +90,10 @@ def write(stem: str, spans: Iterable[dict]) -> str:
         lines.append(f"SPEAKER {file_id} {channel} {s['start']:.3f} {s['end'] - s['start']:.3f} "
                      f"<NA> <NA> {speaker} <NA> <NA>\n")
     return "".join(lines)
+
+
+def register_formats():
+    from earmark.formats.export import export_rttm
+    from earmark.formats.registry import Format
+    return Format("rttm", "RTTM", (".rttm",), read, stream=export_rttm, file_suffix=".rttm",
+                  counted="files' turns as RTTM", help="one stream: a line per turn, speakers as labels")

@@ -120,3 +120,12 @@ def write_srt(spans: Iterable[dict]) -> str:
         text = "\n".join(line.replace("-->", "->") for line in cue_lines(s.get("text") or ""))
         cues.append(f"{n}\n{stamp(s['start'], ',')} --> {stamp(s['end'], ',')}\n{text}\n")
     return "\n".join(cues)
+
+
+def register_formats():
+    from earmark.formats.export import cues
+    from earmark.formats.registry import Format
+    return [Format("vtt", "WebVTT", (".vtt",), read, lambda records: write_vtt(cues(records)), per_file=True,
+                   file_suffix=".vtt", skips_ignored=True, help="a subtitle file per audio file, labels as voices"),
+            Format("srt", "SRT", (".srt",), read, lambda records: write_srt(cues(records)), per_file=True,
+                   file_suffix=".srt", skips_ignored=True, help="a subtitle file per audio file")]

@@ -97,3 +97,17 @@ def write(spans: list[dict], duration: float, tiers: list[dict] | None = None,
         target = Path(tmp) / "out.TextGrid"
         grid.save(str(target), format=layout if layout in ("long_textgrid", "short_textgrid") else "long_textgrid", includeBlankSpaces=True, reportingMode="silence")
         return target.read_text(encoding="utf-8")
+
+
+def write_records(records: list[dict]) -> str:
+    """One audio file's records as a TextGrid: its length, tiers and layout from the task's meta."""
+    from earmark.formats.export import spans_of
+    meta = records[0].get("meta") if isinstance(records[0].get("meta"), dict) else {}
+    return write(spans_of(records), float(meta.get("duration") or 0), meta.get("tiers"),
+                 meta.get("textgrid_format") or "long_textgrid")
+
+
+def register_formats():
+    from earmark.formats.registry import Format
+    return Format("textgrid", "Praat TextGrid", (".textgrid",), read, write_records, per_file=True,
+                  file_suffix=".TextGrid", help="a TextGrid per audio file, a tier per label")

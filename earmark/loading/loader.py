@@ -61,8 +61,8 @@ def load_sources(store: Store, dataset: str, sources: Iterable[str | Path], *,
                  spans: Iterable[str | Path] = (), **kwargs) -> LoadReport:
     """Add the tasks found in `sources` to `dataset` (created when new).
 
-    `spans` names files of pre-annotations (RTTM, TextGrid, Audacity labels,
-    WebVTT/SRT, JSONL) matched to the audio files by stem.
+    `spans` names files of pre-annotations (any format of the registry that
+    reads, `earmark.formats.registry`) matched to the audio files by stem.
     """
     def save(data: bytes, suffix: str) -> Path:
         return save_media_bytes(store, data, suffix)

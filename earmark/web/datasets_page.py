@@ -12,6 +12,7 @@ from earmark.datasets import DatasetError, check_dataset_name, ensure_dataset, g
 from earmark.loading.loader import LoadReport, load_sources, load_uploads
 from earmark.loading.longform import LongformOptions
 from earmark.db.media import media_dir
+from earmark.formats.registry import spans_titles
 from earmark.models.registry import ModelError, model_problems, offered_models, resolve_offered
 from earmark.audio.probe import AUDIO_EXTENSIONS
 from earmark.loading.segment import parse_segment_spec
@@ -103,8 +104,8 @@ def create_form() -> None:
         model = st.selectbox("Pre-annotate with", [NO_MODEL, *offered_models(configured)], key="new_model",
                              help="the built-in models, those of the packages installed on the server, "
                                   "and those earmark.json lists under `models`")
-        spans = st.text_input("Pre-annotations on the server (RTTM, TextGrid, Audacity, VTT, SRT, JSONL)",
-                              key="new_spans", placeholder="/data/reference.rttm")
+        spans = st.text_input("Pre-annotations on the server", key="new_spans", placeholder="/data/reference.rttm",
+                              help=f"a spans file, matched to the audio by file stem: {spans_titles()}")
     if not st.button("Load", type="primary", key="new_load"):
         return
     if not name.strip():

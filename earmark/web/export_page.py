@@ -7,19 +7,25 @@ import shlex
 
 import streamlit as st
 
+from earmark.formats.jsonl_csv import FORMATS as RECORD_FORMATS
 from earmark.formats.jsonl_csv import ExportFilter, export
 from earmark.formats.export import export_archive
+from earmark.formats.registry import get_format, plugin_problems, writers
 from earmark.formats.outfiles import safe_component
 from earmark.db.queries.review import count_annotations, filter_sql
 from earmark.db.store import get_store
 from earmark.web.filters import filter_bar
 from earmark.web.text import md_text
 
-EXPORT_FORMATS = ["jsonl", "csv", "rttm", "textgrid", "vtt", "srt", "audacity", "transcript", "clips"]
-FORMAT_NAMES = {"jsonl": "JSONL (Prodigy tasks)", "csv": "CSV (a row per region)", "rttm": "RTTM",
-                "textgrid": "Praat TextGrid (zip)", "vtt": "WebVTT (zip)", "srt": "SRT (zip)",
-                "audacity": "Audacity labels (zip)", "transcript": "Transcripts (zip)",
-                "clips": "Audio clips + metadata.csv (zip)"}
+
+def export_formats() -> list[str]:
+    """The formats offered, in the registry's order."""
+    return [f.name for f in writers()]
+
+
+def format_name(name: str) -> str:
+    fmt = get_format(name)
+    return fmt.label if fmt else name
 
 
 def render_page() -> None:
@@ -28,9 +34,10 @@ def render_page() -> None:
     filt = filter_bar(store, "export")
     if filt is None or filt.dataset is None:
         return
+    for problem in plugin_problems():   # a plug-in that failed to load, named; the rest are offered
+        st.warning(md_text(problem))
     cols = st.columns(3)
-    fmt = cols[0].selectbox("Format", EXPORT_FORMATS, key="export_format",
-                            format_func=lambda f: FORMAT_NAMES.get(f, f))
+    fmt = cols[0].selectbox("Format", export_formats(), key="export_format", format_func=format_name)
     drop_b64 = cols[1].checkbox("Drop base64 audio", value=True, key="export_drop_b64")
     unanswered = cols[2].checkbox("Include unanswered tasks", value=False, key="export_all")
     count = count_annotations(store, filt)
@@ -43,22 +50,22 @@ def render_page() -> None:
     dataset = filt.dataset
     file_stem = safe_component(dataset, "export")   # the name offered to the browser
 
-    if fmt in ("jsonl", "csv"):
+    chosen = get_format(fmt)
+    if fmt in RECORD_FORMATS:
         def build() -> bytes:
             # Runs only when the button is clicked (on its own thread), not on every rerun.
             out = io.StringIO()
             export(store, dataset, out, fmt, options)
             return out.getvalue().encode("utf-8")
-        name = f"{file_stem}.{fmt}"
-        mime = "application/jsonl" if fmt == "jsonl" else "text/csv"
     else:
         def build() -> bytes:
             return export_archive(store, dataset, fmt, options)[0]
-        name = f"{file_stem}.rttm" if fmt == "rttm" else f"{file_stem}-{fmt}.zip"
-        mime = "text/plain" if fmt == "rttm" else "application/zip"
-        if fmt == "clips":
-            st.caption("Clips: one WAV per region of the accepted annotations, with metadata.csv "
-                       "(Hugging Face audiofolder layout).")
+    if chosen.archived:
+        name, mime = f"{file_stem}-{fmt}.zip", "application/zip"
+    else:
+        name, mime = f"{file_stem}{chosen.file_suffix}", chosen.mime
+    if chosen.help:
+        st.caption(f"{md_text(chosen.title)}: {md_text(chosen.help)}.")
     # on_click="ignore": a rerun on click replaces the deferred `build` while the
     # browser is fetching it, and the download is lost now and then.
     st.download_button(f"Download {md_text(name)}", build, file_name=name, mime=mime,

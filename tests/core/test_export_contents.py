@@ -10,6 +10,7 @@ import csv
 import functools
 import io
 import json
+import re
 import zipfile
 
 import pytest
@@ -45,7 +46,12 @@ def archive(store, fmt: str, dataset: str = "d") -> dict[str, str]:
         return {name: data.decode("utf-8")}
     assert name == f"{dataset}-{fmt}.zip"
     with zipfile.ZipFile(io.BytesIO(data)) as z:
-        return {member: z.read(member).decode("utf-8") for member in z.namelist()}
+        return {member: undated(z.read(member).decode("utf-8")) for member in z.namelist()}
+
+
+def undated(text: str) -> str:
+    """An EAF's DATE (required, the time it was written) as `WHEN`; any other text as it is."""
+    return re.sub(r'(<ANNOTATION_DOCUMENT [^>]*DATE=")[^"]*"', r'\1WHEN"', text, count=1)
 
 
 def one_task(file: str = "talk.wav") -> dict:
@@ -64,6 +70,30 @@ ONLY_FIXED = {
     "srt": {"d/talk.srt": "1\n00:00:01,000 --> 00:00:02,000\nsecond try\n"},
     "audacity": {"d/talk.txt": "1.000000\t2.000000\tFIXED\n"},
     "transcript": {"d/talk.transcript.txt": "second try\n"},
+    "eaf": {"d/talk.eaf": '''<?xml version="1.0" encoding="UTF-8"?>
+<ANNOTATION_DOCUMENT AUTHOR="Earmark" DATE="WHEN" VERSION="2.8" FORMAT="2.8" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:noNamespaceSchemaLocation="http://www.mpi.nl/tools/elan/EAFv2.8.xsd">
+	<HEADER MEDIA_FILE="" TIME_UNITS="milliseconds">
+		<MEDIA_DESCRIPTOR MEDIA_URL="https://example.org/talk.wav" RELATIVE_MEDIA_URL="./talk.wav" MIME_TYPE="audio/x-wav" />
+		<PROPERTY NAME="lastUsedAnnotation">2</PROPERTY>
+		</HEADER>
+	<TIME_ORDER>
+		<TIME_SLOT TIME_SLOT_ID="ts2" TIME_VALUE="1000" />
+		<TIME_SLOT TIME_SLOT_ID="ts3" TIME_VALUE="2000" />
+		</TIME_ORDER>
+	<TIER TIER_ID="FIXED" LINGUISTIC_TYPE_REF="default-lt">
+		<ANNOTATION>
+			<ALIGNABLE_ANNOTATION ANNOTATION_ID="a2" TIME_SLOT_REF1="ts2" TIME_SLOT_REF2="ts3">
+				<ANNOTATION_VALUE>second try</ANNOTATION_VALUE>
+				</ALIGNABLE_ANNOTATION>
+			</ANNOTATION>
+		</TIER>
+	<LINGUISTIC_TYPE LINGUISTIC_TYPE_ID="default-lt" TIME_ALIGNABLE="true" GRAPHIC_REFERENCES="false" />
+	<CONSTRAINT STEREOTYPE="Time_Subdivision" DESCRIPTION="Time subdivision of parent annotation's time interval, no time gaps allowed within this interval" />
+	<CONSTRAINT STEREOTYPE="Symbolic_Subdivision" DESCRIPTION="Symbolic subdivision of a parent annotation. Annotations refering to the same parent are ordered" />
+	<CONSTRAINT STEREOTYPE="Symbolic_Association" DESCRIPTION="1-1 association with a parent annotation" />
+	<CONSTRAINT STEREOTYPE="Included_In" DESCRIPTION="Time alignable annotations within the parent annotation's time interval, gaps are allowed" />
+	</ANNOTATION_DOCUMENT>
+'''},
     "textgrid": {"d/talk.TextGrid": '''File type = "ooTextFile"
 Object class = "TextGrid"
 
@@ -304,7 +334,7 @@ def test_csv_counts_records_and_keeps_urls_but_not_inline_audio(store, tmp_path)
 @pytest.mark.parametrize("call,message", [
     (lambda store: export(store, "d", io.StringIO(), "xml"), "unknown export format 'xml'; choose one of jsonl, csv"),
     (lambda store: export_archive(store, "d", "xml"),
-     "unknown format 'xml'; choose one of rttm, textgrid, vtt, srt, audacity, transcript, clips"),
+     "unknown format 'xml'; choose one of rttm, textgrid, eaf, vtt, srt, audacity, nemo, transcript, clips"),
 ])
 def test_an_unknown_export_format_is_named(store, call, message):
     from earmark.formats.jsonl_csv import ExportError

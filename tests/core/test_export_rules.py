@@ -321,7 +321,7 @@ def test_per_file_formats_skip_ignored_answers_only_in_subtitles_and_transcripts
     with pytest.raises(ExportError) as caught:
         export_files(store, "d", "rttm", tmp_path / "r")
     assert str(caught.value) == ("'rttm' is not a one-file-per-audio-file format "
-                                 "(textgrid, vtt, srt, audacity, transcript)")
+                                 "(textgrid, eaf, vtt, srt, audacity, transcript)")
 
 
 def test_rttm_is_one_stream_of_every_file_and_annotator(store, tmp_path):
@@ -413,7 +413,7 @@ def test_render_reads_the_textgrids_length_tiers_and_layout_from_meta():
     assert render("transcript", [{"transcript": "x"}]) == "x\n"
     with pytest.raises(ExportError) as caught:
         render("rttm", [{}])
-    assert str(caught.value) == "unknown format 'rttm'; choose one of rttm, textgrid, vtt, srt, audacity, transcript, clips"
+    assert str(caught.value) == "unknown format 'rttm'; choose one of rttm, textgrid, eaf, vtt, srt, audacity, nemo, transcript, clips"
 
 
 # -- clips ------------------------------------------------------------------------------------------
@@ -563,7 +563,7 @@ def test_the_archive_holds_each_file_under_the_datasets_folder_in_name_order(sto
     assert (name, members(data)) == ("d-transcript.zip", {"d/a.transcript.txt": b"", "d/b.transcript.txt": b""})
     with pytest.raises(ExportError) as caught:
         export_archive(store, "d", "jsonl")
-    assert str(caught.value) == "unknown format 'jsonl'; choose one of rttm, textgrid, vtt, srt, audacity, transcript, clips"
+    assert str(caught.value) == "unknown format 'jsonl'; choose one of rttm, textgrid, eaf, vtt, srt, audacity, nemo, transcript, clips"
 
 
 def test_the_archive_of_clips_holds_the_metadata_and_the_wavs(store, tmp_path):

@@ -173,6 +173,6 @@ def test_textgrid_tiers_keep_the_imported_order_then_new_labels_and_span_the_las
 
 def test_an_unknown_spans_suffix_is_named(tmp_path):
     from earmark.formats import FormatError
-    with pytest.raises(FormatError, match=r"unknown spans format '\.csv'; use one of \.jsonl, \.rttm, \.srt, "
+    with pytest.raises(FormatError, match=r"unknown spans format '\.csv'; use one of \.eaf, \.json, \.jsonl, \.rttm, \.srt, "
                                           r"\.textgrid, \.txt, \.vtt"):
         read_spans_file(tmp_path / "x.csv")

@@ -143,7 +143,7 @@ def test_an_unknown_spans_suffix_is_a_format_error_naming_the_file(tmp_path, nam
         read_spans_file(path)
     assert raised.value.where == str(path)
     assert raised.value.reason == (f"unknown spans format {suffix}; use one of "
-                                   ".jsonl, .rttm, .srt, .textgrid, .txt, .vtt")
+                                   ".eaf, .json, .jsonl, .rttm, .srt, .textgrid, .txt, .vtt")
 
 
 # -- RTTM reader -----------------------------------------------------------------------------
@@ -381,7 +381,7 @@ def test_pre_annotations_name_bad_files_and_bad_lines_and_read_on(tmp_path, monk
                                              "SPEAKER talk 1 0 1 <NA> <NA> KEPT <NA> <NA>\n")
     pre = PreAnnotations.read([unknown, missing, bad_line])
     assert [(f.origin, f.reason) for f in pre.failures] == [
-        (str(unknown), "unknown spans format '.csv'; use one of .jsonl, .rttm, .srt, .textgrid, .txt, .vtt"),
+        (str(unknown), "unknown spans format '.csv'; use one of .eaf, .json, .jsonl, .rttm, .srt, .textgrid, .txt, .vtt"),
         (str(missing), f"[Errno 2] No such file or directory: {str(missing)!r}"),
         (f"{bad_line}:1", "onset 'x' or duration '1' is not a number")]
     spans, _, source = pre.for_audio("talk")
@@ -417,7 +417,7 @@ def test_pre_annotations_name_files_with_names_that_are_not_utf8(tmp_path):
     pre = PreAnnotations.read([unknown, path])
     shown = f"{tmp_path}/bad\ufffd.rttm"
     assert [(f.origin, f.reason) for f in pre.failures] == [
-        (f"{tmp_path}/bad\ufffd.csv", "unknown spans format '.csv'; use one of .jsonl, .rttm, .srt, .textgrid, .txt, .vtt"),
+        (f"{tmp_path}/bad\ufffd.csv", "unknown spans format '.csv'; use one of .eaf, .json, .jsonl, .rttm, .srt, .textgrid, .txt, .vtt"),
         (f"{shown}:1", "onset 'x' or duration '1' is not a number")]
     spans, _, source = pre.for_audio("talk")
     assert source == shown
