@@ -13,7 +13,7 @@ from earmark.datasets import (DatasetError, check_dataset_name, drop_dataset, ge
 from earmark.formats.jsonl_csv import FORMATS as RECORD_FORMATS
 from earmark.formats.jsonl_csv import ExportError, ExportFilter, cap_memory_for_export, export
 from earmark.formats.export import export_files
-from earmark.formats.registry import get_format, plugin_problems, spans_titles, writers
+from earmark.formats.registry import format_named, plugin_problems, spans_titles, writers
 from earmark.loading.loader import load_sources
 from earmark.loading.longform import LongformOptions
 from earmark.db.media import media_dir
@@ -31,7 +31,9 @@ def _split(value: str | None) -> list[str] | None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m earmark", description="Earmark audio annotation")
+    # `earmark` when run as the installed command, `python -m earmark` otherwise
+    prog = "earmark" if Path(sys.argv[0]).name == "earmark" else "python -m earmark"
+    parser = argparse.ArgumentParser(prog=prog, description="Earmark audio annotation")
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--db", type=Path, default=None,
                         help=f"database file (default: $EARMARK_DB or {default_db_path()})")
@@ -56,7 +58,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--spans", action="append", default=[], metavar="FILE",
                    help=f"pre-annotations matched to the audio by file stem: {spans_titles()} (repeatable)")
 
-    p = sub.add_parser("export", parents=[common], help="write annotations as JSONL or CSV")
+    p = sub.add_parser("export", parents=[common], help="write annotations in one of the registered formats (--format)")
     p.add_argument("dataset")
     exported = writers()
     p.add_argument("--format", choices=[f.name for f in exported], default="jsonl",
@@ -245,14 +247,14 @@ def cmd_export(store, args, out: TextIO, err: TextIO) -> int:
 
 
 def _export_file_format(store, args, filt: ExportFilter, out: TextIO, err: TextIO) -> int:
-    fmt = get_format(args.format)
+    fmt = format_named(args.format)   # argparse offered registered names only
     if fmt.stream is not None:
         if args.out is None:
             count = fmt.stream(store, args.dataset, out, filt)
         else:
             args.out.parent.mkdir(parents=True, exist_ok=True)
             with atomic_open(args.out, "w", encoding="utf-8", newline="") as fh:
-                count = fmt.stream(store, args.dataset, fh, filt)
+                count = fmt.stream(store, args.dataset, cast(TextIO, fh), filt)
         print(f"wrote {count} {fmt.counted}", file=err)
         return 0
     if args.out is None:

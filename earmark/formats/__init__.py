@@ -85,7 +85,7 @@ def read_spans_file(path: str | Path) -> SpansFile:
     path = Path(path)
     found = readers()
     fmt = found.get(path.suffix.lower())
-    if fmt is None:
+    if fmt is None or fmt.read is None:
         raise FormatError(str(path), f"unknown spans format {path.suffix!r}; use one of "
                           + ", ".join(sorted(found)))
     return fmt.read(path)

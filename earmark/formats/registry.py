@@ -125,6 +125,14 @@ def get_format(name: str) -> Format | None:
     return _all().get(name)
 
 
+def format_named(name: str) -> Format:
+    """The format registered as `name`, for callers that offered only registered names."""
+    found = _all().get(name)
+    if found is None:
+        raise ValueError(f"unknown format {name!r}; choose one of {', '.join(_all())}")
+    return found
+
+
 def formats() -> list[Format]:
     """Every registered format, in registration order."""
     return list(_all().values())

@@ -102,7 +102,8 @@ def write(spans: list[dict], duration: float, tiers: list[dict] | None = None,
 def write_records(records: list[dict]) -> str:
     """One audio file's records as a TextGrid: its length, tiers and layout from the task's meta."""
     from earmark.formats.export import spans_of
-    meta = records[0].get("meta") if isinstance(records[0].get("meta"), dict) else {}
+    given = records[0].get("meta")
+    meta = given if isinstance(given, dict) else {}
     return write(spans_of(records), float(meta.get("duration") or 0), meta.get("tiers"),
                  meta.get("textgrid_format") or "long_textgrid")
 

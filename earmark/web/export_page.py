@@ -10,7 +10,7 @@ import streamlit as st
 from earmark.formats.jsonl_csv import FORMATS as RECORD_FORMATS
 from earmark.formats.jsonl_csv import ExportFilter, export
 from earmark.formats.export import export_archive
-from earmark.formats.registry import get_format, plugin_problems, writers
+from earmark.formats.registry import format_named, get_format, plugin_problems, writers
 from earmark.formats.outfiles import safe_component
 from earmark.db.queries.review import count_annotations, filter_sql
 from earmark.db.store import get_store
@@ -50,7 +50,7 @@ def render_page() -> None:
     dataset = filt.dataset
     file_stem = safe_component(dataset, "export")   # the name offered to the browser
 
-    chosen = get_format(fmt)
+    chosen = format_named(fmt)   # the select box offers registered names only
     if fmt in RECORD_FORMATS:
         def build() -> bytes:
             # Runs only when the button is clicked (on its own thread), not on every rerun.
