@@ -35,7 +35,7 @@ from earmark.db.queries.annotations import (current_annotation_id, has_receipt, 
                                             insert_receipt, receipted, refused_receipts)
 from earmark.db.store import Store
 from earmark.loading.validate import task_problem
-from earmark.views import CardEdits, answer_of, view_blocks
+from earmark.views import CardEdits, answer_of, view_blocks, whole_number
 
 log = logging.getLogger(__name__)
 # one commit of answers at a time in this process (they are short), so overlapping runs wait, not conflict
@@ -86,16 +86,6 @@ def _list(value: object) -> list[Any]:
     return value if isinstance(value, list) else []
 
 
-def _int(value: object) -> int | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    return None
-
-
 def parse_pending(items: object) -> tuple[list[PendingAnswer], list[str]]:
     """The pending answers of a component value, and why the unreadable ones were dropped.
 
@@ -109,11 +99,11 @@ def parse_pending(items: object) -> tuple[list[PendingAnswer], list[str]]:
         if not isinstance(item, dict):
             problems.append(f"pending[{i}] is not an object")
             continue
-        client, seq = item.get("client"), _int(item.get("seq"))
+        client, seq = item.get("client"), whole_number(item.get("seq"))
         if not isinstance(client, str) or not 0 < len(client) <= MAX_CLIENT or seq is None or seq < 1:
             problems.append(f"pending[{i}] has no usable client id and seq")
             continue
-        task_id = _int(item.get("task_id"))
+        task_id = whole_number(item.get("task_id"))
         if task_id is None and isinstance(item.get("task_id"), str) and item["task_id"].isdigit():
             task_id = int(item["task_id"])
         ts = item.get("ts")

@@ -57,7 +57,8 @@ class Block:
     shows: Callable[[dict], dict]
 
 
-def _whole(value: object) -> int | None:
+def whole_number(value: object) -> int | None:
+    """A JSON value as an int when it is a whole number (1 or 1.0), else None (True is no number)."""
     if isinstance(value, bool):
         return None
     if isinstance(value, int):
@@ -103,13 +104,13 @@ def _text_spans(task: "Task", sent: CardEdits, so_far: dict) -> dict:
     for span in sent.spans or []:
         if not isinstance(span, dict):
             raise ValueError("a text span is not an object")
-        start, end = _whole(span.get("start")), _whole(span.get("end"))
+        start, end = whole_number(span.get("start")), whole_number(span.get("end"))
         if start is None or end is None or not 0 <= start <= end <= len(text):
             raise ValueError("a text span lies outside the text")
         clean = {"start": start, "end": end, "label": span.get("label")}
         for key in ("token_start", "token_end"):
-            if _whole(span.get(key)) is not None:
-                clean[key] = _whole(span[key])
+            if whole_number(span.get(key)) is not None:
+                clean[key] = whole_number(span[key])
         if isinstance(span.get("audio_span_id"), str):
             clean["audio_span_id"] = span["audio_span_id"]
         spans.append(clean)

@@ -58,6 +58,29 @@ def text_lines(path: Path) -> Iterator[tuple[int, str | None]]:
                 yield line_no, None
 
 
+def json_objects(path: Path, problems: list[FormatError], not_object: str) -> Iterator[tuple[str, dict]]:
+    """("file:line", object) of every JSON object line of a file; a line that is not
+    UTF-8, not JSON or not an object is named in `problems` (with `not_object` for
+    the last) and skipped, and blank lines are passed over."""
+    from earmark.loading.validate import JSONLineError, parse_json
+    for line_no, line in text_lines(path):
+        where = f"{path}:{line_no}"
+        if line is None:
+            problems.append(not_utf8(where))
+            continue
+        if not line.strip():
+            continue
+        try:
+            value = parse_json(line.rstrip("\r\n"))   # so a column past the end names this line
+        except JSONLineError as exc:
+            problems.append(FormatError(where, str(exc)))
+            continue
+        if not isinstance(value, dict):
+            problems.append(FormatError(where, not_object))
+            continue
+        yield where, value
+
+
 def not_utf8(where: str) -> FormatError:
     return FormatError(where, "this line is not UTF-8 text; skipped")
 

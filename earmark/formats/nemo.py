@@ -18,8 +18,7 @@ from dataclasses import replace
 from pathlib import Path, PurePosixPath
 from typing import TextIO
 
-from earmark.formats import FormatError, SpansFile, finite_seconds, ms, not_utf8, text_lines
-from earmark.loading.validate import JSONLineError, parse_json
+from earmark.formats import FormatError, SpansFile, finite_seconds, json_objects, ms
 
 DEFAULT_LABEL = "SPEECH"   # a line without a label: speech, as NeMo's ASR manifests hold
 
@@ -75,21 +74,7 @@ def _seconds(value: object) -> bool:
 
 def read(path: Path) -> SpansFile:
     result = SpansFile()
-    for line_no, text in text_lines(path):
-        where = f"{path}:{line_no}"
-        if text is None:
-            result.problems.append(not_utf8(where))
-            continue
-        if not text.strip():
-            continue
-        try:
-            line = parse_json(text.rstrip("\r\n"))
-        except JSONLineError as exc:
-            result.problems.append(FormatError(where, str(exc)))
-            continue
-        if not isinstance(line, dict):
-            result.problems.append(FormatError(where, "a manifest line is a JSON object"))
-            continue
+    for where, line in json_objects(path, result.problems, "a manifest line is a JSON object"):
         audio = line.get("audio_filepath")
         if not isinstance(audio, str) or not audio:
             result.problems.append(FormatError(where, "no `audio_filepath` to match the audio by"))
