@@ -52,8 +52,13 @@ def _seed_demo(db_path: str) -> bool:
 @st.cache_resource(show_spinner="Loading the recordings to annotate...")
 def _mark(dataset: str, sources: tuple[str, ...], labels: str | None, view: str | None) -> LoadReport:
     label_list = [x.strip() for x in labels.split(",") if x.strip()] if labels else None
-    return load_sources(get_store(), dataset, list(sources), view=view or "audio_manual",
-                        labels=label_list)
+    report = load_sources(get_store(), dataset, list(sources), view=view or "audio_manual",
+                          labels=label_list)
+    # once per server start, in the terminal that started it, as `earmark load` says it
+    total, details = report.summary(dataset)
+    for line in [*details, total]:
+        print(f"mark: {line}", file=sys.stderr)
+    return report
 
 
 def _too_many(wait: float) -> str:
@@ -179,9 +184,10 @@ def run() -> None:
             except DatasetError as exc:   # a name that breaks the rule, or a bad --view
                 st.error(f"mark: {md_text(str(exc))}")
                 st.stop()
-            st.session_state.setdefault("mark_dataset", mark.dataset)
-            if report.failures:
-                st.session_state.setdefault("mark_failures", [str(f) for f in report.failures])
+            if "mark_dataset" not in st.session_state:   # a browser session's first run: said once
+                st.session_state.mark_dataset = mark.dataset
+                total, details = report.summary(mark.dataset)
+                st.session_state.mark_summary = {"total": total, "details": details}
         else:
             _seed_demo(str(get_store().path))
     except StoreError as exc:
