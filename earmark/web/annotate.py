@@ -77,10 +77,11 @@ def choose_annotator(config: dict) -> str | None:
     if name and (not allowed or name in allowed):
         st.session_state.annotator = name
         st.query_params["session"] = name
-        line = st.columns([3, 1], vertical_alignment="bottom")
-        line[0].markdown(f"Annotating as **{md_text(name)}**")
-        line[1].button("Change name", key="annotator_change", on_click=_change_name,
-                       help="later answers go under the new name; those given so far keep this one")
+        with st.container(horizontal=True, vertical_alignment="center", gap="medium"):
+            st.markdown(f"Annotating as **{md_text(name)}**", width="content")
+            st.button("Change name", key="annotator_change", on_click=_change_name, type="tertiary",
+                      icon=":material/edit:",
+                      help="later answers go under the new name; those given so far keep this one")
         return name
     if name and allowed:
         st.error(f"{md_text(repr(name))} is not on the list of annotators of this server.")
@@ -334,11 +335,10 @@ def render_page() -> None:
     st.title("Annotate")
     guide = st.empty()   # filled once the dataset is known
     summary = ss.pop("mark_summary", None)   # `mark`'s load, shown once
-    if summary:
-        st.info(md_text(summary["total"]))
-        for line in summary["details"]:
-            st.warning(md_text(line))
-    top = st.columns([2, 3])
+    if summary:   # one box, a line each: the counts, then each failure
+        box = st.warning if any(line.startswith("failed:") for line in summary["details"]) else st.info
+        box("  \n".join(md_text(line) for line in [summary["total"], *summary["details"]]))
+    top = st.columns([2, 3], vertical_alignment="bottom")
     with top[0]:
         dataset = choose_dataset(store)
     with top[1]:

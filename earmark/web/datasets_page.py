@@ -61,11 +61,13 @@ def _count_items(paths: list[Path]) -> int | None:
 def annotate_link(name: str) -> None:
     """A link that opens the Annotate page (st.navigation's, earmark/web/main.py) on dataset `name`."""
     label = f"Annotate {md_text(name)}"
+    session = st.query_params.get("session") or st.session_state.get("annotator")
+    query = {"dataset": name, **({"session": session} if session else {})}   # the name given stays
     try:
         st.page_link(str(PAGES_DIR / "annotate.py"), label=label, icon=":material/graphic_eq:",
-                     query_params={"dataset": name})
+                     query_params=query)
     except StreamlitPageNotFoundError:   # this page run on its own, without the app's navigation
-        st.markdown(f"[{label}](annotate?{urlencode({'dataset': name})})")
+        st.markdown(f"[{label}](annotate?{urlencode(query)})")
 
 
 def show_report(report: LoadReport, name: str | None = None) -> None:
