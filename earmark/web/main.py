@@ -151,6 +151,8 @@ def _commit_card_answers() -> None:
 def run() -> None:
     _commit_card_answers()
     st.set_page_config(page_title="Earmark", page_icon=":material/graphic_eq:", layout="wide")
+    # Streamlit leaves 6rem above a page's title: on a laptop's 800 px that is the card's last row
+    st.html("<style>[data-testid='stMainBlockContainer'] { padding-top: 2.5rem; }</style>")
     try:
         config = load_config()
         get_store()
