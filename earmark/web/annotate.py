@@ -140,7 +140,8 @@ def guide_line(blocks: list[str], labels: list[str], keymap: object) -> str:
     shown = " · ".join(f"**{' / '.join(md_text(k) for k in keys[a])}** {_GUIDE_WORDS[a]}" for a in GUIDE_KEYS)
     editing = "regions" in {b.name for b in view_blocks(blocks)} and labels
     label_keys = f" · **1–{min(9, len(labels))}** label" if editing and len(labels) > 1 else ""
-    return f"{md_text(task_guide(blocks, labels))}. Keys: {shown}{label_keys}"
+    asks = task_guide(blocks, labels)
+    return f"{md_text(asks)}{'' if asks.endswith('?') else '.'} Keys: {shown}{label_keys}"
 
 
 def choose_dataset(store: Store) -> Dataset | None:

@@ -34,7 +34,7 @@ def current(store) -> list[tuple]:
 
 @pytest.mark.parametrize("view, labels, asks", [
     ("audio_manual", ["SPEECH", "NOISE"], "Draw regions for SPEECH, NOISE, then accept."),
-    ("audio", ["GOOD_QUALITY"], "Accept or reject: GOOD_QUALITY?."),
+    ("audio", ["GOOD_QUALITY"], "Accept or reject: GOOD_QUALITY? Keys:"),
     ("transcript", [], "Type the transcript, then accept."),
     ("alignment", ["SPK1"], "Draw regions for SPK1; mark text spans and link them to regions, then accept."),
 ])
