@@ -209,12 +209,10 @@ def cmd_load(store, args, out: TextIO, err: TextIO) -> int:
                           longform=longform,
                           labels=_split(args.label), keep_base64=args.keep_base64,
                           peaks=not args.no_peaks, progress=progress)
-    for failure in report.failures:
-        print(f"failed: {failure}", file=err)
-    if report.labels_added:
-        print(f"labels added from the pre-annotations: {', '.join(report.labels_added)}", file=err)
-    print(f"{args.dataset}: added {report.added}, skipped {report.skipped} duplicates, "
-          f"failed {report.failed}", file=out)
+    total, details = report.summary(args.dataset)
+    for line in details:
+        print(line, file=err)
+    print(total, file=out)
     nothing_loaded = report.added == 0 and report.skipped == 0
     return 1 if nothing_loaded else 0
 

@@ -56,6 +56,15 @@ class LoadReport:
     def failed(self) -> int:
         return len(self.failures)
 
+    def summary(self, dataset: str) -> tuple[str, list[str]]:
+        """What a load says: the counts in one line, and a line per failure and for labels added
+        (`earmark load` prints the counts on stdout and the rest on stderr)."""
+        details = [f"failed: {failure}" for failure in self.failures]
+        if self.labels_added:
+            details.append(f"labels added from the pre-annotations: {', '.join(self.labels_added)}")
+        total = f"{dataset}: added {self.added}, skipped {self.skipped} duplicates, failed {self.failed}"
+        return total, details
+
 
 def load_sources(store: Store, dataset: str, sources: Iterable[str | Path], *,
                  spans: Iterable[str | Path] = (), **kwargs) -> LoadReport:

@@ -59,6 +59,17 @@ _CACHE_SIZE = 200
 
 
 # -- who and what ------------------------------------------------------------
+def _change_name() -> None:
+    """The "Change name" button's callback: the name is asked again on this run.
+
+    Answers already sent stay with the name they were given under (each pending
+    entry carries its own session); later answers go under the new name."""
+    st.session_state.pop("annotator", None)
+    st.session_state.pop("annotator_pick", None)
+    if "session" in st.query_params:
+        del st.query_params["session"]
+
+
 def choose_annotator(config: dict) -> str | None:
     """The annotator's name, from `?session=` or asked once; kept in the URL for reloads."""
     allowed = [str(n) for n in config.get("allowed_sessions") or []]
@@ -66,19 +77,71 @@ def choose_annotator(config: dict) -> str | None:
     if name and (not allowed or name in allowed):
         st.session_state.annotator = name
         st.query_params["session"] = name
+        with st.container(horizontal=True, vertical_alignment="center", gap="medium"):
+            st.markdown(f"Annotating as **{md_text(name)}**", width="content")
+            st.button("Change name", key="annotator_change", on_click=_change_name, type="tertiary",
+                      icon=":material/edit:",
+                      help="later answers go under the new name; those given so far keep this one")
         return name
     if name and allowed:
         st.error(f"{md_text(repr(name))} is not on the list of annotators of this server.")
     if allowed:
-        picked = st.selectbox("Who is annotating?", allowed, index=None, key="annotator_pick")
+        picked = st.selectbox("Who is annotating?", allowed, index=None, key="annotator_pick",
+                              placeholder="Choose your name")
     else:
-        picked = st.text_input("Your name (it keeps your answers apart from others')",
-                               key="annotator_pick").strip()
+        picked = st.text_input("Your name", key="annotator_pick", placeholder="Type your name, then press Enter",
+                               help="It keeps your answers apart from others' and stays in the address "
+                                    "(?session=NAME) for reloads.").strip()
     if picked:
         st.session_state.annotator = picked
         st.query_params["session"] = picked
         st.rerun()
     return None
+
+
+# The keys the guide names, as the card's defaults (frontend src/keys.ts, DEFAULT_KEYMAP);
+# a dataset's or earmark.json's `keymap` replaces an action's keys.
+GUIDE_KEYS = {"play_pause": ["space"], "accept": ["a"], "reject": ["x"], "ignore": ["enter"],
+              "undo": ["backspace"]}
+_GUIDE_WORDS = {"play_pause": "play/pause", "accept": "accept", "reject": "reject", "ignore": "ignore",
+                "undo": "undo"}
+
+
+def guide_keys(keymap: object) -> dict[str, list[str]]:
+    """The guide's actions and their keys under `keymap` (the effective `keymap` setting)."""
+    keys = {action: list(default) for action, default in GUIDE_KEYS.items()}
+    for action, value in (keymap.items() if isinstance(keymap, dict) else ()):
+        if action in keys:
+            given = [value] if isinstance(value, str) else [str(v) for v in value] \
+                if isinstance(value, (list, tuple)) else []
+            keys[action] = [k for k in given if k] or keys[action]
+    return keys
+
+
+def task_guide(blocks: list[str], labels: list[str]) -> str:
+    """What a dataset of these blocks and labels asks, in one sentence (plain text)."""
+    names = {b.name for b in view_blocks(blocks)}
+    asks = []
+    if "regions" in names:
+        asks.append(f"Draw regions for {', '.join(labels)}" if labels else "Draw regions")
+    if "text_spans" in names:
+        asks.append("mark text spans and link them to regions")
+    elif "transcript" in names:
+        asks.append("type the transcript")
+    if not asks:
+        question = " ".join(f"{label}?" for label in labels) or "keep this recording?"
+        return f"Accept or reject: {question}"
+    return _sentence("; ".join(asks)) + ", then accept"
+
+
+def guide_line(blocks: list[str], labels: list[str], keymap: object) -> str:
+    """The guide as Markdown: the task, then the keys that matter (user strings escaped)."""
+    keys = guide_keys(keymap)
+    shown = " · ".join(f"**{' / '.join(md_text(k) for k in keys[a])}** {_GUIDE_WORDS[a]}" for a in GUIDE_KEYS)
+    editing = "regions" in {b.name for b in view_blocks(blocks)} and labels
+    label_keys = f" · **1–{min(9, len(labels))}** label" if editing and len(labels) > 1 else ""
+    asks = task_guide(blocks, labels)
+    return f"{md_text(asks)}{'' if asks.endswith('?') else '.'} Keys: {shown}{label_keys}"
 
 
 def choose_dataset(store: Store) -> Dataset | None:
@@ -270,13 +333,20 @@ def render_page() -> None:
     store = get_store()
     config = load_config()
     ss = st.session_state
-    for failure in ss.pop("mark_failures", None) or []:
-        st.warning(f"Not loaded: {md_text(failure)}")
-    top = st.columns([2, 2, 3])
+    st.title("Annotate")
+    guide = st.empty()   # filled once the dataset is known
+    summary = ss.pop("mark_summary", None)   # `mark`'s load, shown once
+    if summary:   # one box, a line each: the counts, then each failure
+        box = st.warning if any(line.startswith("failed:") for line in summary["details"]) else st.info
+        box("  \n".join(md_text(line) for line in [summary["total"], *summary["details"]]))
+    top = st.columns([2, 3], vertical_alignment="bottom")
     with top[0]:
         dataset = choose_dataset(store)
     with top[1]:
         session = choose_annotator(config)
+    if dataset is not None:
+        shown = effective_settings(dataset, config)
+        guide.caption(guide_line(list(shown.get("blocks") or [dataset.view]), dataset.labels, shown.get("keymap")))
     value = ss.get(CARD_KEY)
     # answers the card sent are committed whatever is chosen now: they belong to their own dataset
     acked, error = commit_card_value(store, config, value)

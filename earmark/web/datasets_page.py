@@ -5,8 +5,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from urllib.parse import urlencode
+
 import pandas as pd
 import streamlit as st
+from streamlit.errors import StreamlitPageNotFoundError
 
 from earmark.datasets import DatasetError, check_dataset_name, ensure_dataset, get_dataset, list_datasets
 from earmark.loading.loader import LoadReport, load_sources, load_uploads
@@ -20,6 +23,7 @@ from earmark.settings import SettingsError, configured_models, load_config
 from earmark.loading.sources import iter_audio_files
 from earmark.db.queries.statistics import dataset_stats
 from earmark.db.store import get_store
+from earmark.web.main import PAGES_DIR
 from earmark.web.text import md_text
 from earmark.views import view_names
 
@@ -54,9 +58,23 @@ def _count_items(paths: list[Path]) -> int | None:
     return total or None
 
 
-def show_report(report: LoadReport) -> None:
+def annotate_link(name: str) -> None:
+    """A link that opens the Annotate page (st.navigation's, earmark/web/main.py) on dataset `name`."""
+    label = f"Annotate {md_text(name)}"
+    session = st.query_params.get("session") or st.session_state.get("annotator")
+    query = {"dataset": name, **({"session": session} if session else {})}   # the name given stays
+    try:
+        st.page_link(str(PAGES_DIR / "annotate.py"), label=label, icon=":material/graphic_eq:",
+                     query_params=query)
+    except StreamlitPageNotFoundError:   # this page run on its own, without the app's navigation
+        st.markdown(f"[{label}](annotate?{urlencode(query)})")
+
+
+def show_report(report: LoadReport, name: str | None = None) -> None:
     st.success(f"Added {report.added} tasks, skipped {report.skipped} duplicates, "
                f"failed {report.failed}.")
+    if name is not None and report.added + report.skipped:
+        annotate_link(name)
     if report.labels_added:
         st.info("Labels added from the pre-annotations: " + ", ".join(map(md_text, report.labels_added)))
     if report.failures:
@@ -151,7 +169,7 @@ def create_form() -> None:
         st.error(md_text(exc))
         return
     bar.progress(1.0, text="Done")
-    show_report(report)
+    show_report(report, name.strip())
 
 
 def edit_form() -> None:
@@ -187,9 +205,13 @@ def edit_form() -> None:
 
 def render_page() -> None:
     st.title("Datasets")
-    overview()
+    st.caption("The datasets of this server; add recordings to a new or existing one, or edit one's "
+               "labels and settings.")
+    table = st.container()
     left, right = st.columns(2, gap="large")
     with left:
         create_form()
     with right:
         edit_form()
+    with table:   # drawn last, so that it lists what a Load or a Save just changed
+        overview()

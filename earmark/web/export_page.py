@@ -30,6 +30,8 @@ def format_name(name: str) -> str:
 
 def render_page() -> None:
     st.title("Export")
+    st.caption("The answers of a dataset as a file, in the format your tools read; the filters choose "
+               "which.")
     store = get_store()
     filt = filter_bar(store, "export")
     if filt is None or filt.dataset is None:

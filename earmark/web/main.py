@@ -52,8 +52,13 @@ def _seed_demo(db_path: str) -> bool:
 @st.cache_resource(show_spinner="Loading the recordings to annotate...")
 def _mark(dataset: str, sources: tuple[str, ...], labels: str | None, view: str | None) -> LoadReport:
     label_list = [x.strip() for x in labels.split(",") if x.strip()] if labels else None
-    return load_sources(get_store(), dataset, list(sources), view=view or "audio_manual",
-                        labels=label_list)
+    report = load_sources(get_store(), dataset, list(sources), view=view or "audio_manual",
+                          labels=label_list)
+    # once per server start, in the terminal that started it, as `earmark load` says it
+    total, details = report.summary(dataset)
+    for line in [*details, total]:
+        print(f"mark: {line}", file=sys.stderr)
+    return report
 
 
 def _too_many(wait: float) -> str:
@@ -146,6 +151,8 @@ def _commit_card_answers() -> None:
 def run() -> None:
     _commit_card_answers()
     st.set_page_config(page_title="Earmark", page_icon=":material/graphic_eq:", layout="wide")
+    # Streamlit leaves 6rem above a page's title: on a laptop's 800 px that is the card's last row
+    st.html("<style>[data-testid='stMainBlockContainer'] { padding-top: 2.5rem; }</style>")
     try:
         config = load_config()
         get_store()
@@ -179,9 +186,10 @@ def run() -> None:
             except DatasetError as exc:   # a name that breaks the rule, or a bad --view
                 st.error(f"mark: {md_text(str(exc))}")
                 st.stop()
-            st.session_state.setdefault("mark_dataset", mark.dataset)
-            if report.failures:
-                st.session_state.setdefault("mark_failures", [str(f) for f in report.failures])
+            if "mark_dataset" not in st.session_state:   # a browser session's first run: said once
+                st.session_state.mark_dataset = mark.dataset
+                total, details = report.summary(mark.dataset)
+                st.session_state.mark_summary = {"total": total, "details": details}
         else:
             _seed_demo(str(get_store().path))
     except StoreError as exc:

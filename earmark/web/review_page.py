@@ -137,6 +137,8 @@ def open_annotation(store, annotation_id: int) -> None:
 
 def render_page() -> None:
     st.title("Review")
+    st.caption("The answers given, to listen to and correct; filter them by dataset, answer, "
+               "annotator, label, file or date.")
     store = get_store()
     filt = filter_bar(store, "review")
     if filt is None:

@@ -50,12 +50,15 @@ def _figures(db_path: str, dataset: str, version: tuple) -> dict:
 
 def render_page() -> None:
     st.title("Statistics")
+    st.caption("How far a dataset has come: answers by annotator, regions by label, the pace, and "
+               "how far annotators agree.")
     store = get_store()
     datasets = [d.name for d in list_datasets(store)]
     if not datasets:
         st.info("No dataset yet.")
         return
-    name = st.selectbox("Dataset", datasets, index=default_dataset_index(datasets), key="stats_dataset")
+    name = st.columns(4)[0].selectbox("Dataset", datasets, index=default_dataset_index(datasets),
+                                      key="stats_dataset")   # as wide as the other pages' Dataset box
     figures = _figures(str(store.path), name, dataset_version(store, name))
     stats, done = figures["stats"], figures["done"]
     cols = st.columns(6)
@@ -94,6 +97,8 @@ def render_page() -> None:
     pace = figures["pace"]
     if len(pace):
         st.bar_chart(pace, x="hour", y="annotations", color="annotator")
+    else:
+        st.caption("No answers yet.")
     st.subheader("Agreement on shared tasks")
     agree = figures["agreement"]
     if len(agree):

@@ -110,11 +110,11 @@ def test_export_page_counts_and_builds_filtered_files(talks, page):
     at = page("export")
     at.run()
     assert not at.exception, at.exception
-    assert "3 annotations" in at.caption[0].value
+    assert "3 annotations" in at.caption[1].value
     at.multiselect(key="export_sessions").select("ann").run()
-    assert "2 annotations" in at.caption[0].value
+    assert "2 annotations" in at.caption[1].value
     at.multiselect(key="export_labels").select("SPK2").run()
-    assert "1 annotations" in at.caption[0].value
+    assert "1 annotations" in at.caption[1].value
 
 
 def test_export_filter_matches_review_filter(talks):
