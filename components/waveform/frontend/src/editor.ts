@@ -31,7 +31,7 @@ import { SpectrogramLane, type LaneOptions } from "./spectrogram";
 import { initiallyShown, laneShowsRegion, spectrogramLanes } from "./spectrogram_view";
 import { edgePreview, nudgedEdge, scrollToShow, stepSelection } from "./selection";
 import { RegionStore, type RegionData } from "./state";
-import { formatTime } from "./ticks";
+import { clockText, formatTime } from "./ticks";
 import { rowAt, rowOfLabel } from "./tiers";
 import { TimelinePlugin } from "./timeline";
 import { enableHooks, expose } from "./testhooks";
@@ -1136,11 +1136,7 @@ export class Editor {
     const ws = this.ws;
     const cur = ws ? ws.getCurrentTime() : 0;
     const dur = ws?.getDuration() || this.args?.duration || 0;
-    this.toolbar.updateTime(
-      this.settings.show_audio_cursor_time
-        ? `${formatTime(cur, 3)} / ${formatTime(dur, dur < 10 ? 3 : 0)}`
-        : formatTime(dur, dur < 10 ? 3 : 0),
-    );
+    this.toolbar.updateTime(clockText(cur, dur, this.settings.show_audio_cursor_time));
   }
 
   private setRate(rate: number): void {

@@ -45,7 +45,7 @@ export class Toolbar {
     this.el = el("div", { class: "wf-toolbar", role: "toolbar" });
     this.playBtn = el("button", { type: "button", class: "wf-play", title: "Play / pause (space)" }, "▶ Play");
     this.playBtn.addEventListener("click", () => cb.playPause());
-    this.timeText = el("span", { class: "wf-time" }, "0:00.000");
+    this.timeText = el("span", { class: "wf-time" }, "0:00.0");
     const rateLabel = el("label", { class: "wf-rate", title: "Playback rate ([ and ])" }, "Rate ");
     this.rateSel = el("select", { "aria-label": "Playback rate" });
     for (const r of RATES) this.rateSel.appendChild(el("option", { value: String(r) }, `${r}×`));
