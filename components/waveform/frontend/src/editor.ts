@@ -45,6 +45,7 @@ import { RegionView, type RegionsApi } from "./region_view";
 import { Legend } from "./legend";
 import { SelectionBar } from "./selection_bar";
 import { Toolbar, type DrawMode } from "./toolbar";
+import { barHeight, normalisingPeak, stepVerticalZoom, viewPeak } from "./gain";
 
 export interface Transport {
   send(value: Value): void;
@@ -181,6 +182,12 @@ export class Editor {
   private spectrogramOn: boolean | null = null;
   private media: HTMLAudioElement | null = null;
   private maxPeak = 0;
+  /** The annotator's vertical zoom (kept from task to task in this tab) and the setting it started from. */
+  private verticalZoom = 1;
+  private verticalZoomSetting: number | null = null;
+  /** What the waveform is drawn with now: the peak it is normalised to and its bar height. */
+  private drawnGain = { peak: 0, bar: 0 };
+  private gainFrame = 0;
   /** Set when an answer key is forwarded; cleared by the next render from Python. */
   private answerLockUntil = 0;
   private pendingEvent: Omit<EventInfo, "seq" | "id" | "time"> | null = null;
@@ -360,6 +367,10 @@ export class Editor {
     const prevArgs = this.args;
     this.args = args;
     this.settings = resolveSettings(args.settings);
+    if (this.settings.audio_vertical_zoom !== this.verticalZoomSetting) {
+      this.verticalZoomSetting = this.settings.audio_vertical_zoom;
+      this.verticalZoom = this.verticalZoomSetting;
+    }
     this.applyLabels(args.labels ?? []);
     this.keymap = buildKeymap(args.keymap ?? {}, (args.labels ?? []).map((l) => l.key));
     this.root.classList.toggle("wf-readonly", !args.editable);
@@ -559,8 +570,10 @@ export class Editor {
       barWidth: s.audio_bar_width || undefined,
       barGap: s.audio_bar_width ? s.audio_bar_gap : undefined,
       barRadius: s.audio_bar_width ? s.audio_bar_radius : undefined,
-      barHeight: s.audio_bar_height,
+      barHeight: barHeight(s.audio_bar_height, this.verticalZoom),
     };
+    this.drawnGain = { peak: this.maxPeak, bar: barOpts.barHeight };
+    document.body.dataset.verticalZoom = String(this.verticalZoom);
 
     const plugins = [];
     this.regionsApi = RegionsPlugin.create();
@@ -644,7 +657,11 @@ export class Editor {
       if (this.loopOn && !this.selectedRegion()) this.ws?.play(0);
     });
     ws.on("timeupdate", (t: number) => this.onTimeUpdate(t));
-    ws.on("zoom", (pps: number) => this.zoom.onZoom(pps));
+    ws.on("zoom", (pps: number) => {
+      this.zoom.onZoom(pps);
+      this.scheduleGain();
+    });
+    ws.on("scroll", () => this.scheduleGain());
     ws.on("click", (relX: number, relY: number) => this.onWaveClick(relX, relY));
     ws.on("dblclick", () => {
       if (this.selectedId) this.playSelected();
@@ -689,7 +706,48 @@ export class Editor {
     this.applySelection();
     this.regionView.layoutLabels();
     document.body.dataset.regionCount = String(this.store.size);
+    this.applyGain();
     this.checkReady();
+  }
+
+  // ---------------------------------------------------------- vertical zoom
+
+  private scheduleGain(): void {
+    if (this.gainFrame) return;
+    this.gainFrame = requestAnimationFrame(() => {
+      this.gainFrame = 0;
+      this.applyGain();
+    });
+  }
+
+  /**
+   * Draw the waveform to the loudest peak in view, times the vertical zoom:
+   * zoomed into quiet speech it fills the lanes. Redraws only when either
+   * changed (the peak moves in quarter octaves, see gain.ts).
+   */
+  private applyGain(): void {
+    const ws = this.ws;
+    const data = ws?.getDecodedData();
+    const duration = this.duration();
+    if (!ws || !data || !(duration > 0)) return;
+    const total = ws.getWrapper().scrollWidth || ws.getWidth() || 1;
+    const from = (ws.getScroll() / total) * duration;
+    const to = ((ws.getScroll() + ws.getWidth()) / total) * duration;
+    const channels = Array.from({ length: data.numberOfChannels }, (_, c) => data.getChannelData(c));
+    const peak = normalisingPeak(viewPeak(channels, duration, from, to), this.maxPeak);
+    const bar = barHeight(this.settings.audio_bar_height, this.verticalZoom);
+    document.body.dataset.verticalZoom = String(this.verticalZoom);
+    document.body.dataset.viewPeak = peak.toFixed(4);
+    if (Math.abs(peak - this.drawnGain.peak) < 1e-9 && Math.abs(bar - this.drawnGain.bar) < 1e-9) return;
+    this.drawnGain = { peak, bar };
+    ws.setOptions({ maxPeak: peak, barHeight: bar });
+  }
+
+  private stepVerticalZoom(dir: 1 | -1): boolean {
+    if (!this.ws) return false;
+    this.verticalZoom = stepVerticalZoom(this.verticalZoom, dir);
+    this.applyGain();
+    return true;
   }
 
   /** The minimap: built once the waveform is ready, so it never delays it. */
@@ -1313,6 +1371,8 @@ export class Editor {
     redo_edit: () => done(this.redoEdit()),
     zoom_in: () => done(this.zoom.zoomBy(2)),
     zoom_out: () => done(this.zoom.zoomBy(0.5)),
+    vertical_zoom_in: () => this.stepVerticalZoom(1),
+    vertical_zoom_out: () => this.stepVerticalZoom(-1),
     seek_back: () => done(this.seek(-1)),
     seek_forward: () => done(this.seek(1)),
     seek_back_long: () => done(this.seek(-5)),

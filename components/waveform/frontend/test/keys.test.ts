@@ -103,6 +103,8 @@ describe("the whole default keymap", () => {
       "=": "zoom_in",
       "-": "zoom_out",
       _: "zoom_out",
+      "shift+up": "vertical_zoom_in",
+      "shift+down": "vertical_zoom_out",
       left: "seek_back",
       right: "seek_forward",
       "shift+left": "seek_back_long",
