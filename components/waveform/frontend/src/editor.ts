@@ -633,6 +633,14 @@ export class Editor {
       sep.style.top = `${c * laneHeight}px`;
       this.wave.appendChild(sep);
     }
+    // each channel lane named as the spectrogram's lanes are ("channel 1", "channel 2")
+    if (this.channels > 1) {
+      for (let c = 0; c < this.channels; c++) {
+        const name = el("div", { class: "wf-lane-name", "data-channel": String(c) }, `channel ${c + 1}`);
+        name.style.top = `${c * laneHeight + 2}px`;
+        this.wave.appendChild(name);
+      }
+    }
     ws.on("error", (err: Error) => {
       if (token !== this.buildToken) return;
       this.showError(err);
@@ -768,6 +776,28 @@ export class Editor {
         barHeight: s.audio_bar_height,
       }),
     );
+    this.updateMinimapOverlay();
+    for (const ev of ["scroll", "zoom", "resize", "redrawcomplete"] as const) ws.on(ev, () => this.updateMinimapOverlay());
+  }
+
+  /**
+   * The minimap's shading is the part of the file in view: shown whenever the
+   * view is zoomed in (from the moment the minimap is drawn, not only after
+   * the next scroll), and never when the whole file is in view.
+   */
+  private updateMinimapOverlay(): void {
+    const ws = this.ws;
+    const overlay = this.minimapBox.querySelector<HTMLElement>('[part~="minimap-overlay"]');
+    if (!ws || !overlay) return;
+    const total = ws.getWrapper().scrollWidth || 1;
+    const width = ws.getWidth();
+    const whole = total <= width + 1;
+    this.minimapBox.classList.toggle("wf-minimap-whole", whole);
+    document.body.dataset.minimapWindow = whole ? "" : "1";
+    if (whole) return;
+    const left = Math.max(0, Math.min(1, ws.getScroll() / total));
+    overlay.style.left = `${100 * left}%`;
+    overlay.style.width = `${Math.min(100 * (width / total), 100 - 100 * left)}%`;
   }
 
   private checkReady(): void {

@@ -46,9 +46,11 @@ describe("Toolbar", () => {
   it("shows what it is told", () => {
     const { bar } = toolbar();
     bar.updatePlaying(true);
-    expect(q(".wf-play").textContent).toBe("⏸ Pause");
+    expect(q(".wf-play").textContent).toBe("⏸");
+    expect(q(".wf-play").getAttribute("aria-label")).toBe("Pause");
     bar.updatePlaying(false);
-    expect(q(".wf-play").textContent).toBe("▶ Play");
+    expect(q(".wf-play").textContent).toBe("▶");
+    expect(q(".wf-play").getAttribute("aria-label")).toBe("Play");
     bar.updateLoop(true);
     expect(q(".wf-loop").getAttribute("aria-pressed")).toBe("true");
     bar.updateLanes("labels");
