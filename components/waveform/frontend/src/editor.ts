@@ -455,6 +455,7 @@ export class Editor {
       this.activeLabel,
       (name) => this.labelColors.get(name) ?? labelColor(name),
       (i) => [...this.keymap.entries()].find(([, a]) => a === `label_${i + 1}`)?.[0],
+      this.args?.editable ?? true,
     );
   }
 

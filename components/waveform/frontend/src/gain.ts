@@ -60,7 +60,8 @@ export function clampVerticalZoom(z: number): number {
 export function stepVerticalZoom(z: number, dir: 1 | -1): number {
   const next = clampVerticalZoom(z) * (dir > 0 ? VERTICAL_ZOOM_STEP : 1 / VERTICAL_ZOOM_STEP);
   // land on whole powers of √2 (1 is one of them) however the setting started
-  const snapped = VERTICAL_ZOOM_STEP ** Math.round(Math.log(next) / Math.log(VERTICAL_ZOOM_STEP));
+  const k = Math.round(Math.log(next) / Math.log(VERTICAL_ZOOM_STEP));
+  const snapped = 2 ** Math.floor(k / 2) * (k % 2 === 0 ? 1 : VERTICAL_ZOOM_STEP); // 2 ** (k / 2), exact when k is even
   return clampVerticalZoom(Math.abs(snapped - next) < 1e-6 * next ? snapped : next);
 }
 

@@ -110,6 +110,22 @@ describe("Legend", () => {
   });
 });
 
+describe("Legend of read-only regions", () => {
+  it("asks the question in plain text, no button to press", () => {
+    const legend = new Legend(() => undefined);
+    document.body.appendChild(legend.el);
+    legend.render([{ name: "GOOD_QUALITY" }], "GOOD_QUALITY", () => "#00aa00", () => "1", false);
+    expect(legend.el.textContent).toBe("GOOD_QUALITY?");
+    expect(legend.el.querySelectorAll("button, kbd, [aria-pressed]").length).toBe(0);
+    expect(legend.el.getAttribute("aria-label")).toBe("GOOD_QUALITY?");
+    legend.render([{ name: "SPEECH" }, { name: "NOISE" }], "SPEECH", () => "#00aa00", () => undefined, false);
+    expect(legend.el.textContent).toBe("SPEECH or NOISE?");
+    legend.render([{ name: "SPEECH" }], "SPEECH", () => "#00aa00", () => "1", true);
+    expect(legend.el.querySelectorAll("button.wf-label").length).toBe(1);
+    expect(legend.el.classList.contains("wf-legend-question")).toBe(false);
+  });
+});
+
 describe("SelectionBar", () => {
   it("shows the selected region and commits its text", () => {
     const calls: string[] = [];

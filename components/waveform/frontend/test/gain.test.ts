@@ -65,6 +65,7 @@ describe("vertical zoom", () => {
     let z = 1;
     z = stepVerticalZoom(z, 1);
     expect(z).toBeCloseTo(Math.SQRT2);
+    expect(stepVerticalZoom(z, 1)).toBe(2);
     z = stepVerticalZoom(stepVerticalZoom(z, 1), 1);
     expect(z).toBeCloseTo(2 * Math.SQRT2);
     for (let i = 0; i < 3; i++) z = stepVerticalZoom(z, -1);
