@@ -305,3 +305,14 @@ describe("keyboard-only regions", () => {
     expect([...PAGE_FOCUS_COMBOS].sort()).toEqual(["shift+tab", "tab"]);
   });
 });
+
+describe("vertical zoom keys", () => {
+  it("are shift+up / shift+down, remappable through keymap", () => {
+    expect(buildKeymap().get("shift+up")).toBe("vertical_zoom_in");
+    expect(buildKeymap().get("shift+down")).toBe("vertical_zoom_out");
+    const km = buildKeymap({ vertical_zoom_in: "ctrl+up", vertical_zoom_out: ["ctrl+down", "v"] });
+    expect(km.get("ctrl+up")).toBe("vertical_zoom_in");
+    expect(km.get("v")).toBe("vertical_zoom_out");
+    expect(km.has("shift+up")).toBe(false);
+  });
+});
