@@ -62,7 +62,7 @@ export class Toolbar {
       "Lanes: channels",
     );
     this.lanesBtn.addEventListener("click", () => cb.toggleLanes());
-    const zoomLabel = el("label", { class: "wf-zoom", title: "Zoom (+ and -, ctrl+wheel; the wheel scrolls when zoomed in)" });
+    const zoomLabel = el("label", { class: "wf-zoom", title: "Zoom (+ and -, ctrl+wheel; the wheel scrolls when zoomed in). Vertical zoom: shift+up and shift+down" });
     this.zoomInput = el("input", { type: "range", min: "0", max: String(ZOOM_STEPS), value: "0", "aria-label": "Zoom" });
     this.zoomInput.addEventListener("input", () => cb.zoom(Number(this.zoomInput.value) / ZOOM_STEPS));
     zoomLabel.appendChild(this.zoomInput);
