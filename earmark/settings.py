@@ -61,6 +61,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("audio_bar_width", 0, NUMBER,
             "width of the waveform's bars in pixels; 0 draws a continuous waveform", component=True),
     Setting("audio_bar_height", 1, NUMBER, "vertical scale of the waveform", component=True),
+    Setting("audio_vertical_zoom", 1, NUMBER,
+            "the waveform's height over the loudest peak in view, 0.25 to 16; `shift+up` / `shift+down` "
+            "change it", component=True),
     Setting("audio_bar_gap", 0, NUMBER, "pixels between bars (with `audio_bar_width`)", component=True),
     Setting("audio_bar_radius", 0, NUMBER, "radius of the bars' corners (with `audio_bar_width`)",
             component=True),

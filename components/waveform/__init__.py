@@ -48,7 +48,7 @@ SETTING_NAMES: frozenset[str] = frozenset({
     "show_audio_cursor", "show_audio_cursor_time", "show_audio_timeline", "show_audio_minimap",
     "audio_autoplay", "audio_loop", "audio_rate", "audio_max_zoom", "audio_bar_width",
     "audio_bar_height", "audio_bar_gap", "audio_bar_radius", "audio_min_region", "custom_theme",
-    "show_audio_spectrogram", "audio_spectrogram_max_freq", "audio_lanes",
+    "show_audio_spectrogram", "audio_spectrogram_max_freq", "audio_lanes", "audio_vertical_zoom",
 })
 
 
@@ -227,10 +227,12 @@ def waveform_editor(
             tiers, and a drag on a row makes a region of that row's label;
             `"channels"`, the default: regions over the whole wave, or per
             channel lane on stereo). The toolbar's Lanes toggle switches it
-            for the browser tab.
+            for the browser tab. `audio_vertical_zoom` (default 1): the
+            waveform is drawn to the loudest peak in view, times this.
         keymap: action → key or keys, overriding the defaults of design.md.
             Actions: play_pause, play_region, accept, reject, ignore, undo,
-            delete_region, undo_edit, redo_edit, zoom_in, zoom_out, seek_back,
+            delete_region, undo_edit, redo_edit, zoom_in, zoom_out,
+            vertical_zoom_in, vertical_zoom_out (shift+up / shift+down), seek_back,
             seek_forward, seek_back_long, seek_forward_long, rate_down,
             rate_up, loop, deselect (escape: no selection, no pending mark),
             nudge_start_back, nudge_start_forward, nudge_end_back,

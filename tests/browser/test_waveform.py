@@ -370,7 +370,7 @@ def test_playback_keys(wf):
     wf.frame.locator("body[data-playing='1']").wait_for(state="attached", timeout=5000)
     time.sleep(0.6)
     t = wf.frame_eval("() => document.querySelector('.wf-time').textContent")
-    assert not t.startswith("0:00.000"), t
+    assert not t.startswith("0:00.0 "), t
     wf.press("Space")
     wf.frame.locator("body[data-playing='0']").wait_for(state="attached", timeout=5000)
     # loop the selected region: playback stays inside it

@@ -18,6 +18,8 @@ export const ACTIONS = [
   "redo_edit",
   "zoom_in",
   "zoom_out",
+  "vertical_zoom_in",
+  "vertical_zoom_out",
   "seek_back",
   "seek_forward",
   "seek_back_long",

@@ -31,7 +31,7 @@ import { SpectrogramLane, type LaneOptions } from "./spectrogram";
 import { initiallyShown, laneShowsRegion, spectrogramLanes } from "./spectrogram_view";
 import { edgePreview, nudgedEdge, scrollToShow, stepSelection } from "./selection";
 import { RegionStore, type RegionData } from "./state";
-import { formatTime } from "./ticks";
+import { clockText, formatTime } from "./ticks";
 import { rowAt, rowOfLabel } from "./tiers";
 import { TimelinePlugin } from "./timeline";
 import { enableHooks, expose } from "./testhooks";
@@ -45,6 +45,7 @@ import { RegionView, type RegionsApi } from "./region_view";
 import { Legend } from "./legend";
 import { SelectionBar } from "./selection_bar";
 import { Toolbar, type DrawMode } from "./toolbar";
+import { barHeight, normalisingPeak, stepVerticalZoom, viewPeak } from "./gain";
 
 export interface Transport {
   send(value: Value): void;
@@ -181,6 +182,12 @@ export class Editor {
   private spectrogramOn: boolean | null = null;
   private media: HTMLAudioElement | null = null;
   private maxPeak = 0;
+  /** The annotator's vertical zoom (kept from task to task in this tab) and the setting it started from. */
+  private verticalZoom = 1;
+  private verticalZoomSetting: number | null = null;
+  /** What the waveform is drawn with now: the peak it is normalised to and its bar height. */
+  private drawnGain = { peak: 0, bar: 0 };
+  private gainFrame = 0;
   /** Set when an answer key is forwarded; cleared by the next render from Python. */
   private answerLockUntil = 0;
   private pendingEvent: Omit<EventInfo, "seq" | "id" | "time"> | null = null;
@@ -360,6 +367,10 @@ export class Editor {
     const prevArgs = this.args;
     this.args = args;
     this.settings = resolveSettings(args.settings);
+    if (this.settings.audio_vertical_zoom !== this.verticalZoomSetting) {
+      this.verticalZoomSetting = this.settings.audio_vertical_zoom;
+      this.verticalZoom = this.verticalZoomSetting;
+    }
     this.applyLabels(args.labels ?? []);
     this.keymap = buildKeymap(args.keymap ?? {}, (args.labels ?? []).map((l) => l.key));
     this.root.classList.toggle("wf-readonly", !args.editable);
@@ -444,6 +455,7 @@ export class Editor {
       this.activeLabel,
       (name) => this.labelColors.get(name) ?? labelColor(name),
       (i) => [...this.keymap.entries()].find(([, a]) => a === `label_${i + 1}`)?.[0],
+      this.args?.editable ?? true,
     );
   }
 
@@ -559,8 +571,10 @@ export class Editor {
       barWidth: s.audio_bar_width || undefined,
       barGap: s.audio_bar_width ? s.audio_bar_gap : undefined,
       barRadius: s.audio_bar_width ? s.audio_bar_radius : undefined,
-      barHeight: s.audio_bar_height,
+      barHeight: barHeight(s.audio_bar_height, this.verticalZoom),
     };
+    this.drawnGain = { peak: this.maxPeak, bar: barOpts.barHeight };
+    document.body.dataset.verticalZoom = String(this.verticalZoom);
 
     const plugins = [];
     this.regionsApi = RegionsPlugin.create();
@@ -620,6 +634,14 @@ export class Editor {
       sep.style.top = `${c * laneHeight}px`;
       this.wave.appendChild(sep);
     }
+    // each channel lane named as the spectrogram's lanes are ("channel 1", "channel 2")
+    if (this.channels > 1) {
+      for (let c = 0; c < this.channels; c++) {
+        const name = el("div", { class: "wf-lane-name", "data-channel": String(c) }, `channel ${c + 1}`);
+        name.style.top = `${c * laneHeight + 2}px`;
+        this.wave.appendChild(name);
+      }
+    }
     ws.on("error", (err: Error) => {
       if (token !== this.buildToken) return;
       this.showError(err);
@@ -644,7 +666,11 @@ export class Editor {
       if (this.loopOn && !this.selectedRegion()) this.ws?.play(0);
     });
     ws.on("timeupdate", (t: number) => this.onTimeUpdate(t));
-    ws.on("zoom", (pps: number) => this.zoom.onZoom(pps));
+    ws.on("zoom", (pps: number) => {
+      this.zoom.onZoom(pps);
+      this.scheduleGain();
+    });
+    ws.on("scroll", () => this.scheduleGain());
     ws.on("click", (relX: number, relY: number) => this.onWaveClick(relX, relY));
     ws.on("dblclick", () => {
       if (this.selectedId) this.playSelected();
@@ -689,7 +715,48 @@ export class Editor {
     this.applySelection();
     this.regionView.layoutLabels();
     document.body.dataset.regionCount = String(this.store.size);
+    this.applyGain();
     this.checkReady();
+  }
+
+  // ---------------------------------------------------------- vertical zoom
+
+  private scheduleGain(): void {
+    if (this.gainFrame) return;
+    this.gainFrame = requestAnimationFrame(() => {
+      this.gainFrame = 0;
+      this.applyGain();
+    });
+  }
+
+  /**
+   * Draw the waveform to the loudest peak in view, times the vertical zoom:
+   * zoomed into quiet speech it fills the lanes. Redraws only when either
+   * changed (the peak moves in quarter octaves, see gain.ts).
+   */
+  private applyGain(): void {
+    const ws = this.ws;
+    const data = ws?.getDecodedData();
+    const duration = this.duration();
+    if (!ws || !data || !(duration > 0)) return;
+    const total = ws.getWrapper().scrollWidth || ws.getWidth() || 1;
+    const from = (ws.getScroll() / total) * duration;
+    const to = ((ws.getScroll() + ws.getWidth()) / total) * duration;
+    const channels = Array.from({ length: data.numberOfChannels }, (_, c) => data.getChannelData(c));
+    const peak = normalisingPeak(viewPeak(channels, duration, from, to), this.maxPeak);
+    const bar = barHeight(this.settings.audio_bar_height, this.verticalZoom);
+    document.body.dataset.verticalZoom = String(this.verticalZoom);
+    document.body.dataset.viewPeak = peak.toFixed(4);
+    if (Math.abs(peak - this.drawnGain.peak) < 1e-9 && Math.abs(bar - this.drawnGain.bar) < 1e-9) return;
+    this.drawnGain = { peak, bar };
+    ws.setOptions({ maxPeak: peak, barHeight: bar });
+  }
+
+  private stepVerticalZoom(dir: 1 | -1): boolean {
+    if (!this.ws) return false;
+    this.verticalZoom = stepVerticalZoom(this.verticalZoom, dir);
+    this.applyGain();
+    return true;
   }
 
   /** The minimap: built once the waveform is ready, so it never delays it. */
@@ -710,6 +777,28 @@ export class Editor {
         barHeight: s.audio_bar_height,
       }),
     );
+    this.updateMinimapOverlay();
+    for (const ev of ["scroll", "zoom", "resize", "redrawcomplete"] as const) ws.on(ev, () => this.updateMinimapOverlay());
+  }
+
+  /**
+   * The minimap's shading is the part of the file in view: shown whenever the
+   * view is zoomed in (from the moment the minimap is drawn, not only after
+   * the next scroll), and never when the whole file is in view.
+   */
+  private updateMinimapOverlay(): void {
+    const ws = this.ws;
+    const overlay = this.minimapBox.querySelector<HTMLElement>('[part~="minimap-overlay"]');
+    if (!ws || !overlay) return;
+    const total = ws.getWrapper().scrollWidth || 1;
+    const width = ws.getWidth();
+    const whole = total <= width + 1;
+    this.minimapBox.classList.toggle("wf-minimap-whole", whole);
+    document.body.dataset.minimapWindow = whole ? "" : "1";
+    if (whole) return;
+    const left = Math.max(0, Math.min(1, ws.getScroll() / total));
+    overlay.style.left = `${100 * left}%`;
+    overlay.style.width = `${Math.min(100 * (width / total), 100 - 100 * left)}%`;
   }
 
   private checkReady(): void {
@@ -1136,11 +1225,7 @@ export class Editor {
     const ws = this.ws;
     const cur = ws ? ws.getCurrentTime() : 0;
     const dur = ws?.getDuration() || this.args?.duration || 0;
-    this.toolbar.updateTime(
-      this.settings.show_audio_cursor_time
-        ? `${formatTime(cur, 3)} / ${formatTime(dur, dur < 10 ? 3 : 0)}`
-        : formatTime(dur, dur < 10 ? 3 : 0),
-    );
+    this.toolbar.updateTime(clockText(cur, dur, this.settings.show_audio_cursor_time));
   }
 
   private setRate(rate: number): void {
@@ -1317,6 +1402,8 @@ export class Editor {
     redo_edit: () => done(this.redoEdit()),
     zoom_in: () => done(this.zoom.zoomBy(2)),
     zoom_out: () => done(this.zoom.zoomBy(0.5)),
+    vertical_zoom_in: () => this.stepVerticalZoom(1),
+    vertical_zoom_out: () => this.stepVerticalZoom(-1),
     seek_back: () => done(this.seek(-1)),
     seek_forward: () => done(this.seek(1)),
     seek_back_long: () => done(this.seek(-5)),

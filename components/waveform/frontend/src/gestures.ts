@@ -53,13 +53,16 @@ export class Gestures {
     private readonly wave: HTMLElement,
     private readonly host: GestureHost,
   ) {
-    // ctrl+wheel zooms; a plain wheel keeps scrolling the page
+    // ctrl+wheel (and a pinch) zooms; a plain wheel scrolls the view when zoomed in,
+    // and the page when the whole file is in view (or the view is at its end)
     wave.addEventListener(
       "wheel",
       (e) => {
-        if (!(e.ctrlKey || e.metaKey)) e.stopPropagation();
+        if (e.ctrlKey || e.metaKey) return;
+        e.stopPropagation();
+        this.onWheel(e);
       },
-      { capture: true },
+      { capture: true, passive: false },
     );
     // choose the lane of a new region before the drag starts
     wave.addEventListener("pointerdown", (e) => this.onWavePointerDown(e), { capture: true });
@@ -71,6 +74,16 @@ export class Gestures {
       },
       { capture: true },
     );
+  }
+
+  /** A plain wheel: scroll the zoomed view sideways by the larger of the two deltas. */
+  private onWheel(e: WheelEvent): void {
+    const ws = this.host.ws();
+    if (!ws) return;
+    const next = wheelScroll(ws.getScroll(), ws.getWrapper().scrollWidth, ws.getWidth(), e);
+    if (next === null) return;
+    e.preventDefault();
+    ws.setScroll(next);
   }
 
   /** The time under `clientX` on the waveform (0 while there is none). */
@@ -158,4 +171,30 @@ export class Gestures {
     const perLane = (this.host.drawMode() === "lane") !== e.altKey;
     opts.channelIdx = this.host.channels() > 1 && perLane && lane !== null ? lane : -1;
   }
+}
+
+/** Pixels of a wheel event's delta (lines and pages as browsers count them). */
+function wheelPixels(delta: number, mode: number, page: number): number {
+  return mode === 1 ? delta * 16 : mode === 2 ? delta * page : delta;
+}
+
+/**
+ * Where a plain wheel moves the view's scroll (`scroll` of `total` px, `width`
+ * shown), or null when the page should scroll instead: the whole file is in
+ * view, or the view is already at the end it would move towards.
+ */
+export function wheelScroll(
+  scroll: number,
+  total: number,
+  width: number,
+  e: { deltaX: number; deltaY: number; deltaMode: number },
+): number | null {
+  const max = Math.max(0, total - width);
+  if (max <= 1) return null;
+  const dx = wheelPixels(e.deltaX, e.deltaMode, width);
+  const dy = wheelPixels(e.deltaY, e.deltaMode, width);
+  const d = Math.abs(dx) > Math.abs(dy) ? dx : dy;
+  if (d === 0) return null;
+  const next = Math.max(0, Math.min(max, scroll + d));
+  return Math.abs(next - scroll) < 0.5 ? null : next;
 }

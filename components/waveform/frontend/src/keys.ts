@@ -24,6 +24,8 @@ export const DEFAULT_KEYMAP: Readonly<
   redo_edit: ["ctrl+shift+z", "ctrl+y"],
   zoom_in: ["+", "="],
   zoom_out: ["-", "_"],
+  vertical_zoom_in: ["shift+up"],
+  vertical_zoom_out: ["shift+down"],
   seek_back: ["left"],
   seek_forward: ["right"],
   seek_back_long: ["shift+left"],

@@ -157,6 +157,9 @@ export class Lanes {
     this.wave.querySelectorAll<HTMLElement>(":scope > .wf-lane-sep").forEach((sep, i) => {
       sep.style.top = `${(i + 1) * lane}px`;
     });
+    this.wave.querySelectorAll<HTMLElement>(":scope > .wf-lane-name").forEach((name, i) => {
+      name.style.top = `${i * lane + 2}px`;
+    });
     this.host.scheduleSpectrograms();
     this.host.setHeight();
   }

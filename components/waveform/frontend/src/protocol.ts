@@ -2,6 +2,7 @@
 import type { RegionData } from "./state";
 import type { LabelSpec } from "./colors";
 import { lanesMode, type LanesMode } from "./tiers";
+import { MAX_VERTICAL_ZOOM, MIN_VERTICAL_ZOOM } from "./gain";
 
 export interface Settings {
   show_audio_cursor?: boolean;
@@ -16,6 +17,8 @@ export interface Settings {
   audio_bar_height?: number;
   audio_bar_gap?: number;
   audio_bar_radius?: number;
+  /** the waveform's height times this (shift+up / shift+down change it), over the peak of the part in view */
+  audio_vertical_zoom?: number;
   audio_min_region?: number;
   show_audio_spectrogram?: boolean;
   audio_spectrogram_max_freq?: number;
@@ -108,6 +111,7 @@ export const DEFAULT_SETTINGS: Required<
     | "audio_bar_height"
     | "audio_bar_gap"
     | "audio_bar_radius"
+    | "audio_vertical_zoom"
     | "audio_min_region"
     | "show_audio_spectrogram"
     | "audio_spectrogram_max_freq"
@@ -125,6 +129,7 @@ export const DEFAULT_SETTINGS: Required<
   audio_bar_height: 1,
   audio_bar_gap: 0,
   audio_bar_radius: 0,
+  audio_vertical_zoom: 1,
   audio_min_region: 0.02,
   show_audio_spectrogram: false,
   audio_spectrogram_max_freq: 8000,
@@ -160,6 +165,7 @@ export function resolveSettings(s: Settings | null | undefined): ResolvedSetting
     audio_bar_height: num(x.audio_bar_height, d.audio_bar_height, 0.1, 20),
     audio_bar_gap: num(x.audio_bar_gap, d.audio_bar_gap, 0, 50),
     audio_bar_radius: num(x.audio_bar_radius, d.audio_bar_radius, 0, 50),
+    audio_vertical_zoom: num(x.audio_vertical_zoom, d.audio_vertical_zoom, MIN_VERTICAL_ZOOM, MAX_VERTICAL_ZOOM),
     audio_min_region: num(x.audio_min_region, d.audio_min_region, 0.001, 10),
     show_audio_spectrogram: bool(x.show_audio_spectrogram, d.show_audio_spectrogram),
     audio_spectrogram_max_freq: num(x.audio_spectrogram_max_freq, d.audio_spectrogram_max_freq, 100, 200000),

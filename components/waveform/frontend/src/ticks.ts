@@ -94,3 +94,33 @@ export function formatTime(seconds: number, decimals = 0): string {
   const body = h > 0 ? `${h}:${String(m).padStart(2, "0")}:${sec}` : `${m}:${sec}`;
   return neg ? "-" + body : body;
 }
+
+/** Tenths of a second: the toolbar's clock reads steadily while playing, and as the duration does. */
+const CLOCK_DECIMALS = 1;
+
+/**
+ * A time for the toolbar's clock, in the layout of `duration`'s: hours when the
+ * file has them, the minutes padded to as many digits as the duration's, and
+ * tenths of a second; so the current time and the duration read alike and the
+ * clock keeps its width while it runs.
+ */
+export function clockTime(seconds: number, duration: number): string {
+  const f = 10 ** CLOCK_DECIMALS;
+  const split = (x: number) => {
+    const total = Math.round(Math.max(0, x) * f) / f;
+    const h = Math.floor(total / 3600);
+    const m = Math.floor((total - h * 3600) / 60);
+    return { h, m, s: total - h * 3600 - m * 60 };
+  };
+  const d = split(duration);
+  const t = split(Math.min(Math.max(0, seconds), Math.max(0, duration)));
+  const sec = t.s.toFixed(CLOCK_DECIMALS).padStart(3 + CLOCK_DECIMALS, "0");
+  if (d.h > 0) return `${String(t.h).padStart(String(d.h).length, "0")}:${String(t.m).padStart(2, "0")}:${sec}`;
+  return `${String(t.m).padStart(String(d.m).length, "0")}:${sec}`;
+}
+
+/** The toolbar's clock: "current / duration" (or the duration alone), both in one format. */
+export function clockText(current: number, duration: number, showCurrent = true): string {
+  const dur = clockTime(duration, duration);
+  return showCurrent ? `${clockTime(current, duration)} / ${dur}` : dur;
+}

@@ -43,15 +43,16 @@ export class Toolbar {
 
   constructor(cb: ToolbarCallbacks) {
     this.el = el("div", { class: "wf-toolbar", role: "toolbar" });
-    this.playBtn = el("button", { type: "button", class: "wf-play", title: "Play / pause (space)" }, "▶ Play");
+    // icons with their names as titles and labels: the toolbar fits one line of the page's column, stereo controls too
+    this.playBtn = el("button", { type: "button", class: "wf-play wf-icon", title: "Play / pause (space)", "aria-label": "Play" }, "▶");
     this.playBtn.addEventListener("click", () => cb.playPause());
-    this.timeText = el("span", { class: "wf-time" }, "0:00.000");
-    const rateLabel = el("label", { class: "wf-rate", title: "Playback rate ([ and ])" }, "Rate ");
+    this.timeText = el("span", { class: "wf-time" }, "0:00.0");
+    const rateLabel = el("label", { class: "wf-rate", title: "Playback rate ([ and ])" });
     this.rateSel = el("select", { "aria-label": "Playback rate" });
     for (const r of RATES) this.rateSel.appendChild(el("option", { value: String(r) }, `${r}×`));
     this.rateSel.addEventListener("change", () => cb.setRate(Number(this.rateSel.value)));
     rateLabel.appendChild(this.rateSel);
-    this.loopBtn = el("button", { type: "button", class: "wf-loop", "aria-pressed": "false", title: "Loop (l)" }, "⟲ Loop");
+    this.loopBtn = el("button", { type: "button", class: "wf-loop wf-icon", "aria-pressed": "false", title: "Loop (l)", "aria-label": "Loop" }, "⟲");
     this.loopBtn.addEventListener("click", () => cb.toggleLoop());
     this.spectroBtn = el("button", { type: "button", class: "wf-spectro-toggle", "aria-pressed": "false", title: "Spectrogram (s)" }, "Spectrogram");
     this.spectroBtn.addEventListener("click", () => cb.toggleSpectrogram());
@@ -61,24 +62,24 @@ export class Toolbar {
       "Lanes: channels",
     );
     this.lanesBtn.addEventListener("click", () => cb.toggleLanes());
-    const zoomLabel = el("label", { class: "wf-zoom", title: "Zoom (+ and -, ctrl+wheel)" }, "Zoom ");
+    const zoomLabel = el("label", { class: "wf-zoom", title: "Zoom (+ and -, ctrl+wheel; the wheel scrolls when zoomed in). Vertical zoom: shift+up and shift+down" });
     this.zoomInput = el("input", { type: "range", min: "0", max: String(ZOOM_STEPS), value: "0", "aria-label": "Zoom" });
     this.zoomInput.addEventListener("input", () => cb.zoom(Number(this.zoomInput.value) / ZOOM_STEPS));
     zoomLabel.appendChild(this.zoomInput);
-    this.drawWrap = el("label", { class: "wf-draw", title: "Draw new regions on all channels or on the lane under the pointer (alt inverts)" }, "Draw on ");
+    this.drawWrap = el("label", { class: "wf-draw", title: "Draw new regions on all channels or on the lane under the pointer (alt inverts)" });
     this.drawSel = el("select", { "aria-label": "Draw on" });
-    this.drawSel.appendChild(el("option", { value: "all" }, "all channels"));
-    this.drawSel.appendChild(el("option", { value: "lane" }, "one channel"));
+    this.drawSel.appendChild(el("option", { value: "all" }, "✎ all channels"));
+    this.drawSel.appendChild(el("option", { value: "lane" }, "✎ one channel"));
     this.drawSel.addEventListener("change", () => {
       cb.drawMode(this.drawSel.value === "lane" ? "lane" : "all");
       this.drawSel.blur();
     });
     this.drawWrap.appendChild(this.drawSel);
-    this.undoBtn = el("button", { type: "button", class: "wf-undo", title: "Undo region edit (ctrl+z)" }, "↶");
+    this.undoBtn = el("button", { type: "button", class: "wf-undo wf-icon", title: "Undo region edit (ctrl+z)", "aria-label": "Undo region edit" }, "↶");
     this.undoBtn.addEventListener("click", () => cb.undo());
-    this.redoBtn = el("button", { type: "button", class: "wf-redo", title: "Redo region edit (ctrl+shift+z)" }, "↷");
+    this.redoBtn = el("button", { type: "button", class: "wf-redo wf-icon", title: "Redo region edit (ctrl+shift+z)", "aria-label": "Redo region edit" }, "↷");
     this.redoBtn.addEventListener("click", () => cb.redo());
-    const reloadBtn = el("button", { type: "button", class: "wf-reload", title: "Reload the audio and the regions as last saved" }, "⟳");
+    const reloadBtn = el("button", { type: "button", class: "wf-reload wf-icon", title: "Reload the audio and the regions as last saved", "aria-label": "Reload" }, "⟳");
     reloadBtn.addEventListener("click", () => cb.reload());
     this.statusText = el("span", { class: "wf-status", "aria-live": "polite" });
     this.el.append(
@@ -98,7 +99,8 @@ export class Toolbar {
   }
 
   updatePlaying(playing: boolean): void {
-    this.playBtn.textContent = playing ? "⏸ Pause" : "▶ Play";
+    this.playBtn.textContent = playing ? "⏸" : "▶";
+    this.playBtn.setAttribute("aria-label", playing ? "Pause" : "Play");
   }
 
   /** The play button is disabled while the audio could not be loaded. */

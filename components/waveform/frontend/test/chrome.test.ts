@@ -46,9 +46,11 @@ describe("Toolbar", () => {
   it("shows what it is told", () => {
     const { bar } = toolbar();
     bar.updatePlaying(true);
-    expect(q(".wf-play").textContent).toBe("⏸ Pause");
+    expect(q(".wf-play").textContent).toBe("⏸");
+    expect(q(".wf-play").getAttribute("aria-label")).toBe("Pause");
     bar.updatePlaying(false);
-    expect(q(".wf-play").textContent).toBe("▶ Play");
+    expect(q(".wf-play").textContent).toBe("▶");
+    expect(q(".wf-play").getAttribute("aria-label")).toBe("Play");
     bar.updateLoop(true);
     expect(q(".wf-loop").getAttribute("aria-pressed")).toBe("true");
     bar.updateLanes("labels");
@@ -105,6 +107,22 @@ describe("Legend", () => {
     expect(chosen).toEqual([1]);
     legend.render([], "", () => "", () => undefined);
     expect(legend.el.hidden).toBe(true);
+  });
+});
+
+describe("Legend of read-only regions", () => {
+  it("asks the question in plain text, no button to press", () => {
+    const legend = new Legend(() => undefined);
+    document.body.appendChild(legend.el);
+    legend.render([{ name: "GOOD_QUALITY" }], "GOOD_QUALITY", () => "#00aa00", () => "1", false);
+    expect(legend.el.textContent).toBe("GOOD_QUALITY?");
+    expect(legend.el.querySelectorAll("button, kbd, [aria-pressed]").length).toBe(0);
+    expect(legend.el.getAttribute("aria-label")).toBe("GOOD_QUALITY?");
+    legend.render([{ name: "SPEECH" }, { name: "NOISE" }], "SPEECH", () => "#00aa00", () => undefined, false);
+    expect(legend.el.textContent).toBe("SPEECH or NOISE?");
+    legend.render([{ name: "SPEECH" }], "SPEECH", () => "#00aa00", () => "1", true);
+    expect(legend.el.querySelectorAll("button.wf-label").length).toBe(1);
+    expect(legend.el.classList.contains("wf-legend-question")).toBe(false);
   });
 });
 

@@ -103,6 +103,8 @@ describe("the whole default keymap", () => {
       "=": "zoom_in",
       "-": "zoom_out",
       _: "zoom_out",
+      "shift+up": "vertical_zoom_in",
+      "shift+down": "vertical_zoom_out",
       left: "seek_back",
       right: "seek_forward",
       "shift+left": "seek_back_long",
@@ -301,5 +303,16 @@ describe("keyboard-only regions", () => {
 
   it("leaves tab on the page to the page's focus", () => {
     expect([...PAGE_FOCUS_COMBOS].sort()).toEqual(["shift+tab", "tab"]);
+  });
+});
+
+describe("vertical zoom keys", () => {
+  it("are shift+up / shift+down, remappable through keymap", () => {
+    expect(buildKeymap().get("shift+up")).toBe("vertical_zoom_in");
+    expect(buildKeymap().get("shift+down")).toBe("vertical_zoom_out");
+    const km = buildKeymap({ vertical_zoom_in: "ctrl+up", vertical_zoom_out: ["ctrl+down", "v"] });
+    expect(km.get("ctrl+up")).toBe("vertical_zoom_in");
+    expect(km.get("v")).toBe("vertical_zoom_out");
+    expect(km.has("shift+up")).toBe(false);
   });
 });

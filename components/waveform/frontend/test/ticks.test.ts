@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { chooseTicks, decimalsFor, formatTime, NICE_INTERVALS, ticksInRange } from "../src/ticks";
+import { chooseTicks, clockText, clockTime, decimalsFor, formatTime, NICE_INTERVALS, ticksInRange } from "../src/ticks";
 
 describe("tick spacing", () => {
   it("keeps at most about 100 ticks in view whatever the duration and zoom", () => {
@@ -135,5 +135,29 @@ describe("time labels", () => {
     expect(decimalsFor(0.01)).toBe(2);
     expect(decimalsFor(0.001)).toBe(3);
     expect(decimalsFor(0.0001)).toBe(3);
+  });
+});
+
+describe("the toolbar's clock", () => {
+  it("shows the current time and the duration in one format, tenths of a second", () => {
+    expect(clockText(0, 6.145)).toBe("0:00.0 / 0:06.1");
+    expect(clockText(0, 30)).toBe("0:00.0 / 0:30.0");
+    expect(clockText(3.26, 10.7)).toBe("0:03.3 / 0:10.7");
+    expect(clockText(65.04, 125.5)).toBe("1:05.0 / 2:05.5");
+    expect(clockText(0, 10.7, false)).toBe("0:10.7");
+  });
+
+  it("keeps one width while it runs: minutes padded as the duration's, hours when it has them", () => {
+    expect(clockText(5.1, 723.4)).toBe("00:05.1 / 12:03.4");
+    expect(clockText(5.1, 3723.4)).toBe("0:00:05.1 / 1:02:03.4");
+    const d = 754.3;
+    const widths = new Set([0, 0.05, 9.96, 59.99, 61, 599.9, 600, d].map((t) => clockTime(t, d).length));
+    expect(widths).toEqual(new Set([clockTime(d, d).length]));
+  });
+
+  it("rounds to the tenth without showing 60 seconds, and never runs past the duration", () => {
+    expect(clockTime(59.96, 120)).toBe("1:00.0");
+    expect(clockTime(7, 6.1)).toBe("0:06.1");
+    expect(clockTime(-1, 6.1)).toBe("0:00.0");
   });
 });
