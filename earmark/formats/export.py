@@ -25,7 +25,7 @@ from earmark.formats.jsonl_csv import ExportError, ExportFilter, csv_cell, iter_
 from earmark.formats import jsonl_csv, rttm, subtitles
 from earmark.formats.outfiles import NameAllocator, atomic_open, inside, safe_component
 from earmark.db.queries.export import task_media_path
-from earmark.formats.registry import Format, formats, get_format
+from earmark.formats.registry import NOT_CARRIED, Format, formats, get_format
 from earmark.db.store import Store
 from earmark.audio.clips import wav_bytes
 from earmark.audio.probe import probe
@@ -320,7 +320,7 @@ def export_archive(store: Store, dataset: str, fmt: str, filt: ExportFilter | No
 def register_formats() -> list[Format]:
     return [Format("transcript", "Transcripts", write=transcript_text, per_file=True,
                    file_suffix=".transcript.txt", skips_ignored=True,
-                   help="a file's segment transcripts in order, with their timestamps"),
+                   help="a file's segment transcripts in order, with their timestamps", channels=NOT_CARRIED),
             Format("clips", "Audio clips", folder=export_clips, counted="clips (with metadata.csv, in the train/ folder)",
                    export_title="Audio clips + metadata.csv (zip)",
                    help="a WAV per region of the accepted annotations, with metadata.csv "

@@ -45,6 +45,9 @@ if TYPE_CHECKING:
 
 ENTRY_POINT_GROUP = "earmark.formats"
 
+#: A format's `channels` when it has no channel field: its regions read back on all channels.
+NOT_CARRIED = "not carried"
+
 #: The built-in formats' modules, in the order their formats are listed.
 BUILT_IN = (
     "earmark.formats.jsonl_csv",
@@ -74,7 +77,7 @@ class Format:
     export_title: str = ""                      # the Export page's name; default: title, "(zip)" if a ZIP
     help: str = ""                              # what the export holds: Export page caption, README
     counted: str = "records"                    # what a stream's count counts: "wrote N <counted>"
-    channels: str = "not carried"               # how it numbers channels (README's formats table)
+    channels: str = ""                          # how it numbers channels (README's formats table); "": unsaid
 
     def __post_init__(self) -> None:
         if not self.name or self.name != self.name.strip() or " " in self.name:

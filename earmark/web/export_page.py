@@ -65,7 +65,7 @@ def render_page() -> None:
     else:
         name, mime = f"{file_stem}{chosen.file_suffix}", chosen.mime
     if chosen.help:
-        st.caption(f"{md_text(chosen.title)}: {md_text(chosen.help)}.")
+        st.caption(f"{md_text(chosen.title)}: {md_text(chosen.help)}." + (f" Channels: {md_text(chosen.channels)}." if chosen.channels else ""))
     # on_click="ignore": a rerun on click replaces the deferred `build` while the
     # browser is fetching it, and the download is lost now and then.
     st.download_button(f"Download {md_text(name)}", build, file_name=name, mime=mime,

@@ -83,6 +83,17 @@ def test_a_region_on_channel_index_1_is_channel_2_for_people_and_1_in_jsonl(spli
     assert get_task(store, report.task_ids[0]).data["audio_spans"][0]["channel"] == 1
 
 
+def test_the_export_page_says_each_formats_channel_rule(split_store, corpus, page):
+    load_sources(split_store, "ch", [corpus / "formats" / f"{STEREO}.wav"], labels=["SPEECH"])
+    at = page("export")
+    at.run()
+    for fmt, rule in (("csv", "column counted from 1"), ("jsonl", "0-based"), ("rttm", "counted from 1")):
+        at.selectbox(key="export_format").set_value(fmt).run()
+        assert not at.exception, at.exception
+        shown = [c.value.replace("\\", "") for c in at.caption]          # the Markdown's escapes dropped
+        assert any("Channels: " in c and rule in c for c in shown), (fmt, shown)
+
+
 def test_reviews_changes_name_the_channels_from_1(split_store, corpus, page, tmp_path):
     """A whole two-channel task: its regions on lane index 0, 1 and on both."""
     store = split_store
