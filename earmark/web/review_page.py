@@ -126,10 +126,11 @@ def open_annotation(store, annotation_id: int) -> None:
         with_channels = any(r.get("channel") is not None for regions in diff.values() for r in regions)
         st.markdown("**Against the pre-annotation:** " + ", ".join(f"{n} {k}" for k, n in counts.items()))
         # st.table renders its cells as Markdown: labels are shown as text
-        rows = [{"change": kind, "label": md_text(r.get("label") or ""), "start": r["start"], "end": r["end"],
+        rows = [{"change": kind, "label": md_text(r.get("label") or ""),
+                 **({"channel": _channel_name(r.get("channel"))} if with_channels else {}),
+                 "start": r["start"], "end": r["end"],
                  "before": (md_text(f"{r['before'].get('label')} {r['before']['start']:.3f}–"
                                     f"{r['before']['end']:.3f}") if "before" in r else "")}
-                | ({"channel": _channel_name(r.get("channel"))} if with_channels else {})
                 for kind, regions in diff.items() for r in regions]
         if rows:
             st.table(pd.DataFrame(rows).style.format(precision=3))
