@@ -43,8 +43,10 @@ def card_task(*, task_id: int | str, title: str, audio_url: str, duration: float
               spectrogram_offset: float = 0.0, segment: Mapping[str, float] | None = None,
               problem: str | None = None, answer: str | None = None) -> CardTask:
     """A queued task. `regions` and `segment` are in the card's time (a clip's time
-    for a segment or channel task); `details` are the header's parts after the
-    title (duration, segment, channel), `caption` the task's other `meta`."""
+    for a segment or channel task), each region's `channel` 0-based as in the
+    task format; `details` are the header's parts after the title (duration,
+    segment, channel) as people read them: "channel 1" is the left, `meta.channel`
+    0; `caption` the task's other `meta`."""
     amplitude = _amplitude_bytes(peaks) if peaks is not None else None
     data: dict[str, Any] = {
         "task_id": str(task_id),

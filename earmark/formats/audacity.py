@@ -53,6 +53,7 @@ def write(spans: Iterable[dict]) -> str:
 
 def register_formats():
     from earmark.formats.export import spans_of
-    from earmark.formats.registry import Format
+    from earmark.formats.registry import NOT_CARRIED, Format
     return Format("audacity", "Audacity labels", (".txt",), read, lambda records: write(spans_of(records)),
-                  per_file=True, file_suffix=".txt", help="a label track per audio file")
+                  per_file=True, file_suffix=".txt", help="a label track per audio file",
+                  channels=NOT_CARRIED)

@@ -142,6 +142,7 @@ def write_records(records: list[dict]) -> str:
 
 
 def register_formats():
-    from earmark.formats.registry import Format
+    from earmark.formats.registry import NOT_CARRIED, Format
     return Format("eaf", "ELAN", (".eaf",), read, write_records, per_file=True, file_suffix=".eaf",
-                  help="an ELAN file per audio file, a tier per label, linked to the recording")
+                  help="an ELAN file per audio file, a tier per label, linked to the recording",
+                  channels=NOT_CARRIED)

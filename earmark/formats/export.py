@@ -21,11 +21,11 @@ from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
 from typing import IO
 
-from earmark.formats.jsonl_csv import ExportError, ExportFilter, csv_cell, iter_records
+from earmark.formats.jsonl_csv import ExportError, ExportFilter, csv_cell, iter_records, person_channel
 from earmark.formats import jsonl_csv, rttm, subtitles
 from earmark.formats.outfiles import NameAllocator, atomic_open, inside, safe_component
 from earmark.db.queries.export import task_media_path
-from earmark.formats.registry import Format, formats, get_format
+from earmark.formats.registry import NOT_CARRIED, Format, formats, get_format
 from earmark.db.store import Store
 from earmark.audio.clips import wav_bytes
 from earmark.audio.probe import probe
@@ -237,7 +237,9 @@ def export_clips(store: Store, dataset: str, folder: Path, filt: ExportFilter | 
     """Every region of the accepted annotations as a WAV clip, with metadata.csv, in `folder/train/`.
 
     Each clip is its window (and channel) read through `earmark.audio.reader`:
-    a long recording is never decoded whole.
+    a long recording is never decoded whole. metadata.csv's `channel` counts
+    from 1 as the CSV export's does (empty: the clip holds every channel);
+    a clip holds its one channel, so nothing indexes samples with it.
     """
     from dataclasses import replace
     filt = replace(filt or ExportFilter(), answers=["accept"])  # accepted regions only
@@ -277,7 +279,8 @@ def export_clips(store: Store, dataset: str, folder: Path, filt: ExportFilter | 
                 with atomic_open(inside(split, name), "wb") as wav:
                     wav.write(wav_bytes(clip.samples, clip.sample_rate))
                 writer.writerow([csv_cell(v) for v in (name, span.get("label"), span.get("text") or "",
-                                                       span["start"], span["end"], channel, path, session)])
+                                                       span["start"], span["end"], person_channel(channel),
+                                                       path, session)])
     return count
 
 
@@ -317,8 +320,10 @@ def export_archive(store: Store, dataset: str, fmt: str, filt: ExportFilter | No
 def register_formats() -> list[Format]:
     return [Format("transcript", "Transcripts", write=transcript_text, per_file=True,
                    file_suffix=".transcript.txt", skips_ignored=True,
-                   help="a file's segment transcripts in order, with their timestamps"),
+                   help="a file's segment transcripts in order, with their timestamps", channels=NOT_CARRIED),
             Format("clips", "Audio clips", folder=export_clips, counted="clips (with metadata.csv, in the train/ folder)",
                    export_title="Audio clips + metadata.csv (zip)",
                    help="a WAV per region of the accepted annotations, with metadata.csv "
-                        "(Hugging Face audiofolder layout)")]
+                        "(Hugging Face audiofolder layout)",
+                   channels="`metadata.csv`'s `channel` column counted from 1, as CSV's (1 is the left); "
+                            "empty for all channels; a clip holds its channel alone")]

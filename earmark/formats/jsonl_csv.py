@@ -4,6 +4,10 @@ Rows come from DuckDB in batches and are written as they come, so a dataset
 larger than memory exports with flat memory. A JSONL record is always one
 line (line breaks JSON leaves raw are escaped); a CSV text cell that a
 spreadsheet would run as a formula starts with `'` (`csv_cell`).
+
+Channels: JSONL keeps the task format's `channel` (0-based, as Prodigy's);
+CSV is read by people in spreadsheets, so its `channel` column counts from 1
+as the pages do (1 is the left; `person_channel`), empty for all channels.
 """
 
 from __future__ import annotations
@@ -80,6 +84,11 @@ def write_jsonl(records: Iterator[dict], out: TextIO) -> int:
     return count
 
 
+def person_channel(channel: object) -> int | None:
+    """A region's 0-based `channel` as people count it (from 1); None (all channels) stays None."""
+    return None if channel is None or isinstance(channel, bool) or not isinstance(channel, int) else channel + 1
+
+
 def csv_rows(record: dict) -> Iterator[dict]:
     """One row per region; a record with no region gives one row."""
     segment = record.get("segment") or {}
@@ -100,7 +109,7 @@ def csv_rows(record: dict) -> Iterator[dict]:
     for span in spans:
         yield {**base, "span_id": span.get("id"), "start": span.get("start"),
                "end": span.get("end"), "label": span.get("label"),
-               "channel": span.get("channel"), "text": span.get("text"),
+               "channel": person_channel(span.get("channel")), "text": span.get("text"),
                "color": span.get("color")}
 
 
@@ -148,6 +157,10 @@ def register_formats():
         return write
     return [Format("jsonl", "JSONL", (".jsonl",), jsonl_spans.read, stream=stream("jsonl"), file_suffix=".jsonl",
                    mime="application/jsonl", export_title="JSONL (Prodigy tasks)",
-                   help="the annotations as Prodigy tasks, one per line"),
+                   help="the annotations as Prodigy tasks, one per line",
+                   channels="`channel` and `meta.channel` 0-based, as the task format says (0 is the left); "
+                            "absent for all channels"),
             Format("csv", "CSV", stream=stream("csv"), file_suffix=".csv", mime="text/csv",
-                   export_title="CSV (a row per region)", help="a row per region, the task's columns repeated")]
+                   export_title="CSV (a row per region)", help="a row per region, the task's columns repeated",
+                   channels="`channel` column counted from 1, as the pages count (1 is the left); "
+                            "empty for all channels")]

@@ -94,8 +94,9 @@ def read(path: Path) -> SpansFile:
 
 
 def register_formats():
-    from earmark.formats.registry import Format
+    from earmark.formats.registry import NOT_CARRIED, Format
     return Format("nemo", "NeMo manifest", (".json",), read, stream=export_manifest, file_suffix=".json",
                   mime="application/json", counted="lines as a NeMo manifest",
                   help="a JSON line per region of the accepted annotations: audio_filepath, offset, "
-                       "duration, text, label")
+                       "duration, text, label",
+                  channels=NOT_CARRIED)

@@ -21,6 +21,11 @@ A format writes in one of three ways:
 - `stream`: the whole dataset to one text stream (stdout or `--out`;
   downloaded as `<dataset><file_suffix>`);
 - `folder`: the whole dataset into a folder it fills itself (clips).
+
+Channels follow one rule: counted from 1 (1 is the left) wherever people
+read them, as the pages and RTTM do; 0-based only where a format says so,
+as the task format (JSONL's `channel` and `meta.channel`) does. A format's
+`channels` says which, and README's formats table says the same.
 """
 
 from __future__ import annotations
@@ -39,6 +44,9 @@ if TYPE_CHECKING:
     from earmark.formats.jsonl_csv import ExportFilter
 
 ENTRY_POINT_GROUP = "earmark.formats"
+
+#: A format's `channels` when it has no channel field: its regions read back on all channels.
+NOT_CARRIED = "not carried"
 
 #: The built-in formats' modules, in the order their formats are listed.
 BUILT_IN = (
@@ -69,6 +77,7 @@ class Format:
     export_title: str = ""                      # the Export page's name; default: title, "(zip)" if a ZIP
     help: str = ""                              # what the export holds: Export page caption, README
     counted: str = "records"                    # what a stream's count counts: "wrote N <counted>"
+    channels: str = ""                          # how it numbers channels (README's formats table); "": unsaid
 
     def __post_init__(self) -> None:
         if not self.name or self.name != self.name.strip() or " " in self.name:

@@ -96,4 +96,5 @@ def register_formats():
     from earmark.formats.export import export_rttm
     from earmark.formats.registry import Format
     return Format("rttm", "RTTM", (".rttm",), read, stream=export_rttm, file_suffix=".rttm",
-                  counted="files' turns as RTTM", help="one stream: a line per turn, speakers as labels")
+                  counted="files' turns as RTTM", help="one stream: a line per turn, speakers as labels",
+                  channels="counted from 1, as RTTM says (1 is the left); 1 alone for a file id means all channels")

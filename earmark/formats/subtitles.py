@@ -124,8 +124,10 @@ def write_srt(spans: Iterable[dict]) -> str:
 
 def register_formats():
     from earmark.formats.export import cues
-    from earmark.formats.registry import Format
+    from earmark.formats.registry import NOT_CARRIED, Format
     return [Format("vtt", "WebVTT", (".vtt",), read, lambda records: write_vtt(cues(records)), per_file=True,
-                   file_suffix=".vtt", skips_ignored=True, help="a subtitle file per audio file, labels as voices"),
+                   file_suffix=".vtt", skips_ignored=True, help="a subtitle file per audio file, labels as voices",
+                   channels=NOT_CARRIED),
             Format("srt", "SRT", (".srt",), read, lambda records: write_srt(cues(records)), per_file=True,
-                   file_suffix=".srt", skips_ignored=True, help="a subtitle file per audio file")]
+                   file_suffix=".srt", skips_ignored=True, help="a subtitle file per audio file",
+                   channels=NOT_CARRIED)]

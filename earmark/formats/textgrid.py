@@ -109,6 +109,7 @@ def write_records(records: list[dict]) -> str:
 
 
 def register_formats():
-    from earmark.formats.registry import Format
+    from earmark.formats.registry import NOT_CARRIED, Format
     return Format("textgrid", "Praat TextGrid", (".textgrid",), read, write_records, per_file=True,
-                  file_suffix=".TextGrid", help="a TextGrid per audio file, a tier per label")
+                  file_suffix=".TextGrid", help="a TextGrid per audio file, a tier per label",
+                  channels=NOT_CARRIED)

@@ -58,7 +58,8 @@ def task_problem(store: Store, task: Task) -> str | None:
     channel = meta.get("channel")
     if channel is not None and (isinstance(channel, bool) or not isinstance(channel, int) or channel < 0
                                 or (channels and channel >= channels)):
-        return f"its channel {channel!r} is not one of the file's {channels or 'unknown'} channels"
+        return (f"its meta.channel {channel!r} (counted from 0: 0 is channel 1) is not one of the file's "
+                + (f"{channels} channel{'s' if channels != 1 else ''}" if channels else "channels"))
     if data.get("segment") is not None:
         problem = _times_problem("segment", data["segment"], duration)
         if problem:

@@ -145,13 +145,15 @@ def spans_problem(spans: object, *, duration: float | None = None,
 
 
 def channel_problem(where: str, channel: object, channels: int | None) -> str | None:
+    """Why a task-format channel (0-based) is not one of the file's; the message
+    also names it as people count (from 1, as the pages, CSV and RTTM do)."""
     if isinstance(channel, bool) or not isinstance(channel, int):
-        return f"{where} must be an integer (0-based), not {_kind(channel)}"
+        return f"{where} must be an integer (counted from 0: 0 is channel 1), not {_kind(channel)}"
     if channel < 0:
-        return f"{where} {_show(channel)} is negative (channels count from 0)"
+        return f"{where} {_show(channel)} is negative (it counts from 0: 0 is channel 1)"
     if channels is not None and channel >= channels:
-        return (f"{where} {_show(channel)} does not exist: the file has {channels} "
-                f"channel{'s' if channels != 1 else ''} (0-based)")
+        return (f"{where} {_show(channel)} does not exist: that is channel {channel + 1} counted from 1, "
+                f"and the file has {channels} channel{'s' if channels != 1 else ''}")
     return None
 
 

@@ -28,6 +28,14 @@ def format_name(name: str) -> str:
     return fmt.label if fmt else name
 
 
+def _with_code(text: str) -> str:
+    """Markdown of `text` whose `backticked` parts are code (a field's name) and the rest plain text."""
+    parts = text.split("`")
+    if len(parts) % 2 == 0:          # an unpaired backtick: all of it as text
+        return md_text(text)
+    return "".join(f"`{p}`" if i % 2 else md_text(p) for i, p in enumerate(parts))
+
+
 def render_page() -> None:
     st.title("Export")
     st.caption("The answers of a dataset as a file, in the format your tools read; the filters choose "
@@ -67,7 +75,8 @@ def render_page() -> None:
     else:
         name, mime = f"{file_stem}{chosen.file_suffix}", chosen.mime
     if chosen.help:
-        st.caption(f"{md_text(chosen.title)}: {md_text(chosen.help)}.")
+        st.caption(f"{md_text(chosen.title)}: {md_text(chosen.help)}."
+                   + (f" Channels: {_with_code(chosen.channels)}." if chosen.channels else ""))
     # on_click="ignore": a rerun on click replaces the deferred `build` while the
     # browser is fetching it, and the download is lost now and then.
     st.download_button(f"Download {md_text(name)}", build, file_name=name, mime=mime,

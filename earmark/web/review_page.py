@@ -71,6 +71,17 @@ REVIEW_PARTS = {"waveform": lambda *a: {}, "regions": lambda *a: {},
                 "transcript": _review_transcript, "text_spans": _review_text_spans}
 
 
+def _channel_name(channel: object) -> str:
+    """A region's 0-based channel as people count it: "1" is the left; "all" for every channel."""
+    return str(channel + 1) if isinstance(channel, int) and not isinstance(channel, bool) else "all"
+
+
+def _task_channel(task) -> str | None:
+    """"channel 2" for the task of one channel (`meta.channel` 1), as the card's header says it."""
+    channel = (task.data.get("meta") or {}).get("channel")
+    return f"channel {channel + 1}" if isinstance(channel, int) and not isinstance(channel, bool) else None
+
+
 def open_annotation(store, annotation_id: int) -> None:
     history = annotation_history(store, annotation_id)
     if not history:
@@ -86,7 +97,8 @@ def open_annotation(store, annotation_id: int) -> None:
     settings = effective_settings(dataset)
     labels = list(dict.fromkeys([*(dataset.labels if dataset else []),
                                  *(r.get("label") for r in current.get("audio_spans") or [] if r.get("label"))]))
-    st.subheader(" · ".join(md_text(v) for v in (current.get("file") or task.id, annotator, current.get("answer"))))
+    st.subheader(" · ".join(md_text(v) for v in (current.get("file") or task.id, _task_channel(task), annotator,
+                                                 current.get("answer")) if v is not None))
     value = _waveform(store, task, current.get("audio_spans") or [], labels, settings, True,
                       key="review_waveform", revision=annotation_id)
     regions = value["regions"] if value else current.get("audio_spans") or []
@@ -111,9 +123,12 @@ def open_annotation(store, annotation_id: int) -> None:
     if proposed:
         diff = changes_from_pre_annotation(proposed, current.get("audio_spans") or [])
         counts = {k: len(v) for k, v in diff.items()}
+        with_channels = any(r.get("channel") is not None for regions in diff.values() for r in regions)
         st.markdown("**Against the pre-annotation:** " + ", ".join(f"{n} {k}" for k, n in counts.items()))
         # st.table renders its cells as Markdown: labels are shown as text
-        rows = [{"change": kind, "label": md_text(r.get("label") or ""), "start": r["start"], "end": r["end"],
+        rows = [{"change": kind, "label": md_text(r.get("label") or ""),
+                 **({"channel": _channel_name(r.get("channel"))} if with_channels else {}),
+                 "start": r["start"], "end": r["end"],
                  "before": (md_text(f"{r['before'].get('label')} {r['before']['start']:.3f}–"
                                     f"{r['before']['end']:.3f}") if "before" in r else "")}
                 for kind, regions in diff.items() for r in regions]

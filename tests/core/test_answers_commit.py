@@ -359,7 +359,7 @@ def test_bad_regions_are_refused_through_commit_with_a_receipt(store):
     assert [(e.seq, why) for e, why in report.refused] == [
         (1, "region 'r' has no finite start"),
         (2, "audio_spans[0] has end 1.0 before start -1.0 or a negative time"),
-        (3, "audio_spans[0].channel -1 is negative (channels count from 0)")]
+        (3, "audio_spans[0].channel -1 is negative (it counts from 0: 0 is channel 1)")]
     assert [e.seq for e in report.committed] == [4]
 
 
@@ -374,7 +374,8 @@ def test_regions_beyond_the_file_or_its_channels_are_refused(store, corpus):
     assert [e.seq for e, _ in report.refused] == [1, 2]
     assert report.refused[0][1] == (f"audio_spans[0] ends at {round(duration + 1, 3)} s, "
                                     f"after the end of the file ({duration:.3f} s)")
-    assert report.refused[1][1] == "audio_spans[0].channel 2 does not exist: the file has 2 channels (0-based)"
+    assert report.refused[1][1] == ("audio_spans[0].channel 2 does not exist: that is channel 3 counted from 1, "
+                                    "and the file has 2 channels")
     assert [e.seq for e in report.committed] == [3]
 
 

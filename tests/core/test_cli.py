@@ -188,7 +188,7 @@ def expected_outputs(folder) -> dict[str, tuple[int, str]]:
                 "segment_start,segment_end,transcript,span_id,start,end,label,channel,text,color")
     first = f"{rows[0]['_input_hash']},{rows[0]['_task_hash']},ann,,1700000000,accept,{rows[0]['path']}," \
             f"{rows[0]['path']},empty.wav,,,"
-    csv_lines = [csv_head, first + ",r1,0.1,0.4,SPK1,0,,", first + ",r2,0.25,0.9,SPK2,,,"]
+    csv_lines = [csv_head, first + ",r1,0.1,0.4,SPK1,1,,", first + ",r2,0.25,0.9,SPK2,,,"]   # CSV channels from 1
     csv_lines += [f"{r['_input_hash']},{r['_task_hash']},,,,,{r['path']},{r['path']},{r['file']},,,,,,,,,,"
                   for r in rows[1:]]
     audio_seconds = round(sum(wav_header(f).duration for f in files), 3)

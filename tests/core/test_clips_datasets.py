@@ -92,11 +92,11 @@ def test_clips_of_files_named_like_splits_load_as_one_train_split_with_every_col
     assert all(Path(r["audio"]["path"]).is_file() and r["audio"]["bytes"] is None for r in rows)
     got = [{k: v for k, v in r.items() if k != "audio"} for r in rows]
     assert got == [
-        {"label": "SPK1", "text": 'hello, "world"', "start": 0.1, "end": 0.4, "channel": 0.0,
+        {"label": "SPK1", "text": 'hello, "world"', "start": 0.1, "end": 0.4, "channel": 1.0,   # channels from 1
          "source": str(dev), "annotator": "ann"},
         {"label": "SPK2", "text": None, "start": 0.5, "end": 0.75, "channel": None,
          "source": str(dev), "annotator": "ann"},
-        {"label": "SPK1", "text": "é", "start": 0.0, "end": 0.5, "channel": 1.0,
+        {"label": "SPK1", "text": "é", "start": 0.0, "end": 0.5, "channel": 2.0,
          "source": str(test), "annotator": "bob"},
         {"label": "SPK3", "text": None, "start": 1.0, "end": 1.5, "channel": None,
          "source": str(test), "annotator": "bob"}]

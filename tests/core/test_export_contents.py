@@ -190,7 +190,7 @@ def test_clips_follow_the_corrected_answer(store, tmp_path, stereo_speech_left):
     out = tmp_path / "accepted"
     assert export_clips(store, "c", out) == 1
     rows = list(csv.reader(open(out / "train" / "metadata.csv", encoding="utf-8", newline="")))
-    assert [r[:6] for r in rows[1:]] == [["speech_left_000001.wav", "MOVED", "", "0.2", "0.3", "1"]]
+    assert [r[:6] for r in rows[1:]] == [["speech_left_000001.wav", "MOVED", "", "0.2", "0.3", "2"]]
 
 
 # -- id windows -----------------------------------------------------------------------------
@@ -314,7 +314,7 @@ def test_clips_are_of_accepted_regions_with_a_duration_whatever_the_filter(store
     out = tmp_path / "clips"
     assert export_clips(store, "c", out, ExportFilter(answers=["reject"])) == 1   # accepted only, still
     rows = list(csv.reader(open(out / "train" / "metadata.csv", encoding="utf-8", newline="")))
-    assert [r[:6] + [r[7]] for r in rows[1:]] == [["speech_left_000001.wav", "R", "", "0.25", "0.5", "0", "ann"]]
+    assert [r[:6] + [r[7]] for r in rows[1:]] == [["speech_left_000001.wav", "R", "", "0.25", "0.5", "1", "ann"]]
 
 
 def test_csv_counts_records_and_keeps_urls_but_not_inline_audio(store, tmp_path):

@@ -65,9 +65,9 @@ def test_csv_header_and_every_column_of_a_row_with_quoting():
     assert count == 1
     assert text == HEADER + (
         '-12,34,"ann, the first",audio_manual,1700000000,accept,https://x.org/a.wav?s=1,"/data/a,b.wav",'
-        '"a,b.wav",1.5,3.25,"she said ""hi""\nthen left",r1,1.5,2.0,"SPK,1",1,"a ""quote""",#ff0000\r\n'
+        '"a,b.wav",1.5,3.25,"she said ""hi""\nthen left",r1,1.5,2.0,"SPK,1",2,"a ""quote""",#ff0000\r\n'
         '-12,34,"ann, the first",audio_manual,1700000000,accept,https://x.org/a.wav?s=1,"/data/a,b.wav",'
-        '"a,b.wav",1.5,3.25,"she said ""hi""\nthen left",r2,2.125,3.0,B,0,,\r\n')
+        '"a,b.wav",1.5,3.25,"she said ""hi""\nthen left",r2,2.125,3.0,B,1,,\r\n')   # channels from 1
 
 
 def test_a_record_without_regions_is_one_row_and_the_count_is_of_records():
@@ -101,7 +101,7 @@ def test_csv_through_the_store_keeps_the_latest_version_with_its_numbers(store, 
     assert export(store, "d", out, "csv") == 1
     assert out.getvalue() == HEADER + (
         f"{record['_input_hash']},{record['_task_hash']},ann,v,1001,reject,https://example.org/t.wav,,t.wav,"
-        f"0.0,2.5,'+t,'=NEW-0.333,0.333,1.0,'=NEW,1,'-x,\r\n")
+        f"0.0,2.5,'+t,'=NEW-0.333,0.333,1.0,'=NEW,2,'-x,\r\n")
 
 
 # -- JSONL ------------------------------------------------------------------------------------
@@ -464,10 +464,10 @@ def test_clips_hold_their_regions_channel_and_window(store, tmp_path):
                      "stereo_000004.wav"]
     assert (folder / "train" / "metadata.csv").read_bytes() == (
         "file_name,label,text,start,end,channel,source,annotator\r\n"
-        f"stereo_000001.wav,L,,1.0,1.25,0,{audio},ann\r\n"
-        f'stereo_000002.wav,R,"x, ""y""\nz",0.5,0.625,1,{audio},ann\r\n'
+        f"stereo_000001.wav,L,,1.0,1.25,1,{audio},ann\r\n"      # channels from 1
+        f'stereo_000002.wav,R,"x, ""y""\nz",0.5,0.625,2,{audio},ann\r\n'
         f"stereo_000003.wav,BOTH,,0.25,0.375,,{audio},ann\r\n"
-        f"stereo_000004.wav,LAST,,1.75,2.0,1,{audio},ann\r\n").encode("utf-8")
+        f"stereo_000004.wav,LAST,,1.75,2.0,2,{audio},ann\r\n").encode("utf-8")
     one = samples((folder / "train" / "stereo_000001.wav").read_bytes())
     assert one[0] == 1 and one[1][:, 0].tolist() == left(1.0, 1.25)
     two = samples((folder / "train" / "stereo_000002.wav").read_bytes())
@@ -511,8 +511,8 @@ def test_clips_skip_what_has_nothing_to_cut_and_name_a_nameless_file_by_its_task
     assert sorted(p.name for p in (folder / "train").iterdir()) == ["metadata.csv", "second_000002.wav", f"task-{hash_2}_000001.wav"]
     assert (folder / "train" / "metadata.csv").read_bytes().decode("utf-8") == (
         "file_name,label,text,start,end,channel,source,annotator\n"
-        f"task-{hash_2}_000001.wav,S,,0.25,0.375,0,{second},ann\n"
-        f"second_000002.wav,T,,0.0,0.125,1,{second},bob\n").replace("\n", "\r\n")
+        f"task-{hash_2}_000001.wav,S,,0.25,0.375,1,{second},ann\n"
+        f"second_000002.wav,T,,0.0,0.125,2,{second},bob\n").replace("\n", "\r\n")
     assert samples((folder / "train" / f"task-{hash_2}_000001.wav").read_bytes())[1][:, 0].tolist() == left(0.25, 0.375)
     only_bob = tmp_path / "bob"
     assert export_clips(store, "c", only_bob, ExportFilter(sessions=["bob"], answers=["reject"])) == 1
@@ -576,11 +576,11 @@ def test_the_archive_of_clips_holds_the_metadata_and_the_wavs(store, tmp_path):
     got = members(data)
     assert list(got) == ["c/train/metadata.csv", "c/train/s_000001.wav"]
     assert got["c/train/metadata.csv"] == (f"file_name,label,text,start,end,channel,source,annotator\r\n"
-                                     f"s_000001.wav,B,,0.0,0.125,0,{audio},bob\r\n").encode("utf-8")
+                                     f"s_000001.wav,B,,0.0,0.125,1,{audio},bob\r\n").encode("utf-8")
     assert samples(got["c/train/s_000001.wav"])[1][:, 0].tolist() == left(0.0, 0.125)
     got = members(export_archive(store, "c", "clips")[0])
     assert list(got) == ["c/train/metadata.csv", "c/train/s_000001.wav", "c/train/s_000002.wav"]
-    assert got["c/train/metadata.csv"].decode("utf-8").splitlines()[1] == f"s_000001.wav,A,é,0.25,0.375,1,{audio},ann"
+    assert got["c/train/metadata.csv"].decode("utf-8").splitlines()[1] == f"s_000001.wav,A,é,0.25,0.375,2,{audio},ann"
     assert samples(got["c/train/s_000001.wav"])[1][:, 0].tolist() == [-n - 1 for n in left(0.25, 0.375)]
     nothing = members(export_archive(store, "c", "clips", ExportFilter(sessions=["nobody"]))[0])
     assert nothing == {"c/train/metadata.csv": b"file_name,label,text,start,end,channel,source,annotator\r\n"}

@@ -406,8 +406,8 @@ def test_spans_that_do_not_fit_the_file_are_each_refused_by_their_line_and_the_r
     failures = loader._attach_pre_annotations(item, ONE_S, pre)
     assert failures == [
         Failure("talk.rttm:1", "Bob 0.500-5.000 s lies outside talk.wav (1.000 s); refused"),
-        Failure("talk.rttm:3", "the span's channel 3 does not exist: the file has 2 channels (0-based) "
-                               "(for talk.wav); refused"),
+        Failure("talk.rttm:3", "the span's channel 3 does not exist: that is channel 4 counted from 1, "
+                               "and the file has 2 channels (for talk.wav); refused"),
         Failure("talk.rttm", "the span has end 0.5 before start 0.6 or a negative time (for talk.wav); refused"),
     ]
     assert item.task["audio_spans"] == [{"start": 0, "end": 0.1, "label": "Own"}, spans[1], spans[4]]
@@ -437,7 +437,7 @@ def test_tasks_that_do_not_fit_their_file_are_refused_by_origin_and_their_files_
     assert report.failures == [
         Failure("t:1", "invalid JSON"),
         Failure("t:2", "segment ends at 5 s, after the end of the file (0.100 s)"),
-        Failure("t:3", "meta.channel 4 does not exist: the file has 1 channel (0-based)"),
+        Failure("t:3", "meta.channel 4 does not exist: that is channel 5 counted from 1, and the file has 1 channel"),
         Failure("talk.rttm:2", "Bob 0.000-3.000 s lies outside talk.wav (0.100 s); refused"),
     ]
     assert report.added == 1

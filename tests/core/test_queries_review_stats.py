@@ -136,7 +136,7 @@ def test_the_review_table_rows_and_its_limit(small):
     assert count == 4 and len(frame) == 3
     oldest_shown = frame.drop(columns=["saved"]).iloc[2].to_dict()
     assert oldest_shown == {"id": ids["ann_b"], "dataset": "d", "annotator": "ann", "answer": "reject", "file": "b.wav",
-                     "skipped_because": "", "regions": 1, "labels": "SPEECH", "corrected": False,
+                     "skipped_because": "", "regions": 1, "labels": "SPEECH", "channel": "", "corrected": False,
                      "task_id": tasks["b"]}
     bob = frame.set_index("id").loc[ids["bob_a"]]
     assert (bob["corrected"], bob["regions"], bob["labels"]) == (False, 1, "SPEECH")

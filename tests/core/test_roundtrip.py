@@ -125,6 +125,6 @@ def test_csv_has_one_row_per_region_and_one_for_none(store, corpus):
     rows = list(csv.DictReader(io.StringIO(out.getvalue())))
     assert len(rows) == 3
     assert [r["span_id"] for r in rows] == ["r1", "r2", ""]
-    assert rows[1]["text"] == 'hi, "you"' and rows[0]["channel"] == "0"
+    assert rows[1]["text"] == 'hi, "you"' and rows[0]["channel"] == "1"
     assert rows[0]["file"] == "bobby_16bit_16khz.wav" and rows[2]["start"] == ""
     assert list(csv_rows({"answer": "accept"}))[0]["answer"] == "accept"

@@ -1,5 +1,6 @@
-"""Channels through every format: RTTM counts them from 1, regions from 0; channel 0
-is a channel (never "no channel"); a clip of a channel holds that channel's samples.
+"""Channels through every format: RTTM, CSV and metadata.csv count them from 1 (as
+people do), regions and JSONL from 0 (the task format); channel 0 is a channel
+(never "no channel"); a clip of a channel holds that channel's samples.
 
 The two-channel fixture (`stereo_speech_left`, tests/conftest.py) has speech on
 the left and digital silence on the right, so a clip or a line of the wrong
@@ -161,12 +162,13 @@ def test_jsonl_export_keeps_channel_0_as_0(stereo_answered):
     assert channels == [0, 1, "absent"] and type(channels[0]) is int
 
 
-def test_csv_export_writes_channel_0_as_0_and_no_channel_as_empty(stereo_answered):
+def test_csv_export_writes_channel_0_as_1_and_no_channel_as_empty(stereo_answered):
+    """CSV is read by people: its channels count from 1, as the pages and RTTM count them."""
     out = io.StringIO()
     export(stereo_answered, "st", out, "csv")
     rows = list(csv.DictReader(io.StringIO(out.getvalue())))
     assert [(r["span_id"], r["label"], r["start"], r["end"], r["channel"]) for r in rows] == [
-        ("l", "LEFT", "0.1", "0.5", "0"), ("r", "RIGHT", "0.1", "0.5", "1"), ("b", "BOTH", "0.5", "0.7", "")]
+        ("l", "LEFT", "0.1", "0.5", "1"), ("r", "RIGHT", "0.1", "0.5", "2"), ("b", "BOTH", "0.5", "0.7", "")]
 
 
 def test_the_spans_table_keeps_channel_0(stereo_answered):
@@ -182,8 +184,8 @@ def test_clips_are_cut_from_the_regions_channel(stereo_answered, tmp_path, stere
     rows = list(csv.DictReader(open(out / "train" / "metadata.csv", encoding="utf-8", newline="")))
     assert [(r["file_name"], r["label"], r["start"], r["end"], r["channel"], r["source"], r["annotator"])
             for r in rows] == [
-        ("speech_left_000001.wav", "LEFT", "0.1", "0.5", "0", rows[0]["source"], "ann"),
-        ("speech_left_000002.wav", "RIGHT", "0.1", "0.5", "1", rows[0]["source"], "ann"),
+        ("speech_left_000001.wav", "LEFT", "0.1", "0.5", "1", rows[0]["source"], "ann"),   # from 1
+        ("speech_left_000002.wav", "RIGHT", "0.1", "0.5", "2", rows[0]["source"], "ann"),
         ("speech_left_000003.wav", "BOTH", "0.5", "0.7", "", rows[0]["source"], "ann")]
     assert Path(rows[0]["source"]).read_bytes() == stereo_speech_left.read_bytes()
     first, last = round(0.1 * RATE), round(0.5 * RATE)              # 1,600 and 8,000
@@ -208,8 +210,8 @@ def test_a_clip_archive_holds_the_same_clips(stereo_answered, tmp_path, left):
                                           "st/train/speech_left_000002.wav", "st/train/speech_left_000003.wav"]
     metadata = list(csv.reader(io.StringIO(archive.read("st/train/metadata.csv").decode("utf-8"))))
     assert metadata[0] == ["file_name", "label", "text", "start", "end", "channel", "source", "annotator"]
-    assert [row[:6] for row in metadata[1:]] == [["speech_left_000001.wav", "LEFT", "", "0.1", "0.5", "0"],
-                                                 ["speech_left_000002.wav", "RIGHT", "", "0.1", "0.5", "1"],
+    assert [row[:6] for row in metadata[1:]] == [["speech_left_000001.wav", "LEFT", "", "0.1", "0.5", "1"],
+                                                 ["speech_left_000002.wav", "RIGHT", "", "0.1", "0.5", "2"],
                                                  ["speech_left_000003.wav", "BOTH", "", "0.5", "0.7", ""]]
     _, speech = samples(archive.read("st/train/speech_left_000001.wav"))
     _, silence = samples(archive.read("st/train/speech_left_000002.wav"))

@@ -273,3 +273,5 @@ def test_every_built_in_format_has_its_row_in_the_readme(fresh_registry, root):
         assert row is not None, f"README has no row for format {fmt.name!r}"
         for suffix in fmt.suffixes:
             assert suffix in row.lower(), (fmt.name, suffix)
+        # the channels column says the format's own rule (one rule: from 1 for people)
+        assert row.rstrip(" |").rsplit(" | ", 1)[-1] == fmt.channels, fmt.name

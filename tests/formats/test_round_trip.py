@@ -157,8 +157,8 @@ def test_clips_in_audiofolder_layout(cli, stereo_speech_left, tmp_path):
     rows = list(csv.DictReader(open(out / "train" / "metadata.csv", encoding="utf-8", newline="")))
     assert [(r["file_name"], r["label"], r["text"], r["start"], r["end"], r["channel"]) for r in rows] == [
         ("speech_left_000001.wav", "W", "bobby", "0.1", "0.5", ""),
-        ("speech_left_000002.wav", "W", "", "0.5", "0.7", "1"),
-        ("speech_left_000003.wav", "W", "", "0.7", "0.9", "0")]
+        ("speech_left_000002.wav", "W", "", "0.5", "0.7", "2"),     # metadata.csv counts channels from 1
+        ("speech_left_000003.wav", "W", "", "0.7", "0.9", "1")]
 
     def frames(path) -> np.ndarray:
         with wave.open(str(path), "rb") as w:

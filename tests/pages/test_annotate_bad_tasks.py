@@ -93,11 +93,11 @@ CASES = {
     "meta that is a string": ({"meta": "hello"}, "its meta is a str, not an object"),
     "task that is not JSON": ("{not json", "the stored task is not valid JSON"),
     "channel beyond the file's": ({"meta": {"file": "x.wav", "channel": 7}},
-                                  "its channel 7 is not one of the file's 1 channels"),
+                                  "its meta.channel 7 (counted from 0: 0 is channel 1) is not one of the file's 1 channel"),
     "segment with text times": ({"segment": {"start": "5", "end": 2.0}},
                                 "its segment has a start of '5', not a number of seconds"),
     "channel that is text": ({"meta": {"file": "x.wav", "channel": "left"}},
-                             "its channel 'left' is not one of the file's 1 channels"),
+                             "its meta.channel 'left' (counted from 0: 0 is channel 1) is not one of the file's 1 channel"),
 }
 
 

@@ -65,7 +65,8 @@ def count_annotations(store: Store, f: ReviewFilter) -> int:
 
 
 def review_table(store: Store, f: ReviewFilter, limit: int = 1000) -> tuple[pd.DataFrame, int]:
-    """The newest current annotations matching `f` (at most `limit`), and how many match."""
+    """The newest current annotations matching `f` (at most `limit`), and how many match.
+    Its `channel` lists the regions' channels counted from 1, as the pages say them."""
     where, params = filter_sql(f)
     current = f"({CURRENT_ANNOTATIONS}) AS a"
     count = count_annotations(store, f)
@@ -73,12 +74,17 @@ def review_table(store: Store, f: ReviewFilter, limit: int = 1000) -> tuple[pd.D
     frame = store.query_df(
         f"WITH top AS (SELECT a.id FROM {current} WHERE {where} ORDER BY a.id DESC LIMIT ?), "
         "r AS (SELECT annotation_id, count(*) AS regions, "
-        "string_agg(DISTINCT label, ', ' ORDER BY label) AS labels FROM spans "
+        "string_agg(DISTINCT label, ', ' ORDER BY label) AS labels, "
+        # the channels the regions are on, as people count them (from 1); "all" for the
+        # regions on every channel beside them; empty when no region names a channel
+        "CASE WHEN count(channel) = 0 THEN '' ELSE array_to_string(list_sort(list(DISTINCT channel + 1) "
+        "FILTER (WHERE channel IS NOT NULL)), ', ') || CASE WHEN count(*) > count(channel) THEN ', all' "
+        "ELSE '' END END AS channel FROM spans "
         "WHERE annotation_id IN (SELECT id FROM top) GROUP BY 1) "
         "SELECT a.id, a.dataset, a.session AS annotator, a.answer, "
         "json_extract_string(a.annotation, '$.file') AS file, "
         "coalesce(json_extract_string(a.annotation, '$._skip_reason'), '') AS skipped_because, "
-        "coalesce(r.regions, 0) AS regions, coalesce(r.labels, '') AS labels, "
+        "coalesce(r.regions, 0) AS regions, coalesce(r.labels, '') AS labels, coalesce(r.channel, '') AS channel, "
         "to_timestamp(a.created) AS saved, a.supersedes IS NOT NULL AS corrected, a.task_id "
         "FROM annotations a JOIN top USING (id) LEFT JOIN r ON r.annotation_id = a.id ORDER BY a.id DESC",
         params + [limit])
