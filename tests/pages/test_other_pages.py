@@ -94,8 +94,16 @@ def test_statistics_counts_durations_and_agreement(talks, page):
     assert bins["regions"].to_dict() == {"SPK1": 2, "SPK2": 1}
     for label, seconds in (("SPK1", 1.5), ("SPK2", 0.5)):
         assert bins.loc[label, "seconds"] - 1e-9 <= seconds <= bins.loc[label, "upto"] + 1e-9
-    assert (bins["upto"] - bins["seconds"]).round(3).tolist() == [0.05, 0.05]   # 1.5 s / 30 bins
-    chart = json.loads(at.get("vega_lite_chart")[0].proto.spec)
+    # the lengths run from 0.5 to 1.5 s: 20 bins of 0.05 s from 0.5, not from 0
+    assert (bins["upto"] - bins["seconds"]).round(3).tolist() == [0.05, 0.05]
+    charts = [json.loads(c.proto.spec) for c in at.get("vega_lite_chart")]
+    chart = charts[0]
+    assert chart["encoding"]["x"]["scale"]["domain"] == [0.5, 1.5]
+    # whole counts on the count axes of the histogram and the answers per hour
+    for spec in charts[:2]:
+        axis = spec["encoding"]["y"]["axis"]
+        assert (axis["tickMinStep"], axis["format"]) == (1, "d")
+    assert charts[1]["encoding"]["color"]["field"] == "annotator"
     scale = chart["encoding"]["color"]["scale"]
     assert scale["domain"][:2] == ["SPK1", "SPK2"] and len(set(scale["range"][:2])) == 2
     agreement = at.dataframe[1].value
