@@ -106,6 +106,17 @@ def test_statistics_counts_durations_and_agreement(talks, page):
     assert charts[1]["encoding"]["color"]["field"] == "annotator"
     scale = chart["encoding"]["color"]["scale"]
     assert scale["domain"][:2] == ["SPK1", "SPK2"] and len(set(scale["range"][:2])) == 2
+    # the colours the annotation card gives the same labels, at least 20 apart (CIEDE2000)
+    from components.waveform import MIN_DISTANCE
+    from components.waveform.colour_distance import ciede2000, parse_color, srgb_to_lab
+    from earmark.datasets import get_dataset
+    from earmark.settings import effective_settings
+    from earmark.web.annotate import _label_specs
+    talks = get_dataset(store, "talks")
+    card = {spec["name"]: spec["color"] for spec in _label_specs(talks, effective_settings(talks))}
+    assert dict(zip(scale["domain"], scale["range"])) == {label: card[label] for label in scale["domain"]}
+    lab1, lab2 = (srgb_to_lab(parse_color(c)) for c in scale["range"][:2])
+    assert ciede2000(lab1, lab2) >= MIN_DISTANCE
     agreement = at.dataframe[1].value
     row = agreement.iloc[0]
     assert (row["annotator A"], row["annotator B"], row["shared tasks"]) == ("ann", "bob", 1)
