@@ -15,6 +15,7 @@ it was made for, so a value from another task is never applied.
 
 from __future__ import annotations
 
+import functools
 import math
 import os
 from pathlib import Path
@@ -23,10 +24,12 @@ from typing import TYPE_CHECKING, Any, Mapping, Sequence
 import numpy as np
 import streamlit.components.v1 as components
 
+from components.waveform.colour_distance import ciede2000, contrast_ratio, parse_color, srgb_to_lab
+
 if TYPE_CHECKING:  # the core's type; duck-typed at run time
     from earmark.audio.peaks import Peaks
 
-__all__ = ["waveform_editor", "label_color", "label_colors", "PALETTE", "encode_peaks", "SETTING_NAMES"]
+__all__ = ["waveform_editor", "label_color", "label_colors", "PALETTE", "MIN_DISTANCE", "encode_peaks", "SETTING_NAMES"]
 
 _FRONTEND_DIST = Path(__file__).parent / "frontend" / "dist"
 # EARMARK_WAVEFORM_DEV_URL=http://localhost:5173 serves the frontend from vite's dev server.
@@ -37,11 +40,18 @@ _component = (
     else components.declare_component("waveform", path=str(_FRONTEND_DIST))
 )
 
-#: Default label colours, the same list and order as frontend/src/colors.ts.
+#: Default label colours, the same list and order as frontend/src/colors.ts: every
+#: two at least 21 apart in CIEDE2000, each at least 3:1 against white (lines and
+#: swatches on the page), in the order a dataset's labels take them (each the
+#: farthest from those before it, so the first few differ most).
 PALETTE: tuple[str, ...] = (
-    "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#17becf",
-    "#bcbd22", "#393b79", "#e6550d", "#31a354", "#7b4173", "#3182bd", "#ad494a", "#637939",
+    "#1f77b4", "#909c00", "#fc0000", "#720066", "#06482a", "#fc30fc", "#603600", "#00a290",
+    "#a27e84", "#cc7e00", "#900c24", "#6636fc", "#303c54", "#7e7254", "#008424", "#968ad8",
+    "#e40072",
 )
+
+#: Two labels of a dataset are never closer than this (CIEDE2000), see `label_colors`.
+MIN_DISTANCE = 20.0
 
 #: Settings the component understands (names as in Prodigy, see design.md).
 SETTING_NAMES: frozenset[str] = frozenset({
@@ -66,35 +76,60 @@ def _fnv1a(text: str) -> int:
 
 
 def label_color(name: str) -> str:
-    """The stable default colour of a label: the same name gets the same colour everywhere.
-
-    FNV-1a of the UTF-8 name into `PALETTE`, exactly as the browser computes it,
-    so pages, exports and the waveform agree.
-    """
+    """The palette entry of a name's FNV-1a hash, as the browser computes it for a
+    label it was given no colour for (a region's label outside the label list).
+    Labels that Python colours take `label_colors`."""
     return PALETTE[_fnv1a(str(name)) % len(PALETTE)]
 
 
-def label_colors(names: Sequence[str], theme: Mapping[str, str] | None = None) -> dict[str, str]:
-    """Colours for a set of labels, distinct while the palette lasts (16).
+def _readable(rgb: tuple[int, int, int]) -> bool:
+    return contrast_ratio(rgb, (255, 255, 255)) >= 3.0 and srgb_to_lab(rgb)[0] >= 25
 
-    A label keeps the theme's colour, else its own `label_color`, unless an
-    earlier label (or the theme) took that colour: then it gets the next free
-    one in palette order. The result depends only on the names and their
-    order, so a dataset's labels keep their colours from task to task.
+
+@functools.lru_cache(maxsize=1)
+def _spare_colors() -> tuple[tuple[str, tuple[float, float, float]], ...]:
+    """Colours beyond the palette, for when it runs out: an sRGB grid of readable colours."""
+    steps = range(0, 256, 17)
+    grid = [(r, g, b) for r in steps for g in steps for b in steps]
+    return tuple(("#%02x%02x%02x" % rgb, srgb_to_lab(rgb)) for rgb in grid if _readable(rgb))
+
+
+@functools.lru_cache(maxsize=512)
+def _lab_of(color: str) -> tuple[float, float, float] | None:
+    rgb = parse_color(color)
+    return srgb_to_lab(rgb) if rgb is not None else None
+
+
+def label_colors(names: Sequence[str], theme: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The colour of each label of a set: the theme's, else one of its own.
+
+    A label in `theme` (`custom_theme.labels`) keeps that colour as given.
+    Every other label takes, in order, the first `PALETTE` colour at least
+    `MIN_DISTANCE` (CIEDE2000) from every theme colour and from the labels
+    before it; when none is left, the readable colour farthest from them. So a
+    label's colour depends only on the theme and the labels before it: labels
+    added after it never change it, and any two automatic colours of up to
+    twelve labels (with up to two theme colours) are at least 20 apart.
     """
-    theme = dict(theme or {})
-    used = {c.lower() for c in theme.values()}
+    theme = {str(k): str(v) for k, v in (theme or {}).items() if v}
+    used = [lab for lab in map(_lab_of, theme.values()) if lab is not None]
     out: dict[str, str] = {}
     for name in names:
         if name in out:
             continue
-        if theme.get(name):
+        if name in theme:
             out[name] = theme[name]
             continue
-        first = _fnv1a(str(name)) % len(PALETTE)
-        candidates = [PALETTE[(first + k) % len(PALETTE)] for k in range(len(PALETTE))]
-        out[name] = next((c for c in candidates if c not in used), candidates[0])
-        used.add(out[name])
+        choice = None
+        for color in PALETTE:
+            lab = _lab_of(color)
+            if lab is not None and all(ciede2000(lab, u) >= MIN_DISTANCE for u in used):
+                choice = (color, lab)
+                break
+        if choice is None:
+            choice = max(_spare_colors(), key=lambda c: min((ciede2000(c[1], u) for u in used), default=0.0))
+        out[name] = choice[0]
+        used.append(choice[1])
     return out
 
 

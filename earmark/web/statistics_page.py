@@ -15,18 +15,37 @@ from earmark.web.label_colors import dataset_label_colors
 from earmark.web.text import md_text
 
 
+def count_axis(title: str):
+    """A y axis of counts: whole numbers only (no 0.2 of a region)."""
+    import altair as alt
+    return alt.Axis(title=title, tickMinStep=1, format="d")
+
+
 def duration_histogram(durations, colors: dict[str, str]):
     """Stacked bars on a true seconds axis (a plain bar chart would space the
-    bins as categories and label them with odd bin starts), in the labels'
+    bins as categories and label them with odd bin starts) over the bins there
+    are, from the first bin's start to the last one's end, in the labels'
     waveform colours."""
     import altair as alt
+    domain = [float(durations["seconds"].min()), float(durations["upto"].max())]
     return alt.Chart(durations).mark_bar().encode(
-        x=alt.X("seconds:Q", title="duration (s)", scale=alt.Scale(domainMin=0)), x2="upto:Q",
-        y=alt.Y("sum(regions):Q", title="regions", stack="zero"),
+        x=alt.X("seconds:Q", title="duration (s)", scale=alt.Scale(domain=domain, nice=False, zero=False)),
+        x2="upto:Q",
+        y=alt.Y("sum(regions):Q", stack="zero", axis=count_axis("regions")),
         color=alt.Color("label:N", title="label",
                         scale=alt.Scale(domain=list(colors), range=list(colors.values()))),
         tooltip=["label", "regions", alt.Tooltip("seconds:Q", title="from (s)"),
                  alt.Tooltip("upto:Q", title="to (s)")])
+
+
+def pace_chart(pace):
+    """Current answers per hour, stacked by annotator, on a time axis."""
+    import altair as alt
+    return alt.Chart(pace).mark_bar().encode(
+        x=alt.X("yearmonthdatehours(hour):O", title="hour"),
+        y=alt.Y("sum(annotations):Q", stack="zero", axis=count_axis("answers")),
+        color=alt.Color("annotator:N", title="annotator"),
+        tooltip=[alt.Tooltip("yearmonthdatehours(hour):O", title="hour"), "annotator", "annotations"])
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
@@ -96,7 +115,7 @@ def render_page() -> None:
     st.subheader("Annotations per hour")
     pace = figures["pace"]
     if len(pace):
-        st.bar_chart(pace, x="hour", y="annotations", color="annotator")
+        st.altair_chart(pace_chart(pace), width="stretch")
     else:
         st.caption("No answers yet.")
     st.subheader("Agreement on shared tasks")

@@ -111,7 +111,7 @@ def builtin_scenarios() -> dict[str, dict]:
                 {"id": "r1", "start": 5.0, "end": 10.0, "label": "SPEECH"},
                 {"id": "r2", "start": 12.0, "end": 14.0, "label": "OTHER"},
                 # not listed, and its hashed colour is listed SPEAKER_A's: it gets another
-                {"id": "r3", "start": 16.0, "end": 18.0, "label": "SPEAKER_1"}]}],
+                {"id": "r3", "start": 16.0, "end": 18.0, "label": "SPEAKER_9"}]}],
         },
         "missing": {
             "labels": labels,

@@ -21,7 +21,8 @@ from earmark.db.queries.review import (ReviewFilter, agreement_answer_rows, agre
                                        annotation_history, annotation_keys, annotations_of_task, annotators,
                                        count_annotations, labels_in_use, review_table)
 from earmark.db.queries.statistics import (annotations_per_hour, count_tasks, dataset_stats, dataset_version,
-                                           label_totals, progress_by_annotator, region_durations, tasks_done)
+                                           label_totals, nice_bins, progress_by_annotator, region_durations,
+                                           tasks_done)
 from tests.core.crafted import load_tasks
 
 MARCH_2 = dt.datetime(2026, 3, 2, 10, 15).timestamp()   # local time, as the filter bar's dates
@@ -83,6 +84,31 @@ def test_label_totals_and_region_durations_per_label(small):
     assert bins["upto"].max() == 2.0     # the longest region closes the last bin
 
 
+@pytest.mark.parametrize("low,high,bins", [
+    (0.5, 2.0, (0.5, 0.1, 15)),           # from the shortest, not from 0
+    (0.25, 2.0, (0.2, 0.1, 18)),          # the first bin starts at a multiple of the width
+    (5.2, 5.9, (5.2, 0.05, 14)),          # long regions only: no empty bins from 0 to 5 s
+    (0.5, 6.1, (0.5, 0.5, 12)),
+    (0.1, 3600.0, (0.0, 200.0, 18)),
+    (1.5, 1.5, (0.7, 0.1, 16)),           # one length: bins over half of it either side
+    (0.0, 0.0, (0.0, 0.001, 5)),
+])
+def test_nice_bins_cover_the_lengths_there_are(low, high, bins):
+    start, width, count = nice_bins(low, high)
+    assert (start, width, count) == pytest.approx(bins)
+    assert start <= low and high <= start + count * width + 1e-9 and count <= 20
+
+
+def test_region_durations_bin_from_the_shortest_to_the_longest(store, tmp_path):
+    (t,) = load_tasks(store, tmp_path, [task("long.wav")])
+    save_annotation(store, get_task(store, t), "accept", "eve",
+                    edits=regions(("A", 0.0, 5.2), ("A", 6.0, 11.9), ("B", 12.0, 17.5)))
+    bins = region_durations(store, "d")
+    assert bins[["seconds", "upto", "label", "regions"]].values.tolist() == [
+        [5.2, 5.25, "A", 1], [5.5, 5.55, "B", 1], [5.85, 5.9, "A", 1]]   # 5.9 closes the last bin
+    assert region_durations(store, "other").empty
+
+
 def test_progress_per_annotator_counts_answers_of_current_versions(small):
     store, _, _ = small
     progress = progress_by_annotator(store, "d").set_index("annotator")
@@ -91,12 +117,25 @@ def test_progress_per_annotator_counts_answers_of_current_versions(small):
         "bob": {"answered": 2, "accept": 1, "reject": 0, "ignore": 1, "skipped": 0}}
 
 
-def test_annotations_per_hour_count_every_version_saved(small):
+def test_annotations_per_hour_count_current_answers(small):
     store, _, _ = small
     pace = annotations_per_hour(store, "d")
     got = [(row.hour.strftime("%Y-%m-%d %H"), row.annotator, row.annotations) for row in pace.itertuples()]
     hour = [dt.datetime.fromtimestamp(t).strftime("%Y-%m-%d %H") for t in (MARCH_2, MARCH_5)]
-    assert got == [(hour[0], "ann", 3), (hour[1], "bob", 2)]
+    assert got == [(hour[0], "ann", 2), (hour[1], "bob", 2)]     # ann's replaced first version of a.wav apart
+
+
+def test_a_task_undone_and_answered_again_counts_once_per_hour(store, tmp_path):
+    tasks = load_tasks(store, tmp_path, [task(f"{n}.wav") for n in "abc"])
+    first = save_annotation(store, get_task(store, tasks[0]), "accept", "eve", edits={}, timestamp=MARCH_2)
+    save_annotation(store, get_task(store, tasks[1]), "accept", "eve", edits={}, timestamp=MARCH_2 + 10)
+    # undo the first answer, answer it again: it replaces the first version
+    save_annotation(store, get_task(store, tasks[0]), "reject", "eve", edits={}, timestamp=MARCH_2 + 20,
+                    supersedes=first)
+    save_annotation(store, get_task(store, tasks[2]), "accept", "eve", edits={}, timestamp=MARCH_2 + 30)
+    pace = annotations_per_hour(store, "d")
+    assert pace["annotations"].tolist() == [3] and pace["annotator"].tolist() == ["eve"]
+
 
 
 def test_task_counts_and_the_version_that_keys_the_statistics_cache(small):
@@ -144,7 +183,29 @@ def test_the_review_table_rows_and_its_limit(small):
     assert review_table(store, ReviewFilter())[1] == 5       # no dataset: all of them
     (mine,) = review_table(store, ReviewFilter(dataset="d", sessions=["ann"], answers=["accept"]))[0] \
         .itertuples()
-    assert (mine.id, mine.corrected, mine.labels) == (ids["ann_a"], True, "SPEECH")
+    # ann answered a.wav again herself (undo, then a new answer): not a correction
+    assert (mine.id, mine.corrected, mine.labels) == (ids["ann_a"], False, "SPEECH")
+
+
+def test_corrected_means_changed_by_a_reviewer_or_another_annotator(small):
+    store, tasks, ids = small
+
+    def corrected() -> dict[int, bool]:
+        frame, _ = review_table(store, ReviewFilter(dataset="d"))
+        return dict(zip(frame["id"], frame["corrected"]))
+    assert set(corrected().values()) == {False}       # ann's own second answer of a.wav included
+    # a reviewer corrects bob's c.wav in Review: saved under bob, marked by the reviewer
+    reviewed = save_annotation(store, get_task(store, tasks["c"]), "accept", "bob",
+                               edits={"_reviewed_by": "rita"}, supersedes=ids["bob_c"])
+    # another annotator's version replaces ann's b.wav
+    other = save_annotation(store, get_task(store, tasks["b"]), "accept", "bob", edits={},
+                            supersedes=ids["ann_b"])
+    # ann answers her corrected a.wav again: the chain keeps its earlier versions, none by anyone else
+    again = save_annotation(store, get_task(store, tasks["a"]), "reject", "ann", edits={}, supersedes=ids["ann_a"])
+    assert corrected() == {reviewed: True, other: True, again: False, ids["bob_a"]: False}
+    # a reviewed version answered again by its annotator stays corrected: a reviewer changed it once
+    after = save_annotation(store, get_task(store, tasks["c"]), "ignore", "bob", edits={}, supersedes=reviewed)
+    assert corrected()[after] is True
 
 
 def test_an_annotations_history_keys_and_the_task_of_every_annotator(small):

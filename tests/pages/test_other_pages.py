@@ -94,10 +94,29 @@ def test_statistics_counts_durations_and_agreement(talks, page):
     assert bins["regions"].to_dict() == {"SPK1": 2, "SPK2": 1}
     for label, seconds in (("SPK1", 1.5), ("SPK2", 0.5)):
         assert bins.loc[label, "seconds"] - 1e-9 <= seconds <= bins.loc[label, "upto"] + 1e-9
-    assert (bins["upto"] - bins["seconds"]).round(3).tolist() == [0.05, 0.05]   # 1.5 s / 30 bins
-    chart = json.loads(at.get("vega_lite_chart")[0].proto.spec)
+    # the lengths run from 0.5 to 1.5 s: 20 bins of 0.05 s from 0.5, not from 0
+    assert (bins["upto"] - bins["seconds"]).round(3).tolist() == [0.05, 0.05]
+    charts = [json.loads(c.proto.spec) for c in at.get("vega_lite_chart")]
+    chart = charts[0]
+    assert chart["encoding"]["x"]["scale"]["domain"] == [0.5, 1.5]
+    # whole counts on the count axes of the histogram and the answers per hour
+    for spec in charts[:2]:
+        axis = spec["encoding"]["y"]["axis"]
+        assert (axis["tickMinStep"], axis["format"]) == (1, "d")
+    assert charts[1]["encoding"]["color"]["field"] == "annotator"
     scale = chart["encoding"]["color"]["scale"]
     assert scale["domain"][:2] == ["SPK1", "SPK2"] and len(set(scale["range"][:2])) == 2
+    # the colours the annotation card gives the same labels, at least 20 apart (CIEDE2000)
+    from components.waveform import MIN_DISTANCE
+    from components.waveform.colour_distance import ciede2000, parse_color, srgb_to_lab
+    from earmark.datasets import get_dataset
+    from earmark.settings import effective_settings
+    from earmark.web.annotate import _label_specs
+    talks = get_dataset(store, "talks")
+    card = {spec["name"]: spec["color"] for spec in _label_specs(talks, effective_settings(talks))}
+    assert dict(zip(scale["domain"], scale["range"])) == {label: card[label] for label in scale["domain"]}
+    lab1, lab2 = (srgb_to_lab(parse_color(c)) for c in scale["range"][:2])
+    assert ciede2000(lab1, lab2) >= MIN_DISTANCE
     agreement = at.dataframe[1].value
     row = agreement.iloc[0]
     assert (row["annotator A"], row["annotator B"], row["shared tasks"]) == ("ann", "bob", 1)

@@ -66,13 +66,18 @@ def count_annotations(store: Store, f: ReviewFilter) -> int:
 
 def review_table(store: Store, f: ReviewFilter, limit: int = 1000) -> tuple[pd.DataFrame, int]:
     """The newest current annotations matching `f` (at most `limit`), and how many match.
-    Its `channel` lists the regions' channels counted from 1, as the pages say them."""
+
+    `channel` lists the regions' channels counted from 1, as the pages say them;
+    `corrected` says a reviewer (a version saved in Review) or another annotator
+    changed the annotation since its first version."""
     where, params = filter_sql(f)
     current = f"({CURRENT_ANNOTATIONS}) AS a"
     count = count_annotations(store, f)
     # The newest `limit` ids first; spans are aggregated for those rows only.
+    # "corrected": a later version of the chain was saved in Review or by another
+    # annotator than the first version's; an annotator's own undo and new answer is not.
     frame = store.query_df(
-        f"WITH top AS (SELECT a.id FROM {current} WHERE {where} ORDER BY a.id DESC LIMIT ?), "
+        f"WITH RECURSIVE top AS (SELECT a.id FROM {current} WHERE {where} ORDER BY a.id DESC LIMIT ?), "
         "r AS (SELECT annotation_id, count(*) AS regions, "
         "string_agg(DISTINCT label, ', ' ORDER BY label) AS labels, "
         # the channels the regions are on, as people count them (from 1); "all" for the
@@ -80,13 +85,22 @@ def review_table(store: Store, f: ReviewFilter, limit: int = 1000) -> tuple[pd.D
         "CASE WHEN count(channel) = 0 THEN '' ELSE array_to_string(list_sort(list(DISTINCT channel + 1) "
         "FILTER (WHERE channel IS NOT NULL)), ', ') || CASE WHEN count(*) > count(channel) THEN ', all' "
         "ELSE '' END END AS channel FROM spans "
-        "WHERE annotation_id IN (SELECT id FROM top) GROUP BY 1) "
+        "WHERE annotation_id IN (SELECT id FROM top) GROUP BY 1), "
+        "chain AS (SELECT v.id AS top_id, v.id, v.supersedes, v.session, v.annotation, 0 AS depth "
+        "FROM annotations v JOIN top USING (id) "
+        "UNION ALL SELECT c.top_id, v.id, v.supersedes, v.session, v.annotation, c.depth + 1 "
+        "FROM chain c JOIN annotations v ON v.id = c.supersedes), "
+        "first AS (SELECT top_id, arg_max(session, depth) AS session FROM chain GROUP BY 1), "
+        "fixed AS (SELECT c.top_id, bool_or(c.supersedes IS NOT NULL AND (c.session <> f.session "
+        "OR json_extract_string(c.annotation, '$._reviewed_by') IS NOT NULL)) AS corrected "
+        "FROM chain c JOIN first f USING (top_id) GROUP BY 1) "
         "SELECT a.id, a.dataset, a.session AS annotator, a.answer, "
         "json_extract_string(a.annotation, '$.file') AS file, "
         "coalesce(json_extract_string(a.annotation, '$._skip_reason'), '') AS skipped_because, "
         "coalesce(r.regions, 0) AS regions, coalesce(r.labels, '') AS labels, coalesce(r.channel, '') AS channel, "
-        "to_timestamp(a.created) AS saved, a.supersedes IS NOT NULL AS corrected, a.task_id "
-        "FROM annotations a JOIN top USING (id) LEFT JOIN r ON r.annotation_id = a.id ORDER BY a.id DESC",
+        "to_timestamp(a.created) AS saved, coalesce(fixed.corrected, FALSE) AS corrected, a.task_id "
+        "FROM annotations a JOIN top USING (id) LEFT JOIN r ON r.annotation_id = a.id "
+        "LEFT JOIN fixed ON fixed.top_id = a.id ORDER BY a.id DESC",
         params + [limit])
     return frame, count
 

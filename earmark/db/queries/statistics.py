@@ -3,6 +3,8 @@ answers, regions and seconds by label, progress per annotator, pace per hour."""
 
 from __future__ import annotations
 
+import math
+
 import pandas as pd
 
 from earmark.db.queries import CURRENT_ANNOTATIONS
@@ -82,19 +84,45 @@ def label_totals(store: Store, dataset: str) -> pd.DataFrame:
         "WHERE s.dataset = ? GROUP BY 1 ORDER BY 1", [dataset])
 
 
-def region_durations(store: Store, dataset: str, bins: int = 30) -> pd.DataFrame:
-    """Histogram of region durations per label: bin start and end (s), label, count."""
+def nice_bins(low: float, high: float, most: int = 20) -> tuple[float, float, int]:
+    """(start, width, count) of histogram bins over [low, high]: the narrowest
+    width of 1, 2, 2.5 or 5 times a power of ten that needs at most `most` bins,
+    the first starting at a multiple of the width. The last bin holds `high`."""
+    if high <= low:                       # one length only: bins over half of it either side
+        pad = max(abs(high), 0.01) / 2
+        low, high = (max(low - pad, 0.0) if low >= 0 else low - pad), high + pad
+    for exponent in range(-3, 10):
+        for mantissa in (1, 2, 2.5, 5):
+            width = mantissa * 10.0 ** exponent
+            start = math.floor(low / width + 1e-9) * width
+            count = max(1, math.ceil((high - start) / width - 1e-9))
+            if count <= most:
+                return round(start, 9), round(width, 9), count
+    raise ValueError(f"no bins for lengths {low} to {high}")
+
+
+def region_durations(store: Store, dataset: str, bins: int = 20) -> pd.DataFrame:
+    """Histogram of region durations per label: bin start and end (s), label, count.
+
+    The bins cover the lengths there are, from the shortest to the longest
+    (`nice_bins`), at most `bins` of them."""
+    regions = (f'SELECT s.label, s."end" - s.start AS seconds '
+               f"FROM spans s JOIN ({CURRENT_ANNOTATIONS}) AS a ON a.id = s.annotation_id WHERE s.dataset = ?")
+    low, high = store.query(f"SELECT min(seconds), max(seconds) FROM ({regions}) AS d", [dataset])[0]
+    if low is None:
+        return pd.DataFrame({"seconds": [], "upto": [], "label": [], "regions": []})
+    start, width, count = nice_bins(float(low), float(high), bins)
     return store.query_df(
-        'WITH d AS (SELECT s.label, s."end" - s.start AS seconds '
-        f"FROM spans s JOIN ({CURRENT_ANNOTATIONS}) AS a ON a.id = s.annotation_id WHERE s.dataset = ?), "
-        "w AS (SELECT greatest(max(seconds), 0.001) / ? AS width FROM d), "
-        "b AS (SELECT least(floor(seconds / width), ? - 1) AS bin, label, width FROM d, w) "
-        "SELECT round(bin * width, 3) AS seconds, round((bin + 1) * width, 3) AS upto, label, "
-        "count(*) AS regions FROM b GROUP BY bin, width, label ORDER BY 1, 3", [dataset, bins, bins])
+        f"WITH d AS ({regions}), "
+        "b AS (SELECT least(greatest(floor((seconds - ?) / ? + 1e-9), 0), ? - 1) AS bin, label FROM d) "
+        "SELECT round(? + bin * ?, 6) AS seconds, round(? + (bin + 1) * ?, 6) AS upto, label, "
+        "count(*) AS regions FROM b GROUP BY bin, label ORDER BY 1, 3",
+        [dataset, start, width, count, start, width, start, width])
 
 
 def annotations_per_hour(store: Store, dataset: str) -> pd.DataFrame:
-    """Annotations saved per hour and annotator (every version: the work done)."""
+    """Current answers per hour (of their saving) and annotator: a version that
+    undo or a correction replaced is not counted again."""
     return store.query_df(
         "SELECT date_trunc('hour', to_timestamp(created)) AS hour, session AS annotator, count(*) AS annotations "
-        "FROM annotations WHERE dataset = ? GROUP BY 1, 2 ORDER BY 1, 2", [dataset])
+        f"FROM ({CURRENT_ANNOTATIONS}) AS a WHERE dataset = ? GROUP BY 1, 2 ORDER BY 1, 2", [dataset])

@@ -1,29 +1,34 @@
 /**
- * Label colours. A label with no colour of its own gets one from a fixed
- * palette, chosen by a hash of its name, so the same name has the same colour
- * in every task, page and export. The Python helper `label_color` in
- * components/waveform/__init__.py implements the same function; the tests of
+ * Label colours. Python colours every label of the list it sends
+ * (`label_colors` in components/waveform/__init__.py: distinct, stable, the
+ * theme's kept). A label outside that list (a region's only) gets a palette
+ * colour by a hash of its name, the next free one when a listed label has it;
+ * the Python helper `label_color` computes the same hash, and the tests of
  * both sides check the same vectors.
  */
 
-/** Saturated colours that stay distinct as translucent region fills on white. */
+/**
+ * The label palette of components/waveform/__init__.py (PALETTE), in its order:
+ * every two at least 21 apart in CIEDE2000, each 3:1 or more against white.
+ */
 export const PALETTE: readonly string[] = [
-  "#1f77b4", // blue
-  "#ff7f0e", // orange
-  "#2ca02c", // green
-  "#d62728", // red
-  "#9467bd", // purple
-  "#8c564b", // brown
-  "#e377c2", // pink
-  "#17becf", // cyan
-  "#bcbd22", // olive
-  "#393b79", // navy
-  "#e6550d", // dark orange
-  "#31a354", // dark green
-  "#7b4173", // plum
-  "#3182bd", // steel blue
-  "#ad494a", // brick
-  "#637939", // moss
+  "#1f77b4",
+  "#909c00",
+  "#fc0000",
+  "#720066",
+  "#06482a",
+  "#fc30fc",
+  "#603600",
+  "#00a290",
+  "#a27e84",
+  "#cc7e00",
+  "#900c24",
+  "#6636fc",
+  "#303c54",
+  "#7e7254",
+  "#008424",
+  "#968ad8",
+  "#e40072",
 ];
 
 /** 32-bit FNV-1a over the UTF-8 bytes of `text`. */
@@ -86,4 +91,14 @@ export function withAlpha(color: string, alpha: number): string {
     return `rgba(${(n >> 16) & 255}, ${(n >> 8) & 255}, ${n & 255}, ${pct / 100})`;
   }
   return `color-mix(in srgb, ${color} ${pct}%, transparent)`;
+}
+
+/** Black or white, whichever reads better on `color` (a six-digit hex colour; else white). */
+export function textOn(color: string): string {
+  const hex = /^#([0-9a-f]{6})$/i.exec(color.trim());
+  if (!hex) return "#fff";
+  const n = parseInt(hex[1], 16);
+  const lin = (c: number) => (c <= 0.04045 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4);
+  const y = 0.2126 * lin(((n >> 16) & 255) / 255) + 0.7152 * lin(((n >> 8) & 255) / 255) + 0.0722 * lin((n & 255) / 255);
+  return (y + 0.05) / 0.05 > 1.05 / (y + 0.05) ? "#000" : "#fff";
 }

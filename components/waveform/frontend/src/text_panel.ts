@@ -19,7 +19,7 @@
  * User strings (text, labels, region labels) only ever reach the DOM as text.
  */
 
-import { freeColor } from "./colors";
+import { freeColor, textOn } from "./colors";
 import { isTextTarget } from "./keys";
 import {
   addSpan,
@@ -259,6 +259,7 @@ export class TextPanel {
     const chip = document.createElement("span");
     chip.className = "tp-hint-label";
     chip.style.setProperty("--tp-color", this.colorOf(this.activeLabel));
+    chip.style.setProperty("--tp-on", textOn(this.colorOf(this.activeLabel)));
     chip.textContent = this.activeLabel;
     this.hintEl.append("Drag over words to label them ", chip, "; click a span, then a region, to link them.");
   }
@@ -315,6 +316,7 @@ export class TextPanel {
     mark.dataset.s = String(index);
     mark.dataset.label = span.label;
     mark.style.setProperty("--tp-color", this.colorOf(span.label));
+    mark.style.setProperty("--tp-on", textOn(this.colorOf(span.label)));
     const words = document.createElement("span");
     words.className = "tp-words";
     const tags = document.createElement("span"); // label and buttons wrap as one

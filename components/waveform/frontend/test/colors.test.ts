@@ -1,12 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { fnv1a, freeColor, labelColor, PALETTE, resolveLabelColors, withAlpha } from "../src/colors";
+import { fnv1a, freeColor, labelColor, PALETTE, resolveLabelColors, textOn, withAlpha } from "../src/colors";
 
 describe("label colours", () => {
-  it("gives a label outside the list a colour no listed label has, as Python's label_colors", () => {
-    // SPEAKER_A and SPEAKER_1 hash to the same colour; Python gives SPEAKER_1 the next one.
-    expect(labelColor("SPEAKER_1")).toBe(labelColor("SPEAKER_A"));
-    const taken = new Set([labelColor("SPEAKER_A")]);
-    expect(freeColor("SPEAKER_1", taken)).toBe("#d62728");   // label_colors(["SPEAKER_A", "SPEAKER_1"])
+  it("gives a label outside the list a colour no listed label has", () => {
+    // NOISE and SPEAKER_1 hash to the same entry (15); the second takes the next one
+    expect(labelColor("SPEAKER_1")).toBe(labelColor("NOISE"));
+    const taken = new Set([labelColor("NOISE")]);
+    expect(freeColor("SPEAKER_1", taken)).toBe("#e40072");
     expect(freeColor("SPEAKER_1", new Set())).toBe(labelColor("SPEAKER_1"));
     expect(freeColor("X", new Set(PALETTE))).toBe(labelColor("X"));   // all taken: its own
   });
@@ -20,56 +20,61 @@ describe("label colours", () => {
     expect(fnv1a("e\u0301")).toBe(0xfa9bc71f);
   });
 
-  it("gives a name the palette entry at its FNV-1a hash modulo 16", () => {
+  it("gives a name the palette entry at its FNV-1a hash modulo 17", () => {
     // hashes computed by hand from the FNV-1a definition (offset 0x811c9dc5, prime 0x01000193)
     const known: [string, number, string][] = [
-      ["SPEECH", 0x00d0b057, "#17becf"], // 0x...7 -> 7, cyan
-      ["SPEAKER_A", 0x4178af32, "#2ca02c"], // 2, green
-      ["SPEAKER_B", 0x4078ad9f, "#637939"], // 15, moss
-      ["SPEAKER_0", 0x32789795, "#8c564b"], // 5, brown
-      ["A", 0xc40bf6cc, "#7b4173"], // 12, plum
-      ["<img src=x onerror=alert(1)>", 0x7f20c86f, "#637939"], // 15
+      ["SPEECH", 0x00d0b057, "#303c54"], // 13678679 % 17 = 12
+      ["SPEAKER_A", 0x4178af32, "#fc0000"], // 2
+      ["SPEAKER_B", 0x4078ad9f, "#603600"], // 6
+      ["SPEAKER_0", 0x32789795, "#6636fc"], // 11
+      ["A", 0xc40bf6cc, "#6636fc"], // 11
+      ["<img src=x onerror=alert(1)>", 0x7f20c86f, "#6636fc"], // 11
     ];
     for (const [name, hash, color] of known) {
       expect(fnv1a(name)).toBe(hash);
-      expect(hash % 16).toBe(PALETTE.indexOf(color));
+      expect(hash % 17).toBe(PALETTE.indexOf(color));
       expect(labelColor(name)).toBe(color);
     }
-    expect(PALETTE.length).toBe(16);
-    expect(new Set(PALETTE).size).toBe(16);
+    expect(PALETTE.length).toBe(17);
+    expect(new Set(PALETTE).size).toBe(17);
   });
 
-  it("gives two labels of a dataset different colours, even when their names hash alike", () => {
-    // SPEAKER_A and SPEAKER_1 both hash to index 2 (#2ca02c). Python colours the
-    // dataset's labels (label_colors: the second takes the next free entry, #d62728)
-    // and the editor keeps the colours it is given.
+  it("keeps the colours Python gave the listed labels", () => {
+    // Python colours the dataset's labels (label_colors: palette order, CIEDE2000 >= 20 apart)
     const listed = resolveLabelColors([
-      { name: "SPEAKER_A", color: "#2ca02c" },
-      { name: "SPEAKER_1", color: "#d62728" },
+      { name: "SPEAKER_1", color: "#1f77b4" },
+      { name: "SPEAKER_2", color: "#909c00" },
     ]);
-    expect(Object.fromEntries(listed)).toEqual({ SPEAKER_A: "#2ca02c", SPEAKER_1: "#d62728" });
+    expect(Object.fromEntries(listed)).toEqual({ SPEAKER_1: "#1f77b4", SPEAKER_2: "#909c00" });
     // a label only a pre-annotation has takes the next colour no listed label has:
-    // "C" hashes to 2 as well; 2 and 3 are taken, so 4 (#9467bd)
-    const taken = new Set([...listed.values()]);
-    expect(freeColor("C", taken)).toBe("#9467bd");
-    // one entry taken: the next one
-    expect(freeColor("C", new Set(["#2ca02c"]))).toBe("#d62728");
-    // the search wraps around the palette: "SPEAKER_B" hashes to the last entry (15)
-    expect(freeColor("SPEAKER_B", new Set(["#637939"]))).toBe("#1f77b4");
+    // "SPEAKER_A" hashes to 2, free
+    expect(freeColor("SPEAKER_A", new Set([...listed.values()]))).toBe("#fc0000");
+    // "MUSIC" hashes to 1, taken: the next one
+    expect(freeColor("MUSIC", new Set([...listed.values()]))).toBe("#fc0000");
+    // the search wraps around the palette: "SPEAKER_1" hashes to 15, 15 and 16 taken
+    expect(freeColor("SPEAKER_1", new Set(["#968ad8", "#e40072"]))).toBe("#1f77b4");
   });
 
   it("matches the Python helper on fixed vectors", () => {
     // computed by components.waveform.label_color; see tests/browser/test_component_python.py
-    expect(labelColor("SPEECH")).toBe("#17becf");
-    expect(labelColor("NOISE")).toBe("#ff7f0e");
-    expect(labelColor("MUSIC")).toBe("#9467bd");
-    expect(labelColor("trñ")).toBe("#d62728");
-    expect(labelColor("LAUGHTER")).toBe("#393b79");
+    expect(labelColor("SPEECH")).toBe("#303c54");
+    expect(labelColor("NOISE")).toBe("#968ad8");
+    expect(labelColor("MUSIC")).toBe("#909c00");
+    expect(labelColor("trñ")).toBe("#1f77b4");
+    expect(labelColor("LAUGHTER")).toBe("#06482a");
   });
 
   it("spreads common label sets over distinct colours", () => {
     const names = ["SPEECH", "NOISE", "MUSIC", "LAUGHTER"];
     expect(new Set(names.map(labelColor)).size).toBeGreaterThanOrEqual(3);
+  });
+
+  it("writes chip text in black or white, whichever contrasts more with the colour", () => {
+    expect(textOn("#1f77b4")).toBe("#fff");
+    expect(textOn("#909c00")).toBe("#000");   // olive: white would be 3:1 only
+    expect(textOn("#ffff00")).toBe("#000");
+    expect(textOn("#303c54")).toBe("#fff");
+    expect(textOn("red")).toBe("#fff");       // not six-digit hex: white, as before
   });
 
   it("prefers the label's colour, then the theme's, then the hash", () => {
@@ -82,10 +87,11 @@ describe("label colours", () => {
     expect(m.get("C")).toBe(labelColor("C"));
   });
 
-  it("is the shared 16-colour palette, in this order (components/waveform/__init__.py PALETTE)", () => {
+  it("is the shared palette, in this order (components/waveform/__init__.py PALETTE)", () => {
     expect(PALETTE).toEqual([
-      "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#17becf",
-      "#bcbd22", "#393b79", "#e6550d", "#31a354", "#7b4173", "#3182bd", "#ad494a", "#637939",
+      "#1f77b4", "#909c00", "#fc0000", "#720066", "#06482a", "#fc30fc", "#603600", "#00a290",
+      "#a27e84", "#cc7e00", "#900c24", "#6636fc", "#303c54", "#7e7254", "#008424", "#968ad8",
+      "#e40072",
     ]);
   });
 
