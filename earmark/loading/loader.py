@@ -26,7 +26,7 @@ from pathlib import Path
 from earmark.loading import hashing
 from earmark.datasets import add_labels, drop_dataset, ensure_dataset, get_dataset
 from earmark.formats.matching import PreAnnotations
-from earmark.loading.longform import LongformOptions, expand_task
+from earmark.loading.longform import EMBEDDINGS_KEY, LongformOptions, expand_task
 from earmark.models.registry import ModelError
 from earmark.loading.segment import SegmentError
 from earmark.db.media import MediaInfo, inspect_file, insert_media, media_dir, save_media_bytes
@@ -158,6 +158,7 @@ def load_candidates(store: Store, dataset: str, items: Iterable[Candidate | Fail
                     report.failures += _attach_pre_annotations(item, info, pre_annotations)
                 used = False   # whether a task of this item is kept (else its file is not registered)
                 for task in _expand(item, info, keep_base64, longform, report):
+                    task.pop(EMBEDDINGS_KEY, None)   # region embeddings are not part of a stored task
                     problem = task_problem(task, duration=info.duration if info else None,
                                            channels=info.channels if info else None)
                     if problem:

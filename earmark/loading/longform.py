@@ -3,8 +3,8 @@
 `expand_task` turns the task of one audio file into the tasks to annotate:
 with `split_channels`, one per channel (`meta.channel`, 0-based); with a
 segment spec, one per segment (`segment` in the file's time, the task still
-pointing at the whole file); with a model, each task's `audio_spans` are
-filled in before anyone annotates. Pre-annotations already on the task
+pointing at the whole file); with a model, each task's `audio_spans` (and `transcript` and `words`
+from a recogniser) are filled in before anyone annotates. Pre-annotations already on the task
 (from `--spans`) are kept, each with the tasks whose window and channel it
 falls in.
 """
@@ -15,8 +15,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from earmark.db.media import MediaInfo
-from earmark.models.registry import PreAnnotator, audio_16k, run_model
+from earmark.models.registry import PreAnnotator, audio_16k, propose
 from earmark.loading.segment import SegmentSpec
+
+
+# the key under which a part carries its regions' embeddings to the loader, which
+# stores them beside the task and takes the key off (never part of a stored task)
+EMBEDDINGS_KEY = "_region_embeddings"
 
 
 @dataclass
@@ -70,8 +75,14 @@ def expand_task(task: dict, media: MediaInfo | None, options: LongformOptions) -
                 part["audio_spans"] = spans
             if options.model is not None:
                 # the model reads the file on the server (an upload's `path` is its name)
-                found = run_model(options.model, {**part, "path": media.path}, media.duration)
-                part["audio_spans"] = part["audio_spans"] + found
+                found = propose(options.model, {**part, "path": media.path}, media.duration)
+                part["audio_spans"] = part["audio_spans"] + found.regions
+                if found.transcript is not None and not part.get("transcript"):
+                    part["transcript"] = found.transcript   # a transcript already given is kept
+                if found.words is not None:
+                    part["words"] = found.words
+                if found.embeddings:
+                    part[EMBEDDINGS_KEY] = found.embeddings
             if not part["audio_spans"]:
                 part.pop("audio_spans")
             out.append(part)

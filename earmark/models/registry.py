@@ -7,8 +7,13 @@ A model (`Model`) has a name, a title, typed parameters with defaults, and a
   (`{"start", "end"}`) limits the work to a window, and
   `task["meta"].get("channel")` to one channel of a split recording;
 - `params` holds every parameter, the defaults filled in;
-- it returns regions `{"start", "end", "label", "text"?, "channel"?}` in
-  seconds of the original file.
+- it returns regions `{"start", "end", "label", "text"?, "channel"?, "score"?}`
+  in seconds of the original file, or a dict `{"audio_spans": [...],
+  "transcript"?: str, "words"?: [{"start", "end", "text", "score"?}]}` when it
+  also recognises speech (`Proposal` is what loading makes of either). A
+  region may carry `_embedding` (a list of floats, e.g. a speaker embedding):
+  it is taken off the region and kept beside it (`Proposal.embeddings`), never
+  stored in the task.
 
 `load()` runs once per process, the first time the model is used, under a
 lock: the loaded model is shared by every thread. Keep heavy imports (weights,
@@ -52,8 +57,10 @@ import numpy as np
 
 from earmark.loading.sources import check_spans
 
-PreAnnotator = Callable[[dict], list[dict]]
-Annotate = Callable[[dict, dict], list[dict]]
+# what a model returns: its regions, or {"audio_spans", "transcript"?, "words"?}
+Found = list[dict] | dict
+PreAnnotator = Callable[[dict], Found]
+Annotate = Callable[[dict, dict], Found]
 ENTRY_POINT_GROUP = "earmark.models"
 # the built-in models: name -> the `Model` object, found like an entry point's
 BUILT_IN: dict[str, str] = {
@@ -168,7 +175,7 @@ class BoundModel:
         self.model, self.params = model, params
         self.__name__ = model.name
 
-    def __call__(self, task: dict) -> list[dict]:
+    def __call__(self, task: dict) -> Found:
         return self.model.annotator()(task, self.params)
 
     def __repr__(self) -> str:
@@ -179,7 +186,7 @@ def function_model(name: str, function: PreAnnotator, title: str = "") -> Model:
     """A model of a plain function `annotate(task) -> regions` (the pre-annotator shape); no parameters."""
     doc = (getattr(function, "__doc__", None) or "").strip().splitlines()
 
-    def annotate(task: dict, params: dict) -> list[dict]:
+    def annotate(task: dict, params: dict) -> Found:
         return function(task)
     return Model(name, title or (doc[0] if doc else name), lambda: annotate)
 
@@ -375,15 +382,21 @@ class ModelChain:
         self.models = models
         self.__name__ = ",".join(getattr(m, "__name__", "model") for m in models)
 
-    def __call__(self, task: dict) -> list[dict]:
-        regions: list[dict] = []
+    def __call__(self, task: dict) -> dict:
+        """Every model's regions joined; transcript and words from the last model giving them."""
+        joined: dict = {"audio_spans": []}
         for model in self.models:
-            found = model(task)
-            if not isinstance(found, list):
+            found: object = model(task)
+            if isinstance(found, list):
+                found = {"audio_spans": found}
+            if not isinstance(found, dict):
                 raise ModelError(f"{getattr(model, '__name__', 'a model')} returned {type(found).__name__}, "
                                  "not a list of regions")
-            regions += found
-        return regions
+            joined["audio_spans"] += list(found.get("audio_spans") or [])
+            for key in ("transcript", "words"):
+                if key in found:
+                    joined[key] = found[key]
+        return joined
 
 
 def _names() -> str:
@@ -423,16 +436,88 @@ def resolve_offered(name: str, configured: dict[str, str], media_folder: Path) -
                          refuse_under=media_folder)
 
 
+@dataclass
+class Proposal:
+    """What a model proposed for one task: regions (with ids), and a transcript
+    with its words when it recognises speech; `embeddings` by region id."""
+    regions: list[dict]
+    transcript: str | None = None
+    words: list[dict] | None = None
+    embeddings: dict[str, list[float]] = field(default_factory=dict)
+
+
 def run_model(model: PreAnnotator, task: dict, duration: float | None) -> list[dict]:
-    """Call `model` on `task` and check what it returns; regions get ids."""
-    regions = model(task)
-    if not isinstance(regions, list):
-        raise ModelError(f"the model returned {type(regions).__name__}, not a list of regions")
+    """Call `model` on `task` and check what it returns; its regions, with ids."""
+    return propose(model, task, duration).regions
+
+
+def propose(model: PreAnnotator | Callable[[dict], object], task: dict, duration: float | None) -> Proposal:
+    """Call `model` on `task`, check everything it returns (ModelError naming the
+    problem) and make a `Proposal` of it."""
+    found: object = model(task)
+    transcript = words = None
+    if isinstance(found, dict):
+        transcript, words = found.get("transcript"), found.get("words")
+        found = found.get("audio_spans") or []
+    if not isinstance(found, list):
+        raise ModelError(f"the model returned {type(found).__name__}, not a list of regions")
+    if any(not isinstance(r, dict) for r in found):
+        raise ModelError("the model returned a region that is not an object")
+    regions, embeddings = [], {}
+    for region in found:
+        region = dict(region)
+        vector = region.pop("_embedding", None)
+        region["id"] = region.get("id") or str(uuid.uuid4())
+        if vector is not None:
+            embeddings[region["id"]] = _vector(vector)
+        regions.append(region)
     problem = check_spans(regions, duration)
     if problem:
         raise ModelError(f"the model returned bad regions: {problem}")
-    out = []
     for region in regions:
-        out.append({**region, "id": region.get("id") or str(uuid.uuid4()),
-                    "start": round(float(region["start"]), 3), "end": round(float(region["end"]), 3)})
-    return out
+        region["start"], region["end"] = round(float(region["start"]), 3), round(float(region["end"]), 3)
+        if "score" in region:
+            region["score"] = _score(region["score"], "a region's score")
+    if transcript is not None and not isinstance(transcript, str):
+        raise ModelError(f"the model returned a transcript that is {type(transcript).__name__}, not text")
+    return Proposal(regions, transcript, _checked_words(words, duration) if words is not None else None,
+                    embeddings)
+
+
+def _score(value: object, what: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 1:
+        raise ModelError(f"the model returned {what} {value!r}: give a number from 0 to 1")
+    return round(float(value), 4)
+
+
+def _vector(value: object) -> list[float]:
+    try:
+        vector = np.asarray(value, dtype=np.float32)
+    except (TypeError, ValueError):
+        raise ModelError("the model returned an `_embedding` that is not a list of numbers") from None
+    if vector.ndim != 1 or not len(vector) or not np.isfinite(vector).all():
+        raise ModelError("the model returned an `_embedding` that is not a list of finite numbers")
+    return [float(x) for x in vector]
+
+
+def _checked_words(words: object, duration: float | None) -> list[dict]:
+    """Words `{"start", "end", "text", "score"?}` in file time, in order of start."""
+    if not isinstance(words, list):
+        raise ModelError(f"the model returned words as {type(words).__name__}, not a list")
+    out = []
+    for n, word in enumerate(words, 1):
+        if not isinstance(word, dict) or not isinstance(word.get("text"), str):
+            raise ModelError(f"the model returned word {n} without its text")
+        try:
+            start, end = float(word["start"]), float(word["end"])
+        except (KeyError, TypeError, ValueError):
+            raise ModelError(f"the model returned word {n} ({word.get('text')!r}) without start and end") from None
+        if not (np.isfinite(start) and np.isfinite(end)) or start < 0 or end < start or \
+                (duration is not None and end > duration + 0.001):
+            raise ModelError(f"the model returned word {n} ({word['text']!r}) at {start}-{end} s, "
+                             "outside the file")
+        checked = {"start": round(start, 3), "end": round(min(end, duration or end), 3), "text": word["text"]}
+        if "score" in word:
+            checked["score"] = _score(word["score"], f"word {n}'s score")
+        out.append(checked)
+    return sorted(out, key=lambda w: w["start"])

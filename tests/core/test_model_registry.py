@@ -258,6 +258,7 @@ def test_several_comma_separated_models_run_one_after_the_other(registered):
     assert registry.split_model_specs("ticks:length=0.5,label=X, speech,pkg.mod:fn") == [
         "ticks:length=0.5,label=X", "speech", "pkg.mod:fn"]
     chain = resolve_model("ticks:length=0.5,label=X,ticks")
-    assert chain({}) == [{"start": 0.0, "end": 0.5, "label": "X"}, {"start": 0.0, "end": 1.0, "label": "TICK"}]
+    assert chain({}) == {"audio_spans": [{"start": 0.0, "end": 0.5, "label": "X"},
+                                         {"start": 0.0, "end": 1.0, "label": "TICK"}]}
     with pytest.raises(ModelError, match="no function 'nope'"):
         resolve_model("ticks,earmark.models.speech:nope")
