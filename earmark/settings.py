@@ -76,6 +76,13 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("blocks", None, TEXT_LIST,
             'the views the card combines, e.g. `["audio_manual", "transcript"]` (unset: the dataset\'s view)'),
     Setting("segment_context", 1.0, NUMBER, "seconds of audio played and shown around a segment task"),
+    Setting("feed_order", "file", TEXT,
+            "`file`: tasks in the order they were loaded; `uncertain`: tasks whose proposals have the "
+            "lowest `score` first"),
+    Setting("asr_model", None, TEXT,
+            "a CTranslate2 Whisper model directory for `transcribe` (unset: the bundled tiny English model)"),
+    Setting("language", None, TEXT, "the language `transcribe` recognises, e.g. `en` (unset: the model's own guess)"),
+    Setting("num_speakers", None, NUMBER, "the number of speakers `speakers` looks for (unset: estimated)"),
     Setting("access_code", None, TEXT, "every page and `/api/` route asks for this code (or `st.secrets`)",
             server_only=True),
     Setting("allowed_sessions", None, TEXT_LIST, "the only annotator names any page opens for",
