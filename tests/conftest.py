@@ -30,10 +30,47 @@ def corpus() -> Path:
     return CORPUS
 
 
+# Test modules whose `store` runs on both backends: DuckDB and, when the test
+# command started its throwaway cluster (EARMARK_TEST_PG, scripts/pg.sh), PostgreSQL.
+BOTH_BACKENDS = {
+    "test_feed", "test_answers_and_queue", "test_answers_commit", "test_answers_atomic",
+    "test_agreement_known", "test_queries_review_stats", "test_export_contents", "test_export_rules",
+    "test_db_interface", "test_roundtrip", "test_records", "test_postgres",
+}
+
+
+def pytest_generate_tests(metafunc):
+    if "store" in metafunc.fixturenames and metafunc.module.__name__.rpartition(".")[2] in BOTH_BACKENDS:
+        metafunc.parametrize("store", ["duckdb", "postgresql"], indirect=True)
+
+
 @pytest.fixture
-def store(tmp_path):
-    from earmark.db.store import Store
-    s = Store(tmp_path / "test.duckdb")
+def postgres_url():
+    """A fresh schema of the test cluster, as a URL whose connections use only it."""
+    base = os.environ.get("EARMARK_TEST_PG")
+    if not base:
+        unavailable("no PostgreSQL cluster for the tests (scripts/test.sh starts one: EARMARK_TEST_PG)")
+    import uuid
+
+    import psycopg
+    schema = f"t_{uuid.uuid4().hex[:16]}"
+    with psycopg.connect(base, autocommit=True) as conn:
+        conn.execute(f"CREATE SCHEMA {schema}")
+    yield f"{base}?options=-csearch_path%3D{schema}"
+    with psycopg.connect(base, autocommit=True) as conn:
+        conn.execute(f"DROP SCHEMA {schema} CASCADE")
+
+
+@pytest.fixture
+def store(request, tmp_path, monkeypatch):
+    backend = getattr(request, "param", "duckdb")
+    if backend == "postgresql":
+        from earmark.db.postgres import PostgresStore
+        monkeypatch.setenv("EARMARK_DATA", str(tmp_path))   # media folder and secret of this test
+        s = PostgresStore(request.getfixturevalue("postgres_url"), pool_size=4)
+    else:
+        from earmark.db.store import Store
+        s = Store(tmp_path / "test.duckdb")
     yield s
     s.close()
 
