@@ -35,7 +35,7 @@ def corpus() -> Path:
 BOTH_BACKENDS = {
     "test_feed", "test_answers_and_queue", "test_answers_commit", "test_answers_atomic",
     "test_agreement_known", "test_queries_review_stats", "test_export_contents", "test_export_rules",
-    "test_db_interface", "test_roundtrip", "test_records", "test_postgres",
+    "test_db_interface", "test_roundtrip", "test_records",
 }
 
 

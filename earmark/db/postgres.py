@@ -254,19 +254,20 @@ class PostgresStore:
         from earmark.db.store import StoreError
         self.url = url
         self.location = redacted(url)
+        self.key = url                   # what `open_store` takes to give this store again
         data = Path(os.environ.get("EARMARK_DATA") or "data")
         database = urlsplit(url).path.strip("/") or "earmark"
         # Files kept beside the database: `path.parent` is the shared data folder
         # (media/ and the token secret are found from `path`, as for a DuckDB file).
         self.path = data.resolve() / f"{re.sub(r'[^A-Za-z0-9_.-]', '_', database)}.postgresql"
         self._local = threading.local()
-        try:
-            self._pool = ConnectionPool(url, min_size=1, max_size=max(2, pool_size), open=True,
-                                        kwargs={"autocommit": True}, timeout=30,
-                                        name=f"earmark {self.location}")
-            self._pool.wait(timeout=10)
-        except Exception as exc:   # psycopg_pool's PoolTimeout carries libpq's reason in the log only
-            raise StoreError(f"the database could not be opened: {_reason(url, exc)}", self.location) from exc
+        try:   # once directly: libpq's reason in words, where a pool would only time out
+            psycopg.connect(url, connect_timeout=10).close()
+        except psycopg.Error as exc:
+            reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise StoreError(f"the database could not be opened: {reason}", self.location) from exc
+        self._pool = ConnectionPool(url, min_size=1, max_size=max(2, pool_size), open=True,
+                                    kwargs={"autocommit": True}, timeout=30, name=f"earmark {self.location}")
         self._migrate()
 
     # -- connections ---------------------------------------------------------------
@@ -275,6 +276,15 @@ class PostgresStore:
         held = getattr(self._local, "conn", None)
         if held is not None:          # inside this thread's transaction: the same connection
             yield held
+            return
+        with self._pool.connection() as conn:
+            yield conn
+
+    @contextmanager
+    def _checked_out(self) -> Iterator[psycopg.Connection]:
+        pinned = getattr(self._local, "pinned", None)
+        if pinned is not None:
+            yield pinned
             return
         with self._pool.connection() as conn:
             yield conn
@@ -291,7 +301,6 @@ class PostgresStore:
         from earmark.db.store import StoreError
 
         def apply(cur: PgCursor) -> None:
-            cur.execute(f"SELECT pg_advisory_xact_lock({_MIGRATION_LOCK})")
             cur.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
             current = cur.execute("SELECT max(version) FROM schema_version").fetchall()[0][0] or 0
             if current > SCHEMA_VERSION:
@@ -301,7 +310,16 @@ class PostgresStore:
                 cur._cur.execute(_ddl(MIGRATIONS[version]))      # DDL: no placeholders
                 cur.execute("INSERT INTO schema_version VALUES (?)", [version + 1])
             cur._cur.execute(_HELPERS)
-        self.write(apply)
+        # The lock is the session's, taken before the transaction begins: a snapshot
+        # taken while waiting for it would not see the migrations the holder commits.
+        with self._pool.connection() as conn:
+            conn.execute(f"SELECT pg_advisory_lock({_MIGRATION_LOCK})")
+            try:
+                self._local.conn = None
+                with _held(self._local, conn):
+                    self.write(apply)
+            finally:
+                conn.execute(f"SELECT pg_advisory_unlock({_MIGRATION_LOCK})")
 
     # -- reads and writes ------------------------------------------------------------
     def query(self, sql: str, params: Sequence[Any] | dict | None = None) -> list[tuple]:
@@ -345,7 +363,7 @@ class PostgresStore:
         from earmark.db.store import StoreError
         if getattr(self._local, "conn", None) is not None:
             raise RuntimeError("a transaction is already open on this thread")
-        with self._pool.connection() as conn:
+        with self._checked_out() as conn:
             self._local.conn = conn
             try:
                 conn.execute("BEGIN ISOLATION LEVEL REPEATABLE READ")
@@ -383,17 +401,18 @@ class PostgresStore:
     bridged = False     # the command line opens PostgreSQL itself, beside running apps
 
 
+@contextmanager
+def _held(local: threading.local, conn: psycopg.Connection) -> Iterator[None]:
+    """Make this thread's transactions use `conn` (the one holding a session lock)."""
+    local.pinned = conn
+    try:
+        yield
+    finally:
+        local.pinned = None
+
+
 def _rollback(conn: psycopg.Connection) -> None:
     try:
         conn.execute("ROLLBACK")
     except psycopg.Error:
         pass
-
-
-def _reason(url: str, exc: BaseException) -> str:
-    """Why a connection failed, in libpq's words (tried once directly: the pool keeps them)."""
-    try:
-        psycopg.connect(url, connect_timeout=5).close()
-    except psycopg.Error as direct:
-        return str(direct).strip().splitlines()[0]
-    return f"{type(exc).__name__}: {exc}"

@@ -179,6 +179,7 @@ class Store:
     def __init__(self, path: str | os.PathLike[str]):
         self.path = Path(path)
         self.location = str(self.path)   # what messages call the database
+        self.key = str(self.path)        # what `open_store` takes to give this store again
         self._con = _open_connection(self.path)
         self._generation = 0            # bumped when the connection is reopened
         self._reopen_lock = threading.Lock()
