@@ -80,9 +80,10 @@ def run_app(tmp_path):
     """Start Earmark's app (or another script) against a database; stopped after the test."""
     started: list[RunningApp] = []
 
-    def start(db: Path, script: Path = ROOT / "app.py", args: list[str] | None = None,
-              env: dict[str, str] | None = None, port: int | None = None) -> RunningApp:
-        app = RunningApp(script, db, args, env, port=port)
+    def start(db: Path | str, script: Path = ROOT / "app.py", args: list[str] | None = None,
+              env: dict[str, str] | None = None, port: int | None = None,
+              folder: Path | None = None) -> RunningApp:
+        app = RunningApp(script, db, args, env, port=port, folder=folder)
         started.append(app)
         return app
 
