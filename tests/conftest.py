@@ -36,12 +36,17 @@ BOTH_BACKENDS = {
     "test_feed", "test_answers_and_queue", "test_answers_commit", "test_answers_atomic",
     "test_agreement_known", "test_queries_review_stats", "test_export_contents", "test_export_rules",
     "test_db_interface", "test_roundtrip", "test_records",
+    "test_other_pages", "test_annotate_page",      # pages: their `talks` database
 }
 
 
 def pytest_generate_tests(metafunc):
-    if "store" in metafunc.fixturenames and metafunc.module.__name__.rpartition(".")[2] in BOTH_BACKENDS:
-        metafunc.parametrize("store", ["duckdb", "postgresql"], indirect=True)
+    if metafunc.module.__name__.rpartition(".")[2] not in BOTH_BACKENDS:
+        return
+    for name in ("store", "talks"):
+        if name in metafunc.fixturenames:
+            metafunc.parametrize(name, ["duckdb", "postgresql"], indirect=True)
+            return
 
 
 @pytest.fixture
