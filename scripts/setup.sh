@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what Earmark needs on a Debian machine with Python 3.11 and Node 20:
-# system packages (ffmpeg; with --dev also Chromium, sox and espeak-ng, which the tests and
-# benchmarks call), a virtualenv in .venv with the pinned requirements and the
+# system packages (ffmpeg; with --dev also Chromium, sox, espeak-ng and PostgreSQL, which the tests
+# and benchmarks call), a virtualenv in .venv with the pinned requirements and the
 # project itself in editable mode (so `.venv/bin/earmark` runs this checkout's
 # code from any directory), and (with --dev) the component's npm packages.
 # Idempotent and quick when everything is already there.
@@ -19,6 +19,7 @@ if [ $dev = 1 ]; then
   [ -x /usr/bin/chromium ] || missing+=(chromium)
   command -v sox >/dev/null && command -v soxi >/dev/null || missing+=(sox)
   command -v espeak-ng >/dev/null || missing+=(espeak-ng)   # test speech for the recogniser
+  ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)   # scripts/pg.sh
 fi
 if [ ${#missing[@]} -gt 0 ]; then
   echo "setup: installing ${missing[*]} with apt-get" >&2

@@ -3,7 +3,8 @@
 # (ruff and mypy, configured in pyproject.toml, and tsc for the component),
 # checks that the committed component build matches its source, then the
 # frontend unit tests (vitest) and the Python tests (pytest: core, pages, and
-# Playwright in Chromium). Extra arguments go to pytest.
+# Playwright in Chromium), with a throwaway PostgreSQL cluster for the tests
+# that run on both databases (stopped and removed at the end). Extra arguments go to pytest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh --dev
@@ -27,5 +28,9 @@ fi
 echo "== frontend unit tests"
 (cd $frontend && npm test --silent)
 
-echo "== Python tests"
-exec .venv/bin/python -m pytest "$@"
+echo "== Python tests (DuckDB, and PostgreSQL in a throwaway cluster)"
+eval "$(scripts/pg.sh start)"
+trap 'rm -rf "$fresh"; scripts/pg.sh stop "$EARMARK_PG_DIR"' EXIT
+status=0
+.venv/bin/python -m pytest "$@" || status=$?
+exit $status

@@ -33,24 +33,27 @@ def free_port() -> int:
 class RunningApp:
     """A `streamlit run` of a script, on a free loopback port."""
 
-    def __init__(self, script: Path, db: Path, args: list[str] | None = None,
+    def __init__(self, script: Path, db: Path | str, args: list[str] | None = None,
                  env: dict[str, str | None] | None = None, flags: list[str] | None = None,
-                 port: int | None = None):
-        """`env` adds variables (None removes one); `flags` are more `streamlit run` options;
-        `port` a given one (a restart on the same origin keeps the browser's storage)."""
+                 port: int | None = None, folder: Path | None = None):
+        """`db` a DuckDB file or a postgresql:// URL; `env` adds variables (None removes
+        one); `flags` are more `streamlit run` options; `port` a given one (a restart on
+        the same origin keeps the browser's storage); `folder` holds the log and
+        earmark.json (default: the database file's folder)."""
+        folder = folder or Path(db).parent
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         # No earmark.json from the developer's working directory leaks into a test.
         # EARMARK_TEST_HOOKS: the component puts its state on `window` for the tests to read
         merged = {**os.environ, "EARMARK_DB": str(db), "PYTHONPATH": str(ROOT), "EARMARK_TEST_HOOKS": "1",
-                  "EARMARK_CONFIG": str(db.parent / "earmark.json"), **(env or {})}
+                  "EARMARK_CONFIG": str(folder / "earmark.json"), **(env or {})}
         env = {k: v for k, v in merged.items() if v is not None}
         cmd = [sys.executable, "-m", "streamlit", "run", str(script),
                "--server.headless", "true", "--server.port", str(self.port),
                "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false", *(flags or [])]
         if args:
             cmd += ["--", *args]
-        self.log = open(db.parent / f"streamlit-{self.port}.log", "a+")
+        self.log = open(folder / f"streamlit-{self.port}.log", "a+")
         self.proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:

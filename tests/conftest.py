@@ -30,10 +30,52 @@ def corpus() -> Path:
     return CORPUS
 
 
+# Test modules whose `store` runs on both backends: DuckDB and, when the test
+# command started its throwaway cluster (EARMARK_TEST_PG, scripts/pg.sh), PostgreSQL.
+BOTH_BACKENDS = {
+    "test_feed", "test_answers_and_queue", "test_answers_commit", "test_answers_atomic",
+    "test_agreement_known", "test_queries_review_stats", "test_export_contents", "test_export_rules",
+    "test_db_interface", "test_roundtrip", "test_records",
+    "test_other_pages", "test_annotate_page",      # pages: their `talks` database
+}
+
+
+def pytest_generate_tests(metafunc):
+    if metafunc.module.__name__.rpartition(".")[2] not in BOTH_BACKENDS:
+        return
+    for name in ("store", "talks"):
+        if name in metafunc.fixturenames:
+            metafunc.parametrize(name, ["duckdb", "postgresql"], indirect=True)
+            return
+
+
 @pytest.fixture
-def store(tmp_path):
-    from earmark.db.store import Store
-    s = Store(tmp_path / "test.duckdb")
+def postgres_url():
+    """A fresh schema of the test cluster, as a URL whose connections use only it."""
+    base = os.environ.get("EARMARK_TEST_PG")
+    if not base:
+        unavailable("no PostgreSQL cluster for the tests (scripts/test.sh starts one: EARMARK_TEST_PG)")
+    import uuid
+
+    import psycopg
+    schema = f"t_{uuid.uuid4().hex[:16]}"
+    with psycopg.connect(base, autocommit=True) as conn:
+        conn.execute(f"CREATE SCHEMA {schema}")
+    yield f"{base}?options=-csearch_path%3D{schema}"
+    with psycopg.connect(base, autocommit=True) as conn:
+        conn.execute(f"DROP SCHEMA {schema} CASCADE")
+
+
+@pytest.fixture
+def store(request, tmp_path, monkeypatch):
+    backend = getattr(request, "param", "duckdb")
+    if backend == "postgresql":
+        from earmark.db.postgres import PostgresStore
+        monkeypatch.setenv("EARMARK_DATA", str(tmp_path))   # media folder and secret of this test
+        s = PostgresStore(request.getfixturevalue("postgres_url"), pool_size=4)
+    else:
+        from earmark.db.store import Store
+        s = Store(tmp_path / "test.duckdb")
     yield s
     s.close()
 
@@ -43,9 +85,10 @@ def run_app(tmp_path):
     """Start Earmark's app (or another script) against a database; stopped after the test."""
     started: list[RunningApp] = []
 
-    def start(db: Path, script: Path = ROOT / "app.py", args: list[str] | None = None,
-              env: dict[str, str] | None = None, port: int | None = None) -> RunningApp:
-        app = RunningApp(script, db, args, env, port=port)
+    def start(db: Path | str, script: Path = ROOT / "app.py", args: list[str] | None = None,
+              env: dict[str, str] | None = None, port: int | None = None,
+              folder: Path | None = None) -> RunningApp:
+        app = RunningApp(script, db, args, env, port=port, folder=folder)
         started.append(app)
         return app
 

@@ -23,7 +23,7 @@ from earmark.loading.segment import parse_segment_spec
 from earmark.settings import SettingsError, configured_models, load_config
 from earmark.db.queries.statistics import count_tasks, dataset_stats
 from earmark.views import view_names
-from earmark.db.store import StoreError, StoreLockedError, default_db_path, open_store
+from earmark.db.store import StoreError, StoreLockedError, default_db_path, is_database_url, open_store
 
 
 def _split(value: str | None) -> list[str] | None:
@@ -35,8 +35,8 @@ def build_parser() -> argparse.ArgumentParser:
     prog = "earmark" if Path(sys.argv[0]).name == "earmark" else "python -m earmark"
     parser = argparse.ArgumentParser(prog=prog, description="Earmark audio annotation")
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--db", type=Path, default=None,
-                        help=f"database file (default: $EARMARK_DB or {default_db_path()})")
+    common.add_argument("--db", type=database_arg, default=None,
+                        help=f"database file, or a postgresql:// URL (default: $EARMARK_DB or {default_db_path()})")
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("load", parents=[common], help="add audio files or JSONL tasks to a dataset")
@@ -77,10 +77,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("dataset", nargs="?")
     p.add_argument("--json", action="store_true")
 
+    p = sub.add_parser("migrate", help="copy every dataset, task and annotation into a new, empty database")
+    p.add_argument("--from", dest="source", type=database_arg, required=True,
+                   help="the database to copy (a DuckDB file or a postgresql:// URL)")
+    p.add_argument("--to", dest="target", type=database_arg, required=True,
+                   help="the empty database to copy into (created when it is a new DuckDB file)")
+
     sub.add_parser("datasets", parents=[common], help="list datasets")
     p = sub.add_parser("drop", parents=[common], help="delete a dataset and its annotations")
     p.add_argument("dataset")
     return parser
+
+
+def database_arg(value: str) -> Path | str:
+    """`--db` and friends: a `postgresql://` URL as it is, anything else a file path."""
+    return value if is_database_url(value) else Path(value)
 
 
 def _model_help() -> str:
@@ -101,6 +112,8 @@ def main(argv: list[str] | None = None) -> int:
     for problem in plugin_problems():   # a broken plug-in is named; the rest works
         print(f"warning: {problem}", file=sys.stderr)
     args = parser.parse_args(argv)
+    if args.command == "migrate":
+        return cmd_migrate(args, sys.stdout, sys.stderr)
     refused = _refuse_before_opening(args)
     if refused:
         print(f"error: {refused}", file=sys.stderr)
@@ -298,6 +311,24 @@ def cmd_drop(store, args, out: TextIO, err: TextIO) -> int:
         check_dataset_name(args.dataset)
         raise DatasetError(f"no dataset named {args.dataset!r}")
     print(f"dropped {args.dataset}", file=out)
+    return 0
+
+
+def cmd_migrate(args, out: TextIO, err: TextIO) -> int:
+    """Copy one store into another, empty one (earmark.db.migrate); the counts per table."""
+    from earmark.db.migrate import MigrateError, migrate
+    if not is_database_url(args.source) and not Path(args.source).exists():
+        print(f"error: {args.source} does not exist", file=err)
+        return 2
+    try:
+        source, target = open_store(args.source), open_store(args.target)
+        copied = migrate(source, target)
+    except (StoreError, MigrateError) as exc:
+        print(f"error: {exc}", file=err)
+        return 2
+    for item in copied:
+        print(f"{item.table}\t{item.rows} rows", file=out)
+    print(f"copied {source.location} into {target.location}; every table counted on both sides", file=out)
     return 0
 
 

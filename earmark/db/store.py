@@ -78,9 +78,15 @@ def io_reason(exc: BaseException) -> str | None:
     return None
 
 
-def default_db_path() -> Path:
-    """`EARMARK_DB` when set, else `data/earmark.duckdb`."""
-    return Path(os.environ.get("EARMARK_DB") or DEFAULT_DB)
+def default_db_path() -> Path | str:
+    """`EARMARK_DB` when set (a file path, or a `postgresql://` URL), else `data/earmark.duckdb`."""
+    value = os.environ.get("EARMARK_DB") or DEFAULT_DB
+    return value if is_database_url(value) else Path(value)
+
+
+def is_database_url(location: object) -> bool:
+    """Whether `--db` / `EARMARK_DB` names a database server (PostgreSQL) rather than a file."""
+    return isinstance(location, str) and location.startswith(("postgresql://", "postgres://"))
 
 
 def _open_connection(path: Path) -> duckdb.DuckDBPyConnection:
@@ -147,7 +153,7 @@ class Backend(Protocol):
     conflicts: tuple[type[Exception], ...]
 
     def cursor(self) -> Any: ...
-    def query(self, sql: str, params: Sequence[Any] | None = None) -> list[tuple]: ...
+    def query(self, sql: str, params: Sequence[Any] | dict | None = None) -> list[tuple]: ...
     def query_one(self, sql: str, params: Sequence[Any] | None = None) -> tuple | None: ...
     def query_df(self, sql: str, params: Sequence[Any] | None = None) -> Any: ...
     def iter_rows(self, sql: str, params: Sequence[Any] | None = None, batch: int = 2000) -> Iterator[tuple]: ...
@@ -168,8 +174,12 @@ class Store:
     # `write(fn, retry_on=store.conflicts)` runs such a write again.
     conflicts: tuple[type[Exception], ...] = (duckdb.TransactionException, duckdb.ConstraintException)
 
+    bridged = True      # another process reaches this file through the app (earmark.cli.bridge)
+
     def __init__(self, path: str | os.PathLike[str]):
         self.path = Path(path)
+        self.location = str(self.path)   # what messages call the database
+        self.key = str(self.path)        # what `open_store` takes to give this store again
         self._con = _open_connection(self.path)
         self._generation = 0            # bumped when the connection is reopened
         self._reopen_lock = threading.Lock()
@@ -236,7 +246,7 @@ class Store:
             self._reopen(seen)
             return run(self.cursor())
 
-    def query(self, sql: str, params: Sequence[Any] | None = None) -> list[tuple]:
+    def query(self, sql: str, params: Sequence[Any] | dict | None = None) -> list[tuple]:
         """Run a read query and return all rows."""
         return self._read(lambda cur: cur.execute(sql, params or []).fetchall())
 
@@ -364,7 +374,10 @@ def insert_rows(cur: duckdb.DuckDBPyConnection, name: str, columns: dict[str, An
     with `cur`, inside the caller's transaction; return the rows it returns.
 
     The columns reach DuckDB as one DataFrame (executemany costs about 2 ms a row),
-    registered under `name` for this statement only."""
+    registered under `name` for this statement only; a PostgreSQL cursor does the
+    same its own way (`earmark.db.postgres.pg_insert_rows`)."""
+    if not isinstance(cur, duckdb.DuckDBPyConnection):
+        return cur.insert_rows(name, columns, sql)
     import pandas as pd
     frame = pd.DataFrame(columns)
     cur.register(name, frame)
@@ -390,21 +403,31 @@ def _rollback(cur: duckdb.DuckDBPyConnection) -> None:
         pass  # already rolled back by DuckDB after the failure
 
 
-_stores: dict[Path, Store] = {}
+_stores: dict[Path | str, Any] = {}
 _stores_lock = threading.Lock()
 
 
-def open_store(path: str | os.PathLike[str] | None = None) -> Store:
-    """The process-wide store for `path` (default: `default_db_path()`)."""
-    resolved = Path(path or default_db_path()).resolve()
+def open_store(path: str | os.PathLike[str] | None = None) -> Any:
+    """The process-wide store for `path`, a DuckDB file or a `postgresql://` URL
+    (default: `default_db_path()`)."""
+    location = path or default_db_path()
+    key: Path | str
+    if is_database_url(location):
+        key = str(location)
+    else:
+        key = Path(location).resolve()
     with _stores_lock:
-        store = _stores.get(resolved)
+        store = _stores.get(key)
         if store is None:
-            store = Store(resolved)
-            _stores[resolved] = store
+            if isinstance(key, str):
+                from earmark.db.postgres import PostgresStore
+                store = PostgresStore(key)
+            else:
+                store = Store(key)
+            _stores[key] = store
         return store
 
 
-def get_store() -> Store:
+def get_store() -> Any:
     """The store of the current `EARMARK_DB` (or the default path)."""
     return open_store(None)

@@ -41,6 +41,9 @@ async def bridge_lifespan(app) -> AsyncIterator[None]:
     except StoreError:
         yield None   # the page explains the problem to whoever visits
         return
+    if not store.bridged:   # PostgreSQL: the command line opens the database itself
+        yield None
+        return
     host = st.get_option("server.address") or "127.0.0.1"
     if host in ("0.0.0.0", "::", ""):
         host = "127.0.0.1"

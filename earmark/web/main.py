@@ -43,7 +43,7 @@ def parse_mark_args(argv: list[str]) -> argparse.Namespace | None:
 
 
 @st.cache_resource(show_spinner="Preparing the demo dataset...")
-def _seed_demo(db_path: str) -> bool:
+def _seed_demo(db_key: str) -> bool:
     """Once per server and database: load the demo clips into an empty database."""
     ensure_demo(get_store())
     return True
@@ -191,7 +191,7 @@ def run() -> None:
                 total, details = report.summary(mark.dataset)
                 st.session_state.mark_summary = {"total": total, "details": details}
         else:
-            _seed_demo(str(get_store().path))
+            _seed_demo(get_store().key)
     except StoreError as exc:
         st.error(md_text(str(exc)))
         st.stop()

@@ -49,13 +49,13 @@ def pace_chart(pace):
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
-def _figures(db_path: str, dataset: str, version: tuple) -> dict:
+def _figures(db_key: str, dataset: str, version: tuple) -> dict:
     """Every figure of the page, computed once per state of the dataset.
 
     `version` (newest annotation id, annotation and task counts) changes with
     every answer, correction or load, so a cached figure is never stale.
     """
-    store = open_store(db_path)
+    store = open_store(db_key)
     return {
         "stats": dataset_stats(store, dataset),
         "done": tasks_done(store, dataset),
@@ -78,7 +78,7 @@ def render_page() -> None:
         return
     name = st.columns(4)[0].selectbox("Dataset", datasets, index=default_dataset_index(datasets),
                                       key="stats_dataset")   # as wide as the other pages' Dataset box
-    figures = _figures(str(store.path), name, dataset_version(store, name))
+    figures = _figures(store.key, name, dataset_version(store, name))
     stats, done = figures["stats"], figures["done"]
     cols = st.columns(6)
     cols[0].metric("Tasks", stats["tasks"])

@@ -12,16 +12,24 @@ from earmark.db.store import open_store
 
 
 @pytest.fixture
-def talks(tmp_path, monkeypatch, corpus):
-    """EARMARK_DB set to a fresh database holding dataset 'talks' (5 diarization files)."""
-    db = tmp_path / "pages.duckdb"
+def talks(request, tmp_path, monkeypatch, corpus):
+    """EARMARK_DB set to a fresh database holding dataset 'talks' (5 diarization files):
+    a DuckDB file, or (parametrised) a fresh schema of the PostgreSQL test cluster."""
+    db: object = tmp_path / "pages.duckdb"
+    if getattr(request, "param", "duckdb") == "postgresql":
+        db = request.getfixturevalue("postgres_url")
+        monkeypatch.setenv("EARMARK_DATA", str(tmp_path))
     monkeypatch.setenv("EARMARK_DB", str(db))
     monkeypatch.setenv("EARMARK_CONFIG", str(tmp_path / "earmark.json"))
     store = open_store(db)
     report = load_sources(store, "talks", [corpus / "diarization"], view="audio_manual",
                           labels=["SPK1", "SPK2"])
     assert report.added == 5
-    return store, report.task_ids
+    yield store, report.task_ids
+    if isinstance(db, str):   # the process keeps one store per database: this one goes
+        from earmark.db import store as store_module
+        store_module._stores.pop(db, None)
+        store.close()
 
 
 @pytest.fixture

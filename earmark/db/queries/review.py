@@ -78,28 +78,31 @@ def review_table(store: Store, f: ReviewFilter, limit: int = 1000) -> tuple[pd.D
     # annotator than the first version's; an annotator's own undo and new answer is not.
     frame = store.query_df(
         f"WITH RECURSIVE top AS (SELECT a.id FROM {current} WHERE {where} ORDER BY a.id DESC LIMIT ?), "
-        "r AS (SELECT annotation_id, count(*) AS regions, "
-        "string_agg(DISTINCT label, ', ' ORDER BY label) AS labels, "
-        # the channels the regions are on, as people count them (from 1); "all" for the
-        # regions on every channel beside them; empty when no region names a channel
-        "CASE WHEN count(channel) = 0 THEN '' ELSE array_to_string(list_sort(list(DISTINCT channel + 1) "
-        "FILTER (WHERE channel IS NOT NULL)), ', ') || CASE WHEN count(*) > count(channel) THEN ', all' "
-        "ELSE '' END END AS channel FROM spans "
+        "r AS (SELECT annotation_id, count(*) AS regions, count(channel) AS on_channel, "
+        "string_agg(DISTINCT label, ', ' ORDER BY label) AS labels FROM spans "
         "WHERE annotation_id IN (SELECT id FROM top) GROUP BY 1), "
+        # the channels the regions are on, as people count them (from 1), in order
+        "ch AS (SELECT annotation_id, string_agg(CAST(c + 1 AS VARCHAR), ', ' ORDER BY c) AS listed "
+        "FROM (SELECT DISTINCT annotation_id, channel AS c FROM spans WHERE channel IS NOT NULL "
+        "AND annotation_id IN (SELECT id FROM top)) AS d GROUP BY 1), "
         "chain AS (SELECT v.id AS top_id, v.id, v.supersedes, v.session, v.annotation, 0 AS depth "
         "FROM annotations v JOIN top USING (id) "
         "UNION ALL SELECT c.top_id, v.id, v.supersedes, v.session, v.annotation, c.depth + 1 "
         "FROM chain c JOIN annotations v ON v.id = c.supersedes), "
-        "first AS (SELECT top_id, arg_max(session, depth) AS session FROM chain GROUP BY 1), "
+        "first AS (SELECT top_id, (array_agg(session ORDER BY depth DESC))[1] AS session FROM chain GROUP BY 1), "
         "fixed AS (SELECT c.top_id, bool_or(c.supersedes IS NOT NULL AND (c.session <> f.session "
         "OR json_extract_string(c.annotation, '$._reviewed_by') IS NOT NULL)) AS corrected "
         "FROM chain c JOIN first f USING (top_id) GROUP BY 1) "
         "SELECT a.id, a.dataset, a.session AS annotator, a.answer, "
         "json_extract_string(a.annotation, '$.file') AS file, "
         "coalesce(json_extract_string(a.annotation, '$._skip_reason'), '') AS skipped_because, "
-        "coalesce(r.regions, 0) AS regions, coalesce(r.labels, '') AS labels, coalesce(r.channel, '') AS channel, "
+        "coalesce(r.regions, 0) AS regions, coalesce(r.labels, '') AS labels, "
+        # "all" for the regions on every channel beside them; empty when no region names a channel
+        "CASE WHEN coalesce(r.on_channel, 0) = 0 THEN '' ELSE ch.listed || "
+        "CASE WHEN r.regions > r.on_channel THEN ', all' ELSE '' END END AS channel, "
         "to_timestamp(a.created) AS saved, coalesce(fixed.corrected, FALSE) AS corrected, a.task_id "
         "FROM annotations a JOIN top USING (id) LEFT JOIN r ON r.annotation_id = a.id "
+        "LEFT JOIN ch ON ch.annotation_id = a.id "
         "LEFT JOIN fixed ON fixed.top_id = a.id ORDER BY a.id DESC",
         params + [limit])
     return frame, count
@@ -158,7 +161,7 @@ _AGREEMENT_F1 = f"""
 WITH {_AGREEMENT_PAIRS},
     sides AS (SELECT a, b, ida AS id, 0 AS side FROM pairs UNION ALL SELECT a, b, idb, 1 FROM pairs),
     s AS (SELECT sp.annotation_id AS id, coalesce(sp.label, '') AS label, sp.channel, sp.start, sp."end"
-          FROM spans sp SEMI JOIN sides ON sides.id = sp.annotation_id WHERE sp.dataset = $ds),
+          FROM spans sp WHERE sp.annotation_id IN (SELECT id FROM sides) AND sp.dataset = $ds),
     m0 AS (SELECT *, CASE WHEN start <= max("end") OVER (PARTITION BY id, label, channel ORDER BY start, "end"
              ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) THEN 0 ELSE 1 END AS fresh FROM s),
     m1 AS (SELECT *, sum(fresh) OVER (PARTITION BY id, label, channel ORDER BY start, "end"
@@ -190,11 +193,11 @@ def agreement_answer_rows(store: Store, dataset: str) -> list[tuple]:
     """Per pair of annotators (a < b) on their shared tasks:
     (a, b, shared tasks, tasks both answered accept/reject, of those answered alike,
     of those a accepted, of those b accepted)."""
-    return store.cursor().execute(_AGREEMENT_ANSWERS, {"ds": dataset}).fetchall()
+    return store.query(_AGREEMENT_ANSWERS, {"ds": dataset})
 
 
 def agreement_overlap_rows(store: Store, dataset: str) -> list[tuple]:
     """Per pair of annotators (a < b) and label ('' for none), over their shared tasks:
     (a, b, label, seconds a labelled, seconds b labelled, seconds both labelled),
     each side's regions merged per annotation, label and channel first."""
-    return store.cursor().execute(_AGREEMENT_F1, {"ds": dataset}).fetchall()
+    return store.query(_AGREEMENT_F1, {"ds": dataset})

@@ -71,7 +71,7 @@ def claim_tasks(store, dataset: str, session: str, size: int, *, now: float, cla
             free += [r[0] for r in cur.execute(
                 f"SELECT task_id FROM (SELECT task_id, row_number() OVER (PARTITION BY session "
                 f"ORDER BY claimed, task_id) AS rank FROM claims c WHERE dataset = ? AND session <> ? "
-                f"AND claimed > ? AND {_UNANSWERED.format('c.task_id')}) WHERE rank > ? "
+                f"AND claimed > ? AND {_UNANSWERED.format('c.task_id')}) AS ranked WHERE rank > ? "
                 "ORDER BY task_id LIMIT ?",
                 [dataset, session, now - claim_seconds, fair_floor, size - len(held) - len(free)]).fetchall()]
         ids = held + free
