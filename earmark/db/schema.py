@@ -102,6 +102,40 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (session, client, seq)
     );
     """,
+    # 4: a model in the loop. `tasks.score` is a task's uncertainty, the lowest
+    # `score` of its regions and words (NULL: none scored), for `feed_order:
+    # uncertain`; kept up to date at load and when voice profiles re-score the
+    # proposals. DuckDB orders a top-N by a column scan (an ART index serves
+    # point lookups only, and would turn each re-score into a delete and insert),
+    # so it has no index here; a PostgreSQL backend indexes (dataset, score, id).
+    # `tasks.served`: when the feed first gave the task to a card (NULL: never);
+    # only tasks never served are relabelled from voice profiles. Region
+    # embeddings a model gave at load (`_embedding`), with the proposal as it was
+    # loaded (the model's label and score, which a relabelling falls back to), as
+    # little-endian float32 bytes.
+    """
+    ALTER TABLE tasks ADD COLUMN score DOUBLE;
+    ALTER TABLE tasks ADD COLUMN served DOUBLE;
+    UPDATE tasks SET score = (
+        SELECT min(TRY_CAST(v AS DOUBLE)) FROM (
+            SELECT unnest(coalesce(json_extract(task, '$.audio_spans[*].score'), [])) AS v
+            UNION ALL SELECT unnest(coalesce(json_extract(task, '$.words[*].score'), []))));
+    UPDATE tasks SET served = coalesce(
+        (SELECT min(c.claimed) FROM claims c WHERE c.task_id = tasks.id),
+        (SELECT min(a.created) FROM annotations a WHERE a.task_id = tasks.id));
+    CREATE TABLE region_embeddings (
+        task_id    BIGINT NOT NULL,
+        dataset    VARCHAR NOT NULL,
+        region_id  VARCHAR NOT NULL,
+        start      DOUBLE NOT NULL,               -- the proposal as loaded
+        "end"      DOUBLE NOT NULL,
+        channel    INTEGER,                       -- the region's, else the task's channel
+        label      VARCHAR,                       -- the model's label
+        score      DOUBLE,                        -- the model's score
+        embedding  BLOB NOT NULL,                 -- float32, little-endian
+        PRIMARY KEY (task_id, region_id)
+    );
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)
