@@ -36,6 +36,9 @@ import numpy as np
 
 from earmark.db.queries.profiles import (AcceptedRegion, ProposedRegion, accepted_regions, has_embeddings,
                                          proposals_of, relabel_tasks, unserved_task_ids)
+# SAME_TIME: a region whose start and end moved less is still its proposal (the
+# embedding stored at load stands for it), as in the Statistics comparison of proposals
+from earmark.db.queries.statistics import SAME_TIME
 from earmark.db.queries.tasks import serving_write, task_score
 
 log = logging.getLogger(__name__)
@@ -52,9 +55,6 @@ THRESHOLD = 0.70
 # How fast the re-scored confidence rises above the threshold (`profile_score`):
 # a similarity 0.05 above it (the same-speaker mean) gives 0.88.
 SCORE_SCALE = 0.025
-# A region whose times moved less than this is still its proposal (the embedding stored
-# at load stands for it); the Statistics comparison of proposals uses the same tolerance.
-SAME_TIME = 0.010
 BATCH = 200                 # tasks written per transaction
 _CACHE_SIZE = 20_000        # embeddings computed from audio, kept per process
 
