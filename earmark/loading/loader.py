@@ -11,6 +11,7 @@ stored: what a page could not show is refused here, by name.
 from __future__ import annotations
 
 import dataclasses
+import logging
 import os
 import re
 import tempfile
@@ -40,6 +41,7 @@ from earmark.db.queries.tasks import count_tasks, delete_tasks_of_media, input_h
 from earmark.db.store import Store
 from earmark.loading.validate import spans_problem, task_problem
 
+log = logging.getLogger(__name__)
 BATCH = 500
 WORKERS = 4
 Progress = Callable[[int, str], None]   # (items processed so far, current origin)
@@ -141,6 +143,7 @@ def load_candidates(store: Store, dataset: str, items: Iterable[Candidate | Fail
     # so that when the file turns out not to decode each of them is named a failure
     origins: dict[str, list[tuple[str, bool]]] = {}
     span_labels: set[str | None] = set()
+    embedded = False   # whether region embeddings were stored (voice profiles may relabel the new tasks)
     done = 0
     inspect = partial(_inspect, media_dir(store))
     with ThreadPoolExecutor(WORKERS) as pool:
@@ -183,6 +186,7 @@ def load_candidates(store: Store, dataset: str, items: Iterable[Candidate | Fail
                     media.append(info)
                     new_media[info.id] = (info, header)  # type: ignore[assignment]
             ids = _insert(store, dataset, rows, media, embeddings)
+            embedded = embedded or bool(embeddings and ids)
             report.added += len(ids)
             report.task_ids.extend(ids)
             span_labels.update(s.get("label") for task, _ in rows for s in task.get("audio_spans") or ()
@@ -192,11 +196,22 @@ def load_candidates(store: Store, dataset: str, items: Iterable[Candidate | Fail
     span_labels.discard(None)
     span_labels.discard("")
     report.labels_added = add_labels(store, dataset, sorted(map(str, span_labels)))
+    if embedded and existed:
+        _relabel_new(store, dataset)
     if peaks:
         _compute_peaks(store, dataset, new_media, origins, report)
     if not existed and report.added == 0 and report.skipped == 0 and not count_tasks(store, dataset):
         drop_dataset(store, dataset)   # nothing got in: leave no empty dataset behind
     return report
+
+
+def _relabel_new(store: Store, dataset: str) -> None:
+    """Give the new tasks the names the dataset's voice profiles know (earmark.profiles)."""
+    from earmark.profiles import update_profiles
+    try:
+        update_profiles(store, dataset)
+    except Exception:  # noqa: BLE001  (the tasks are loaded; the names follow with the next answer)
+        log.exception("voice profiles of %s: relabelling the new tasks failed", dataset)
 
 
 def _expand(item: Candidate, info: MediaInfo | None, keep_base64: bool,

@@ -265,3 +265,25 @@ def test_a_card_served_while_the_relabelling_writes_gets_the_task_as_written(loa
     assert got[ids["t5"]]["audio_spans"] == spans(store, ids["t5"])
     assert any(s.get("profile") for s in spans(store, ids["t5"]))
     assert store.query_one("SELECT served FROM tasks WHERE id = ?", [ids["t5"]])[0] is not None
+
+
+def test_tasks_loaded_later_get_the_names_at_load_and_a_drop_takes_the_embeddings(loaded, tmp_path):
+    store, ids = loaded
+    named = [{**s, "label": "Diane"} if s["label"] == "SPEAKER_01" else s for s in spans(store, ids["t1"])]
+    answer(store, ids["t1"], "ann", "accept", named, seq=1)
+    folder = tmp_path / "later"
+    folder.mkdir()
+    FILES["t7"] = (("C", "SPEAKER_00"), ("A", "SPEAKER_01"))
+    try:
+        write_wav(folder / "t7.wav", np.concatenate([tone("C", 2.0, 70), tone("A", 2.0, 71)]))
+        report = load_sources(store, "d", [folder], longform=LongformOptions(model=fake_speakers,
+                                                                             model_name="speakers"))
+        assert report.added == 1
+        got = {voice_of("t7", s): s for s in spans(store, report.task_ids[0])}
+    finally:
+        del FILES["t7"]
+    assert got["A"]["label"] == "Diane" and got["A"]["profile"] > 0.95
+    assert got["C"]["label"] == "SPEAKER_00" and "profile" not in got["C"]
+    from earmark.datasets import drop_dataset
+    assert drop_dataset(store, "d")
+    assert store.query_one("SELECT count(*) FROM region_embeddings")[0] == 0
