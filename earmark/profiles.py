@@ -218,7 +218,9 @@ def update_profiles(store, dataset: str, embedder: Embedder | None = None) -> Up
     """Rebuild the dataset's voice profiles from its accepted answers and relabel the
     tasks no card has received (synchronously). A dataset without stored region
     embeddings has nothing to relabel: nothing is computed."""
-    if not has_embeddings(store, dataset):
+    embedded = has_embeddings(store, dataset)
+    _embedded[(Path(store.path), dataset)] = embedded
+    if not embedded:
         return UpdateReport()
     if embedder is None:
         try:
@@ -229,6 +231,11 @@ def update_profiles(store, dataset: str, embedder: Embedder | None = None) -> Up
 
 
 # -- in the background, after answers -----------------------------------------------
+# whether a dataset has stored region embeddings, as last seen in this process: a dataset
+# seen without is not looked at again after answers until a load stores some (a load
+# runs in the process that holds the database), so answers to datasets no model
+# pre-annotated cost no thread and no query
+_embedded: dict[tuple[Path, str], bool] = {}
 _workers: dict[tuple[Path, str], threading.Thread] = {}
 _again: set[tuple[Path, str]] = set()
 _workers_lock = threading.Lock()
@@ -240,6 +247,8 @@ def schedule_update(store, dataset: str) -> None:
     One worker per dataset: a call while it runs makes it run once more when done
     (all the answers since are in that run), never a second worker."""
     key = (Path(store.path), dataset)
+    if _embedded.get(key) is False:
+        return
     with _workers_lock:
         if key in _workers:
             _again.add(key)
@@ -248,6 +257,11 @@ def schedule_update(store, dataset: str) -> None:
                                   daemon=True)
         _workers[key] = worker
     worker.start()
+
+
+def embeddings_stored(store, dataset: str) -> None:
+    """A load stored region embeddings in the dataset: answers update its profiles again."""
+    _embedded[(Path(store.path), dataset)] = True
 
 
 def _work(store, dataset: str, key: tuple[Path, str]) -> None:

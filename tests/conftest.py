@@ -35,6 +35,8 @@ def store(tmp_path):
     from earmark.db.store import Store
     s = Store(tmp_path / "test.duckdb")
     yield s
+    from earmark.profiles import wait_for_updates
+    wait_for_updates()   # answers start a voice-profile update in a thread: let it end first
     s.close()
 
 

@@ -196,8 +196,8 @@ def load_candidates(store: Store, dataset: str, items: Iterable[Candidate | Fail
     span_labels.discard(None)
     span_labels.discard("")
     report.labels_added = add_labels(store, dataset, sorted(map(str, span_labels)))
-    if embedded and existed:
-        _relabel_new(store, dataset)
+    if embedded:
+        _relabel_new(store, dataset, existed)
     if peaks:
         _compute_peaks(store, dataset, new_media, origins, report)
     if not existed and report.added == 0 and report.skipped == 0 and not count_tasks(store, dataset):
@@ -205,9 +205,12 @@ def load_candidates(store: Store, dataset: str, items: Iterable[Candidate | Fail
     return report
 
 
-def _relabel_new(store: Store, dataset: str) -> None:
+def _relabel_new(store: Store, dataset: str, existed: bool) -> None:
     """Give the new tasks the names the dataset's voice profiles know (earmark.profiles)."""
-    from earmark.profiles import update_profiles
+    from earmark.profiles import embeddings_stored, update_profiles
+    embeddings_stored(store, dataset)
+    if not existed:
+        return   # a new dataset has no answers yet
     try:
         update_profiles(store, dataset)
     except Exception:  # noqa: BLE001  (the tasks are loaded; the names follow with the next answer)
