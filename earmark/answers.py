@@ -35,6 +35,7 @@ from earmark.db.queries.annotations import (current_annotation_id, has_receipt, 
                                             insert_receipt, receipted, refused_receipts)
 from earmark.db.store import Store
 from earmark.loading.validate import task_problem
+from earmark.profiles import schedule_update
 from earmark.views import CardEdits, answer_of, view_blocks, whole_number
 
 log = logging.getLogger(__name__)
@@ -266,6 +267,9 @@ def commit_answers(store: Store, entries: list[PendingAnswer], blocks_of: Callab
             log.warning("answer %s/%s on task %s refused: %s", entry.client, entry.seq, entry.task_id, problem)
             report.refused.append((entry, problem or ""))
     report.acked = acked_seqs(store, {e.client for e in entries})
+    # voice profiles learn from the answers, after their transactions and off this thread
+    for dataset in dict.fromkeys(e.dataset for e in report.committed):
+        schedule_update(store, dataset)
     return report
 
 

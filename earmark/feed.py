@@ -16,8 +16,8 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-from earmark.db.queries.tasks import (claim_tasks, get_task, get_tasks, latest_answer, progress_counts,
-                                      unanswered_by)
+from earmark.db.queries.tasks import (FEED_ORDERS, claim_tasks, get_task, get_tasks, latest_answer,
+                                      progress_counts, unanswered_by)
 from earmark.db.store import Store
 from earmark.records import StoredTask as Task
 
@@ -25,14 +25,20 @@ CLAIM_SECONDS = 30 * 60
 FAIR_FLOOR = 3   # tasks a session may always hold ahead in a shared queue
 
 
-def next_task(store: Store, dataset: str, session: str, overlap: bool) -> Task | None:
+def next_task(store: Store, dataset: str, session: str, overlap: bool, order: str = "file") -> Task | None:
     """The task `session` should annotate now, or None when the queue is done."""
-    tasks = queue_tasks(store, dataset, session, overlap, 1)
+    tasks = queue_tasks(store, dataset, session, overlap, 1, order)
     return tasks[0] if tasks else None
 
 
-def queue_tasks(store: Store, dataset: str, session: str, overlap: bool, size: int) -> list[Task]:
+def queue_tasks(store: Store, dataset: str, session: str, overlap: bool, size: int,
+                order: str = "file") -> list[Task]:
     """The next `size` tasks for `session`, in the order they are to be shown.
+
+    `order` is the setting `feed_order`: `file` (load order) or `uncertain` (the
+    tasks whose proposals have the lowest `score` first, unscored ones after in
+    load order; re-ranked as voice profiles re-score proposals, `earmark.profiles`).
+    Every task returned is recorded as served: it is no longer relabelled.
 
     Without overlap every task returned is claimed for `session` (the claims it
     already holds first, oldest first), so that annotators sharing a queue never
@@ -41,10 +47,11 @@ def queue_tasks(store: Store, dataset: str, session: str, overlap: bool, size: i
     (waiting in its card's queue, not on its screen), so that near the end of a
     shared queue the last tasks are not all held by one annotator."""
     size = max(1, int(size))
+    order = order if order in FEED_ORDERS else "file"
     if overlap:
-        return get_tasks(store, unanswered_by(store, dataset, session, size))
+        return get_tasks(store, unanswered_by(store, dataset, session, size, order))
     ids = claim_tasks(store, dataset, session, size, now=time.time(), claim_seconds=CLAIM_SECONDS,
-                      fair_floor=FAIR_FLOOR)
+                      fair_floor=FAIR_FLOOR, order=order)
     return get_tasks(store, ids)
 
 

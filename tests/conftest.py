@@ -77,6 +77,8 @@ def store(request, tmp_path, monkeypatch):
         from earmark.db.store import Store
         s = Store(tmp_path / "test.duckdb")
     yield s
+    from earmark.profiles import wait_for_updates
+    wait_for_updates()   # answers start a voice-profile update in a thread: let it end first
     s.close()
 
 

@@ -21,7 +21,7 @@ from earmark.formats.outfiles import UnsafePathError, atomic_open
 from earmark.models.registry import ModelError, model_names, model_problems, registered_models, resolve_model
 from earmark.loading.segment import parse_segment_spec
 from earmark.settings import SettingsError, configured_models, load_config
-from earmark.db.queries.statistics import count_tasks, dataset_stats
+from earmark.db.queries.statistics import count_tasks, dataset_stats, proposal_comparison
 from earmark.views import view_names
 from earmark.db.store import StoreError, StoreLockedError, default_db_path, is_database_url, open_store
 
@@ -283,7 +283,7 @@ def cmd_stats(store, args, out: TextIO, err: TextIO) -> int:
     if args.dataset is not None:
         _existing(store, args.dataset)
     stats = dataset_stats(store, args.dataset)
-    if args.json:
+    if args.json:   # the keys design.md names (the comparison of proposals is on the Statistics page)
         print(json.dumps(stats), file=out)
         return 0
     print(f"tasks: {stats['tasks']}  audio: {stats['audio_seconds']:.1f} s  "
@@ -292,6 +292,15 @@ def cmd_stats(store, args, out: TextIO, err: TextIO) -> int:
         print(f"  {answer}: {n}", file=out)
     for label, row in stats["labels"].items():
         print(f"  label {label or '(none)'}: {row['regions']} regions, {row['seconds']:.2f} s", file=out)
+    # how the proposals fared against the accepted answers
+    rows = proposal_comparison(store, args.dataset)["rows"] if args.dataset is not None else []
+    if rows:
+        totals = {k: sum(r[k] for r in rows) for k in ("answers", "kept", "moved", "relabelled", "added",
+                                                       "removed", "word_edits", "words")}
+        print(f"  proposals in {totals['answers']} accepted answers: {totals['kept']} kept, {totals['moved']} "
+              f"moved, {totals['relabelled']} relabelled, {totals['added']} added, {totals['removed']} removed"
+              + (f"; {totals['word_edits']} word edits in {totals['words']} words" if totals["words"] else ""),
+              file=out)
     return 0
 
 

@@ -113,8 +113,11 @@ def _functions(sql: str) -> str:
     return sql
 
 
-def _ddl(migration: str) -> str:
-    """A DuckDB migration in PostgreSQL's type names."""
+def _ddl(migration: str | dict[str, str]) -> str:
+    """A migration in PostgreSQL's words: its own version, or the portable one in
+    PostgreSQL's type names."""
+    if isinstance(migration, dict):
+        migration = migration["postgresql"]
     migration = re.sub(r"\bDOUBLE\b(?! PRECISION)", "DOUBLE PRECISION", migration)
     return re.sub(r"\bBLOB\b", "BYTEA", migration)
 
@@ -306,10 +309,10 @@ class PostgresStore:
             if current > SCHEMA_VERSION:
                 raise StoreError(f"{self.location} was written by a newer Earmark (schema {current}, "
                                  f"this one knows {SCHEMA_VERSION}); upgrade Earmark to open it.")
+            cur._cur.execute(_HELPERS)       # first: migrations may call them
             for version in range(current, SCHEMA_VERSION):
                 cur._cur.execute(_ddl(MIGRATIONS[version]))      # DDL: no placeholders
                 cur.execute("INSERT INTO schema_version VALUES (?)", [version + 1])
-            cur._cur.execute(_HELPERS)
         # The lock is the session's, taken before the transaction begins: a snapshot
         # taken while waiting for it would not see the migrations the holder commits.
         with self._pool.connection() as conn:

@@ -5,7 +5,26 @@ file has not seen yet, inside one transaction, when it opens the file.
 Append new migrations, never edit a released one.
 """
 
-MIGRATIONS: list[str] = [
+_SERVED_AND_EMBEDDINGS = """
+    UPDATE tasks SET served = coalesce(
+        (SELECT min(c.claimed) FROM claims c WHERE c.task_id = tasks.id),
+        (SELECT min(a.created) FROM annotations a WHERE a.task_id = tasks.id));
+    CREATE TABLE region_embeddings (
+        task_id    BIGINT NOT NULL,
+        dataset    VARCHAR NOT NULL,
+        region_id  VARCHAR NOT NULL,
+        start      DOUBLE NOT NULL,               -- the proposal as loaded
+        "end"      DOUBLE NOT NULL,
+        channel    INTEGER,                       -- the region's, else the task's channel
+        label      VARCHAR,                       -- the model's label
+        score      DOUBLE,                        -- the model's score
+        embedding  BLOB NOT NULL,                 -- float32, little-endian
+        PRIMARY KEY (task_id, region_id)
+    );
+"""
+
+# A migration is SQL both databases run, or a dict of it per dialect (`duckdb`, `postgresql`).
+MIGRATIONS: list[str | dict[str, str]] = [
     # 1: datasets, media, tasks, annotations, spans, peaks
     """
     CREATE TABLE datasets (
@@ -102,6 +121,36 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (session, client, seq)
     );
     """,
+    # 4: a model in the loop. `tasks.score` is a task's uncertainty, the lowest
+    # `score` of its regions and words (NULL: none scored), for `feed_order:
+    # uncertain`; kept up to date at load and when voice profiles re-score the
+    # proposals. DuckDB orders a top-N by a column scan (an ART index serves
+    # point lookups only, and would turn each re-score into a delete and insert),
+    # so it has no index here; a PostgreSQL backend indexes (dataset, score, id).
+    # `tasks.served`: when the feed first gave the task to a card (NULL: never);
+    # only tasks never served are relabelled from voice profiles. Region
+    # embeddings a model gave at load (`_embedding`), with the proposal as it was
+    # loaded (the model's label and score, which a relabelling falls back to), as
+    # little-endian float32 bytes.
+    {"duckdb": """
+    ALTER TABLE tasks ADD COLUMN score DOUBLE;
+    ALTER TABLE tasks ADD COLUMN served DOUBLE;
+    UPDATE tasks SET score = (
+        SELECT min(TRY_CAST(v AS DOUBLE)) FROM (
+            SELECT unnest(coalesce(json_extract(task, '$.audio_spans[*].score'), [])) AS v
+            UNION ALL SELECT unnest(coalesce(json_extract(task, '$.words[*].score'), []))));
+    """ + _SERVED_AND_EMBEDDINGS,
+     "postgresql": """
+    ALTER TABLE tasks ADD COLUMN score DOUBLE;
+    ALTER TABLE tasks ADD COLUMN served DOUBLE;
+    UPDATE tasks SET score = (
+        SELECT min(earmark_try_double(x ->> 'score')) FROM (
+            SELECT x FROM jsonb_array_elements(CASE WHEN jsonb_typeof(task::jsonb -> 'audio_spans') = 'array'
+                THEN task::jsonb -> 'audio_spans' ELSE '[]'::jsonb END) AS x
+            UNION ALL SELECT x FROM jsonb_array_elements(CASE WHEN jsonb_typeof(task::jsonb -> 'words') = 'array'
+                THEN task::jsonb -> 'words' ELSE '[]'::jsonb END) AS x) AS scored);
+    CREATE INDEX tasks_score ON tasks (dataset, score, id);
+    """ + _SERVED_AND_EMBEDDINGS},
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

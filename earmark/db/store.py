@@ -230,7 +230,8 @@ class Store:
             )
         for version in range(current, SCHEMA_VERSION):
             def apply(c: duckdb.DuckDBPyConnection, v: int = version) -> None:
-                c.execute(MIGRATIONS[v])
+                step = MIGRATIONS[v]
+                c.execute(step["duckdb"] if isinstance(step, dict) else step)
                 c.execute("INSERT INTO schema_version VALUES (?)", [v + 1])
             self.write(apply)
 

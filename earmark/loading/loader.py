@@ -11,6 +11,7 @@ stored: what a page could not show is refused here, by name.
 from __future__ import annotations
 
 import dataclasses
+import logging
 import os
 import re
 import tempfile
@@ -35,10 +36,12 @@ from earmark.audio.probe import AudioInfo, ProbeError
 from earmark.loading.sources import Candidate, Failure, is_utf8_path, iter_sources, upload_candidate, upload_name
 from earmark.db.queries.media import follow_moved_files
 from earmark.db.queries.peaks import media_with_peaks
-from earmark.db.queries.tasks import count_tasks, delete_tasks_of_media, input_hashes, insert_tasks
+from earmark.db.queries.profiles import insert_embeddings
+from earmark.db.queries.tasks import count_tasks, delete_tasks_of_media, input_hashes, insert_tasks_by_hash
 from earmark.db.store import Store
 from earmark.loading.validate import spans_problem, task_problem
 
+log = logging.getLogger(__name__)
 BATCH = 500
 WORKERS = 4
 Progress = Callable[[int, str], None]   # (items processed so far, current origin)
@@ -140,12 +143,14 @@ def load_candidates(store: Store, dataset: str, items: Iterable[Candidate | Fail
     # so that when the file turns out not to decode each of them is named a failure
     origins: dict[str, list[tuple[str, bool]]] = {}
     span_labels: set[str | None] = set()
+    embedded = False   # whether region embeddings were stored (voice profiles may relabel the new tasks)
     done = 0
     inspect = partial(_inspect, media_dir(store))
     with ThreadPoolExecutor(WORKERS) as pool:
         for batch in _batches(items, BATCH):
             inspected = pool.map(inspect, batch)
             rows, media = [], []
+            embeddings: dict[int, dict[str, list[float]]] = {}   # input hash -> region id -> vector
             for item, result in zip(batch, inspected):
                 done += 1
                 if progress:
@@ -158,7 +163,8 @@ def load_candidates(store: Store, dataset: str, items: Iterable[Candidate | Fail
                     report.failures += _attach_pre_annotations(item, info, pre_annotations)
                 used = False   # whether a task of this item is kept (else its file is not registered)
                 for task in _expand(item, info, keep_base64, longform, report):
-                    task.pop(EMBEDDINGS_KEY, None)   # region embeddings are not part of a stored task
+                    # region embeddings are not part of a stored task: they are stored beside it
+                    vectors = task.pop(EMBEDDINGS_KEY, None)
                     problem = task_problem(task, duration=info.duration if info else None,
                                            channels=info.channels if info else None)
                     if problem:
@@ -174,10 +180,13 @@ def load_candidates(store: Store, dataset: str, items: Iterable[Candidate | Fail
                         continue
                     known.add(ih)
                     rows.append((task, info.id if info else None))
+                    if isinstance(vectors, dict) and vectors:
+                        embeddings[ih] = vectors
                 if info is not None and used:
                     media.append(info)
                     new_media[info.id] = (info, header)  # type: ignore[assignment]
-            ids = _insert(store, dataset, rows, media)
+            ids = _insert(store, dataset, rows, media, embeddings)
+            embedded = embedded or bool(embeddings and ids)
             report.added += len(ids)
             report.task_ids.extend(ids)
             span_labels.update(s.get("label") for task, _ in rows for s in task.get("audio_spans") or ()
@@ -187,11 +196,25 @@ def load_candidates(store: Store, dataset: str, items: Iterable[Candidate | Fail
     span_labels.discard(None)
     span_labels.discard("")
     report.labels_added = add_labels(store, dataset, sorted(map(str, span_labels)))
+    if embedded:
+        _relabel_new(store, dataset, existed)
     if peaks:
         _compute_peaks(store, dataset, new_media, origins, report)
     if not existed and report.added == 0 and report.skipped == 0 and not count_tasks(store, dataset):
         drop_dataset(store, dataset)   # nothing got in: leave no empty dataset behind
     return report
+
+
+def _relabel_new(store: Store, dataset: str, existed: bool) -> None:
+    """Give the new tasks the names the dataset's voice profiles know (earmark.profiles)."""
+    from earmark.profiles import embeddings_stored, update_profiles
+    embeddings_stored(store, dataset)
+    if not existed:
+        return   # a new dataset has no answers yet
+    try:
+        update_profiles(store, dataset)
+    except Exception:  # noqa: BLE001  (the tasks are loaded; the names follow with the next answer)
+        log.exception("voice profiles of %s: relabelling the new tasks failed", dataset)
 
 
 def _expand(item: Candidate, info: MediaInfo | None, keep_base64: bool,
@@ -338,8 +361,9 @@ def _with_id(span: dict, input_hash: int, index: int) -> dict:
 
 
 def _insert(store: Store, dataset: str, rows_in: list[tuple[dict, str | None]],
-            media: list[MediaInfo]) -> list[int]:
-    """Insert new tasks (and their media); return their ids in input order."""
+            media: list[MediaInfo], embeddings: dict[int, dict[str, list[float]]] | None = None) -> list[int]:
+    """Insert new tasks (and their media, and their regions' embeddings by input hash);
+    return their ids in input order."""
     if not rows_in:
         if media:   # only duplicates: their files may still have moved
             store.write(lambda cur: _follow_moved_files(cur, media))
@@ -349,7 +373,12 @@ def _insert(store: Store, dataset: str, rows_in: list[tuple[dict, str | None]],
     def insert(cur) -> list[int]:
         insert_media(cur, media)
         _follow_moved_files(cur, media)
-        return insert_tasks(cur, dataset, rows_in, added)
+        ids = insert_tasks_by_hash(cur, dataset, rows_in, added)
+        if embeddings:   # in the same transaction: a task is never stored without its embeddings
+            insert_embeddings(cur, dataset, [(ids[t["_input_hash"]], t, embeddings[t["_input_hash"]])
+                                             for t, _ in rows_in
+                                             if t["_input_hash"] in ids and t["_input_hash"] in embeddings])
+        return [ids[t["_input_hash"]] for t, _ in rows_in if t["_input_hash"] in ids]
 
     return store.write(insert)
 

@@ -266,7 +266,7 @@ def _cached_card_task(store: Store, task: Task, settings: dict, blocks: list[str
 def fill_queue(store: Store, dataset: Dataset, session: str, settings: dict, blocks: list[str],
                overlap: bool) -> tuple[list[CardTask], bool]:
     """The session's next tasks for the card, and whether the feed has no more."""
-    tasks = queue_tasks(store, dataset.name, session, overlap, QUEUE_SIZE)
+    tasks = queue_tasks(store, dataset.name, session, overlap, QUEUE_SIZE, str(settings.get("feed_order") or "file"))
     queue: list[CardTask] = []
     size = 0
     for task in tasks:

@@ -12,6 +12,7 @@ from earmark.annotations import ANSWERS, get_task, save_annotation
 from earmark.datasets import get_dataset
 from earmark.db.queries.review import annotation_history, annotation_keys, annotations_of_task, review_table
 from earmark.review import changes_from_pre_annotation
+from earmark.profiles import schedule_update
 from earmark.settings import effective_settings
 from earmark.db.store import get_store
 from earmark.web.filters import filter_bar
@@ -116,6 +117,7 @@ def open_annotation(store, annotation_id: int) -> None:
         edits["_reviewed_by"] = reviewer
         new_id = save_annotation(store, task, answer, annotator, edits=edits, view=current.get("_view_id"),
                                  supersedes=annotation_id)
+        schedule_update(store, task.dataset)   # the voice profiles learn from the correction too
         st.session_state.review_selected = new_id
         st.success("Saved as a new version; the earlier one is kept in the history.")
         st.rerun()

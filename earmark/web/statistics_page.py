@@ -6,8 +6,9 @@ import streamlit as st
 
 from earmark.datasets import DEFAULT_VIEW, Dataset, get_dataset, list_datasets
 from earmark.agreement import agreement
-from earmark.db.queries.statistics import (annotations_per_hour, dataset_stats, dataset_version, label_totals,
-                                            progress_by_annotator, region_durations, tasks_done)
+from earmark.db.queries.statistics import (OUTCOMES, annotations_per_hour, dataset_stats, dataset_version,
+                                            label_totals, progress_by_annotator, proposal_comparison,
+                                            region_durations, tasks_done)
 from earmark.settings import effective_settings
 from earmark.db.store import get_store, open_store
 from earmark.web.filters import default_dataset_index
@@ -64,7 +65,43 @@ def _figures(db_key: str, dataset: str, version: tuple) -> dict:
         "durations": region_durations(store, dataset),
         "pace": annotations_per_hour(store, dataset),
         "agreement": agreement(store, dataset),
+        "proposals": proposal_comparison(store, dataset),
     }
+
+
+# what became of the proposed regions, in colours that read as such (kept green, removed red)
+OUTCOME_COLORS = {"kept": "#2e7d32", "moved": "#f9a825", "relabelled": "#6a1b9a", "added": "#1565c0",
+                  "removed": "#c62828"}
+
+
+def proposals_table(comparison: dict):
+    """The comparison's rows as a table: one row per hour or day of the answers."""
+    import pandas as pd
+    frame = pd.DataFrame(comparison["rows"])
+    if not len(frame):
+        return frame
+    frame["start"] = pd.to_datetime(frame["start"], utc=True)
+    frame = frame.rename(columns={"start": comparison["bucket"], "answers": "accepted answers",
+                                  "word_edits": "word edits", "words": "words answered"})
+    return frame
+
+
+def proposals_chart(comparison: dict):
+    """Proposed regions per hour or day, stacked by what the answers did with them."""
+    import altair as alt
+    import pandas as pd
+    unit = comparison["bucket"]
+    long = pd.DataFrame([{"start": row["start"], "outcome": name, "regions": row[name]}
+                         for row in comparison["rows"] for name in OUTCOMES])
+    long["start"] = pd.to_datetime(long["start"], utc=True)
+    time_unit = "yearmonthdatehours" if unit == "hour" else "yearmonthdate"
+    return alt.Chart(long).mark_bar().encode(
+        x=alt.X(f"{time_unit}(start):O", title=unit),
+        y=alt.Y("sum(regions):Q", stack="zero", axis=count_axis("regions")),
+        color=alt.Color("outcome:N", title="proposed region",
+                        scale=alt.Scale(domain=list(OUTCOME_COLORS), range=list(OUTCOME_COLORS.values())),
+                        sort=list(OUTCOMES)),
+        tooltip=[alt.Tooltip(f"{time_unit}(start):O", title=unit), "outcome", "regions"])
 
 
 def render_page() -> None:
@@ -118,6 +155,20 @@ def render_page() -> None:
         st.altair_chart(pace_chart(pace), width="stretch")
     else:
         st.caption("No answers yet.")
+    st.subheader("Proposals and answers")
+    comparison = figures["proposals"]
+    if comparison["rows"]:
+        st.altair_chart(proposals_chart(comparison), width="stretch")
+        st.dataframe(proposals_table(comparison), hide_index=True, width="stretch")
+        st.caption("What accepted answers did with the proposed regions, per "
+                   f"{comparison['bucket']}: kept (same times within 10 ms, same label), moved (times "
+                   "changed), relabelled (label changed; a region moved and relabelled counts in both), "
+                   "added (drawn by the annotator), removed (a proposal the answer dropped). Word edits: "
+                   "words substituted, inserted or deleted from the pre-filled transcript. Rejected and "
+                   "ignored answers are left out.")
+    else:
+        st.caption("No accepted answer of a task with proposals yet (from `--model`, `--spans` or the "
+                   "tasks' own regions).")
     st.subheader("Agreement on shared tasks")
     agree = figures["agreement"]
     if len(agree):

@@ -88,7 +88,7 @@ def drop_dataset(store: Store, name: str) -> bool:
     def drop(cur) -> bool:
         if not cur.execute("SELECT 1 FROM datasets WHERE name = ?", [name]).fetchall():
             return False
-        for table in ("spans", "annotations", "tasks", "datasets"):
+        for table in ("spans", "annotations", "region_embeddings", "tasks", "datasets"):
             column = "name" if table == "datasets" else "dataset"
             cur.execute(f"DELETE FROM {table} WHERE {column} = ?", [name])
         return True

@@ -126,3 +126,116 @@ def annotations_per_hour(store: Store, dataset: str) -> pd.DataFrame:
     return store.query_df(
         "SELECT date_trunc('hour', to_timestamp(created)) AS hour, session AS annotator, count(*) AS annotations "
         f"FROM ({CURRENT_ANNOTATIONS}) AS a WHERE dataset = ? GROUP BY 1, 2 ORDER BY 1, 2", [dataset])
+
+
+# -- proposals against answers ---------------------------------------------------------
+SAME_TIME = 0.010   # seconds: a region whose start and end moved less is kept where it was
+OUTCOMES = ("kept", "moved", "relabelled", "added", "removed")
+
+
+def word_edits(proposed: list[str], answered: list[str]) -> int:
+    """Word-level edit distance (substitutions, insertions, deletions) between two word lists."""
+    start = 0
+    while start < min(len(proposed), len(answered)) and proposed[start] == answered[start]:
+        start += 1
+    end_a, end_b = len(proposed), len(answered)
+    while end_a > start and end_b > start and proposed[end_a - 1] == answered[end_b - 1]:
+        end_a, end_b = end_a - 1, end_b - 1
+    a, b = proposed[start:end_a], answered[start:end_b]
+    if not a or not b:
+        return max(len(a), len(b))
+    previous = list(range(len(b) + 1))
+    for i, word in enumerate(a, 1):
+        current = [i]
+        for j, other in enumerate(b, 1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (word != other)))
+        previous = current
+    return previous[-1]
+
+
+def _regions(value: object) -> dict[str, dict]:
+    if not isinstance(value, list):
+        return {}
+    return {str(r["id"]): r for r in value if isinstance(r, dict) and r.get("id") is not None}
+
+
+def _times(region: dict) -> tuple[float, float] | None:
+    try:
+        return float(region["start"]), float(region["end"])
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
+def compare_answer(task: dict, annotation: dict) -> dict[str, int]:
+    """How one answer treated its task's proposals: region ids kept (times within
+    `SAME_TIME`, same label), moved (times changed), relabelled (label changed; a region
+    both moved and relabelled counts in both), added (an id no proposal has), removed (a
+    proposal's id missing from the answer); and the word edits from the pre-filled
+    transcript to the answer's, with the answer's word count."""
+    counts = dict.fromkeys((*OUTCOMES, "word_edits", "words"), 0)
+    proposed, answered = _regions(task.get("audio_spans")), _regions(annotation.get("audio_spans"))
+    if proposed:
+        for region_id, region in answered.items():
+            before = proposed.get(region_id)
+            if before is None:
+                counts["added"] += 1
+                continue
+            then, now = _times(before), _times(region)
+            moved = then is None or now is None or any(abs(x - y) > SAME_TIME + 1e-9 for x, y in zip(then, now))
+            relabelled = (before.get("label") or "") != (region.get("label") or "")
+            counts["moved"] += moved
+            counts["relabelled"] += relabelled
+            counts["kept"] += not (moved or relabelled)
+        counts["removed"] = sum(1 for region_id in proposed if region_id not in answered)
+    pre, typed = task.get("transcript"), annotation.get("transcript")
+    if isinstance(pre, str) and pre.strip():
+        words = typed.split() if isinstance(typed, str) else []
+        counts["word_edits"] = word_edits(pre.split(), words)
+        counts["words"] = len(words)
+    return counts
+
+
+def proposal_comparison(store: Store, dataset: str) -> dict:
+    """How the proposals (a task's `audio_spans` and pre-filled `transcript` as loaded or
+    relabelled) compare with the current accepted answers, per hour or per day of the
+    answers (hours when they span two days at most).
+
+    `{"bucket": "hour" | "day", "rows": [{"start": ISO time (UTC), "answers", "kept",
+    "moved", "relabelled", "added", "removed", "word_edits", "words"}]}`. Only accepted
+    answers of tasks that had proposals count: a rejected or ignored task says nothing of
+    how its proposals were corrected, so those are left out (the Statistics page counts
+    answers by kind above)."""
+    import json
+    from datetime import datetime, timezone
+    rows = store.query(
+        f"SELECT a.created, a.annotation, t.task FROM ({CURRENT_ANNOTATIONS}) AS a "
+        "JOIN tasks t ON t.id = a.task_id WHERE a.dataset = ? AND a.answer = 'accept' "
+        "ORDER BY a.created, a.id", [dataset])
+    compared: list[tuple[float, dict[str, int]]] = []
+    for created, annotation, task in rows:
+        try:
+            task_data, answer_data = json.loads(task), json.loads(annotation)
+        except ValueError:
+            continue
+        if not isinstance(task_data, dict) or not isinstance(answer_data, dict):
+            continue
+        has_regions = bool(_regions(task_data.get("audio_spans")))
+        pre = task_data.get("transcript")
+        if not has_regions and not (isinstance(pre, str) and pre.strip()):
+            continue
+        compared.append((float(created), compare_answer(task_data, answer_data)))
+    if not compared:
+        return {"bucket": "hour", "rows": []}
+    span = compared[-1][0] - compared[0][0]
+    unit = "hour" if span <= 2 * 86400 else "day"
+    width = 3600 if unit == "hour" else 86400
+    buckets: dict[int, dict[str, int]] = {}
+    for created, counts in compared:
+        key = int(created // width) * width
+        total = buckets.setdefault(key, dict.fromkeys(("answers", *OUTCOMES, "word_edits", "words"), 0))
+        total["answers"] += 1
+        for name, n in counts.items():
+            total[name] += n
+    return {"bucket": unit, "rows": [
+        {"start": datetime.fromtimestamp(key, timezone.utc).isoformat(), **total}
+        for key, total in sorted(buckets.items())]}

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import threading
+import time
 from collections.abc import Sequence
 
 from earmark.db.queries import CURRENT_ANNOTATIONS, skipped
@@ -10,6 +12,47 @@ from earmark.db.store import insert_rows
 from earmark.records import StoredTask
 
 _UNANSWERED = "NOT EXISTS (SELECT 1 FROM annotations a WHERE a.task_id = {0})"
+# the feed's orders (setting `feed_order`): load order, or the least certain proposals
+# first (`tasks.score`, the lowest region or word score; unscored tasks after, in load order)
+FEED_ORDERS = ("file", "uncertain")
+
+
+def _order(order: str, alias: str = "t", id_column: str = "id") -> str:
+    if order == "uncertain":
+        return f"{alias}.score ASC NULLS LAST, {alias}.{id_column}"
+    return f"{alias}.{id_column}"
+
+
+def task_score(task: dict) -> float | None:
+    """A task's uncertainty for the feed: the lowest `score` of its regions and words
+    (a model's confidence, 0 to 1), or None when nothing in it is scored."""
+    scores = [item.get("score") for key in ("audio_spans", "words") for item in task.get(key) or ()
+              if isinstance(item, dict)]
+    numbers = [float(s) for s in scores if isinstance(s, (int, float)) and not isinstance(s, bool)]
+    return min(numbers) if numbers else None
+
+
+# Recording tasks as served and relabelling unserved ones take turns: a relabelling's
+# transaction, begun after every served mark before it has committed, sees them all, and
+# no task is marked served while one writes. (Both write `served` of the same rows, but
+# DuckDB 2.0 was seen to let an UPDATE ... FROM over a registered frame overwrite a
+# column another transaction committed after its snapshot, without a conflict.) DuckDB has
+# one writing process per file, so a lock of this process suffices; a PostgreSQL backend
+# would lock the rows (SELECT ... FOR UPDATE) instead.
+SERVING = threading.Lock()
+
+
+def serving_write(store, fn):
+    """`store.write(fn)` (retried on conflicts) while no other served mark or relabelling runs."""
+    with SERVING:
+        return store.write(fn, retry_on=store.conflicts)
+
+
+def _mark_served(cur, ids: Sequence[int], now: float) -> None:
+    """Record that the feed gave these tasks to a card (the first time only)."""
+    if ids:
+        cur.execute(f"UPDATE tasks SET served = ? WHERE id IN ({', '.join('?' * len(ids))}) "
+                    "AND served IS NULL", [now, *ids])
 
 
 def get_task(store, task_id: int) -> StoredTask | None:
@@ -35,24 +78,30 @@ def get_tasks(store, ids: Sequence[int]) -> list[StoredTask]:
     return [t for t in tasks if t is not None]
 
 
-def unanswered_by(store, dataset: str, session: str, size: int) -> list[int]:
-    """The first `size` task ids `session` has not answered and nobody skipped, by id."""
+def unanswered_by(store, dataset: str, session: str, size: int, order: str = "file") -> list[int]:
+    """The first `size` task ids `session` has not answered and nobody skipped, in the
+    feed's `order`; they are recorded as served (every annotator sees every task)."""
     rows = store.query(
-        "SELECT id FROM tasks t WHERE dataset = ? AND NOT EXISTS "
+        "SELECT id, served FROM tasks t WHERE dataset = ? AND NOT EXISTS "
         "(SELECT 1 FROM annotations a WHERE a.task_id = t.id AND a.session = ?) "
         f"AND NOT EXISTS (SELECT 1 FROM ({CURRENT_ANNOTATIONS}) s WHERE s.task_id = t.id "
-        f"AND {skipped(store, 's')}) ORDER BY id LIMIT ?", [dataset, session, size])
+        f"AND {skipped(store, 's')}) ORDER BY {_order(order)} LIMIT ?", [dataset, session, size])
+    new = [r[0] for r in rows if r[1] is None]
+    if new:   # a write only when a task goes to a card for the first time
+        now = time.time()
+        serving_write(store, lambda cur: _mark_served(cur, new, now))
     return [r[0] for r in rows]
 
 
 def claim_tasks(store, dataset: str, session: str, size: int, *, now: float, claim_seconds: float,
-                fair_floor: int) -> list[int]:
+                fair_floor: int, order: str = "file") -> list[int]:
     """Claim up to `size` unanswered tasks for `session` in one transaction; their ids in order.
 
     First the claims `session` holds (oldest first), then free tasks (unclaimed, or
     claimed longer than `claim_seconds` ago), then, when those run out, tasks other
-    sessions hold beyond their first `fair_floor`. Every claim returned is renewed
-    to `now` (a task on an annotator's screen stays theirs)."""
+    sessions hold beyond their first `fair_floor`, free and taken-over tasks in the
+    feed's `order`. Every claim returned is renewed to `now` (a task on an
+    annotator's screen stays theirs) and the tasks are recorded as served."""
     def claim(cur) -> list[int]:
         held = [r[0] for r in cur.execute(
             f"SELECT task_id FROM claims c WHERE dataset = ? AND session = ? "
@@ -65,14 +114,15 @@ def claim_tasks(store, dataset: str, session: str, size: int, *, now: float, cla
                 "AND NOT EXISTS (SELECT 1 FROM claims c WHERE c.dataset = t.dataset "
                 "AND c.task_id = t.id AND c.session = ?) "
                 "AND NOT EXISTS (SELECT 1 FROM claims c WHERE c.dataset = t.dataset "
-                "AND c.task_id = t.id AND c.session <> ? AND c.claimed > ?) ORDER BY id LIMIT ?",
+                f"AND c.task_id = t.id AND c.session <> ? AND c.claimed > ?) ORDER BY {_order(order)} LIMIT ?",
                 [dataset, session, session, now - claim_seconds, size - len(held)]).fetchall()]
         if len(held) + len(free) < size:
             free += [r[0] for r in cur.execute(
-                f"SELECT task_id FROM (SELECT task_id, row_number() OVER (PARTITION BY session "
-                f"ORDER BY claimed, task_id) AS rank FROM claims c WHERE dataset = ? AND session <> ? "
-                f"AND claimed > ? AND {_UNANSWERED.format('c.task_id')}) AS ranked WHERE rank > ? "
-                "ORDER BY task_id LIMIT ?",
+                f"SELECT task_id FROM (SELECT task_id, t.score, row_number() OVER (PARTITION BY session "
+                f"ORDER BY claimed, task_id) AS rank FROM claims c JOIN tasks t ON t.id = c.task_id "
+                f"WHERE c.dataset = ? AND session <> ? "
+                f"AND claimed > ? AND {_UNANSWERED.format('c.task_id')}) AS t WHERE rank > ? "
+                f"ORDER BY {_order(order, id_column='task_id')} LIMIT ?",
                 [dataset, session, now - claim_seconds, fair_floor, size - len(held) - len(free)]).fetchall()]
         ids = held + free
         for k, task_id in enumerate(ids):
@@ -80,10 +130,11 @@ def claim_tasks(store, dataset: str, session: str, size: int, *, now: float, cla
                 "INSERT INTO claims (dataset, task_id, session, claimed) VALUES (?, ?, ?, ?) "
                 "ON CONFLICT (dataset, task_id) DO UPDATE SET session = excluded.session, "
                 "claimed = excluded.claimed", [dataset, task_id, session, now + k * 1e-6])
+        _mark_served(cur, free, now)
         return ids
 
     # Two sessions may pick the same free task at once: the loser retries.
-    return store.write(claim, retry_on=store.conflicts)
+    return serving_write(store, claim)
 
 
 def latest_answer(store, dataset: str, session: str,
@@ -128,18 +179,26 @@ def insert_tasks(cur, dataset: str, tasks: Sequence[tuple[dict, str | None]],
                  added: float) -> list[int]:
     """Insert (task, media id) pairs inside the caller's transaction, tasks already
     hashed; a task whose input hash the dataset holds is left out. Their ids in input order."""
+    ids = insert_tasks_by_hash(cur, dataset, tasks, added)
+    return [ids[t["_input_hash"]] for t, _ in tasks if t["_input_hash"] in ids]
+
+
+def insert_tasks_by_hash(cur, dataset: str, tasks: Sequence[tuple[dict, str | None]],
+                         added: float) -> dict[int, int]:
+    """`insert_tasks`, giving input hash -> id of the tasks inserted (not those left out)."""
+    import pandas as pd
     rows = insert_rows(cur, "new_tasks", {
         "dataset": dataset,
         "input_hash": [t["_input_hash"] for t, _ in tasks],
         "task_hash": [t["_task_hash"] for t, _ in tasks],
         "media_id": [media_id for _, media_id in tasks],
         "task": [json.dumps(t, ensure_ascii=False) for t, _ in tasks],
+        "score": pd.array([task_score(t) for t, _ in tasks], dtype="Float64"),   # NULL, never NaN
         "added": added,
-    }, "INSERT INTO tasks (dataset, input_hash, task_hash, media_id, task, added) "
-       "SELECT dataset, input_hash, task_hash, media_id, task, added FROM new_tasks "
+    }, "INSERT INTO tasks (dataset, input_hash, task_hash, media_id, task, score, added) "
+       "SELECT dataset, input_hash, task_hash, media_id, task, score, added FROM new_tasks "
        "ON CONFLICT DO NOTHING RETURNING input_hash, id")
-    ids = dict(rows)  # RETURNING order is not the input order
-    return [ids[t["_input_hash"]] for t, _ in tasks if t["_input_hash"] in ids]
+    return dict(rows)  # RETURNING order is not the input order
 
 
 def delete_tasks_of_media(cur, dataset: str, media_ids: Sequence[str]) -> list[int]:
@@ -149,4 +208,7 @@ def delete_tasks_of_media(cur, dataset: str, media_ids: Sequence[str]) -> list[i
     rows = cur.execute(
         f"DELETE FROM tasks WHERE dataset = ? AND media_id IN ({', '.join('?' * len(media_ids))}) "
         "RETURNING id", [dataset, *media_ids]).fetchall()
-    return [r[0] for r in rows]
+    ids = [r[0] for r in rows]
+    if ids:
+        cur.execute(f"DELETE FROM region_embeddings WHERE task_id IN ({', '.join('?' * len(ids))})", ids)
+    return ids
