@@ -18,6 +18,13 @@ def test_swapped_labels_score_zero_through_the_mapping():
     error = diarization_error(ref, hyp)
     assert error.rate == 0
     assert error.mapping == {"SPEAKER_01": "A", "SPEAKER_00": "B"}
+    # the mapping is the one with the most time in common, not the order of appearance:
+    # X speaks first (0.2 s over A) but is B's 3 s; Y is A's 0.8 s; 0.2 s confused of 4
+    ref = [(0.0, 1.0, "A"), (1.0, 4.0, "B")]
+    hyp = [(0.0, 0.2, "X"), (0.2, 1.0, "Y"), (1.0, 4.0, "X")]
+    error = diarization_error(ref, hyp)
+    assert error.mapping == {"X": "B", "Y": "A"}
+    assert error.confusion == pytest.approx(0.2) and error.rate == pytest.approx(0.05)
 
 
 def test_one_speaker_for_two_is_the_shorter_speakers_time_of_confusion():

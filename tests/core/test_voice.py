@@ -110,10 +110,11 @@ def test_partial_windows_are_placed_as_resemblyzer_places_them():
     # 3 s: ceil(48001 / 160) = 301 frames, a step of round(16000 / 1.3 / 160) = 77 frames;
     # the window at 154 covers (48000 - 24640) / 25600 = 91 % of its frames: kept
     assert voice.partial_slices(48000) == [0, 77, 154]
-    # 2 s: the window at 77 covers (32000 - 12320) / 25600 = 77 %: kept; at 2.9 s, 231
-    # covers (46400 - 36960) / 25600 = 37 %: dropped
+    # 2 s: 201 frames, windows at 0 and 77; the one at 77 covers (32000 - 12320) / 25600 = 77 %: kept
     assert voice.partial_slices(32000) == [0, 77]
-    assert voice.partial_slices(46400) == [0, 77, 154]
+    # 2.36 s: 237 frames, windows at 0, 77 and 154; the one at 154 covers
+    # (37760 - 24640) / 25600 = 51 %: dropped
+    assert voice.partial_slices(37760) == [0, 77]
     assert voice.partial_slices(16000) == [0]          # shorter than one window: one, padded
 
 
