@@ -55,6 +55,7 @@ FRAME = 0.01                 # the encoder's hop: 10 ms
 WINDOW_FRAMES = 160          # 1.6 s
 AFFINITY_FLOOR = 0.6         # cosine at which affinity starts (cross-speaker mean measured 0.66)
 NOISE_FLATNESS = 0.3
+MAX_CLUSTERED = 1500         # windows clustered at most (6 minutes of speech); the rest assigned
 OVERLAP_REACH = 40           # frames (0.4 s) either side whose windows vote for a second speaker
 LABEL = "SPEAKER_{:02d}"
 
@@ -101,7 +102,20 @@ def affinity(vectors: np.ndarray) -> np.ndarray:
 
 
 def cluster(vectors: np.ndarray, num_speakers: int = 0, max_speakers: int = 8) -> np.ndarray:
-    """A speaker index per window: spectral clustering of the affinity, k given or from the eigengap."""
+    """A speaker index per window: spectral clustering of the affinity, k given or from the eigengap.
+
+    Beyond MAX_CLUSTERED windows (a long recording as one task: the affinity
+    grows with the square), evenly spaced windows are clustered and every
+    window takes the speaker whose mean embedding is nearest."""
+    if len(vectors) > MAX_CLUSTERED:
+        some = np.linspace(0, len(vectors) - 1, MAX_CLUSTERED).round().astype(np.int64)
+        labels = _cluster(vectors[some], num_speakers, max_speakers)
+        centroids = np.stack([vectors[some][labels == c].mean(axis=0) for c in range(int(labels.max()) + 1)])
+        return np.argmax(vectors @ centroids.T, axis=1).astype(np.int64)
+    return _cluster(vectors, num_speakers, max_speakers)
+
+
+def _cluster(vectors: np.ndarray, num_speakers: int, max_speakers: int) -> np.ndarray:
     from scipy.linalg import eigh
     n = len(vectors)
     if n < 2 or num_speakers == 1:
@@ -175,7 +189,7 @@ def speech_windows(samples: np.ndarray, step: float = SpeakerSettings.step) -> S
         mel = np.concatenate([mel, np.zeros((WINDOW_FRAMES - n_frames, voice.N_MELS), np.float32)])
     starts = np.clip(centres - WINDOW_FRAMES // 2, 0, len(mel) - WINDOW_FRAMES)
     unique, back = np.unique(starts, return_inverse=True)
-    embedded = voice.encoder().forward(mel[unique[:, None] + np.arange(WINDOW_FRAMES)])
+    embedded = voice.encoder().forward_at(mel, unique, WINDOW_FRAMES)
     return SpeechWindows(duration, n_frames, speech, centres, embedded[back])
 
 

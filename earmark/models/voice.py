@@ -54,7 +54,7 @@ INT16_MAX = 2 ** 15 - 1
 UTTERANCE_RATE = 1.3         # resemblyzer's partial windows per second for an utterance
 MIN_COVERAGE = 0.75
 WINDOW_SECONDS = PARTIAL_FRAMES * HOP / SAMPLE_RATE
-_BATCH = 256                 # windows through the LSTM at once (bounds the memory)
+_BATCH = 64                  # windows through the LSTM at once per worker (about 45 MB each)
 
 
 def weights_path() -> Path:
@@ -230,22 +230,31 @@ class Encoder:
         self.linear_b = state["linear.bias"]
 
     def forward(self, mels: np.ndarray) -> np.ndarray:
-        """Embeddings (batch x 256, unit norm) of mel windows (batch x frames x 40).
+        """Embeddings (batch x 256, unit norm) of mel windows (batch x frames x 40)."""
+        return self.forward_at(mels.reshape(-1, mels.shape[-1]), np.arange(len(mels)) * mels.shape[1],
+                               mels.shape[1])
 
-        The windows are shared among `workers()` threads, each running BLAS on
+    def forward_at(self, mel: np.ndarray, starts: np.ndarray, frames: int = PARTIAL_FRAMES) -> np.ndarray:
+        """Embeddings of the windows of `frames` frames of `mel` (frames x 40) that begin at `starts`
+        (each must fit); the windows are cut out a batch at a time, so a long file's stay small.
+
+        The batches are shared among `workers()` threads, each running BLAS on
         one thread: the recurrence's matrix products are small, and OpenBLAS's
         own threads spend more time waiting on each other than working there
         (4.5 s of CPU instead of 0.9 s for 74 windows on a busy 2-core machine)."""
         from concurrent.futures import ThreadPoolExecutor
 
         from threadpoolctl import threadpool_limits
-        out = np.empty((len(mels), HIDDEN), dtype=np.float32)
+        starts = np.asarray(starts, dtype=np.int64)
+        out = np.empty((len(starts), HIDDEN), dtype=np.float32)
         n = workers()
-        size = max(1, min(_BATCH, -(-len(mels) // n)))
-        chunks = [(at, at + size) for at in range(0, len(mels), size)]
+        size = max(1, min(_BATCH, -(-len(starts) // n)))
+        chunks = [(at, at + size) for at in range(0, len(starts), size)]
+        offsets = np.arange(frames)
 
         def run(chunk: tuple[int, int]) -> None:
-            out[chunk[0]:chunk[1]] = self._forward(mels[chunk[0]:chunk[1]])
+            a, b = chunk
+            out[a:b] = self._forward(mel[starts[a:b, None] + offsets])
         with threadpool_limits(1, user_api="blas"):
             if n == 1 or len(chunks) == 1:
                 for chunk in chunks:
@@ -366,8 +375,7 @@ def embed_mel_windows(mel: np.ndarray, window: float = WINDOW_SECONDS,
     frame_step = max(1, int(round(step * SAMPLE_RATE / HOP)))
     last = max(0, len(mel) - frames)
     starts = np.arange(0, last + 1, frame_step)
-    index = starts[:, None] + np.arange(frames)
     if len(mel) < frames:
         mel = np.concatenate([mel, np.zeros((frames - len(mel), N_MELS), dtype=np.float32)])
-    vectors = encoder().forward(mel[index]) if len(starts) else np.zeros((0, HIDDEN), np.float32)
+    vectors = encoder().forward_at(mel, starts, frames) if len(starts) else np.zeros((0, HIDDEN), np.float32)
     return starts * HOP / SAMPLE_RATE, vectors

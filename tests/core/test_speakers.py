@@ -146,3 +146,18 @@ def test_the_model_is_loaded_once_and_shared_by_two_threads(corpus):
     assert len(results) == 2 and results[0] == results[1] and results[0]
     assert registry.resolve_model("speakers").model is model.model
     assert model.model._annotate is not None and voice.loads == 1
+
+
+def test_many_windows_are_clustered_through_a_sample_of_them():
+    # two made-up voices, 1,000 windows each in turns of 100 (over MAX_CLUSTERED): the
+    # sampled windows are clustered, the rest take the nearest speaker's mean
+    from earmark.models.speakers import MAX_CLUSTERED, cluster
+    rng = np.random.default_rng(1)
+    voices = np.abs(rng.standard_normal((2, 256)))
+    who = np.repeat(np.arange(20) % 2, 100)
+    vectors = np.abs(voices[who] + 0.8 * rng.standard_normal((len(who), 256)))
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    assert len(vectors) > MAX_CLUSTERED
+    labels = cluster(vectors)
+    agree = max(np.mean(labels == who), np.mean(labels == 1 - who))
+    assert set(labels.tolist()) == {0, 1} and agree > 0.99
