@@ -25,7 +25,7 @@ The network, as resemblyzer's `VoiceEncoder`:
 All the windows of a call run through the LSTM together (a matrix product per
 time step over the batch), which is what makes this fast, shared between two
 worker threads (`workers()`, OMP_NUM_THREADS when set) with one BLAS thread
-each: about 12 ms of one core per window. The weights are read once per
+each: about 7 ms of one core per window. The weights are read once per
 process (`encoder()`); the arrays are never written after, so any number of
 threads may embed at once.
 """
