@@ -54,6 +54,7 @@ INT16_MAX = 2 ** 15 - 1
 UTTERANCE_RATE = 1.3         # resemblyzer's partial windows per second for an utterance
 MIN_COVERAGE = 0.75
 WINDOW_SECONDS = PARTIAL_FRAMES * HOP / SAMPLE_RATE
+_MEL_BLOCK = 6000             # mel frames computed at once (60 s)
 _BATCH = 64                  # windows through the LSTM at once per worker (about 45 MB each)
 
 
@@ -205,9 +206,11 @@ def mel_spectrogram(wav: np.ndarray) -> np.ndarray:
     n_frames = 1 + len(wav) // HOP
     frames = np.lib.stride_tricks.as_strided(padded, shape=(n_frames, N_FFT),
                                              strides=(padded.strides[0] * HOP, padded.strides[0]))
-    spectrum = np.fft.rfft(frames * _WINDOW, axis=1)
-    power = (spectrum.real ** 2 + spectrum.imag ** 2).astype(np.float32)
-    return power @ _FILTERS.T
+    mel = np.empty((n_frames, N_MELS), dtype=np.float32)
+    for at in range(0, n_frames, _MEL_BLOCK):   # a minute at a time: an hour's spectrum would be 1 GB
+        spectrum = np.fft.rfft(frames[at:at + _MEL_BLOCK] * _WINDOW, axis=1)
+        mel[at:at + _MEL_BLOCK] = (spectrum.real ** 2 + spectrum.imag ** 2).astype(np.float32) @ _FILTERS.T
+    return mel
 
 
 # -- the network --------------------------------------------------------------------

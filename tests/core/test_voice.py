@@ -161,3 +161,10 @@ def test_the_weights_are_read_once_and_shared_by_threads(corpus):
         t.join()
     assert voice.loads == loads == 1
     assert len(results) == 2 and np.array_equal(results[0], results[1])
+
+
+def test_the_mel_spectrogram_is_the_same_computed_in_blocks(monkeypatch):
+    wav = np.random.default_rng(3).standard_normal(16000).astype(np.float32) * 0.1
+    whole = voice.mel_spectrogram(wav)
+    monkeypatch.setattr(voice, "_MEL_BLOCK", 7)      # 101 frames in blocks of 7, the last one short
+    assert np.allclose(voice.mel_spectrogram(wav), whole, rtol=1e-5, atol=1e-7)
