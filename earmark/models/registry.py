@@ -65,6 +65,7 @@ ENTRY_POINT_GROUP = "earmark.models"
 # the built-in models: name -> the `Model` object, found like an entry point's
 BUILT_IN: dict[str, str] = {
     "speech": "earmark.models.speech:MODEL",
+    "speakers": "earmark.models.speakers:MODEL",
 }
 _audio_lock = threading.Lock()
 _audio_cache: dict[tuple[str, int | None], np.ndarray] = {}
