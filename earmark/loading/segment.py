@@ -71,7 +71,10 @@ Utterances
 `utterance_segments(words, duration)` (`--segment asr`): the speech
 recogniser's words (`{"start", "end", ...}`, in order) grouped into
 utterances, a new one wherever the pause between one word's end and the
-next word's start is at least `min_silence` (0.5 s); an utterance longer
+next word's start is at least `min_silence` (0.5 s), or, given the
+`samples`, wherever the audio is silent that long between the sound of one
+word and the sound of the next (Whisper at times stretches a word over a
+pause, near the end of its 30 s windows most); an utterance longer
 than `max_segment` (30 s) is cut at its longest pauses until none is. Each
 segment runs from its first word's start to its last word's end, padded by
 `pad` (0.2 s) on both sides, never past the middle of the pause to its
@@ -94,6 +97,7 @@ decodes the audio, or uses `samples=` already read; an asr spec needs
 
 from __future__ import annotations
 
+import bisect
 import heapq
 import math
 import re
@@ -432,17 +436,19 @@ def utterance_segments(words: list[dict], duration: float, *, min_silence: float
     times = [(float(w["start"]), float(w["end"])) for w in words]
     if not times:
         return []
+    loud = _loud_frames(np.asarray(samples)) if samples is not None and len(samples) else None
+    breaks = _silent_breaks(loud, times, min_silence) if loud is not None else set()
     groups: list[list[int]] = [[0]]
     for i in range(1, len(times)):
-        if times[i][0] - times[i - 1][1] >= min_silence:
+        if times[i][0] - times[i - 1][1] >= min_silence or i in breaks:
             groups.append([i])
         else:
             groups[-1].append(i)
     if max_segment is not None:
         groups = [piece for group in groups for piece in _split_long(group, times, max_segment)]
     spans = [(times[g[0]][0], max(times[i][1] for i in g)) for g in groups]
-    if samples is not None and len(samples):
-        spans = _to_sound_edges(np.asarray(samples), spans)
+    if loud is not None:
+        spans = _to_sound_edges(loud, spans)
     out: Segments = []
     for n, (start, end) in enumerate(spans):
         lo = max(0.0, start - pad)
@@ -464,18 +470,48 @@ SOUND_REACH = 1.0        # ... at most this far
 SOUND_BRIDGE = 0.2       # ... over pauses shorter than this (between words)
 
 
-def _to_sound_edges(samples: np.ndarray, spans: list[tuple[float, float]]) -> list[tuple[float, float]]:
+def _loud_frames(samples: np.ndarray) -> np.ndarray:
+    """Whether each SOUND_FRAME of the samples is above the file's level - 16 dB."""
+    per = int(SAMPLE_RATE * SOUND_FRAME)
+    n = len(samples) // per
+    frames = samples[: n * per].astype(np.float32).reshape(n, per)
+    energy = np.einsum("ij,ij->i", frames, frames) / per
+    level = float(energy.mean()) * 10 ** (-16 / 10) if n else 0.0    # power
+    return energy > max(level, 1.0)
+
+
+def _silent_breaks(loud: np.ndarray, times: list[tuple[float, float]], min_silence: float) -> set[int]:
+    """Word indices that start a new utterance because the audio is silent for `min_silence`
+    between the sound of the word before and the sound of this one, though Whisper's times
+    stretched a word over the pause (each word's sound: its loud frames)."""
+    n = len(loud)
+    sound: list[tuple[int, int]] = []
+    for start, end in times:
+        f0 = min(int(start / SOUND_FRAME), n)
+        f1 = min(max(int(math.ceil(end / SOUND_FRAME)), f0 + 1), n)
+        on = np.flatnonzero(loud[f0:f1])
+        sound.append((f0 + int(on[0]), f0 + int(on[-1]) + 1) if len(on) else (f0, f1))
+    quiet = np.concatenate(([False], ~loud, [False]))
+    edges = np.flatnonzero(np.diff(quiet.astype(np.int8)))
+    shortest = int(round(min_silence / SOUND_FRAME))
+    ends = [e for _, e in sound]
+    found: set[int] = set()
+    for a, b in zip(edges[::2].tolist(), edges[1::2].tolist()):
+        if b - a < shortest:
+            continue
+        k = bisect.bisect_right(ends, a + 1) - 1          # the last word whose sound ends before the silence
+        if 0 <= k < len(times) - 1 and sound[k + 1][0] >= b - 1:
+            found.add(k + 1)
+    return found
+
+
+def _to_sound_edges(loud: np.ndarray, spans: list[tuple[float, float]]) -> list[tuple[float, float]]:
     """Utterance spans widened to the sound around their first and last words: back from the
     first word's start (and on from the last word's end) over sound and pauses shorter than
     SOUND_BRIDGE, at most SOUND_REACH, never into the neighbouring utterance."""
-    per = int(SAMPLE_RATE * SOUND_FRAME)
-    n = len(samples) // per
+    n = len(loud)
     if n == 0:
         return spans
-    frames = samples[: n * per].astype(np.float32).reshape(n, per)
-    energy = np.einsum("ij,ij->i", frames, frames) / per
-    level = float(energy.mean()) * 10 ** (-16 / 10)          # the file's level - 16 dB (power)
-    loud = energy > max(level, 1.0)
     reach = int(round(SOUND_REACH / SOUND_FRAME))
     bridge = int(round(SOUND_BRIDGE / SOUND_FRAME))
     out: list[tuple[float, float]] = []

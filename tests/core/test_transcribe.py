@@ -159,6 +159,19 @@ def test_utterance_segments_pad_without_overlap_and_cut_long_ones():
     # longer than max: cut at the longest pauses
     assert utterance_segments(words, 3.3, max_segment=1.0) == [(0.3, 1.35), (1.35, 2.1), (2.4, 3.3)]
     assert utterance_segments([], 3.3) == []
+
+
+def test_utterances_split_where_the_audio_is_silent_though_a_word_was_stretched_over_it():
+    import numpy as np
+    rng = np.random.default_rng(1)
+    samples = np.zeros(16000 * 4, dtype=np.int16)
+    for a, b in [(0.5, 0.9), (1.0, 1.4), (2.4, 2.8), (2.9, 3.3)]:         # four words' sound
+        first, last = round(a * 16000), round(b * 16000)
+        samples[first:last] = rng.normal(0, 3000, last - first).astype(np.int16)
+    # Whisper's times: the first word stretched over the lead silence, the third over the pause
+    words = [{"start": a, "end": b} for a, b in [(0.0, 0.9), (0.9, 1.4), (1.4, 2.8), (2.8, 3.3)]]
+    assert len(utterance_segments(words, 4.0)) == 1                       # no pause between the times
+    assert utterance_segments(words, 4.0, samples=samples) == [(0.0, 1.4), (1.4, 3.5)]
     with pytest.raises(ValueError, match="unknown option 'gap'"):
         parse_segment_spec("asr:gap=1")
     assert parse_segment_spec("asr:min_silence=300ms,pad=0.1,max=none").options == \
