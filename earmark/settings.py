@@ -81,7 +81,7 @@ SETTINGS: tuple[Setting, ...] = (
             "lowest `score` first"),
     Setting("asr_model", None, TEXT,
             "a CTranslate2 Whisper model directory for `transcribe` (unset: the bundled tiny English model)"),
-    Setting("language", None, TEXT, "the language `transcribe` recognises, e.g. `en` (unset: the model's own guess)"),
+    Setting("language", None, TEXT, "the language `transcribe` recognises, e.g. `en` (unset: `en`; empty text: detected by a multilingual model)"),
     Setting("num_speakers", None, NUMBER, "the number of speakers `speakers` looks for (unset: estimated)"),
     Setting("access_code", None, TEXT, "every page and `/api/` route asks for this code (or `st.secrets`)",
             server_only=True),

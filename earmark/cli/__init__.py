@@ -8,19 +8,19 @@ import sys
 from pathlib import Path
 from typing import TextIO, cast
 
-from earmark.datasets import (DatasetError, check_dataset_name, drop_dataset, get_dataset, list_datasets,
+from earmark.datasets import (Dataset, DatasetError, check_dataset_name, drop_dataset, get_dataset, list_datasets,
                               name_problem)
 from earmark.formats.jsonl_csv import FORMATS as RECORD_FORMATS
 from earmark.formats.jsonl_csv import ExportError, ExportFilter, cap_memory_for_export, export
 from earmark.formats.export import export_files
 from earmark.formats.registry import format_named, plugin_problems, spans_titles, writers
 from earmark.loading.loader import load_sources
-from earmark.loading.longform import LongformOptions
+from earmark.loading.longform import make_options
 from earmark.db.media import media_dir
 from earmark.formats.outfiles import UnsafePathError, atomic_open
 from earmark.models.registry import ModelError, model_names, model_problems, registered_models, resolve_model
 from earmark.loading.segment import parse_segment_spec
-from earmark.settings import SettingsError, configured_models, load_config
+from earmark.settings import SettingsError, configured_models, effective_settings, load_config
 from earmark.db.queries.statistics import count_tasks, dataset_stats, proposal_comparison
 from earmark.views import view_names
 from earmark.db.store import StoreError, StoreLockedError, default_db_path, is_database_url, open_store
@@ -50,7 +50,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="skip computing waveform peaks now (they are computed on first view)")
     p.add_argument("--segment", default=None, metavar="SPEC",
                    help="cut each file into segment tasks: 'silence', 'silence:KEY=VALUE,...' "
-                        "(thresh, rel, min_silence, pad, min, max) or 'window:SECONDS[:OVERLAP]'")
+                        "(thresh, rel, min_silence, pad, min, max), 'window:SECONDS[:OVERLAP]', or "
+                        "'asr' / 'asr:KEY=VALUE,...' (min_silence=0.5, pad=0.2, max=30): one task per "
+                        "utterance the model transcribe recognises, each with its words and transcript")
     p.add_argument("--split-channels", action="store_true",
                    help="one task per channel of a multi-channel file")
     p.add_argument("--model", default=None, metavar="NAME",
@@ -171,15 +173,50 @@ def _existing(store, name: str):
     return dataset
 
 
-def _model(store, name: str):
-    """`--model NAME`: a built-in, a name of earmark.json's `models`, or `module:function`."""
+def _model(store, name: str, settings: dict | None = None):
+    """`--model NAME`: a built-in, a name of earmark.json's `models`, or `module:function`;
+    `settings` (the dataset's) give the parameters that take a setting their values."""
     configured: dict[str, str] = {}
     if name not in model_names() and ":" not in name:
         try:
             configured = configured_models(load_config())
         except SettingsError as exc:
             raise ModelError(str(exc)) from exc
-    return resolve_model(name, configured=configured, import_from_cwd=True, refuse_under=media_dir(store))
+    return resolve_model(name, configured=configured, import_from_cwd=True, refuse_under=media_dir(store),
+                         settings=settings)
+
+
+def _settings(store, name: str) -> dict:
+    """The effective settings of dataset `name` (for a new one: earmark.json's, with its
+    `datasets.NAME` entry)."""
+    try:
+        return effective_settings(get_dataset(store, name) or Dataset(name, view=""))
+    except SettingsError as exc:
+        raise ModelError(str(exc)) from exc
+
+
+class ModelProgress:
+    """What `load` says on stderr while models run: a line per file ("model on x.wav:
+    12 segments in 8.1 s"), and for a long file how far it is, at most every `every` seconds."""
+
+    def __init__(self, err: TextIO, every: float = 5.0, clock=None):
+        import time
+        self.err, self.every, self.clock = err, every, clock or time.monotonic
+        self.origin: str | None = None
+        self.started = self.said = 0.0
+        self.files = 0          # items reached so far (the loader's own progress)
+
+    def __call__(self, origin: str, fraction: float, detail: str) -> None:
+        now = self.clock()
+        if origin != self.origin:
+            self.origin, self.started, self.said = origin, now, now
+        if fraction >= 1.0:
+            print(f"model on {Path(origin).name} (file {self.files}): done in {now - self.started:.1f} s",
+                  file=self.err)
+            self.origin = None
+        elif now - self.said >= self.every:
+            self.said = now
+            print(f"model on {Path(origin).name}: {detail}, {fraction:.0%}", file=self.err)
 
 
 def _run_in_app(parser: argparse.ArgumentParser, args: argparse.Namespace, argv: list[str],
@@ -203,7 +240,10 @@ def _run_in_app(parser: argparse.ArgumentParser, args: argparse.Namespace, argv:
 
 
 def cmd_load(store, args, out: TextIO, err: TextIO) -> int:
+    models = ModelProgress(err)
+
     def progress(done: int, origin: str) -> None:
+        models.files = done
         if done % 500 == 0:
             print(f"... {done} processed", file=err)
     if get_dataset(store, args.dataset) is None:
@@ -212,16 +252,18 @@ def cmd_load(store, args, out: TextIO, err: TextIO) -> int:
         for problem in model_problems().values():
             print(f"note: model {problem}", file=err)
     try:
-        longform = LongformOptions(
+        settings = _settings(store, args.dataset) if args.model or args.segment else {}
+        longform = make_options(
             split_channels=args.split_channels,
             segment=parse_segment_spec(args.segment) if args.segment else None,
-            model=_model(store, args.model) if args.model else None, model_name=args.model or "")
+            model=_model(store, args.model, settings) if args.model else None, model_name=args.model or "",
+            settings=settings)
     except (ValueError, ModelError) as exc:
         raise DatasetError(str(exc)) from exc
     report = load_sources(store, args.dataset, args.sources, spans=args.spans, view=args.view,
                           longform=longform,
                           labels=_split(args.label), keep_base64=args.keep_base64,
-                          peaks=not args.no_peaks, progress=progress)
+                          peaks=not args.no_peaks, progress=progress, file_progress=models)
     total, details = report.summary(args.dataset)
     for line in details:
         print(line, file=err)

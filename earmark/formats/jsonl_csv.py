@@ -8,6 +8,8 @@ spreadsheet would run as a formula starts with `'` (`csv_cell`).
 Channels: JSONL keeps the task format's `channel` (0-based, as Prodigy's);
 CSV is read by people in spreadsheets, so its `channel` column counts from 1
 as the pages do (1 is the left; `person_channel`), empty for all channels.
+Its `words` column holds a task's recognised words (`{"start", "end", "text",
+"score"}`, file time) as JSON, repeated on each of its rows as `transcript` is.
 """
 
 from __future__ import annotations
@@ -41,7 +43,7 @@ def cap_memory_for_export(store: Store) -> None:
 CSV_COLUMNS = (
     "_input_hash", "_task_hash", "_session_id", "_view_id", "_timestamp", "answer",
     "audio", "path", "file", "segment_start", "segment_end", "transcript",
-    "span_id", "start", "end", "label", "channel", "text", "color",
+    "span_id", "start", "end", "label", "channel", "text", "color", "words",
 )
 
 
@@ -101,6 +103,8 @@ def csv_rows(record: dict) -> Iterator[dict]:
         "path": record.get("path"), "file": record.get("file"),
         "segment_start": segment.get("start"), "segment_end": segment.get("end"),
         "transcript": record.get("transcript"),
+        # the recogniser's words with their times (file time), as JSON in one cell
+        "words": json.dumps(record["words"], ensure_ascii=False) if record.get("words") else None,
     }
     spans = record.get("audio_spans") or []
     if not spans:

@@ -45,6 +45,8 @@ log = logging.getLogger(__name__)
 BATCH = 500
 WORKERS = 4
 Progress = Callable[[int, str], None]   # (items processed so far, current origin)
+# (origin, fraction of that file done 0..1, what is being done): while models run on one file
+FileProgress = Callable[[str, float, str], None]
 
 
 @dataclass
@@ -133,7 +135,11 @@ def load_candidates(store: Store, dataset: str, items: Iterable[Candidate | Fail
                     keep_base64: bool = False, peaks: bool = True,
                     progress: Progress | None = None,
                     pre_annotations: PreAnnotations | None = None,
-                    longform: LongformOptions | None = None) -> LoadReport:
+                    longform: LongformOptions | None = None,
+                    file_progress: FileProgress | None = None) -> LoadReport:
+    """Store the tasks of `items`. `progress(done, origin)` is called as each item is
+    reached; `file_progress(origin, fraction, detail)` while models run on one file
+    (segments done, what a model reports inside a call)."""
     existed = get_dataset(store, dataset) is not None
     ensure_dataset(store, dataset, view=view, labels=labels)
     report = LoadReport()
@@ -162,7 +168,7 @@ def load_candidates(store: Store, dataset: str, items: Iterable[Candidate | Fail
                 if pre_annotations is not None:
                     report.failures += _attach_pre_annotations(item, info, pre_annotations)
                 used = False   # whether a task of this item is kept (else its file is not registered)
-                for task in _expand(item, info, keep_base64, longform, report):
+                for task in _expand(item, info, keep_base64, longform, report, file_progress):
                     # region embeddings are not part of a stored task: they are stored beside it
                     vectors = task.pop(EMBEDDINGS_KEY, None)
                     problem = task_problem(task, duration=info.duration if info else None,
@@ -218,14 +224,16 @@ def _relabel_new(store: Store, dataset: str, existed: bool) -> None:
 
 
 def _expand(item: Candidate, info: MediaInfo | None, keep_base64: bool,
-            longform: LongformOptions | None, report: LoadReport) -> list[dict]:
+            longform: LongformOptions | None, report: LoadReport,
+            file_progress: FileProgress | None = None) -> list[dict]:
     """The tasks one item becomes (one per channel or segment with `longform`);
     a failure to split or pre-annotate is added to the report."""
     task = _fill_task(item, info, keep_base64)
     if not (longform and longform.active):
         return [task]
+    tell = None if file_progress is None else partial(file_progress, item.origin)
     try:
-        return expand_task(task, info, longform)
+        return expand_task(task, info, longform, tell)
     except (ModelError, SegmentError, PeaksError, OSError, ValueError) as exc:
         report.failures.append(Failure(item.origin, str(exc)))
     except Exception as exc:  # a user's --model may raise anything

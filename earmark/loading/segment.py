@@ -49,6 +49,8 @@ The `--segment` option
     silence                                   the defaults (below)
     silence:KEY=VALUE[,KEY=VALUE...]          some of them changed
     window:SECONDS[:OVERLAP]                  e.g. window:30 or window:30:5
+    asr                                       one segment per recognised utterance
+    asr:KEY=VALUE[,KEY=VALUE...]              (min_silence, pad, max; below)
 
 Keys of `silence` (the full parameter name works too):
 
@@ -64,13 +66,38 @@ Times are seconds, or carry a unit: `300ms`, `0.3s`; levels may end in `dB`.
 `thresh` and `rel` exclude each other. Example:
 `--segment silence:thresh=-45,min_silence=300ms,max=20`.
 
+Utterances
+----------
+`utterance_segments(words, duration)` (`--segment asr`): the speech
+recogniser's words (`{"start", "end", ...}`, in order) grouped into
+utterances, a new one wherever the pause between one word's end and the
+next word's start is at least `min_silence` (0.5 s), or, given the
+`samples`, wherever the audio is silent that long between the sound of one
+word and the sound of the next (Whisper at times stretches a word over a
+pause, near the end of its 30 s windows most); an utterance longer
+than `max_segment` (30 s) is cut at its longest pauses until none is. Each
+segment runs from its first word's start to its last word's end, padded by
+`pad` (0.2 s) on both sides, never past the middle of the pause to its
+neighbour (so segments never overlap and every word lies in exactly one),
+never outside [0, duration]. Whisper's word times after a pause often start
+inside the first word (0.3 s late on the test speech): given the `samples`,
+an utterance reaches back from its first word's start over sound (10 ms
+frames above the file's level - 16 dB) and pauses under 0.2 s to where the
+sound begins, at most 1 s and never into the previous utterance, and on from
+its last word's end to where the sound stops, likewise. Keys of `asr`: `min_silence`, `pad`, `max`
+(times as above; `max=none` for no limit). `earmark.loading.longform` runs
+the recogniser (the model `transcribe`) once on the whole file, cuts it at
+its words and gives each segment its own words and transcript.
+
 The parsed `SegmentSpec` is callable: `spec(path)` returns the segments of a
 file (a window spec reads only the duration from the header; a silence spec
-decodes the audio, or uses `samples=` already read).
+decodes the audio, or uses `samples=` already read; an asr spec needs
+`words=`).
 """
 
 from __future__ import annotations
 
+import bisect
 import heapq
 import math
 import re
@@ -396,6 +423,145 @@ def window_segments(duration: float, seconds: float, overlap: float = 0.0) -> Se
     return [(s / 1000, e / 1000) for s, e in zip(starts.tolist(), ends.tolist())]
 
 
+# -- utterances ----------------------------------------------------------------
+def utterance_segments(words: list[dict], duration: float, *, min_silence: float = 0.5,
+                       pad: float = 0.2, max_segment: float | None = 30.0,
+                       samples: np.ndarray | None = None) -> Segments:
+    """Segments of recognised words, one per utterance; see the module docstring.
+    `samples`: the file's 16 kHz mono int16 samples, to reach the edges of the sound."""
+    _check_number("min_silence", min_silence, low=0.0)
+    _check_number("pad", pad, low=0.0)
+    if max_segment is not None:
+        _check_number("max_segment", max_segment, low=0.0, low_open=True)
+    times = [(float(w["start"]), float(w["end"])) for w in words]
+    if not times:
+        return []
+    loud = _loud_frames(np.asarray(samples)) if samples is not None and len(samples) else None
+    breaks = _silent_breaks(loud, times, min_silence) if loud is not None else set()
+    groups: list[list[int]] = [[0]]
+    for i in range(1, len(times)):
+        if times[i][0] - times[i - 1][1] >= min_silence or i in breaks:
+            groups.append([i])
+        else:
+            groups[-1].append(i)
+    if max_segment is not None:
+        groups = [piece for group in groups for piece in _split_long(group, times, max_segment)]
+    spans = [(times[g[0]][0], max(times[i][1] for i in g)) for g in groups]
+    if loud is not None:
+        spans = _to_sound_edges(loud, spans)
+    out: Segments = []
+    for n, (start, end) in enumerate(spans):
+        lo = max(0.0, start - pad)
+        hi = min(duration, end + pad)
+        if n > 0:
+            lo = max(lo, (spans[n - 1][1] + start) / 2)
+        if n + 1 < len(spans):
+            hi = min(hi, (end + spans[n + 1][0]) / 2)
+        lo, hi = round(lo, 3), round(hi, 3)
+        if out and lo < out[-1][1]:
+            lo = out[-1][1]
+        if hi > lo:
+            out.append((lo, hi))
+    return out
+
+
+SOUND_FRAME = 0.01       # seconds per frame when utterances reach to the edges of their sound
+SOUND_REACH = 1.0        # ... at most this far
+SOUND_BRIDGE = 0.2       # ... over pauses shorter than this (between words)
+
+
+def _loud_frames(samples: np.ndarray) -> np.ndarray:
+    """Whether each SOUND_FRAME of the samples is above the file's level - 16 dB."""
+    per = int(SAMPLE_RATE * SOUND_FRAME)
+    n = len(samples) // per
+    frames = samples[: n * per].astype(np.float32).reshape(n, per)
+    energy = np.einsum("ij,ij->i", frames, frames) / per
+    level = float(energy.mean()) * 10 ** (-16 / 10) if n else 0.0    # power
+    return energy > max(level, 1.0)
+
+
+def _silent_breaks(loud: np.ndarray, times: list[tuple[float, float]], min_silence: float) -> set[int]:
+    """Word indices that start a new utterance because the audio is silent for `min_silence`
+    between the sound of the word before and the sound of this one, though Whisper's times
+    stretched a word over the pause (each word's sound: its loud frames)."""
+    n = len(loud)
+    sound: list[tuple[int, int]] = []
+    for start, end in times:
+        f0 = min(int(start / SOUND_FRAME), n)
+        f1 = min(max(int(math.ceil(end / SOUND_FRAME)), f0 + 1), n)
+        on = np.flatnonzero(loud[f0:f1])
+        sound.append((f0 + int(on[0]), f0 + int(on[-1]) + 1) if len(on) else (f0, f1))
+    quiet = np.concatenate(([False], ~loud, [False]))
+    edges = np.flatnonzero(np.diff(quiet.astype(np.int8)))
+    shortest = int(round(min_silence / SOUND_FRAME))
+    ends = [e for _, e in sound]
+    found: set[int] = set()
+    for a, b in zip(edges[::2].tolist(), edges[1::2].tolist()):
+        if b - a < shortest:
+            continue
+        k = bisect.bisect_right(ends, a + 1) - 1          # the last word whose sound ends before the silence
+        if 0 <= k < len(times) - 1 and sound[k + 1][0] >= b - 1:
+            found.add(k + 1)
+    return found
+
+
+def _to_sound_edges(loud: np.ndarray, spans: list[tuple[float, float]]) -> list[tuple[float, float]]:
+    """Utterance spans widened to the sound around their first and last words: back from the
+    first word's start (and on from the last word's end) over sound and pauses shorter than
+    SOUND_BRIDGE, at most SOUND_REACH, never into the neighbouring utterance."""
+    n = len(loud)
+    if n == 0:
+        return spans
+    reach = int(round(SOUND_REACH / SOUND_FRAME))
+    bridge = int(round(SOUND_BRIDGE / SOUND_FRAME))
+    out: list[tuple[float, float]] = []
+    for k, (start, end) in enumerate(spans):
+        floor = int(math.ceil(out[-1][1] / SOUND_FRAME)) if out else 0
+        ceiling = int(spans[k + 1][0] / SOUND_FRAME) if k + 1 < len(spans) else n
+        i = min(int(start / SOUND_FRAME), n - 1)
+        onset, quiet = (i if loud[i] else None), 0
+        for f in range(i - 1, max(floor, i - reach) - 1, -1):
+            if loud[f]:
+                onset, quiet = f, 0
+            else:
+                quiet += 1
+                if quiet >= bridge:
+                    break
+        if onset is not None:
+            start = min(start, onset * SOUND_FRAME)
+        j = min(int(end / SOUND_FRAME), n - 1)
+        offset, quiet = (j if loud[j] else None), 0
+        for f in range(j + 1, min(ceiling, j + reach, n)):
+            if loud[f]:
+                offset, quiet = f, 0
+            else:
+                quiet += 1
+                if quiet >= bridge:
+                    break
+        if offset is not None:
+            end = max(end, (offset + 1) * SOUND_FRAME)
+        out.append((start, end))
+    return out
+
+
+def _split_long(group: list[int], times: list[tuple[float, float]], longest: float) -> list[list[int]]:
+    """An utterance cut at its longest pauses until every piece spans at most `longest` (a piece
+    of one word stays whole, however long). A stack, not recursion: a long monologue has
+    thousands of words."""
+    done: list[list[int]] = []
+    todo = [group]
+    while todo:
+        piece = todo.pop()
+        if len(piece) < 2 or times[piece[-1]][1] - times[piece[0]][0] <= longest:
+            done.append(piece)
+            continue
+        gaps = [times[piece[k + 1]][0] - times[piece[k]][1] for k in range(len(piece) - 1)]
+        # the longest pause, the middle one among equals, so that pieces stay even
+        best = max(range(len(gaps)), key=lambda k: (gaps[k], -abs(k - len(gaps) / 2)))
+        todo += [piece[best + 1:], piece[:best + 1]]     # the first piece is taken next
+    return done
+
+
 def _check_number(name: str, value: object, low: float | None = None, low_open: bool = False,
                   allow_minus_inf: bool = False) -> None:
     if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
@@ -420,7 +586,9 @@ _SILENCE_KEYS: dict[str, tuple[str, str]] = {
 for _short, (_param, _kind) in list(_SILENCE_KEYS.items()):
     _SILENCE_KEYS[_param] = (_param, _kind)
 
-_SPEC_HELP = "expected 'silence', 'silence:KEY=VALUE,...' or 'window:SECONDS[:OVERLAP]'"
+_SPEC_HELP = "expected 'silence', 'silence:KEY=VALUE,...', 'window:SECONDS[:OVERLAP]' or 'asr[:KEY=VALUE,...]'"
+# key of `asr` -> parameter of utterance_segments
+_ASR_KEYS = {"min_silence": ("min_silence", "time"), "pad": ("pad", "time"), "max": ("max_segment", "time_or_none")}
 _NUMBER = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?"
 
 
@@ -428,9 +596,10 @@ _NUMBER = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?"
 class SegmentSpec:
     """A parsed `--segment` value: `kind` and the keyword arguments of its function.
 
-    `kind` is "silence" (`options` for `silence_segments`) or "window"
-    (`options` `seconds` and `overlap` for `window_segments`). Calling it
-    segments one file.
+    `kind` is "silence" (`options` for `silence_segments`), "window"
+    (`options` `seconds` and `overlap` for `window_segments`) or "asr"
+    (`options` for `utterance_segments`, cutting at the recognised words).
+    Calling it segments one file.
     """
 
     kind: str
@@ -439,13 +608,28 @@ class SegmentSpec:
 
     @property
     def needs_samples(self) -> bool:
-        """Whether segmenting decodes the audio (silence) or needs only the duration (window)."""
-        return self.kind == "silence"
+        """Whether segmenting decodes the audio (silence, asr) or needs only the duration (window)."""
+        return self.kind in ("silence", "asr")
+
+    @property
+    def needs_words(self) -> bool:
+        """Whether segmenting needs the recognised words (asr)."""
+        return self.kind == "asr"
 
     def __call__(self, path: str | Path | None = None, *, samples: np.ndarray | None = None,
-                 duration: float | None = None, info: AudioInfo | None = None) -> Segments:
+                 duration: float | None = None, info: AudioInfo | None = None,
+                 words: list[dict] | None = None) -> Segments:
         """Segments of one file: give `path` (and optionally its probed `info`), or
-        `samples` (16 kHz mono int16) for silence, or `duration` for windows."""
+        `samples` (16 kHz mono int16) for silence, or `duration` for windows, or
+        `words` and `duration` for asr."""
+        if self.kind == "asr":
+            if words is None:
+                raise ValueError("asr segmentation needs the recognised words")
+            if duration is None:
+                if path is None:
+                    raise ValueError("asr segmentation needs the file's duration")
+                duration = (info or probe(path)).duration
+            return utterance_segments(words, duration, samples=samples, **self.options)
         if self.kind == "window":
             if duration is None:
                 if samples is not None:
@@ -473,6 +657,8 @@ def parse_segment_spec(spec: str) -> SegmentSpec:
         return SegmentSpec("silence", _parse_silence_options(text, rest, bool(sep)), text)
     if kind == "window":
         return SegmentSpec("window", _parse_window(text, rest, bool(sep)), text)
+    if kind == "asr":
+        return SegmentSpec("asr", _parse_asr_options(text, rest, bool(sep)), text)
     raise ValueError(f"--segment {text!r}: unknown method {kind!r} ({_SPEC_HELP})")
 
 
@@ -507,6 +693,32 @@ def _parse_silence_options(text: str, rest: str, has_colon: bool) -> dict:
         silence_segments(np.zeros(0, dtype=np.int16), SAMPLE_RATE, **options)
     except ValueError as exc:
         raise ValueError(f"--segment {text!r}: {_short_names(str(exc))}") from None
+    return options
+
+
+def _parse_asr_options(text: str, rest: str, has_colon: bool) -> dict:
+    options: dict = {}
+    if not has_colon:
+        return options
+    if not rest.strip():
+        raise ValueError(f"--segment {text!r}: nothing after 'asr:' "
+                         "(write 'asr' for the defaults, or KEY=VALUE options)")
+    for item in rest.split(","):
+        item = item.strip()
+        key, eq, value = item.partition("=")
+        key = key.strip().lower()
+        if not item or not eq or not value.strip():
+            raise ValueError(f"--segment {text!r}: option {item!r} has no value (write KEY=VALUE)")
+        if key not in _ASR_KEYS:
+            raise ValueError(f"--segment {text!r}: unknown option {key!r} (known: {', '.join(_ASR_KEYS)})")
+        param, kind = _ASR_KEYS[key]
+        if param in options:
+            raise ValueError(f"--segment {text!r}: {key!r} is given twice")
+        options[param] = _parse_value(text, key, value.strip(), kind)
+    try:  # range checks, before any audio is read
+        utterance_segments([], 1.0, **options)
+    except ValueError as exc:
+        raise ValueError(f"--segment {text!r}: {exc.args[0].replace('max_segment', 'max')}") from None
     return options
 
 

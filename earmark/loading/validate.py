@@ -13,7 +13,8 @@ of crashing a page later. The checks:
   >= 0 and inside the file; `label`, `id`, `text`, `color` strings; `channel`
   an integer channel of the file; `score` a number from 0 to 1;
 - `segment` an object with finite numeric `start` <= `end` inside the file;
-- `words` a list of objects with such times and a string `text`; `tokens` a
+- `words` (a recogniser's, in file time) a list of objects with such times
+  inside the file, a string `text` and, when given, a `score` from 0 to 1; `tokens` a
   list of objects; `spans` (of the text) objects with integer character
   offsets `start` <= `end` and a string `label`;
 - `_input_hash` and `_task_hash` integers within signed 64 bits (the column's
@@ -84,8 +85,10 @@ def task_problem(task: object, *, duration: float | None = None,
             problem = _times_problem(where, word, duration)
             if problem:
                 return problem
-            if word.get("text") is not None and not isinstance(word["text"], str):
-                return f"{where}.text must be a string, not {_kind(word['text'])}"
+            if not isinstance(word.get("text"), str):
+                return f"{where}.text must be a string, not {_kind(word.get('text'))}"
+            if word.get("score") is not None and (not _is_number(word["score"]) or not 0 <= word["score"] <= 1):
+                return f"{where}.score must be a number from 0 to 1, got {_show(word['score'])}"
     for key in ("tokens", "spans"):
         items = task.get(key)
         if items is None:

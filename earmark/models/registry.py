@@ -18,7 +18,19 @@ A model (`Model`) has a name, a title, typed parameters with defaults, and a
 `load()` runs once per process, the first time the model is used, under a
 lock: the loaded model is shared by every thread. Keep heavy imports (weights,
 torch) inside it: a model's module is imported when the registry is first
-read.
+read. A model's `check(params)`, when it has one, runs when its parameters are
+bound (before any file is read): a ModelError there names what is wrong with
+them (a model directory that is not one, say).
+
+A parameter may take its default from a setting (`Param(..., setting=NAME)`:
+`asr_model`, `language`, `num_speakers` of earmark.json or the dataset,
+`earmark.settings.effective_settings`): the command line and the Datasets page
+pass the dataset's effective settings to `resolve_model` / `resolve_offered`,
+and a value the spec gives still wins (defaults < settings < spec).
+
+A long call may say how far it is with `report_progress(done, total)` (any
+units: seconds of audio, segments); loading shows it (`progress_to`), and
+outside a load it does nothing.
 
 Where models come from, all registered the same way (`register_model`):
 the built-ins (`BUILT_IN`, one line each, e.g. `speech` from
@@ -43,13 +55,15 @@ media folder.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import importlib
 import importlib.metadata
 import importlib.util
 import sys
 import threading
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -66,6 +80,7 @@ ENTRY_POINT_GROUP = "earmark.models"
 BUILT_IN: dict[str, str] = {
     "speech": "earmark.models.speech:MODEL",
     "speakers": "earmark.models.speakers:MODEL",
+    "transcribe": "earmark.models.transcribe:MODEL",
 }
 _audio_lock = threading.Lock()
 _audio_cache: dict[tuple[str, int | None], np.ndarray] = {}
@@ -73,6 +88,28 @@ _audio_cache: dict[tuple[str, int | None], np.ndarray] = {}
 
 class ModelError(ValueError):
     """A pre-annotator that cannot be loaded, or that returned something unusable."""
+
+
+# -- progress inside one model call ---------------------------------------------
+_progress: contextvars.ContextVar[Callable[[float], None] | None] = \
+    contextvars.ContextVar("earmark_model_progress", default=None)
+
+
+def report_progress(done: float, total: float) -> None:
+    """How far the model's current call is (`done` of `total`); shown while loading."""
+    listener = _progress.get()
+    if listener is not None and total > 0:
+        listener(min(1.0, max(0.0, done / total)))
+
+
+@contextlib.contextmanager
+def progress_to(listener: Callable[[float], None] | None) -> Iterator[None]:
+    """Send what models report (`report_progress`, as a fraction 0..1) to `listener` inside the block."""
+    token = _progress.set(listener)
+    try:
+        yield
+    finally:
+        _progress.reset(token)
 
 
 def audio_16k(path: str, channel: int | None = None) -> np.ndarray:
@@ -96,6 +133,7 @@ class Param:
     name: str
     default: bool | int | float | str
     help: str = ""
+    setting: str | None = None    # the setting (earmark.settings) whose value, when set, is the default
 
     def parse(self, value: object) -> bool | int | float | str:
         """`value` (text from the command line or earmark.json, or a JSON value) as this type."""
@@ -129,13 +167,27 @@ class Model:
     title: str
     load: Callable[[], Annotate]
     params: tuple[Param, ...] = ()
+    check: Callable[[dict], None] | None = None   # raises ModelError for unusable parameters
     _annotate: Annotate | None = field(default=None, init=False, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
-    def parameters(self, given: Mapping[str, object] | None = None) -> dict:
-        """Every parameter: the defaults, with `given` checked and converted (ModelError naming a bad one)."""
+    def parameters(self, given: Mapping[str, object] | None = None,
+                   settings: Mapping[str, object] | None = None) -> dict:
+        """Every parameter: the defaults, then the `settings` parameters take theirs from, then
+        `given`, checked and converted (ModelError naming a bad one)."""
         known = {p.name: p for p in self.params}
         values = {p.name: p.default for p in self.params}
+        for p in self.params:
+            value = (settings or {}).get(p.setting) if p.setting else None
+            if value is None:
+                continue
+            if isinstance(p.default, int) and not isinstance(p.default, bool) and isinstance(value, float) \
+                    and value.is_integer():
+                value = int(value)      # a NUMBER setting such as 2.0 for an integer parameter
+            try:
+                values[p.name] = p.parse(value)
+            except ValueError as exc:
+                raise ModelError(f"model {self.name!r}: the setting `{p.setting}`: {exc}") from None
         for key, value in (given or {}).items():
             if key not in known:
                 choices = ", ".join(known) if known else "none"
@@ -160,8 +212,13 @@ class Model:
                 annotate = self._annotate
         return annotate
 
-    def bind(self, given: Mapping[str, object] | None = None) -> "BoundModel":
-        return BoundModel(self, self.parameters(given))
+    def bind(self, given: Mapping[str, object] | None = None,
+             settings: Mapping[str, object] | None = None) -> "BoundModel":
+        """The model with its parameters (see `parameters`), checked by the model's `check`."""
+        params = self.parameters(given, settings)
+        if self.check is not None:
+            self.check(params)
+        return BoundModel(self, params)
 
     def describe(self) -> str:
         """`name (title; key=default, ...)`, for help texts."""
@@ -331,25 +388,28 @@ def split_model_specs(text: str) -> list[str]:
 
 
 def resolve_model(name: str, *, configured: dict[str, str] | None = None,
-                  import_from_cwd: bool = True, refuse_under: Path | None = None) -> PreAnnotator:
+                  import_from_cwd: bool = True, refuse_under: Path | None = None,
+                  settings: Mapping[str, object] | None = None) -> PreAnnotator:
     """The pre-annotator of `name`: a spec of a registered model, a name of `configured`
     (earmark.json's `models`, itself naming a spec), or `module:function[:KEY=VALUE,...]`.
 
     Several comma-separated specs run one after the other, their regions joined.
     `import_from_cwd` puts the working directory on the import path (the
     command line's promise); `refuse_under` is a folder no model's module may
-    come from (the media folder, where uploads are kept).
+    come from (the media folder, where uploads are kept); `settings` (the
+    dataset's effective settings) give the parameters that name a setting
+    their values, where the spec does not.
     """
     specs = split_model_specs(name) if name not in (configured or {}) else [name]
     if len(specs) > 1:
         return ModelChain([resolve_model(s, configured=configured, import_from_cwd=import_from_cwd,
-                                         refuse_under=refuse_under) for s in specs])
+                                         refuse_under=refuse_under, settings=settings) for s in specs])
     name = specs[0] if specs else name
     models = registered_models()
     target = (configured or {}).get(name, name) if name not in models else name
     base, params = parse_model_spec(target)
     if base in models:
-        return models[base].bind(params)
+        return models[base].bind(params, settings)
     module_name, sep, function_name = base.partition(":")
     if not sep or not module_name or not function_name:
         problem = model_problems().get(base)
@@ -367,7 +427,7 @@ def resolve_model(name: str, *, configured: dict[str, str] | None = None,
         raise ModelError(f"--model {name!r}: cannot import {module_name!r}: {exc}") from exc
     function = getattr(module, function_name, None)
     if isinstance(function, Model):
-        return function.bind(params)
+        return function.bind(params, settings)
     if not callable(function):
         raise ModelError(f"--model {name!r}: {module_name!r} has no function {function_name!r}")
     if params:
@@ -426,15 +486,17 @@ def offered_models(configured: dict[str, str]) -> list[str]:
     return [*registered, *(n for n in configured if n not in registered)]
 
 
-def resolve_offered(name: str, configured: dict[str, str], media_folder: Path) -> PreAnnotator:
-    """The model the web UI offered under `name`; any other name is refused, never imported."""
+def resolve_offered(name: str, configured: dict[str, str], media_folder: Path,
+                    settings: Mapping[str, object] | None = None) -> PreAnnotator:
+    """The model the web UI offered under `name`; any other name is refused, never imported.
+    `settings`: the dataset's effective settings, as for `resolve_model`."""
     if name not in offered_models(configured):
         raise ModelError(f"model {name!r} is not offered here: choose one of "
                          f"{', '.join(offered_models(configured))}")
     if name in registered_models():
-        return registered_models()[name].bind()
+        return registered_models()[name].bind(settings=settings)
     return resolve_model(name, configured={name: configured[name]}, import_from_cwd=False,
-                         refuse_under=media_folder)
+                         refuse_under=media_folder, settings=settings)
 
 
 @dataclass

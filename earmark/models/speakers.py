@@ -276,7 +276,8 @@ def _model() -> Model:
     defaults = SpeakerSettings()
     return Model("speakers", "who speaks when: regions SPEAKER_00, SPEAKER_01, ... from resemblyzer's "
                  "voice encoder", _load,
-                 params=tuple(Param(f.name, getattr(defaults, f.name), _PARAM_HELP[f.name])
+                 params=tuple(Param(f.name, getattr(defaults, f.name), _PARAM_HELP[f.name],
+                                    setting="num_speakers" if f.name == "num_speakers" else None)
                               for f in fields(SpeakerSettings)))
 
 

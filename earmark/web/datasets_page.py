@@ -11,15 +11,15 @@ import pandas as pd
 import streamlit as st
 from streamlit.errors import StreamlitPageNotFoundError
 
-from earmark.datasets import DatasetError, check_dataset_name, ensure_dataset, get_dataset, list_datasets
+from earmark.datasets import Dataset, DatasetError, check_dataset_name, ensure_dataset, get_dataset, list_datasets
 from earmark.loading.loader import LoadReport, load_sources, load_uploads
-from earmark.loading.longform import LongformOptions
+from earmark.loading.longform import make_options
 from earmark.db.media import media_dir
 from earmark.formats.registry import spans_titles
 from earmark.models.registry import ModelError, model_problems, offered_models, resolve_offered
 from earmark.audio.probe import AUDIO_EXTENSIONS
 from earmark.loading.segment import parse_segment_spec
-from earmark.settings import SettingsError, configured_models, load_config
+from earmark.settings import SettingsError, configured_models, effective_settings, load_config
 from earmark.loading.sources import iter_audio_files
 from earmark.db.queries.statistics import dataset_stats
 from earmark.db.store import get_store
@@ -112,8 +112,9 @@ def create_form() -> None:
                                key="new_uploads", type=[*(e.lstrip(".") for e in AUDIO_EXTENSIONS),
                                                         "jsonl", "ndjson", "json"])
     with st.expander("Long recordings and pre-annotation"):
-        segment = st.text_input("Cut into segments", key="new_segment", placeholder="silence, or window:30",
-                                help="'silence', 'silence:min_silence=0.3,max=20' or 'window:SECONDS[:OVERLAP]'")
+        segment = st.text_input("Cut into segments", key="new_segment", placeholder="silence, window:30 or asr",
+                                help="'silence', 'silence:min_silence=0.3,max=20', 'window:SECONDS[:OVERLAP]', "
+                                     "or 'asr' (one task per recognised utterance, with its words)")
         split = st.checkbox("One task per channel", key="new_split")
         # a fixed list: a page never names a module to import (design.md, "Command line")
         configured = _configured_models()
@@ -143,22 +144,34 @@ def create_form() -> None:
     paths = [Path(folder.strip()).expanduser()] if folder.strip() else []
     total = _count_items(paths) if paths else len(uploads or [])
 
+    reached = [0]
+
     def progress(done: int, origin: str) -> None:
+        reached[0] = done
         fraction = min(1.0, done / total) if total else 0.0
         bar.progress(fraction, text=f"{done} of {total or '?'} · {md_text(Path(origin).name)}")
 
+    def file_progress(origin: str, fraction: float, detail: str) -> None:
+        # inside one file while a model runs: the file's share of the bar, and what is being done
+        done = reached[0] - 1 + fraction
+        bar.progress(min(1.0, done / total) if total else fraction,
+                     text=f"{reached[0]} of {total or '?'} · {md_text(Path(origin).name)} · {md_text(detail)}")
+
     chosen = model if model and model != NO_MODEL else ""
     try:
-        longform = LongformOptions(
+        # the models' settings (asr_model, language, ...) are the dataset's (earmark.json's for a new one)
+        settings = effective_settings(existing or Dataset(name.strip(), view="")) \
+            if chosen or segment.strip() else {}
+        longform = make_options(
             split_channels=split, segment=parse_segment_spec(segment) if segment.strip() else None,
-            model=resolve_offered(chosen, configured, media_dir(store)) if chosen else None,
-            model_name=chosen)
-    except (ValueError, ModelError) as exc:
+            model=resolve_offered(chosen, configured, media_dir(store), settings) if chosen else None,
+            model_name=chosen, settings=settings)
+    except (ValueError, ModelError, SettingsError) as exc:
         st.error(md_text(exc))
         return
     try:
         kwargs = dict(view=None if existing else view, labels=_labels(labels) or None, progress=progress,
-                      longform=longform)
+                      longform=longform, file_progress=file_progress)
         if paths:
             report = load_sources(store, name.strip(), paths, spans=[spans.strip()] if spans.strip() else (),
                                   **kwargs)

@@ -185,11 +185,11 @@ def expected_outputs(folder) -> dict[str, tuple[int, str]]:
     answered = {**rows[0], "audio_spans": REGIONS, "answer": "accept", "_session_id": "ann",
                 "_view_id": None, "_timestamp": 1_700_000_000}
     csv_head = ("_input_hash,_task_hash,_session_id,_view_id,_timestamp,answer,audio,path,file,"
-                "segment_start,segment_end,transcript,span_id,start,end,label,channel,text,color")
+                "segment_start,segment_end,transcript,span_id,start,end,label,channel,text,color,words")
     first = f"{rows[0]['_input_hash']},{rows[0]['_task_hash']},ann,,1700000000,accept,{rows[0]['path']}," \
             f"{rows[0]['path']},empty.wav,,,"
-    csv_lines = [csv_head, first + ",r1,0.1,0.4,SPK1,1,,", first + ",r2,0.25,0.9,SPK2,,,"]   # CSV channels from 1
-    csv_lines += [f"{r['_input_hash']},{r['_task_hash']},,,,,{r['path']},{r['path']},{r['file']},,,,,,,,,,"
+    csv_lines = [csv_head, first + ",r1,0.1,0.4,SPK1,1,,,", first + ",r2,0.25,0.9,SPK2,,,,"]   # CSV channels from 1
+    csv_lines += [f"{r['_input_hash']},{r['_task_hash']},,,,,{r['path']},{r['path']},{r['file']},,,,,,,,,,,"
                   for r in rows[1:]]
     audio_seconds = round(sum(wav_header(f).duration for f in files), 3)
     stats = {"tasks": 5, "answered": 1, "answers": {"accept": 1},

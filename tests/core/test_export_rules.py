@@ -26,7 +26,7 @@ from earmark.loading.loader import load_sources
 from tests.core.crafted import load_tasks as load
 
 HEADER = ("_input_hash,_task_hash,_session_id,_view_id,_timestamp,answer,audio,path,file,"
-          "segment_start,segment_end,transcript,span_id,start,end,label,channel,text,color\r\n")
+          "segment_start,segment_end,transcript,span_id,start,end,label,channel,text,color,words\r\n")
 
 
 def answer(store, task_id: int, ans: str = "accept", session: str = "ann", **edits) -> int:
@@ -65,9 +65,9 @@ def test_csv_header_and_every_column_of_a_row_with_quoting():
     assert count == 1
     assert text == HEADER + (
         '-12,34,"ann, the first",audio_manual,1700000000,accept,https://x.org/a.wav?s=1,"/data/a,b.wav",'
-        '"a,b.wav",1.5,3.25,"she said ""hi""\nthen left",r1,1.5,2.0,"SPK,1",2,"a ""quote""",#ff0000\r\n'
+        '"a,b.wav",1.5,3.25,"she said ""hi""\nthen left",r1,1.5,2.0,"SPK,1",2,"a ""quote""",#ff0000,\r\n'
         '-12,34,"ann, the first",audio_manual,1700000000,accept,https://x.org/a.wav?s=1,"/data/a,b.wav",'
-        '"a,b.wav",1.5,3.25,"she said ""hi""\nthen left",r2,2.125,3.0,B,1,,\r\n')   # channels from 1
+        '"a,b.wav",1.5,3.25,"she said ""hi""\nthen left",r2,2.125,3.0,B,1,,,\r\n')   # channels from 1
 
 
 def test_a_record_without_regions_is_one_row_and_the_count_is_of_records():
@@ -79,15 +79,15 @@ def test_a_record_without_regions_is_one_row_and_the_count_is_of_records():
            "audio_spans": [{"id": "a", "start": 0, "end": 1}, {"id": "b", "start": 1, "end": 2}]}
     count, text = csv_text(bare, empty_spans, two)
     assert count == 3
-    assert text == HEADER + ("1,2,,,,reject,,,f.wav,,,,,,,,,,\r\n"      # inline audio: never in a cell
-                             "3,4,,,,ignore,,,,,,,,,,,,,\r\n"
-                             "5,6,,,,,/local/x.wav,,,,,,a,0,1,,,,\r\n"
-                             "5,6,,,,,/local/x.wav,,,,,,b,1,2,,,,\r\n")
+    assert text == HEADER + ("1,2,,,,reject,,,f.wav,,,,,,,,,,,\r\n"      # inline audio: never in a cell
+                             "3,4,,,,ignore,,,,,,,,,,,,,,\r\n"
+                             "5,6,,,,,/local/x.wav,,,,,,a,0,1,,,,,\r\n"
+                             "5,6,,,,,/local/x.wav,,,,,,b,1,2,,,,,\r\n")
     assert csv_text() == (0, HEADER)
     (row,) = csv_rows(bare)
     assert row == {"_input_hash": 1, "_task_hash": 2, "_session_id": None, "_view_id": None, "_timestamp": None,
                    "answer": "reject", "audio": None, "path": None, "file": "f.wav", "segment_start": None,
-                   "segment_end": None, "transcript": None}
+                   "segment_end": None, "transcript": None, "words": None}
 
 
 def test_csv_through_the_store_keeps_the_latest_version_with_its_numbers(store, tmp_path):
@@ -101,7 +101,7 @@ def test_csv_through_the_store_keeps_the_latest_version_with_its_numbers(store, 
     assert export(store, "d", out, "csv") == 1
     assert out.getvalue() == HEADER + (
         f"{record['_input_hash']},{record['_task_hash']},ann,v,1001,reject,https://example.org/t.wav,,t.wav,"
-        f"0.0,2.5,'+t,'=NEW-0.333,0.333,1.0,'=NEW,2,'-x,\r\n")
+        f"0.0,2.5,'+t,'=NEW-0.333,0.333,1.0,'=NEW,2,'-x,,\r\n")
 
 
 # -- JSONL ------------------------------------------------------------------------------------

@@ -208,6 +208,17 @@ def hostile_lines(audio: str) -> dict[str, tuple[str, str]]:
         ({**ok, "text": "hello world", "spans": [{"start": 0, "end": 5}]}, "spans[0].label must be a string"),
         ({**ok, "text": "hello world", "spans": [{"start": 0.5, "end": 5, "label": "W"}]}, "integer character"),
         ({**ok, "words": [{"start": 0.1, "end": "0.2", "text": "hi"}]}, "words[0] needs finite numeric"),
+        # a recogniser's words: times inside the file, start <= end, text a string, score 0..1
+        ({**ok, "words": {"start": 0.1}}, "`words` must be a list"),
+        ({**ok, "words": ["hello"]}, "words[0] is not an object"),
+        ({**ok, "words": [{"start": 0.1, "end": 0.2, "text": "a"}, {"start": 0.5, "end": 0.4, "text": "b"}]},
+         "words[1] has end 0.4 before start 0.5"),
+        ({**ok, "words": [{"start": -0.1, "end": 0.2, "text": "hi"}]}, "negative time"),
+        ({**ok, "words": [{"start": 0.5, "end": 2.5, "text": "hi"}]}, "words[0] ends at 2.5 s, after the end"),
+        ({**ok, "words": [{"start": 0.1, "end": 0.2}]}, "words[0].text must be a string, not null"),
+        ({**ok, "words": [{"start": 0.1, "end": 0.2, "text": 7}]}, "words[0].text must be a string"),
+        ({**ok, "words": [{"start": 0.1, "end": 0.2, "text": "hi", "score": 1.5}]}, "words[0].score must be"),
+        ({**ok, "words": [{"start": 0.1, "end": 0.2, "text": "hi", "score": "high"}]}, "words[0].score must be"),
     ]
     out = {json.dumps(task): (task, word) for task, word in cases}
     # JSON literals that Python's json reads and a browser does not
@@ -230,7 +241,7 @@ def test_hostile_jsonl_lines_are_each_refused_by_line_and_the_good_ones_load(sto
     text.append(json.dumps({"audio": str(audio), "segment": {"start": 0.2, "end": 0.9},
                             "audio_spans": [{"start": 0.3, "end": 0.4, "label": "A", "channel": 0}],
                             "text": "hello world", "spans": [{"start": 0, "end": 5, "label": "W"}],
-                            "words": [{"start": 0.3, "end": 0.4, "text": "hello"}]}))
+                            "words": [{"start": 0.3, "end": 0.4, "text": "hello", "score": 0.9}]}))
     source = tmp_path / "hostile.jsonl"
     source.write_text("\n".join(text) + "\n")
     report = load_sources(store, "h", [source])

@@ -216,10 +216,10 @@ def test_the_datasets_page_offers_a_registered_model_only_once_registered(regist
         at.run()
         assert not at.exception, at.exception
         return at
-    assert datasets_page().selectbox(key="new_model").options == ["(none)", "speech", "speakers"]
+    assert datasets_page().selectbox(key="new_model").options == ["(none)", "speech", "speakers", "transcribe"]
     registered(tick_model("page_ticks"))
     at = datasets_page()
-    assert at.selectbox(key="new_model").options == ["(none)", "speech", "speakers", "page_ticks"]
+    assert at.selectbox(key="new_model").options == ["(none)", "speech", "speakers", "transcribe", "page_ticks"]
     at.text_input(key="new_name").input("ticked")
     at.text_input(key="new_folder").input(str(corpus / "praat" / "bobby.wav"))
     at.selectbox(key="new_model").select("page_ticks")
@@ -233,7 +233,7 @@ def test_a_page_never_resolves_a_module_path_but_earmark_json_may_name_parameter
     registered(tick_model())
     media = tmp_path / "media"
     configured = {"Short ticks": "ticks:length=0.2", "Strict speech": "speech:start_above=0.9"}
-    assert offered_models(configured) == ["speech", "speakers", "ticks", "Short ticks", "Strict speech"]
+    assert offered_models(configured) == ["speech", "speakers", "transcribe", "ticks", "Short ticks", "Strict speech"]
     for typed in ("tests.core.test_model_registry:tick_model", "earmark.models.speech:annotate",
                   "ticks:length=5", "speech:min_length=0"):
         with pytest.raises(ModelError, match="is not offered here"):
@@ -251,7 +251,8 @@ def test_registering_a_taken_name_is_refused(registered):
     with pytest.raises(ModelError, match="without ':'"):
         register_model(tick_model("a:b"))
     assert registry.BUILT_IN == {"speech": "earmark.models.speech:MODEL",
-                                 "speakers": "earmark.models.speakers:MODEL"}
+                                 "speakers": "earmark.models.speakers:MODEL",
+                                 "transcribe": "earmark.models.transcribe:MODEL"}
 
 
 def test_several_comma_separated_models_run_one_after_the_other(registered):

@@ -10,7 +10,7 @@ import pytest
 
 from earmark.loading.segment import SegmentSpec, parse_segment_spec, silence_segments, window_segments
 
-HELP = "expected 'silence', 'silence:KEY=VALUE,...' or 'window:SECONDS[:OVERLAP]'"
+HELP = "expected 'silence', 'silence:KEY=VALUE,...', 'window:SECONDS[:OVERLAP]' or 'asr[:KEY=VALUE,...]'"
 KNOWN = "thresh, rel, min_silence, pad, min, max, step"
 
 

@@ -161,3 +161,10 @@ def test_many_windows_are_clustered_through_a_sample_of_them():
     labels = cluster(vectors)
     agree = max(np.mean(labels == who), np.mean(labels == 1 - who))
     assert set(labels.tolist()) == {0, 1} and agree > 0.99
+
+
+def test_the_num_speakers_setting_reaches_the_model_unless_the_spec_gives_it():
+    from earmark.models.speakers import MODEL
+    assert MODEL.parameters()["num_speakers"] == 0
+    assert MODEL.parameters(settings={"num_speakers": 3.0})["num_speakers"] == 3
+    assert MODEL.parameters({"num_speakers": "2"}, settings={"num_speakers": 3})["num_speakers"] == 2

@@ -86,7 +86,7 @@ def test_the_page_offers_no_free_text_model_field(talks, page):
     at.run()
     assert not at.exception, at.exception
     assert all(t.key != "new_model" and "module" not in (t.placeholder or "") for t in at.text_input)
-    assert at.selectbox(key="new_model").options == ["(none)", "speech", "speakers"]
+    assert at.selectbox(key="new_model").options == ["(none)", "speech", "speakers", "transcribe"]
 
 
 def test_a_configured_model_is_offered_and_runs(talks, page, tmp_path, monkeypatch, corpus):
@@ -100,7 +100,7 @@ def test_a_configured_model_is_offered_and_runs(talks, page, tmp_path, monkeypat
     (tmp_path / "earmark.json").write_text(json.dumps({"models": {"First second": "team_model:first"}}))
     at = page("datasets")
     at.run()
-    assert at.selectbox(key="new_model").options == ["(none)", "speech", "speakers", "First second"]
+    assert at.selectbox(key="new_model").options == ["(none)", "speech", "speakers", "transcribe", "First second"]
     at.text_input(key="new_name").input("pre")
     at.text_input(key="new_folder").input(str(corpus / "praat" / "bobby.wav"))
     at.selectbox(key="new_model").select("First second")
@@ -117,7 +117,7 @@ def test_a_broken_models_entry_is_named_and_the_built_ins_stay(talks, page, tmp_
     at.run()
     assert not at.exception, at.exception
     assert "models.x" in at.warning[0].value
-    assert at.selectbox(key="new_model").options == ["(none)", "speech", "speakers"]
+    assert at.selectbox(key="new_model").options == ["(none)", "speech", "speakers", "transcribe"]
 
 
 @pytest.mark.parametrize("name", ["../../../../tmp/x", "a/b", ".hidden"])
