@@ -377,8 +377,9 @@ def insert_rows(cur: duckdb.DuckDBPyConnection, name: str, columns: dict[str, An
     The columns reach DuckDB as one DataFrame (executemany costs about 2 ms a row),
     registered under `name` for this statement only; a PostgreSQL cursor does the
     same its own way (`earmark.db.postgres.pg_insert_rows`)."""
-    if not isinstance(cur, duckdb.DuckDBPyConnection):
-        return cur.insert_rows(name, columns, sql)
+    own = getattr(cur, "insert_rows", None)     # a cursor of another backend does it its own way
+    if callable(own):
+        return own(name, columns, sql)
     import pandas as pd
     frame = pd.DataFrame(columns)
     cur.register(name, frame)
