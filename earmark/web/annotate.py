@@ -28,6 +28,8 @@ File names, `meta` values and other user strings reach the browser as text
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 from typing import Any
 
@@ -259,7 +261,11 @@ def _cached(key: tuple, build) -> CardTask:
 
 
 def _cached_card_task(store: Store, task: Task, settings: dict, blocks: list[str]) -> CardTask:
-    key = (task.id, task.dataset, tuple(blocks), settings.get("segment_context", DEFAULT_CONTEXT))
+    # the task's content is part of the key: a queued task relabelled from voice
+    # profiles reaches the card as it is stored now
+    content = json.dumps(task.data, sort_keys=True, ensure_ascii=False, default=str)
+    key = (task.id, task.dataset, tuple(blocks), settings.get("segment_context", DEFAULT_CONTEXT),
+           hashlib.blake2b(content.encode("utf-8", "surrogatepass"), digest_size=16).digest())
     return _cached(key, lambda: build_card_task(store, task, settings, blocks))
 
 

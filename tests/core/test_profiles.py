@@ -10,6 +10,7 @@ loader stores.
 
 from __future__ import annotations
 
+import time
 import wave
 
 import numpy as np
@@ -18,7 +19,7 @@ import pytest
 from earmark import profiles
 from earmark.answers import PendingAnswer, commit_answers
 from earmark.db.queries.profiles import task_embeddings
-from earmark.db.queries.tasks import get_task
+from earmark.db.queries.tasks import _mark_served, get_task, serving_write
 from earmark.db.store import open_store
 from earmark.feed import queue_tasks
 from earmark.loading.loader import load_sources
@@ -127,7 +128,8 @@ def test_a_name_given_once_relabels_the_unserved_tasks_only_and_undo_takes_it_ba
     monkeypatch.setattr("earmark.answers.schedule_update", lambda store, dataset: None)   # synchronous here
     before = {name: spans(store, i) for name, i in ids.items()}
     hashes = dict(store.query("SELECT id, task_hash FROM tasks"))
-    # t1 goes to ann's card (claimed), t2 to bob's; cy (every annotator sees every task) gets t1-t3
+    # t1 goes to ann's card (claimed), t2 to bob's; cy (every annotator sees every task) gets t1-t3,
+    # of which her card shows t1 and may move to t2 before the page runs again: t3 waits behind them
     assert [t.id for t in queue_tasks(store, "d", "ann", False, 1)] == [ids["t1"]]
     assert [t.id for t in queue_tasks(store, "d", "bob", False, 1)] == [ids["t2"]]
     assert [t.id for t in queue_tasks(store, "d", "cy", True, 3)] == [ids["t1"], ids["t2"], ids["t3"]]
@@ -139,9 +141,9 @@ def test_a_name_given_once_relabels_the_unserved_tasks_only_and_undo_takes_it_ba
 
     report = update_profiles(store, "d", spectrum)
     assert set(report.profiles) == {"Diane", "SPEAKER_00"}
-    assert report.relabelled == sorted([ids["t5"], ids["t6"]]) and report.left == []
+    assert report.relabelled == sorted([ids["t3"], ids["t5"], ids["t6"]]) and report.left == []
     learnt = profiles.compute_profiles(store, "d", spectrum)
-    for name in ("t5", "t6"):
+    for name in ("t3", "t5", "t6"):
         stored = task_embeddings(store, ids[name])
         for span in spans(store, ids[name]):
             voice = voice_of(name, span)
@@ -151,12 +153,12 @@ def test_a_name_given_once_relabels_the_unserved_tasks_only_and_undo_takes_it_ba
             assert span["label"] == {"A": "Diane", "B": "SPEAKER_00"}[voice]
             vector = stored[span["id"]] / np.linalg.norm(stored[span["id"]])
             similarity = {label: float(p @ vector) for label, p in learnt.items()}
-            assert span["profile"] == round(similarity[span["label"]], 3) > 0.95   # near-parallel spectra
+            assert span["profile"] == round(similarity[span["label"]], 3) > 0.9   # near-parallel spectra
             runner_up = max(v for label, v in similarity.items() if label != span["label"])
             assert runner_up < THRESHOLD
             assert span["score"] == profile_score(similarity[span["label"]], runner_up) > 0.99
-    # served, claimed or answered tasks keep their proposals exactly
-    for name in ("t1", "t2", "t3", "t4"):
+    # shown or answered tasks keep their proposals exactly
+    for name in ("t1", "t2", "t4"):
         assert spans(store, ids[name]) == before[name], name
     # the task hash stays; the feed's score follows the new proposals
     assert dict(store.query("SELECT id, task_hash FROM tasks")) == hashes
@@ -169,7 +171,7 @@ def test_a_name_given_once_relabels_the_unserved_tasks_only_and_undo_takes_it_ba
     # ann undoes and rejects t1: her accepted answer no longer counts, the names go
     answer(store, ids["t1"], "ann", "reject", before["t1"], seq=2)
     assert update_profiles(store, "d", spectrum).profiles == {}
-    for name in ("t5", "t6"):
+    for name in ("t3", "t5", "t6"):
         assert spans(store, ids[name]) == before[name], name
     assert store.query_one("SELECT score FROM tasks WHERE id = ?", [ids["t5"]])[0] == pytest.approx(0.6)
 
@@ -223,8 +225,9 @@ def test_a_task_served_between_the_read_and_the_write_is_left_alone(loaded, monk
 
     def read_then_serve(store_, task_ids):
         rows = real(store_, task_ids)
-        # an annotator's card receives t5 after the relabelling read it
-        queue_tasks(store, "d", "eve", True, 5)
+        # an annotator's card shows t5 after the relabelling read it
+        now = time.time()
+        serving_write(store, lambda cur: _mark_served(cur, [ids["t5"]], now))
         return rows
 
     monkeypatch.setattr(profiles, "proposals_of", read_then_serve)
@@ -234,10 +237,9 @@ def test_a_task_served_between_the_read_and_the_write_is_left_alone(loaded, monk
 
 
 def test_a_card_served_while_the_relabelling_writes_gets_the_task_as_written(loaded, monkeypatch):
-    """A feed recording t5 as served while the relabelling's transaction runs waits for
-    it: the card gets t5 as relabelled, never a version the database no longer holds."""
+    """A card showing t5 while the relabelling's transaction runs waits for it: the card
+    gets t5 as relabelled, never a version the database no longer holds."""
     import threading
-    import time
     store, ids = loaded
     monkeypatch.setattr("earmark.answers.schedule_update", lambda store, dataset: None)
     named = [{**s, "label": "Diane"} if s["label"] == "SPEAKER_01" else s for s in spans(store, ids["t1"])]
@@ -250,7 +252,10 @@ def test_a_card_served_while_the_relabelling_writes_gets_the_task_as_written(loa
     def serve_meanwhile(cur, changes):
         cur.execute("SELECT count(*) FROM tasks").fetchall()   # the transaction's snapshot is taken
         if not workers:
-            workers.append(threading.Thread(target=lambda: served.append(queue_tasks(store, "d", "eve", True, 5))))
+            def show_t5() -> None:
+                serving_write(store, lambda c: _mark_served(c, [ids["t5"]], time.time()))
+                served.append(get_task(store, ids["t5"]))
+            workers.append(threading.Thread(target=show_t5))
             workers[0].start()
             time.sleep(0.3)                                    # the feed is waiting now
             assert not served
@@ -259,10 +264,9 @@ def test_a_card_served_while_the_relabelling_writes_gets_the_task_as_written(loa
     monkeypatch.setattr(profiles, "relabel_tasks", serve_meanwhile)
     report = update_profiles(store, "d", spectrum)
     workers[0].join(10)
-    assert report.relabelled == [ids["t5"], ids["t6"]]
-    got = {t.id: t.data for t in served[0]}
-    assert list(got) == [ids[n] for n in ("t1", "t2", "t3", "t4", "t5")]
-    assert got[ids["t5"]]["audio_spans"] == spans(store, ids["t5"])
+    # cy's card shows t1 and may be on t2: t3 and t4, queued behind, are relabelled too
+    assert report.relabelled == [ids[n] for n in ("t3", "t4", "t5", "t6")]
+    assert served[0].data["audio_spans"] == spans(store, ids["t5"])
     assert any(s.get("profile") for s in spans(store, ids["t5"]))
     assert store.query_one("SELECT served FROM tasks WHERE id = ?", [ids["t5"]])[0] is not None
 

@@ -33,3 +33,20 @@ def test_the_uncertain_order_puts_the_lowest_scores_first_on_the_card(talks, pag
     # sharing the queue, nothing is free: bob takes over what ann holds beyond her first three
     expected = ids if overlap else [ids[2], ids[4]]
     assert other.session_state["ann_queue"] == expected
+
+
+def test_a_queued_task_relabelled_behind_the_card_reaches_it_as_stored_now(talks, page, card):
+    """The card shows the first task and may be on the second: a task queued behind them
+    that voice profiles relabel reaches the card anew at the next run, with its new label."""
+    store, ids = talks
+    at = page("annotate", dataset="talks", session="ann")
+    at.run()
+    assert [item["task_id"] for item in card.args(at)["queue"]][:3] == [str(i) for i in ids[:3]]
+    served = dict(store.query("SELECT id, served FROM tasks"))
+    assert served[ids[0]] is not None and served[ids[1]] is not None and served[ids[2]] is None
+    data = dict(get_task(store, ids[2]).data)
+    data["audio_spans"] = [{"id": "p", "start": 0.0, "end": 0.5, "label": "Diane", "score": 0.9, "profile": 0.82}]
+    assert serving_write(store, lambda cur: relabel_tasks(cur, [(ids[2], data, 0.9)])) == [ids[2]]
+    at.run()
+    third = next(item for item in card.args(at)["queue"] if item["task_id"] == str(ids[2]))
+    assert [(r["label"], r.get("profile")) for r in third["regions"]] == [("Diane", 0.82)]

@@ -122,13 +122,13 @@ class ProposedRegion:
 
 
 def _unserved(alias: str) -> str:
-    return (f"{alias}.served IS NULL AND NOT EXISTS (SELECT 1 FROM annotations a WHERE a.task_id = {alias}.id) "
-            f"AND NOT EXISTS (SELECT 1 FROM claims c WHERE c.task_id = {alias}.id)")
+    # a claimed task queued behind the first two of a card is not shown yet (tasks.SHOWN_AHEAD)
+    return f"{alias}.served IS NULL AND NOT EXISTS (SELECT 1 FROM annotations a WHERE a.task_id = {alias}.id)"
 
 
 def unserved_task_ids(store, dataset: str) -> list[int]:
-    """The dataset's tasks with stored region embeddings that no card has received, no
-    session claimed and nobody answered: the ones a voice profile may relabel."""
+    """The dataset's tasks with stored region embeddings that no card has shown and nobody
+    answered: the ones a voice profile may relabel."""
     return [r[0] for r in store.query(
         f"SELECT t.id FROM tasks t WHERE t.dataset = ? AND {_unserved('t')} "
         "AND EXISTS (SELECT 1 FROM region_embeddings e WHERE e.task_id = t.id) ORDER BY t.id", [dataset])]
@@ -149,8 +149,7 @@ def proposals_of(store, task_ids: Sequence[int]) -> list[tuple[int, dict, list[P
 
 def relabel_tasks(cur, changes: Sequence[tuple[int, dict, float | None]]) -> list[int]:
     """Write (task id, task, score) of relabelled tasks inside the caller's transaction,
-    each only while no card has received the task, no session claimed it and nobody
-    answered it; the ids written. The caller runs it through `tasks.serving_write`, so
+    each only while no card has shown the task and nobody answered it; the ids written. The caller runs it through `tasks.serving_write`, so
     that no task is recorded as served while this runs (a task served since the
     relabelling read it is left alone)."""
     if not changes:

@@ -48,6 +48,14 @@ def serving_write(store, fn):
         return store.write(fn, retry_on=store.conflicts)
 
 
+# A card shows the first task of its queue and moves to the next the moment it is
+# answered, before the page runs again: those two count as shown. The tasks queued
+# behind them stay open to relabelling from voice profiles (a name given once reaches
+# the rest of a recording the card has queued); the card takes them anew from the
+# next run, whose items are keyed by the task's content.
+SHOWN_AHEAD = 2
+
+
 def _mark_served(cur, ids: Sequence[int], now: float) -> None:
     """Record that the feed gave these tasks to a card (the first time only)."""
     if ids:
@@ -80,13 +88,13 @@ def get_tasks(store, ids: Sequence[int]) -> list[StoredTask]:
 
 def unanswered_by(store, dataset: str, session: str, size: int, order: str = "file") -> list[int]:
     """The first `size` task ids `session` has not answered and nobody skipped, in the
-    feed's `order`; they are recorded as served (every annotator sees every task)."""
+    feed's `order`; the first `SHOWN_AHEAD` are recorded as served (every annotator sees every task)."""
     rows = store.query(
         "SELECT id, served FROM tasks t WHERE dataset = ? AND NOT EXISTS "
         "(SELECT 1 FROM annotations a WHERE a.task_id = t.id AND a.session = ?) "
         f"AND NOT EXISTS (SELECT 1 FROM ({CURRENT_ANNOTATIONS}) s WHERE s.task_id = t.id "
         f"AND {skipped(store, 's')}) ORDER BY {_order(order)} LIMIT ?", [dataset, session, size])
-    new = [r[0] for r in rows if r[1] is None]
+    new = [r[0] for r in rows[:SHOWN_AHEAD] if r[1] is None]
     if new:   # a write only when a task goes to a card for the first time
         now = time.time()
         serving_write(store, lambda cur: _mark_served(cur, new, now))
@@ -130,7 +138,7 @@ def claim_tasks(store, dataset: str, session: str, size: int, *, now: float, cla
                 "INSERT INTO claims (dataset, task_id, session, claimed) VALUES (?, ?, ?, ?) "
                 "ON CONFLICT (dataset, task_id) DO UPDATE SET session = excluded.session, "
                 "claimed = excluded.claimed", [dataset, task_id, session, now + k * 1e-6])
-        _mark_served(cur, free, now)
+        _mark_served(cur, ids[:SHOWN_AHEAD], now)
         return ids
 
     # Two sessions may pick the same free task at once: the loser retries.
