@@ -77,16 +77,19 @@ def card_task(*, task_id: int | str, title: str, audio_url: str, duration: float
 
 def _clean_words(words: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
     """The words with finite times, as `{start, end, text, score?}` (ms precision), in time order."""
+    def number(x: object) -> float | None:
+        ok = isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x)
+        return round(float(x), 3) if ok else None   # type: ignore[arg-type]
+
     out = []
     for w in words:
-        start, end = w.get("start"), w.get("end")
-        if not all(isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x) for x in (start, end)):
+        start, end = number(w.get("start")), number(w.get("end"))
+        if start is None or end is None:
             continue
-        word: dict[str, Any] = {"start": round(float(start), 3), "end": round(float(end), 3),
-                                "text": str(w.get("text") or "").strip()}
-        score = w.get("score")
-        if isinstance(score, (int, float)) and not isinstance(score, bool) and math.isfinite(score):
-            word["score"] = round(float(score), 3)
+        word: dict[str, Any] = {"start": start, "end": end, "text": str(w.get("text") or "").strip()}
+        score = number(w.get("score"))
+        if score is not None:
+            word["score"] = score
         out.append(word)
     out.sort(key=lambda w: (w["start"], w["end"]))
     return out
