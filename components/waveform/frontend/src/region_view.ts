@@ -170,7 +170,8 @@ export class RegionView {
 
   /** A region's label as drawn: the label and its text; with labels lanes on stereo, its channel too. */
   regionLabelText(r: RegionData): string {
-    const label = fromProfile(r) ? `${r.label} ${PROFILE_MARK}` : r.label;   // proposed from a voice profile
+    // proposed from a voice profile: the mark first, so that a label cut short keeps it
+    const label = fromProfile(r) ? `${PROFILE_MARK} ${r.label}` : r.label;
     const base = r.text ? `${label}: ${r.text}` : label;
     const text = this.linkedIds.has(r.id) ? `↔ ${base}` : base;   // a text span links to it
     const ch = r.channel;

@@ -68,9 +68,9 @@ export interface TextPanelOptions {
   makeRegion?(start: number, end: number): string | null;
 }
 
-/** "SPK1 1.20–2.50 s", as the Python page names a region. */
-export function regionName(region: PanelRegion): string {
-  return `${region.label || "(no label)"} ${region.start.toFixed(2)}–${region.end.toFixed(2)} s`;
+/** "SPK1 1.20–2.50 s", as the Python page names a region; in file time (`offset`: the file time of the card's 0). */
+export function regionName(region: PanelRegion, offset = 0): string {
+  return `${region.label || "(no label)"} ${(region.start + offset).toFixed(2)}–${(region.end + offset).toFixed(2)} s`;
 }
 
 function plural(n: number, one: string, many: string): string {
@@ -414,11 +414,12 @@ export class TextPanel {
       }
       link.style.setProperty("--tp-region", region.color);
       link.textContent = "↔";
-      link.title = this.editable ? `Linked to ${regionName(region)}; click to unlink` : `Linked to ${regionName(region)}`;
+      const name = regionName(region, this.offset);
+      link.title = this.editable ? `Linked to ${name}; click to unlink` : `Linked to ${name}`;
       link.setAttribute("aria-label", link.title);
       const tip = document.createElement("span");
       tip.className = "tp-tip";
-      tip.textContent = time ? `${timeText} · ${regionName(region)}` : regionName(region);
+      tip.textContent = time ? `${timeText} · ${name}` : name;
       tags.append(link);
       mark.append(tip);
     }
