@@ -281,7 +281,8 @@ def fill_queue(store: Store, dataset: Dataset, session: str, settings: dict, blo
     size = 0
     for task in tasks:
         item = _cached_card_task(store, task, settings, blocks)
-        size += len(item.peaks or b"") + len(item.overview or b"")
+        # the words of a long recording are sent with it too (some 40 bytes of JSON each)
+        size += len(item.peaks or b"") + len(item.overview or b"") + 40 * len(item.data.get("words") or ())
         if queue and size > QUEUE_BYTES:
             return queue, False
         queue.append(item)

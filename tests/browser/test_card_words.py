@@ -220,3 +220,23 @@ def test_a_region_labelled_from_a_voice_profile_is_marked_until_relabelled(tmp_p
     stored = {r["id"]: r for r in json.loads(doc[0])["audio_spans"]}
     assert stored["p1"] == {"id": "p1", "start": 3.01, "end": 5.0, "label": "Bob", "score": 0.91}
     assert stored["p2"] == {"id": "p2", "start": 6.0, "end": 7.5, "label": "SPEAKER_01", "score": 0.4}
+
+
+def test_a_long_transcript_s_word_strip_keeps_the_word_spoken_in_view(tmp_path, corpus, run_app, page_1280x800):
+    many = [{"start": round(i * 0.14, 3), "end": round(i * 0.14 + 0.12, 3), "text": f"word{i}"} for i in range(210)]
+    line = json.dumps({"path": str(corpus / "diarization" / "trn01.wav"), "words": many})
+    db, _ = make_db(tmp_path, "long", [line], "transcript")
+    app = run_app(db)
+    card = CardPage(page_1280x800, app.url).open("long")
+    frame, page = card.frame, card.page
+    box = frame.locator(".card-words-list")
+    assert box.evaluate("e => e.scrollHeight > e.clientHeight")     # the strip scrolls in its own box
+    frame.locator(".wf-time").click()
+    for _ in range(5):
+        page.keyboard.press("Shift+ArrowRight")                     # 25 s: word 178
+    wait_for(lambda: now_playing(card)[1] == 178, what="word 178 highlighted")
+    seen = box.evaluate("""e => { const w = e.querySelector('.cw-now');
+                                  return [e.scrollTop, w.offsetTop >= e.scrollTop,
+                                          w.offsetTop + w.offsetHeight <= e.scrollTop + e.clientHeight]; }""")
+    assert seen[0] > 0 and seen[1] and seen[2], seen
+    assert page.evaluate("() => window.scrollY") == 0                 # the list scrolled, not the page

@@ -74,8 +74,17 @@ export class WordStrip {
     const i = wordAt(this.words, t);
     if (i === this.current) return;
     this.els[this.current]?.classList.remove("cw-now");
-    this.els[i]?.classList.add("cw-now");
+    const now = this.els[i];
+    now?.classList.add("cw-now");
     this.current = i;
+    // a long transcript scrolls in its box: keep the word spoken in view (the box, not the page)
+    const list = this.list;
+    if (now && list.scrollHeight > list.clientHeight) {
+      const top = now.offsetTop;
+      if (top < list.scrollTop || top + now.offsetHeight > list.scrollTop + list.clientHeight) {
+        list.scrollTop = Math.max(0, top - list.clientHeight / 3);
+      }
+    }
     this.root.dataset.now = String(i);
   }
 }
