@@ -141,6 +141,15 @@ def test_alignment_words_make_the_region_of_a_text_span_linked_to_it(tmp_path, c
     wf = wf_driver(page, app.url)
     assert frame.locator(".card-transcript-text").input_value() == "Okay, does anyone want feedback?"
     assert frame.locator(".card-words").is_hidden()    # the words are the panel's tokens here
+    # the word spoken is lit among the tokens too: 3 s of card time is 'anyone' (file 4.0 s)
+    frame.locator(".wf-time").click()
+    for _ in range(3):
+        page.keyboard.press("ArrowRight")
+    lit = frame.locator(".tp-tok.tp-now")
+    wait_for(lambda: lit.count() == 1 and lit.get_attribute("data-i") == "3", what="'anyone' lit")
+    page.keyboard.press("ArrowLeft")                   # 2 s: between 'Okay,' and 'does', nothing
+    wait_for(lambda: lit.count() == 0, what="nothing lit in a pause")
+    page.keyboard.press("ArrowRight")
     # select "does anyone" (a span of the active label), then r: its region, linked
     drag_tokens(card, 2, 3)
     span = frame.locator("mark.tp-span").first

@@ -99,7 +99,10 @@ export class Card {
       regionClicked: (id) => this.onRegionClicked(id),
       hovered: (id) => this.textPanel.highlightRegion(id ?? this.selectedRegion),
       labelChosen: (label) => this.textPanel.setActiveLabel(label),
-      time: (t) => this.wordStrip.time(t),
+      time: (t) => {
+        this.wordStrip.time(t);
+        if (!this.textBox.hidden) this.textPanel.time(t);
+      },
       regionFromSpan: () => !this.textBox.hidden && this.textPanel.regionFromSelected(),
     });
     this.textPanel = this.newTextPanel([]);

@@ -17,7 +17,7 @@
  *   calls `highlightRegion` for the other direction.
  *
  * - With recognised words (a recogniser's `words`), the tokens have audio times
- *   (words.ts `timeTokens`): a span over timed tokens shows its time
+ *   (words.ts `timeTokens`), the word being spoken underlined (`time(t)`): a span over timed tokens shows its time
  *   (m:ss.s–m:ss.s, file time) on hover and in its title, and, not linked
  *   yet, a "+ region" button (or the `region_from_span` key, `r`) that makes
  *   the region of its time with the active label and links the span to it.
@@ -26,7 +26,7 @@
  */
 
 import { freeColor, textOn } from "./colors";
-import { rangeText, spanTime, timeTokens, type TokenTime, type Word } from "./words";
+import { rangeText, spanTime, timeTokens, wordAt, type TokenTime, type Word } from "./words";
 import { isTextTarget } from "./keys";
 import {
   addSpan,
@@ -96,6 +96,9 @@ export class TextPanel {
   private times: TokenTime[] = [];
   /** file time of the card's 0 (times are shown in file time) */
   private offset = 0;
+  /** the tokens lit as the word being spoken (while playing), and that word's index */
+  private nowTokens: number[] = [];
+  private nowWord = -1;
 
   private tokenEls: HTMLElement[] = [];
   private gapNodes: (Text | null)[] = [];
@@ -235,6 +238,22 @@ export class TextPanel {
     return true;
   }
 
+  /** The playhead moved to `t` (the card's time): the tokens of the word being spoken are lit. */
+  time(t: number): void {
+    const i = wordAt(this.words, t);
+    if (i === this.nowWord) return;
+    this.nowWord = i;
+    for (const k of this.nowTokens) this.tokenEls[k]?.classList.remove("tp-now");
+    const w = this.words[i];
+    this.nowTokens = [];
+    if (w) {
+      this.times.forEach((time, k) => {
+        if (time && time[0] === w.start && time[1] === w.end) this.nowTokens.push(k);
+      });
+    }
+    for (const k of this.nowTokens) this.tokenEls[k]?.classList.add("tp-now");
+  }
+
   /** The audio time of span `index` (the card's time), from its timed tokens; null: none. */
   spanTime(index: number): [number, number] | null {
     const span = this.list[index];
@@ -315,6 +334,8 @@ export class TextPanel {
 
   /** The token elements and the text between them, made once per text and reused by every render. */
   private buildTokens(): void {
+    this.nowTokens = [];
+    this.nowWord = -1;
     this.tokenEls = [];
     this.gapNodes = [];
     let pos = 0; // UTF-16
