@@ -60,7 +60,7 @@ export interface Transport {
   hovered?(regionId: string | null): void;
   /** The active label changed (a number key or a legend click). */
   labelChosen?(label: string): void;
-  /** The playhead moved (the card's time): while playing, after a seek, at a new task (0). */
+  /** The playhead moved (the card's time): while playing, and after a seek. */
   time?(t: number): void;
   /** `region_from_span` (key `r`): the card makes the region of the text span selected; whether it did. */
   regionFromSpan?(): boolean;
