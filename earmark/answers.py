@@ -156,9 +156,10 @@ def _region(region: object, view: View) -> dict:
         if isinstance(channel, bool) or not isinstance(channel, int):
             raise ValueError(f"region {out['id']!r} has a channel that is not an integer")
         out["channel"] = channel
-    score = region.get("score")
-    if isinstance(score, (int, float)) and not isinstance(score, bool):
-        out["score"] = score
+    for key in ("score", "profile"):   # a model's confidence; the similarity of the voice profile it was named from
+        value = region.get(key)
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value):
+            out[key] = value
     return out
 
 

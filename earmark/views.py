@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from earmark.loading.tokenize import tokenize
+from earmark.loading.tokenize import timed_tokens, words_text
 
 if TYPE_CHECKING:
     from earmark.annotations import Task
@@ -99,7 +99,8 @@ def _transcript(task: "Task", sent: CardEdits, so_far: dict) -> dict:
 
 def _text_spans(task: "Task", sent: CardEdits, so_far: dict) -> dict:
     # the text field edits the text the spans lie on: it is the transcript and the text
-    text = sent.transcript if sent.transcript is not None else (task.data.get("text") or "")
+    words = task.data.get("words") if isinstance(task.data.get("words"), list) else None
+    text = sent.transcript if sent.transcript is not None else (task.data.get("text") or words_text(words or []))
     spans = []
     for span in sent.spans or []:
         if not isinstance(span, dict):
@@ -114,7 +115,9 @@ def _text_spans(task: "Task", sent: CardEdits, so_far: dict) -> dict:
         if isinstance(span.get("audio_span_id"), str):
             clean["audio_span_id"] = span["audio_span_id"]
         spans.append(clean)
-    return {"transcript": _typed_transcript(task, sent), "text": text, "tokens": tokenize(text), "spans": spans}
+    # tokens over recognised words carry the words' times (a text span then knows its audio time)
+    return {"transcript": _typed_transcript(task, sent), "text": text, "tokens": timed_tokens(text, words),
+            "spans": spans}
 
 
 # -- what the card shows for each block ---------------------------------------
@@ -130,6 +133,8 @@ def _shows_text_spans(source: dict) -> dict:
     # a task with a text and no transcript starts with its text (else an unchanged answer
     # would store an empty text, and its spans would lie outside it)
     text = source.get("text") if isinstance(source.get("text"), str) else None
+    if text is None and not source.get("transcript") and isinstance(source.get("words"), list):
+        text = words_text(source["words"]) or None   # recognised words and nothing else: their text
     return {"transcript": source.get("transcript") or text or "", "text": source.get("text"),
             "spans": source.get("spans") or []}
 

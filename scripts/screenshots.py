@@ -4,12 +4,16 @@
 
 Loads the corpus's diarization recordings with their reference RTTM into a
 temporary database, answers a few tasks as two annotators (so Review,
-Statistics and the comparison have something to show), starts the app and
-photographs each page in headless Chromium (/usr/bin/chromium).
+Statistics and the comparison have something to show), and one transcript
+task with recognised words (those the bundled tiny English model gave for the
+recording: start, end, text, probability), starts the app and photographs each
+page in headless Chromium (/usr/bin/chromium), and the transcript view while
+it plays.
 """
 
 from __future__ import annotations
 
+import json
 import random
 import shutil
 import subprocess
@@ -27,6 +31,22 @@ from earmark.db.store import Store  # noqa: E402
 
 CORPUS = ROOT.parent / "shared" / "corpus" / "diarization"
 OUT = ROOT / "docs" / "screenshots"
+# what `--model transcribe` (tiny.en) recognised in trñ00.wav: (start, end, text, probability)
+WORDS = [
+    (9.88, 10.52, 'Okay.', 0.24), (10.52, 10.84, 'Okay.', 0.37), (11.32, 11.34, 'Does', 0.65),
+    (11.34, 11.52, 'anyone', 0.91), (11.52, 11.84, 'want', 0.99), (11.84, 11.98, 'to', 1.0),
+    (11.98, 12.3, 'see', 0.97), (12.3, 13.18, "Steve's", 0.94), (13.18, 13.34, 'feedback', 1.0),
+    (13.34, 14.86, 'from', 0.96), (14.86, 14.88, 'the', 0.68), (14.88, 15.28, 'specification?', 0.97),
+    (17.02, 17.02, 'Is', 0.27), (17.02, 17.16, 'there', 0.85), (17.16, 17.38, 'much', 0.99),
+    (17.38, 17.6, 'more', 0.99), (17.6, 17.9, 'in', 0.9), (17.9, 17.9, 'there', 0.46), (17.9, 18.52, 'than', 0.56),
+    (18.52, 20.06, 'he', 0.62), (20.06, 20.22, 'said', 0.9), (20.22, 20.72, 'yesterday?', 0.9),
+    (21.58, 21.82, 'Not', 0.72), (21.82, 22.34, 'really.', 0.99), (23.22, 23.44, 'Just', 0.68),
+    (23.44, 23.56, 'what', 0.85), (23.56, 23.72, "he's", 0.83), (23.72, 24.02, 'talking', 0.98),
+    (24.02, 24.4, 'about,', 0.99), (24.42, 24.42, 'like', 0.51), (24.42, 24.88, 'duplication', 0.61),
+    (24.88, 25.12, 'of', 0.97), (25.12, 25.54, 'effort.', 0.94), (27.8, 28.36, 'Like', 0.07),
+    (28.36, 28.82, 'duplication', 0.36), (28.82, 29.1, 'of', 0.97), (29.1, 29.3, 'effort', 0.99),
+    (29.3, 29.6, 'and', 0.94), (29.6, 29.86, 'stuff.', 0.99)
+]
 PAGES = {"annotate": "", "datasets": "datasets", "review": "review", "statistics": "statistics",
          "export": "export"}
 
@@ -35,6 +55,12 @@ def build_database(db: Path) -> None:
     subprocess.run([sys.executable, "-m", "earmark", "load", "--db", str(db), "meetings", str(CORPUS),
                     "--spans", str(CORPUS / "reference.rttm"), "--label", "OTHER"],
                    check=True, cwd=ROOT, capture_output=True)
+    heard = {"path": str(CORPUS / "trñ00.wav"), "transcript": " ".join(w[2] for w in WORDS),
+             "words": [{"start": a, "end": b, "text": t, "score": p} for a, b, t, p in WORDS]}
+    tasks = db.with_name("transcripts.jsonl")
+    tasks.write_text(json.dumps(heard) + "\n", encoding="utf-8")
+    subprocess.run([sys.executable, "-m", "earmark", "load", "--db", str(db), "transcripts", str(tasks),
+                    "--view", "transcript"], check=True, cwd=ROOT, capture_output=True)
     store = Store(db)
     shuffle = random.Random(7)
     for session, tasks in (("maria", 4), ("tom", 2)):
@@ -84,6 +110,18 @@ def main() -> None:
                         page.wait_for_timeout(1500)
                         page.screenshot(path=str(OUT / "annotate-lanes.png"), full_page=True)
                         print(f"wrote {OUT / 'annotate-lanes.png'}")
+                # the transcript view with recognised words, playing from "Steve's": the word spoken lit
+                page = browser.new_page(viewport={"width": 1280, "height": 900})   # the lanes as they start
+                page.goto(f"{app.url}/?dataset=transcripts&session=maria")
+                page.wait_for_selector("[data-test-script-state=notRunning]", timeout=30000)
+                frame = page.frame_locator('iframe[title*="waveform"]')
+                frame.locator("body[data-ready]").wait_for(state="attached", timeout=30000)
+                frame.locator(".cw-word", has_text="Steve's").click()
+                page.keyboard.press("Space")
+                page.wait_for_timeout(1300)
+                page.screenshot(path=str(OUT / "annotate-words.png"), full_page=True)
+                page.keyboard.press("Space")
+                print(f"wrote {OUT / 'annotate-words.png'}")
                 browser.close()
         finally:
             app.stop()

@@ -191,6 +191,10 @@ def _clean_region(r: Mapping[str, Any]) -> dict[str, Any]:
     out["channel"] = None if ch is None else int(ch)
     if r.get("text") is not None:
         out["text"] = str(r["text"])
+    for key in ("score", "profile"):   # a model's confidence; the similarity of the voice profile it was named from
+        value = r.get(key)
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value):
+            out[key] = float(value)
     return out
 
 

@@ -14,6 +14,7 @@ naming its slice of it.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any, Mapping, Sequence
 
@@ -39,14 +40,16 @@ class CardTask:
 def card_task(*, task_id: int | str, title: str, audio_url: str, duration: float, peaks: Any,
               regions: Sequence[Mapping[str, Any]] = (), details: Sequence[str] = (),
               caption: str | None = None, transcript: str | None = None, text: str | None = None,
-              spans: Sequence[Mapping[str, Any]] = (), spectrogram_url: str | None = None,
+              spans: Sequence[Mapping[str, Any]] = (), words: Sequence[Mapping[str, Any]] = (),
+              spectrogram_url: str | None = None,
               spectrogram_offset: float = 0.0, segment: Mapping[str, float] | None = None,
               problem: str | None = None, answer: str | None = None) -> CardTask:
     """A queued task. `regions` and `segment` are in the card's time (a clip's time
     for a segment or channel task), each region's `channel` 0-based as in the
     task format; `details` are the header's parts after the title (duration,
     segment, channel) as people read them: "channel 1" is the left, `meta.channel`
-    0; `caption` the task's other `meta`."""
+    0; `caption` the task's other `meta`; `words` the recognised words
+    (`{start, end, text, score?}`, in the card's time like the regions)."""
     amplitude = _amplitude_bytes(peaks) if peaks is not None else None
     data: dict[str, Any] = {
         "task_id": str(task_id),
@@ -61,6 +64,7 @@ def card_task(*, task_id: int | str, title: str, audio_url: str, duration: float
         "transcript": transcript,
         "text": text,
         "spans": [dict(s) for s in spans],
+        "words": _clean_words(words),
         "spectrogram": str(spectrogram_url) if spectrogram_url else None,
         "spectrogram_offset": float(spectrogram_offset),
         "segment": {"start": float(segment["start"]), "end": float(segment["end"])} if segment else None,
@@ -69,6 +73,26 @@ def card_task(*, task_id: int | str, title: str, audio_url: str, duration: float
     }
     return CardTask(data, amplitude.tobytes() if amplitude is not None else None,
                     overview_bytes(amplitude) if amplitude is not None else None)
+
+
+def _clean_words(words: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """The words with finite times, as `{start, end, text, score?}` (ms precision), in time order."""
+    def number(x: object) -> float | None:
+        ok = isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x)
+        return round(float(x), 3) if ok else None   # type: ignore[arg-type]
+
+    out = []
+    for w in words:
+        start, end = number(w.get("start")), number(w.get("end"))
+        if start is None or end is None:
+            continue
+        word: dict[str, Any] = {"start": start, "end": end, "text": str(w.get("text") or "").strip()}
+        score = number(w.get("score"))
+        if score is not None:
+            word["score"] = score
+        out.append(word)
+    out.sort(key=lambda w: (w["start"], w["end"]))
+    return out
 
 
 def _pack(tasks: Sequence[CardTask]) -> tuple[list[dict[str, Any]], bytes]:

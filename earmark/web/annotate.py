@@ -209,6 +209,15 @@ def plain_caption(task: Task) -> str | None:
     return " · ".join(rest) or None
 
 
+def _shown_words(task: Task, audio: TaskAudio) -> list[dict]:
+    """The task's recognised words in the card's time (as its regions: a segment's clip starts at `offset`)."""
+    words = task.data.get("words")
+    if not isinstance(words, list):
+        return []
+    return [{**w, "start": w["start"] - audio.offset, "end": w["end"] - audio.offset} for w in words
+            if isinstance(w, dict) and _number(w.get("start")) and _number(w.get("end"))]
+
+
 def build_card_task(store: Store, task: Task, settings: dict, blocks: list[str],
                     source: dict | None = None, answer: str | None = None) -> CardTask:
     """What the card needs for `task` (from `source`, an annotation, when undo reopens one).
@@ -241,7 +250,8 @@ def build_card_task(store: Store, task: Task, settings: dict, blocks: list[str],
             audio_url=audio.url, duration=audio.duration, peaks=audio.peaks,
             regions=audio.to_view(source.get("audio_spans") or []),
             spectrogram_url=audio.spectrogram_url, spectrogram_offset=audio.offset,
-            segment=shown_segment, **card_fields(view_blocks(blocks), source), **common)
+            segment=shown_segment, words=_shown_words(task, audio), **card_fields(view_blocks(blocks), source),
+            **common)
     except (ValueError, TypeError) as exc:
         log.exception("task %s: its regions cannot be drawn", task.id)
         return card_task(audio_url="", duration=0.0, peaks=None,
@@ -277,7 +287,8 @@ def fill_queue(store: Store, dataset: Dataset, session: str, settings: dict, blo
     size = 0
     for task in tasks:
         item = _cached_card_task(store, task, settings, blocks)
-        size += len(item.peaks or b"") + len(item.overview or b"")
+        # the words of a long recording are sent with it too (some 40 bytes of JSON each)
+        size += len(item.peaks or b"") + len(item.overview or b"") + 40 * len(item.data.get("words") or ())
         if queue and size > QUEUE_BYTES:
             return queue, False
         queue.append(item)

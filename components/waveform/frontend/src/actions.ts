@@ -37,6 +37,7 @@ export const ACTIONS = [
   "mark_out",
   "select_next",
   "select_previous",
+  "region_from_span",
 ] as const;
 
 export type NamedAction = (typeof ACTIONS)[number];

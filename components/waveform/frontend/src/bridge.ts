@@ -24,6 +24,8 @@ export interface CardItem {
   transcript?: string | null;
   text?: string | null;
   spans?: unknown[] | null;
+  /** the recognised words, `{start, end, text, score?}` in the card's time (as the regions) */
+  words?: unknown[] | null;
   spectrogram?: string | null;
   spectrogram_offset?: number;
   segment?: { start: number; end: number } | null;

@@ -18,6 +18,8 @@ import { TextPanel, type TextSpan } from "./text_panel";
 import { bridgeValue, type CardArgs, type CardItem } from "./bridge";
 import { enableHooks, expose } from "./testhooks";
 import { el } from "./dom";
+import { WordStrip } from "./word_strip";
+import { cleanWords, profileLine } from "./words";
 
 const SEND_GAP_MS = 200;       // values at most this often (each carries every pending answer)
 const RESEND_MS = 3000;        // answers not acknowledged by then are sent again
@@ -58,6 +60,7 @@ export class Card {
   private preloaded = new Map<string, HTMLAudioElement>();
   private refusedShown = new Set<string>();
   private textPanel: TextPanel;
+  private readonly wordStrip: WordStrip;
   /** (task, answer) of each answer given in this tab, in order (tests and benchmarks read it). */
   private answerLog: { task_id: string; answer: string; at: number }[] = [];
 
@@ -73,6 +76,7 @@ export class Card {
   private transcriptBox!: HTMLElement;
   private transcript!: HTMLTextAreaElement;
   private textBox!: HTMLElement;
+  private profilesLine!: HTMLElement;
   private answers!: HTMLElement;
   private buttons: Record<string, HTMLButtonElement> = {};
   private cannotPlay!: HTMLButtonElement;
@@ -85,6 +89,7 @@ export class Card {
 
   constructor(private readonly root: HTMLElement, private readonly transport: CardTransport) {
     this.pending = new PendingLog(storage("localStorage"), storage("sessionStorage"));
+    this.wordStrip = new WordStrip({ seek: (t) => this.editor.seekTo(t) });
     this.buildDom();
     this.editor = new Editor(this.editorBox, {
       send: (value) => this.onEditorValue(value),
@@ -94,6 +99,11 @@ export class Card {
       regionClicked: (id) => this.onRegionClicked(id),
       hovered: (id) => this.textPanel.highlightRegion(id ?? this.selectedRegion),
       labelChosen: (label) => this.textPanel.setActiveLabel(label),
+      time: (t) => {
+        this.wordStrip.time(t);
+        if (!this.textBox.hidden) this.textPanel.time(t);
+      },
+      regionFromSpan: () => !this.textBox.hidden && this.textPanel.regionFromSelected(),
     });
     this.textPanel = this.newTextPanel([]);
     window.setInterval(() => this.tick(), 500);
@@ -147,6 +157,7 @@ export class Card {
     });
     this.transcriptBox.append(this.transcript);
     this.textBox = el("div", { class: "card-text", hidden: "" });
+    this.profilesLine = el("div", { class: "card-profiles", hidden: "" });
 
     this.answers = el("div", { class: "card-answers", role: "group", "aria-label": "Answer" });
     const names: [string, string][] = [
@@ -182,7 +193,8 @@ export class Card {
     this.notice = el("div", { class: "card-notice", "aria-live": "polite" });
     this.errorBox = el("div", { class: "card-error", role: "alert", hidden: "" });
     this.doneBox = el("div", { class: "card-done", hidden: "" });
-    root.append(this.head, this.caption, this.problemBox, this.editorBox, this.transcriptBox, this.textBox,
+    root.append(this.head, this.caption, this.problemBox, this.editorBox, this.profilesLine, this.wordStrip.root,
+      this.transcriptBox, this.textBox,
       this.answers, progress, this.errorBox, this.notice, this.doneBox);
   }
 
@@ -239,6 +251,8 @@ export class Card {
       this.editorBox.hidden = true;
       this.transcriptBox.hidden = true;
       this.textBox.hidden = true;
+      this.wordStrip.hide();
+      this.showProfiles([]);
       this.chrome();
       return;
     }
@@ -258,6 +272,8 @@ export class Card {
       this.editorBox.hidden = true;
       this.transcriptBox.hidden = true;
       this.textBox.hidden = true;
+      this.wordStrip.hide();
+      this.showProfiles([]);
     } else {
       this.problemBox.hidden = true;
       this.editorBox.hidden = false;
@@ -268,12 +284,18 @@ export class Card {
       this.transcriptBox.hidden = !transcribing;
       if (transcribing) this.transcript.value = edits.transcript ?? "";
       const aligning = blocks.includes("alignment");
+      const words = cleanWords(item.words);
+      const offset = item.spectrogram_offset ?? 0;   // file time of the card's 0
       this.textBox.hidden = !aligning;
       if (aligning) {
         this.textPanel = this.textPanelFor(args);
         this.textPanel.load(edits.transcript ?? item.text ?? "", (edits.spans ?? []) as TextSpan[],
-          this.panelRegions(edits.regions as RegionData[]), !!args.editable);
+          this.panelRegions(edits.regions as RegionData[]), !!args.editable, words, offset);
       }
+      // the transcript view shows the recognised words (the alignment view has them as its tokens)
+      if (blocks.includes("transcript") && !aligning) this.wordStrip.load(words, offset);
+      else this.wordStrip.hide();
+      this.showProfiles(edits.regions as RegionData[]);
       this.editor.markRegions(this.linkedRegionIds(), null);
     }
     this.chrome();
@@ -298,6 +320,7 @@ export class Card {
       labels,
       onChange: (spans) => this.onSpans(spans),
       onHighlightRegion: (id) => this.editor.markRegions(this.linkedRegionIds(), id),
+      makeRegion: (start, end) => this.editor.createRegion(start, end),
     });
   }
 
@@ -459,6 +482,15 @@ export class Card {
     const d = this.draftOf(item);
     d.regions = value.regions;
     if (!this.textBox.hidden) this.textPanel.setRegions(this.panelRegions(value.regions));
+    this.showProfiles(value.regions);
+  }
+
+  /** The line naming the labels proposed from the dataset's voice profiles (hidden when none was). */
+  private showProfiles(regions: RegionData[]): void {
+    const line = profileLine(regions ?? []);
+    if (this.profilesLine.textContent !== line) this.profilesLine.textContent = line;
+    this.profilesLine.hidden = !line;
+    this.profilesLine.title = line ? "Each region marked ≈ took its label from the voice profile nearest its voice; relabel it to correct it (the mark then goes)." : "";
   }
 
   private onTranscript(): void {

@@ -60,6 +60,10 @@ export interface Transport {
   hovered?(regionId: string | null): void;
   /** The active label changed (a number key or a legend click). */
   labelChosen?(label: string): void;
+  /** The playhead moved (the card's time): while playing, and after a seek. */
+  time?(t: number): void;
+  /** `region_from_span` (key `r`): the card makes the region of the text span selected; whether it did. */
+  regionFromSpan?(): boolean;
 }
 
 /** How long a nudge key must rest before the audio around the moved edge plays. */
@@ -1209,7 +1213,31 @@ export class Editor {
     if (this.loopOn && this.selectedRegion() && this.ws && !this.ws.isPlaying()) this.playSelected();
   }
 
+  /** Move the playhead to `t` (the card's time), playing on if it was playing (a click on a word). */
+  seekTo(t: number): void {
+    const ws = this.ws;
+    if (!ws) return;
+    const d = ws.getDuration() || this.args?.duration || 0;
+    this.seek(Math.max(0, Math.min(d, t)) - ws.getCurrentTime());
+  }
+
+  /**
+   * A region of the active label from `start` to `end` (the card's time), made as a
+   * drawn one is (undo, a `created` value, "just drawn"); its id, or null when regions
+   * cannot be edited here.
+   */
+  createRegion(start: number, end: number): string | null {
+    if (!this.args?.editable) return null;
+    const data = this.store.create({ id: newId(), start, end, label: this.activeLabel, channel: null });
+    this.selectedId = null;
+    this.lastDrawnId = data.id;
+    this.syncRegions();
+    this.commit("created", data.id);
+    return data.id;
+  }
+
   private onTimeUpdate(t: number): void {
+    this.transport.time?.(t);
     if (this.loopOn && this.ws?.isPlaying()) {
       const r = this.selectedRegion();
       if (r && (t >= r.end || t < r.start - 0.25)) this.ws.setTime(r.start);
@@ -1417,6 +1445,7 @@ export class Editor {
     mark_out: () => this.marksView.mark("out"),
     select_next: () => this.selectStep(1),
     select_previous: () => this.selectStep(-1),
+    region_from_span: () => this.transport.regionFromSpan?.() ?? false,
     nudge_start_back: () => this.nudge("start", -1),
     nudge_start_forward: () => this.nudge("start", 1),
     nudge_end_back: () => this.nudge("end", -1),

@@ -43,6 +43,7 @@ export const DEFAULT_KEYMAP: Readonly<
   mark_out: ["o"],
   select_next: ["tab"],
   select_previous: ["shift+tab"],
+  region_from_span: ["r"],
   label_1: ["1"],
   label_2: ["2"],
   label_3: ["3"],

@@ -10,6 +10,7 @@ import type { Region } from "wavesurfer.js/dist/plugins/regions.esm.js";
 import { withAlpha } from "./colors";
 import { el } from "./dom";
 import { diffRegions, labelRows, type RegionData, type RegionStore } from "./state";
+import { fromProfile, PROFILE_MARK, provenanceLines } from "./words";
 import { labelFit, rowBox, rowOfLabel, stackLimit, type LabelFit, type LanesMode, type TierRow } from "./tiers";
 
 export type RegionsApi = ReturnType<typeof RegionsPlugin.create>;
@@ -160,16 +161,18 @@ export class RegionView {
       e.appendChild(lab);
     }
     const text = this.regionLabelText(r);
-    if (lab.textContent !== text) {
-      lab.textContent = text;
-      lab.title = text;
-    }
+    const title = [text, ...provenanceLines(r)].join("\n");
+    if (lab.textContent !== text) lab.textContent = text;
+    if (lab.title !== title) lab.title = title;
+    lab.classList.toggle("wf-from-profile", fromProfile(r));
     if (lab.style.borderLeftColor !== color) lab.style.borderLeftColor = color;
   }
 
   /** A region's label as drawn: the label and its text; with labels lanes on stereo, its channel too. */
   regionLabelText(r: RegionData): string {
-    const base = r.text ? `${r.label}: ${r.text}` : r.label;
+    // proposed from a voice profile: the mark first, so that a label cut short keeps it
+    const label = fromProfile(r) ? `${PROFILE_MARK} ${r.label}` : r.label;
+    const base = r.text ? `${label}: ${r.text}` : label;
     const text = this.linkedIds.has(r.id) ? `↔ ${base}` : base;   // a text span links to it
     const ch = r.channel;
     return this.host.lanes() === "labels" && this.host.channels() > 1 && ch !== null && ch !== undefined ? `${text} · ch ${ch + 1}` : text;

@@ -12,6 +12,15 @@ export interface RegionData {
   color?: string | null;
   channel?: number | null;
   text?: string | null;
+  /** a model's confidence in the region, 0..1 (kept, shown in the region's tooltip) */
+  score?: number | null;
+  /**
+   * the cosine similarity to the dataset's voice profile whose label the region
+   * took: its label was proposed from the profile. Dropped when the annotator
+   * relabels the region (the label is then theirs), kept when it is moved or
+   * resized (the label still is the profile's proposal).
+   */
+  profile?: number | null;
 }
 
 export type EditType = "created" | "updated" | "removed" | "relabelled" | "undo" | "redo";
@@ -21,7 +30,7 @@ export function ms(x: number): number {
   return Math.round(x * 1000) / 1000;
 }
 
-/** A region made valid: ms precision, start <= end, inside [0, duration], extra keys dropped. */
+/** A region made valid: ms precision, start <= end, inside [0, duration], other keys than the task format's dropped. */
 export function normalizeRegion(r: RegionData, duration: number, minLength = 0): RegionData {
   let start = Number(r.start);
   let end = Number(r.end);
@@ -45,6 +54,10 @@ export function normalizeRegion(r: RegionData, duration: number, minLength = 0):
     out.channel = Number(r.channel);
   else out.channel = null;
   if (r.text !== undefined && r.text !== null) out.text = String(r.text);
+  for (const key of ["score", "profile"] as const) {
+    const v = r[key];
+    if (typeof v === "number" && Number.isFinite(v)) out[key] = v;
+  }
   return out;
 }
 
@@ -56,7 +69,9 @@ export function regionsEqual(a: RegionData, b: RegionData): boolean {
     a.label === b.label &&
     (a.color ?? null) === (b.color ?? null) &&
     (a.channel ?? null) === (b.channel ?? null) &&
-    (a.text ?? null) === (b.text ?? null)
+    (a.text ?? null) === (b.text ?? null) &&
+    (a.score ?? null) === (b.score ?? null) &&
+    (a.profile ?? null) === (b.profile ?? null)
   );
 }
 
@@ -129,7 +144,12 @@ export class RegionStore {
   update(id: string, changes: Partial<Omit<RegionData, "id">>): RegionData | null {
     const i = this.regions.findIndex((x) => x.id === id);
     if (i < 0) return null;
-    const next = normalizeRegion({ ...this.regions[i], ...changes, id }, this.duration, this.minLength);
+    const merged: RegionData = { ...this.regions[i], ...changes, id };
+    // a new label is the annotator's: it no longer comes from a voice profile
+    if (changes.label !== undefined && changes.label !== this.regions[i].label && !("profile" in changes)) {
+      delete merged.profile;
+    }
+    const next = normalizeRegion(merged, this.duration, this.minLength);
     if (regionsEqual(next, this.regions[i])) return null;
     this.snapshot();
     this.regions[i] = next;

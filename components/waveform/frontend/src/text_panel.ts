@@ -16,10 +16,17 @@
  * - Hovering or selecting a linked span calls `onHighlightRegion`; the card
  *   calls `highlightRegion` for the other direction.
  *
+ * - With recognised words (a recogniser's `words`), the tokens have audio times
+ *   (words.ts `timeTokens`), the word being spoken underlined (`time(t)`): a span over timed tokens shows its time
+ *   (m:ss.s–m:ss.s, file time) on hover and in its title, and, not linked
+ *   yet, a "+ region" button (or the `region_from_span` key, `r`) that makes
+ *   the region of its time with the active label and links the span to it.
+ *
  * User strings (text, labels, region labels) only ever reach the DOM as text.
  */
 
 import { freeColor, textOn } from "./colors";
+import { rangeText, spanTime, timeTokens, wordAt, type TokenTime, type Word } from "./words";
 import { isTextTarget } from "./keys";
 import {
   addSpan,
@@ -54,11 +61,16 @@ export interface TextPanelOptions {
   onChange(spans: TextSpan[]): void;
   /** hover/select of a linked span: its region's id; null when no linked span is hovered or selected */
   onHighlightRegion(regionId: string | null): void;
+  /**
+   * Make the region from `start` to `end` (the card's time) for a span over timed
+   * words: the new region's id, or null when none could be made.
+   */
+  makeRegion?(start: number, end: number): string | null;
 }
 
-/** "SPK1 1.20–2.50 s", as the Python page names a region. */
-export function regionName(region: PanelRegion): string {
-  return `${region.label || "(no label)"} ${region.start.toFixed(2)}–${region.end.toFixed(2)} s`;
+/** "SPK1 1.20–2.50 s", as the Python page names a region; in file time (`offset`: the file time of the card's 0). */
+export function regionName(region: PanelRegion, offset = 0): string {
+  return `${region.label || "(no label)"} ${(region.start + offset).toFixed(2)}–${(region.end + offset).toFixed(2)} s`;
 }
 
 function plural(n: number, one: string, many: string): string {
@@ -79,6 +91,14 @@ export class TextPanel {
   private regions = new Map<string, PanelRegion>();
   private editable = false;
   private activeLabel: string;
+  /** the recognised words, and each token's audio time from them */
+  private words: Word[] = [];
+  private times: TokenTime[] = [];
+  /** file time of the card's 0 (times are shown in file time) */
+  private offset = 0;
+  /** the tokens lit as the word being spoken (while playing), and that word's index */
+  private nowTokens: number[] = [];
+  private nowWord = -1;
 
   private tokenEls: HTMLElement[] = [];
   private gapNodes: (Text | null)[] = [];
@@ -131,9 +151,13 @@ export class TextPanel {
   // ---- the interface the card uses --------------------------------------------------------
 
   /** A new task or a new text: spans fitted to the tokens, links to unknown regions dropped. */
-  load(text: string, spans: TextSpan[], regions: PanelRegion[], editable: boolean): void {
+  load(text: string, spans: TextSpan[], regions: PanelRegion[], editable: boolean, words: Word[] = [],
+    offset = 0): void {
     this.text = text;
     this.tokens = tokenizePlaced(text);
+    this.words = words;
+    this.offset = offset;
+    this.times = timeTokens(this.tokens, words);
     this.buildTokens();
     this.editable = editable;
     this.regions = new Map(regions.map((r) => [r.id, r]));
@@ -166,6 +190,7 @@ export class TextPanel {
     const names = after.dropped.map((s) => `${s.label} “${sliceCodePoints(this.text, s.start, s.end)}”`);
     this.text = text;
     this.tokens = tokenizePlaced(text);
+    this.times = timeTokens(this.tokens, this.words);   // the words left as they were keep their times
     this.buildTokens();
     this.list = after.spans;
     this.selected = -1;
@@ -210,6 +235,49 @@ export class TextPanel {
     this.render();
     this.emitHighlight();
     if (changed) this.opts.onChange(this.spans());
+    return true;
+  }
+
+  /** The playhead moved to `t` (the card's time): the tokens of the word being spoken are lit. */
+  time(t: number): void {
+    const i = wordAt(this.words, t);
+    if (i === this.nowWord) return;
+    this.nowWord = i;
+    for (const k of this.nowTokens) this.tokenEls[k]?.classList.remove("tp-now");
+    const w = this.words[i];
+    this.nowTokens = [];
+    if (w) {
+      this.times.forEach((time, k) => {
+        if (time && time[0] === w.start && time[1] === w.end) this.nowTokens.push(k);
+      });
+    }
+    for (const k of this.nowTokens) this.tokenEls[k]?.classList.add("tp-now");
+  }
+
+  /** The audio time of span `index` (the card's time), from its timed tokens; null: none. */
+  spanTime(index: number): [number, number] | null {
+    const span = this.list[index];
+    return span ? spanTime(this.times, span.token_start, span.token_end) : null;
+  }
+
+  /**
+   * Make the region of the selected span's time (its words' times) and link the span
+   * to it; whether it was made. The region is made through the waveform's state
+   * (undo, a `created` value), the link through the spans' (the answer carries it).
+   */
+  regionFromSelected(): boolean {
+    return this.selected >= 0 ? this.regionFor(this.selected) : false;
+  }
+
+  private regionFor(index: number): boolean {
+    const range = this.spanTime(index);
+    if (!this.editable || !range || !this.opts.makeRegion) return false;
+    const id = this.opts.makeRegion(range[0], range[1]);
+    if (!id) return false;
+    if (!this.regions.has(id)) {   // the card passes the new region on after it is made; until then, known here
+      this.regions.set(id, { id, label: this.activeLabel, start: range[0], end: range[1], color: this.colorOf(this.activeLabel) });
+    }
+    this.commit(linkSpan(this.list, index, id), null);
     return true;
   }
 
@@ -266,6 +334,8 @@ export class TextPanel {
 
   /** The token elements and the text between them, made once per text and reused by every render. */
   private buildTokens(): void {
+    this.nowTokens = [];
+    this.nowWord = -1;
     this.tokenEls = [];
     this.gapNodes = [];
     let pos = 0; // UTF-16
@@ -275,6 +345,11 @@ export class TextPanel {
       el.className = "tp-tok";
       el.dataset.i = String(t.id);
       el.textContent = t.text;
+      const time = this.times[t.id];
+      if (time) {
+        el.classList.add("tp-timed");
+        el.dataset.start = String(time[0]);
+      }
       this.tokenEls.push(el);
       pos = t.u16End;
     }
@@ -327,6 +402,28 @@ export class TextPanel {
     tags.append(label);
     mark.append(words, tags);
     const region = span.audio_span_id ? this.regions.get(span.audio_span_id) : undefined;
+    const time = spanTime(this.times, span.token_start, span.token_end);
+    const timeText = time ? rangeText(time, this.offset) : "";
+    if (time) {
+      mark.dataset.time = timeText;
+      mark.title = `${span.label} ${timeText}`;
+    }
+    if (time && !region && this.editable && this.opts.makeRegion) {
+      const make = document.createElement("button");
+      make.type = "button";
+      make.tabIndex = -1;
+      make.className = "tp-make-region";
+      make.textContent = "+ region";
+      make.title = `Make the region of these words, ${timeText}, with the active label, and link it (r)`;
+      make.setAttribute("aria-label", make.title);
+      tags.append(make);
+    }
+    if (time && !region) {
+      const tip = document.createElement("span");
+      tip.className = "tp-tip";
+      tip.textContent = timeText;
+      mark.append(tip);
+    }
     if (region) {
       mark.classList.add("tp-linked");
       mark.dataset.region = region.id;
@@ -338,11 +435,12 @@ export class TextPanel {
       }
       link.style.setProperty("--tp-region", region.color);
       link.textContent = "↔";
-      link.title = this.editable ? `Linked to ${regionName(region)}; click to unlink` : `Linked to ${regionName(region)}`;
+      const name = regionName(region, this.offset);
+      link.title = this.editable ? `Linked to ${name}; click to unlink` : `Linked to ${name}`;
       link.setAttribute("aria-label", link.title);
       const tip = document.createElement("span");
       tip.className = "tp-tip";
-      tip.textContent = regionName(region);
+      tip.textContent = time ? `${timeText} · ${name}` : name;
       tags.append(link);
       mark.append(tip);
     }
@@ -439,7 +537,7 @@ export class TextPanel {
   private mousedown(e: MouseEvent): void {
     if (e.button !== 0) return;
     const target = e.target instanceof Element ? e.target : null;
-    if (target?.closest(".tp-remove, .tp-link")) {
+    if (target?.closest(".tp-remove, .tp-link, .tp-make-region")) {
       // their click does the work; the focus stays on the panel, not on a button about to go
       e.preventDefault();
       this.root.focus({ preventScroll: true });
@@ -510,6 +608,9 @@ export class TextPanel {
     } else if (target.closest(".tp-link")) {
       e.preventDefault();
       this.commit(linkSpan(this.list, index, null), null);
+    } else if (target.closest(".tp-make-region")) {
+      e.preventDefault();
+      this.regionFor(index);
     }
   }
 

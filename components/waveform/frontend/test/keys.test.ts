@@ -122,6 +122,7 @@ describe("the whole default keymap", () => {
       o: "mark_out",
       tab: "select_next",
       "shift+tab": "select_previous",
+      r: "region_from_span",
       "1": "label_1",
       "2": "label_2",
       "3": "label_3",
