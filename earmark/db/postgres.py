@@ -205,6 +205,22 @@ def _value(value: Any) -> Any:
     return value
 
 
+def _dtype_type(column: Any) -> str | None:
+    """The SQL type of a numpy or pandas array by its dtype (None: by its values)."""
+    kind = getattr(getattr(column, "dtype", None), "kind", None)
+    return {"f": "double precision", "i": "bigint", "u": "bigint", "b": "boolean"}.get(kind or "")
+
+
+def _target_types(cur: "PgCursor", sql: str) -> dict[str, str]:
+    """The column types of the table an `INSERT INTO table` statement writes."""
+    m = re.match(r"\s*INSERT\s+INTO\s+([A-Za-z_][A-Za-z0-9_]*)", sql, re.IGNORECASE)
+    if not m:
+        return {}
+    rows = cur._cur.execute("SELECT column_name, data_type FROM information_schema.columns "
+                            "WHERE table_schema = current_schema() AND table_name = %s", [m.group(1)]).fetchall()
+    return {name: kind for name, kind in rows}
+
+
 def _column_type(values: list) -> str:
     sample = next((v for v in values if v is not None), None)
     if isinstance(sample, bool):
@@ -231,9 +247,14 @@ def pg_insert_rows(cur: PgCursor, name: str, columns: dict[str, Any], sql: str) 
         raise ValueError(f"columns of different lengths for {name}: {sorted(lengths)}")
     count = lengths.pop() if lengths else 1
     full = {c: listed[c] if c in listed else [_value(v)] * count for c, v in columns.items()}
+    types = {c: _dtype_type(columns[c]) or _column_type(v) for c, v in full.items()}
+    if any(all(x is None for x in full[c]) for c in full):   # no value to tell the type: the target's
+        target = _target_types(cur, sql)
+        types.update({c: target[c] for c in full if all(x is None for x in full[c]) and c in target
+                      and _dtype_type(columns[c]) is None})
     raw = cur._cur
     raw.execute(f"DROP TABLE IF EXISTS pg_temp.{name}")
-    raw.execute(f"CREATE TEMP TABLE {name} ({', '.join(f'{c} {_column_type(v)}' for c, v in full.items())})")
+    raw.execute(f"CREATE TEMP TABLE {name} ({', '.join(f'{c} {types[c]}' for c in full)})")
     with raw.copy(f"COPY {name} ({', '.join(full)}) FROM STDIN") as copy:
         for row in zip(*full.values()):
             copy.write_row(row)
