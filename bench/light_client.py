@@ -45,7 +45,6 @@ import time
 import urllib.parse
 import urllib.request
 from dataclasses import dataclass, field
-from typing import Any
 
 from websockets.asyncio.client import connect
 
@@ -101,7 +100,8 @@ class LightAnnotator:
         self.dataset, self.session, self.answer = dataset, session, answer
         self.fetch_audio = fetch_audio
         self.rng = random.Random(seed)
-        self.client = client_id(self.rng)
+        # a new tab's id is random whatever the pace's seed (pending.ts: Math.random)
+        self.client = client_id(random.SystemRandom())
         self.query = urllib.parse.urlencode({"dataset": dataset, "session": session})
         self.page_hash = ""
         self.widget_id: str | None = None
