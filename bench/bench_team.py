@@ -80,6 +80,19 @@ def _runner():
     return module.RunningApp
 
 
+def proc_cpu(pids: list[int]) -> float:
+    """CPU seconds the processes `pids` have used (utime + stime from /proc)."""
+    total = 0.0
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/stat") as fh:
+                fields = fh.read().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        except OSError:
+            pass
+    return total
+
+
 def pct(values: list[float], q: float) -> float | None:
     if not values:
         return None
@@ -87,6 +100,11 @@ def pct(values: list[float], q: float) -> float | None:
     k = (len(ordered) - 1) * q / 100
     lo, hi = math.floor(k), math.ceil(k)
     return ordered[lo] + (ordered[hi] - ordered[lo]) * (k - lo)
+
+
+def own_cpu() -> float:
+    t = os.times()
+    return t.user + t.system
 
 
 def ms(value: float | None) -> str:
@@ -201,18 +219,20 @@ def check_dataset(db: str | Path, dataset: str, given: dict[str, set[str]], acke
 
 # -- one run ---------------------------------------------------------------------------
 async def run_team(urls: list[str], dataset: str, n: int, seconds: float, pace: tuple[float, float],
-                   fetch_audio: bool) -> dict:
+                   fetch_audio: bool, app_pids: list[int] = ()) -> dict:
     tabs = [LightAnnotator(urls[i % len(urls)], dataset, f"ann{i:02d}", fetch_audio=fetch_audio, seed=i)
             for i in range(n)]
     await asyncio.gather(*(tab.open(timeout=120) for tab in tabs))
     load_before = os.getloadavg()[0]
-    busy0, t0 = machine_cpu_seconds(), time.monotonic()
+    busy0, app0, own0, t0 = machine_cpu_seconds(), proc_cpu(list(app_pids)), own_cpu(), time.monotonic()
     stop_at = t0 + seconds
     await asyncio.gather(*(tab.annotate(10_000, pace, stop_at=stop_at) for tab in tabs))
     answering = time.monotonic() - t0
     saved = await asyncio.gather(*(tab.wait_saved(timeout=60) for tab in tabs))
     wall = time.monotonic() - t0
     busy = (machine_cpu_seconds() - busy0) / wall
+    app_cores = (proc_cpu(list(app_pids)) - app0) / wall
+    own_cores = (own_cpu() - own0) / wall
     load_after = os.getloadavg()[0]
     await asyncio.sleep(0.3)
     await asyncio.gather(*(tab.close() for tab in tabs))
@@ -229,7 +249,8 @@ async def run_team(urls: list[str], dataset: str, n: int, seconds: float, pace: 
         "errors": len(errors) + unacked, "error_lines": errors[:5], "all_saved": all(saved),
         "given": {tab.session: {t.task_id for t in tab.timings} for tab in tabs},
         "acked": {tab.session: {t.task_id for t in tab.timings if t.acked_at is not None} for tab in tabs},
-        "load": (load_before, load_after), "machine_cores": busy,
+        "load": (load_before, load_after), "machine_cores": busy, "app_cores": app_cores,
+        "client_cores": own_cores,
     }
 
 
@@ -254,11 +275,13 @@ def run_config(name: str, db: str | Path, replicas: int, levels: list[int], fold
         for url in urls:
             asyncio.run(run_team([url], f"{name}_warm", 1, 0.1, (0.0, 0.0), False))
         for n in levels:
-            r = asyncio.run(run_team(urls, f"{name}_{n}", n, args.seconds, args.pace, not args.no_audio))
+            r = asyncio.run(run_team(urls, f"{name}_{n}", n, args.seconds, args.pace, not args.no_audio,
+                                     [app.proc.pid for app in apps]))
             r["config"], r["dataset"] = name, f"{name}_{n}"
             results.append(r)
             print(f"{name} {n:>2} annotators: {r['answers']} answers, commit p50 {ms(r['commit_p50'])} "
-                  f"p95 {ms(r['commit_p95'])} ms, load {r['load'][1]:.1f}", flush=True)
+                  f"p95 {ms(r['commit_p95'])} ms, load {r['load'][1]:.1f}; cores busy: app {r['app_cores']:.2f}, "
+                  f"annotators {r['client_cores']:.2f}, whole machine {r['machine_cores']:.2f}", flush=True)
             for line in r["error_lines"]:
                 print(f"   error: {line}", flush=True)
     finally:
@@ -371,13 +394,17 @@ def main() -> int:
             print(f"kept {folder}")
 
     titles = {"duckdb": "DuckDB, 1 process", "pg1": "PostgreSQL, 1 replica", "pg2": "PostgreSQL, 2 replicas"}
-    print("\n**Annotators at once** (answer to the next queue / to the commit, ms)\n")
-    print_table(["setup", "annotators", "answers", "next p50", "next p95", "commit p50", "commit p95",
+    if results:
+        print("\n**Annotators at once** (answer to the next queue / to the commit, ms)\n")
+        print_table(["setup", "annotators", "answers", "next p50", "next p95", "commit p50", "commit p95",
                  "answers/s", "errors", "saved twice", "shared", "lost", "load (1 min)"],
                 [(titles[r["config"]], r["n"], r["answers"], ms(r["next_p50"]), ms(r["next_p95"]),
                   ms(r["commit_p50"]), ms(r["commit_p95"]), f"{r['per_s']:.2f}", r["errors"] + r["missing"],
                   r["twice"], r["shared"], r["lost"], f"{r['load'][0]:.1f}-{r['load'][1]:.1f}")
                  for r in results])
+        print("\nCores busy during each run (of 2): " + "; ".join(
+            f"{r['config']} {r['n']}: app {r['app_cores']:.2f}, annotators {r['client_cores']:.2f}, "
+            f"machine {r['machine_cores']:.2f}" for r in results))
     failed = [r for r in results if r["twice"] or r["shared"] or r["lost"] or r["errors"] or r["missing"]]
     if export:
         print(f"\n**{export['counts']['annotations']:,} annotations, DuckDB beside PostgreSQL** "
