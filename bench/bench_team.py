@@ -222,13 +222,18 @@ async def run_team(urls: list[str], dataset: str, n: int, seconds: float, pace: 
                    fetch_audio: bool, app_pids: list[int] = ()) -> dict:
     tabs = [LightAnnotator(urls[i % len(urls)], dataset, f"ann{i:02d}", fetch_audio=fetch_audio, seed=i)
             for i in range(n)]
-    await asyncio.gather(*(tab.open(timeout=120) for tab in tabs))
+    gate = asyncio.Semaphore(4)     # tabs open a few at a time, as people arrive, not all in one instant
+
+    async def arrive(tab: LightAnnotator) -> None:
+        async with gate:
+            await tab.open(timeout=120)
+    await asyncio.gather(*(arrive(tab) for tab in tabs))
     load_before = os.getloadavg()[0]
     busy0, app0, own0, t0 = machine_cpu_seconds(), proc_cpu(list(app_pids)), own_cpu(), time.monotonic()
     stop_at = t0 + seconds
     await asyncio.gather(*(tab.annotate(10_000, pace, stop_at=stop_at) for tab in tabs))
     answering = time.monotonic() - t0
-    saved = await asyncio.gather(*(tab.wait_saved(timeout=60) for tab in tabs))
+    saved = await asyncio.gather(*(tab.wait_saved(timeout=30) for tab in tabs))
     wall = time.monotonic() - t0
     busy = (machine_cpu_seconds() - busy0) / wall
     app_cores = (proc_cpu(list(app_pids)) - app0) / wall
@@ -275,8 +280,12 @@ def run_config(name: str, db: str | Path, replicas: int, levels: list[int], fold
         for url in urls:
             asyncio.run(run_team([url], f"{name}_warm", 1, 0.1, (0.0, 0.0), False))
         for n in levels:
-            r = asyncio.run(run_team(urls, f"{name}_{n}", n, args.seconds, args.pace, not args.no_audio,
-                                     [app.proc.pid for app in apps]))
+            try:
+                r = asyncio.run(run_team(urls, f"{name}_{n}", n, args.seconds, args.pace, not args.no_audio,
+                                         [app.proc.pid for app in apps]))
+            except Exception as exc:  # noqa: BLE001  (tabs that could not open: said, and the next level runs)
+                print(f"{name} {n:>2} annotators: FAILED: {exc!r}", flush=True)
+                continue
             r["config"], r["dataset"] = name, f"{name}_{n}"
             results.append(r)
             print(f"{name} {n:>2} annotators: {r['answers']} answers, commit p50 {ms(r['commit_p50'])} "
@@ -294,6 +303,8 @@ def run_config(name: str, db: str | Path, replicas: int, levels: list[int], fold
     for r in results:
         r.update(check_dataset(db, r["dataset"], r["given"], r["acked"]))
         r["tracebacks"] = tracebacks
+        print(f"{name} {r['n']:>2}: {r['annotations']} annotations stored, saved twice {r['twice']}, "
+              f"shared {r['shared']}, lost {r['lost']}, not stored {r['missing']}", flush=True)
     if tracebacks:
         print(f"{name}: {tracebacks} tracebacks in the app logs ({config})", flush=True)
     return results
@@ -384,7 +395,10 @@ def main() -> int:
                 url = create_database(server, name)
                 results += run_config(config, url, replicas, two_levels if replicas == 2 else levels, folder, args)
             if args.annotations:
-                export = bench_export_pages(server, folder, args.annotations)
+                try:
+                    export = bench_export_pages(server, folder, args.annotations)
+                except Exception as exc:  # noqa: BLE001  (the team's figures are still printed)
+                    print(f"export and pages: FAILED: {exc!r}", flush=True)
             for name in made:
                 drop_database(server, name)
     finally:
