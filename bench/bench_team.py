@@ -102,6 +102,15 @@ def pct(values: list[float], q: float) -> float | None:
     return ordered[lo] + (ordered[hi] - ordered[lo]) * (k - lo)
 
 
+def qms(seconds: float | None) -> str:
+    return f"over {QUERY_LIMIT_S} s" if seconds is None else f"{seconds * 1000:.0f} ms"
+
+
+def total(queries: list, page: str) -> str:
+    times = [q[2] for q in queries if q[0] == page]
+    return qms(None) if None in times else qms(sum(times))
+
+
 def own_cpu() -> float:
     t = os.times()
     return t.user + t.system
@@ -321,13 +330,54 @@ def cli_export(db: str | Path, out: Path) -> float:
     return seconds
 
 
+QUERY_LIMIT_S = 60
+
+
+def page_queries(store, runs: int = 3) -> list[tuple[str, str, float | None]]:
+    """(page, query, median seconds or None: over QUERY_LIMIT_S) of what Review and
+    Statistics run (bench_app.time_queries' list); on PostgreSQL each statement is
+    cancelled after QUERY_LIMIT_S (statement_timeout) so that one slow query is a
+    figure, not a hang."""
+    import statistics as stats
+    from earmark.agreement import agreement
+    from earmark.db.queries.review import ReviewFilter, annotators, labels_in_use, review_table
+    from earmark.db.queries.statistics import (annotations_per_hour, dataset_stats, label_totals,
+                                               progress_by_annotator, region_durations)
+    d = "bench"
+    calls = [
+        ("review", "filter bar: annotators, labels", lambda: (annotators(store, d), labels_in_use(store, d))),
+        ("review", "review_table (count + newest 1,000)", lambda: review_table(store, ReviewFilter(dataset=d))),
+        ("statistics", "dataset_stats", lambda: dataset_stats(store, d)),
+        ("statistics", "progress_by_annotator", lambda: progress_by_annotator(store, d)),
+        ("statistics", "label_totals", lambda: label_totals(store, d)),
+        ("statistics", "region_durations", lambda: region_durations(store, d)),
+        ("statistics", "annotations_per_hour", lambda: annotations_per_hour(store, d)),
+        ("statistics", "agreement", lambda: agreement(store, d)),
+    ]
+    out: list[tuple[str, str, float | None]] = []
+    for page, name, fn in calls:
+        times: list[float] = []
+        for _ in range(runs):
+            t = time.perf_counter()
+            try:
+                fn()
+            except Exception as exc:  # noqa: BLE001  (PostgreSQL's statement_timeout)
+                print(f"{page}: {name}: {exc!r}", flush=True)
+                times = []
+                break
+            times.append(time.perf_counter() - t)
+        out.append((page, name, stats.median(times) if times else None))
+    return out
+
+
 def bench_export_pages(server: str, folder: Path, annotations: int) -> dict:
-    from bench_app import build_review_db, time_queries
+    from bench_app import build_review_db
     shared = annotations // 5
     duck, info = build_review_db(folder / "review", annotations, shared, queries=False)
     print(f"review store: {info['counts']}", flush=True)
     name = f"bench_export_{os.getpid()}"
     pg = create_database(server, name)
+    os.environ["PGOPTIONS"] = f"-c statement_timeout={QUERY_LIMIT_S * 1000}"   # this process's connections
     try:
         started = time.perf_counter()
         done = subprocess.run([sys.executable, "-m", "earmark", "migrate", "--from", str(duck), "--to", pg],
@@ -343,7 +393,7 @@ def bench_export_pages(server: str, folder: Path, annotations: int) -> dict:
             files[label] = path
             store = open_db(db)
             try:
-                queries = time_queries(store)
+                queries = page_queries(store)
             finally:
                 store.close()
             out[label] = {"export_s": min(times), "export_times": times, "queries": queries,
@@ -426,12 +476,10 @@ def main() -> int:
         rows = [("`earmark export` to JSONL (best of 2)", f"{export['DuckDB']['export_s']:.2f} s",
                  f"{export['PostgreSQL']['export_s']:.2f} s")]
         for (page, query, d), (_, _, p) in zip(export["DuckDB"]["queries"], export["PostgreSQL"]["queries"]):
-            rows.append((f"{page}: {query}", f"{d * 1000:.0f} ms", f"{p * 1000:.0f} ms"))
-        rows.append(("Review page's queries, total", f"{sum(q[2] for q in export['DuckDB']['queries'] if q[0] == 'review') * 1000:.0f} ms",
-                     f"{sum(q[2] for q in export['PostgreSQL']['queries'] if q[0] == 'review') * 1000:.0f} ms"))
-        rows.append(("Statistics page's queries, total",
-                     f"{sum(q[2] for q in export['DuckDB']['queries'] if q[0] == 'statistics') * 1000:.0f} ms",
-                     f"{sum(q[2] for q in export['PostgreSQL']['queries'] if q[0] == 'statistics') * 1000:.0f} ms"))
+            rows.append((f"{page}: {query}", qms(d), qms(p)))
+        for page in ("review", "statistics"):
+            rows.append((f"{page} page's queries, total", *(total(export[b]["queries"], page)
+                                                           for b in ("DuckDB", "PostgreSQL"))))
         print_table(["what", "DuckDB", "PostgreSQL"], rows)
         if not export["identical"]:
             failed.append({"export": "differs"})
