@@ -16,7 +16,11 @@
    `num_speakers` when given, else the largest gap among the first
    `max_speakers` + 1 eigenvalues of the normalised Laplacian (1 when the
    first gap is largest: one speaker). k-means on the row-normalised
-   eigenvectors (fixed seed: the same audio gives the same labels).
+   eigenvectors (fixed seed: the same audio gives the same labels). Then
+   every window takes the speaker whose mean embedding is nearest (up to 3
+   rounds): the graph puts a window between two voices with its neighbours,
+   the mean with its voice (on `trñ00` DER 0.439 to 0.419, 0.5 s less
+   confusion; the other files unchanged).
 4. A median filter over 5 windows of the labels; every 10 ms speech frame takes
    the label of the window centred nearest to it, and runs of one label make
    the regions, numbered by first appearance (SPEAKER_00 speaks first).
@@ -24,11 +28,11 @@
    speaker when at least that share of the windows centred within 0.4 s of it
    gave that speaker (regions of two speakers then overlap). It is off by
    default: on the corpus the second speakers it adds at speaker changes are
-   never the ones talking over each other (on `trñ00` at 0.3: 0.44 s more
-   false alarm, none of the 4.3 s of overlap found, DER 0.439 to 0.458).
+   never the ones talking over each other (on `trñ00` at 0.3: 1.34 s more
+   false alarm, none of the 4.3 s of overlap found, DER 0.419 to 0.466).
    With `num_speakers` given, that many are found even where one voice
    dominates (`trn03`, 1.2 s of a second speaker in 30 s: DER 0.068
-   estimated, 0.294 with 2 given).
+   estimated, 0.261 with 2 given).
 
 Each region carries `score`: the mean cosine similarity (0..1) of the
 region's windows to the mean embedding of their speaker (how typical of its
@@ -37,7 +41,7 @@ speaker the region sounds; low scores are the doubtful ones), and
 which loading keeps beside the region for voice profiles.
 
 Measured on the corpus (bench/bench_diarization.py; 10 ms frames, no collar):
-DER 0.44 on `trñ00` against 0.48 for all reference speech as one speaker, and
+DER 0.42 on `trñ00` against 0.48 for all reference speech as one speaker, and
 0.56 for the detector's speech as one speaker; most of what is left is
 overlapped speech (4.3 s of its 23.4 s) and speech the detector misses.
 """
@@ -56,6 +60,7 @@ WINDOW_FRAMES = 160          # 1.6 s
 AFFINITY_FLOOR = 0.6         # cosine at which affinity starts (cross-speaker mean measured 0.66)
 NOISE_FLATNESS = 0.3
 MAX_CLUSTERED = 1500         # windows clustered at most (6 minutes of speech); the rest assigned
+RESEGMENT_ROUNDS = 3         # nearest-mean reassignments after clustering (trñ00: DER 0.439 to 0.419)
 OVERLAP_REACH = 40           # frames (0.4 s) either side whose windows vote for a second speaker
 LABEL = "SPEAKER_{:02d}"
 
@@ -110,9 +115,32 @@ def cluster(vectors: np.ndarray, num_speakers: int = 0, max_speakers: int = 8) -
     if len(vectors) > MAX_CLUSTERED:
         some = np.linspace(0, len(vectors) - 1, MAX_CLUSTERED).round().astype(np.int64)
         labels = _cluster(vectors[some], num_speakers, max_speakers)
-        centroids = np.stack([vectors[some][labels == c].mean(axis=0) for c in range(int(labels.max()) + 1)])
-        return np.argmax(vectors @ centroids.T, axis=1).astype(np.int64)
-    return _cluster(vectors, num_speakers, max_speakers)
+        return resegment(vectors, labels, vectors[some])
+    return resegment(vectors, _cluster(vectors, num_speakers, max_speakers))
+
+
+def resegment(vectors: np.ndarray, labels: np.ndarray, clustered: np.ndarray | None = None,
+              rounds: int = RESEGMENT_ROUNDS) -> np.ndarray:
+    """Every window takes the speaker whose mean embedding is nearest, `rounds` times (k-means steps).
+
+    Spectral clustering groups windows by the graph of their affinities; a
+    window between two speakers' regions may land with its neighbours in the
+    graph rather than with the voice it is nearest to. `clustered` are the
+    vectors `labels` belong to (a sample of `vectors`), else `vectors`."""
+    labels = np.asarray(labels, dtype=np.int64)
+    if not len(labels):
+        return labels
+    if clustered is None and not labels.any():
+        return labels                       # one speaker: nothing to reassign
+    source = vectors if clustered is None else clustered
+    for _ in range(max(1, rounds)):
+        present = np.unique(labels)
+        centroids = np.stack([source[labels == c].mean(axis=0) for c in present])
+        new = np.argmax(vectors @ centroids.T, axis=1).astype(np.int64)
+        if source is vectors and np.array_equal(new, labels):
+            break
+        source, labels = vectors, new
+    return np.unique(labels, return_inverse=True)[1].astype(np.int64)   # speakers 0..k-1, none empty
 
 
 def _cluster(vectors: np.ndarray, num_speakers: int, max_speakers: int) -> np.ndarray:
