@@ -52,7 +52,7 @@ from dataclasses import dataclass, fields
 
 import numpy as np
 
-from earmark.models.registry import Model, Param, audio_16k
+from earmark.models.registry import Model, Param, audio_16k, report_progress
 
 SAMPLE_RATE = 16000
 FRAME = 0.01                 # the encoder's hop: 10 ms
@@ -223,7 +223,12 @@ def speech_windows(samples: np.ndarray, step: float = SpeakerSettings.step) -> S
 
 def diarize(samples: np.ndarray, settings: SpeakerSettings = SpeakerSettings()) -> list[dict]:
     """Speaker regions (seconds from the start of `samples`) of 16 kHz mono audio."""
-    return speaker_regions(speech_windows(samples, settings.step), settings)
+    report_progress(0, 3)
+    windows = speech_windows(samples, settings.step)     # speech found, its windows embedded: most of the time
+    report_progress(2, 3)
+    regions = speaker_regions(windows, settings)
+    report_progress(3, 3)
+    return regions
 
 
 def speaker_regions(windows: SpeechWindows, settings: SpeakerSettings = SpeakerSettings()) -> list[dict]:

@@ -183,3 +183,12 @@ def test_a_window_clustered_with_the_wrong_speaker_moves_to_the_nearest_mean():
     assert resegment(vectors, clustered).tolist() == who.tolist()
     assert resegment(vectors, np.zeros(40, dtype=np.int64)).tolist() == [0] * 40   # one speaker stays one
     assert resegment(vectors[:0], np.zeros(0, dtype=np.int64)).tolist() == []
+
+
+def test_diarizing_reports_how_far_it_is():
+    from earmark.models.registry import progress_to
+    from earmark.models.speakers import diarize
+    seen: list[float] = []
+    with progress_to(seen.append):
+        diarize(np.zeros(16000, dtype=np.int16))
+    assert seen == [0.0, 2 / 3, 1.0]
