@@ -14,7 +14,8 @@ import shutil
 import pytest
 
 # what scripts/setup.sh --dev installs, by the Debian package that brings it
-PACKAGES = {"ffmpeg": "ffmpeg", "ffprobe": "ffmpeg", "sox": "sox", "soxi": "sox", "chromium": "chromium"}
+PACKAGES = {"ffmpeg": "ffmpeg", "ffprobe": "ffmpeg", "sox": "sox", "soxi": "sox", "chromium": "chromium",
+            "espeak-ng": "espeak-ng", "initdb": "postgresql", "pg_ctl": "postgresql"}
 # on every Debian machine of this kind before anything is installed
 BASE_SYSTEM = {"git", "sh", "bash", "mount", "umount", "su", "kill"}
 

@@ -239,7 +239,7 @@ def test_a_file_that_cannot_be_split_is_named_and_the_others_load(store, tmp_pat
     write_wav(good, seed=2)
     seen = []
 
-    def expand_task(task, media, options):
+    def expand_task(task, media, options, *progress):
         seen.append((task["file"], media.path, options))
         if media.path == str(bad):
             raise error
@@ -619,7 +619,7 @@ def test_every_task_an_item_becomes_is_checked_deduplicated_and_stored_across_ba
     wav = tmp_path / "w.wav"
     data = write_wav(wav, frames=16000)        # 1 s
 
-    def expand_task(task, media, options):
+    def expand_task(task, media, options, *progress):
         if media is None:
             return [task]
         part = lambda start, end: {**task, "segment": {"start": start, "end": end}}   # noqa: E731

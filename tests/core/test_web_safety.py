@@ -126,7 +126,7 @@ def test_the_web_resolves_only_offered_models_and_never_from_cwd_or_media(store,
         monkeypatch.delitem(sys.modules, name, raising=False)
     path_before = list(sys.path)
     configured = {"mine": "cwd_model:f", "hidden": "media.old_upload:f"}
-    assert offered_models(configured) == ["speech", "speakers", "mine", "hidden"]
+    assert offered_models(configured) == ["speech", "speakers", "transcribe", "mine", "hidden"]
     with pytest.raises(ModelError, match="not offered"):
         resolve_offered("media.old_upload:f", configured, media)
     with pytest.raises(ModelError, match="not offered"):
