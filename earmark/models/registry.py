@@ -126,6 +126,18 @@ def audio_16k(path: str, channel: int | None = None) -> np.ndarray:
         return _audio_cache[key]
 
 
+def task_audio(task: dict) -> tuple[np.ndarray, float, int | None]:
+    """(16 kHz mono int16 samples, their start in file seconds, the channel) of what a
+    model reads for `task`: its `segment` of the file, its channel (`meta.channel`)."""
+    channel = (task.get("meta") or {}).get("channel")
+    samples = audio_16k(task["path"], channel)
+    segment = task.get("segment") or {}
+    offset = float(segment.get("start") or 0.0)
+    if segment:
+        samples = samples[int(round(offset * 16000)):int(round(float(segment["end"]) * 16000))]
+    return samples, offset, channel
+
+
 # -- models and their parameters ----------------------------------------------
 @dataclass(frozen=True)
 class Param:

@@ -52,7 +52,7 @@ from dataclasses import dataclass, fields
 
 import numpy as np
 
-from earmark.models.registry import Model, Param, audio_16k, report_progress
+from earmark.models.registry import Model, Param, report_progress, task_audio
 
 SAMPLE_RATE = 16000
 FRAME = 0.01                 # the encoder's hop: 10 ms
@@ -283,12 +283,7 @@ def speaker_regions(windows: SpeechWindows, settings: SpeakerSettings = SpeakerS
 # -- the built-in model `speakers` (earmark.models.registry.BUILT_IN) -----------
 def annotate(task: dict, params: dict) -> list[dict]:
     """Speaker regions of the task's file (its segment, its channel), in file time."""
-    channel = (task.get("meta") or {}).get("channel")
-    samples = audio_16k(task["path"], channel)
-    segment = task.get("segment") or {}
-    offset = float(segment.get("start") or 0.0)
-    if segment:
-        samples = samples[int(offset * SAMPLE_RATE):int(float(segment["end"]) * SAMPLE_RATE)]
+    samples, offset, channel = task_audio(task)
     regions = []
     for region in diarize(samples, SpeakerSettings(**params)):
         region = {"start": round(region["start"] + offset, 3), "end": round(region["end"] + offset, 3),

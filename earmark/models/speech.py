@@ -15,7 +15,7 @@ from dataclasses import dataclass, fields
 
 import numpy as np
 
-from earmark.models.registry import Model, Param, audio_16k
+from earmark.models.registry import Model, Param, task_audio
 
 SAMPLE_RATE = 16000
 FRAME = 256                       # samples per earshot frame (16 ms)
@@ -97,12 +97,7 @@ _PARAM_HELP = {
 
 def annotate(task: dict, params: dict) -> list[dict]:
     """Speech regions of the task's file (its segment, its channel), labelled SPEECH."""
-    channel = (task.get("meta") or {}).get("channel")
-    samples = audio_16k(task["path"], channel)
-    segment = task.get("segment") or {}
-    offset = float(segment.get("start") or 0.0)
-    if segment:
-        samples = samples[int(offset * SAMPLE_RATE):int(float(segment["end"]) * SAMPLE_RATE)]
+    samples, offset, channel = task_audio(task)
     regions = []
     for start, end in detect_speech(samples, SpeechSettings(**params)):
         region = {"start": round(start + offset, 3), "end": round(end + offset, 3), "label": SPEECH_LABEL}

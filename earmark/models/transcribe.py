@@ -18,7 +18,7 @@ its word times land within about 0.1 s (design.md).
 - It runs on the CPU, int8, on at most 2 threads; each directory's model is
   loaded once per process and shared by the threads, whose calls take turns
   (one lock per model: two calls at once would only share the same 2 cores).
-- Audio comes from the audio layer (`audio_16k`: every format the reader
+- Audio comes from the audio layer (`task_audio`: every format the reader
   knows), handed to faster-whisper as float32 samples, never as a path.
 
 `recognise(samples, params)` is the recogniser itself (16 kHz int16 samples
@@ -36,7 +36,7 @@ from typing import Any
 
 import numpy as np
 
-from earmark.models.registry import Model, ModelError, Param, audio_16k, report_progress
+from earmark.models.registry import Model, ModelError, Param, report_progress, task_audio
 
 SAMPLE_RATE = 16000
 CPU_THREADS = 2
@@ -135,12 +135,7 @@ def recognise(samples: np.ndarray, params: dict) -> dict:
 def annotate(task: dict, params: dict) -> dict:
     """The task's transcript and words (its segment, its channel), in file time."""
     whisper(model_directory(params))     # a model that cannot be loaded is named before any file is read
-    channel = (task.get("meta") or {}).get("channel")
-    samples = audio_16k(task["path"], channel)
-    segment = task.get("segment") or {}
-    offset = float(segment.get("start") or 0.0)
-    if segment:
-        samples = samples[int(round(offset * SAMPLE_RATE)):int(round(float(segment["end"]) * SAMPLE_RATE))]
+    samples, offset, _ = task_audio(task)
     found = recognise(samples, params)
     for word in found["words"]:
         word["start"], word["end"] = round(word["start"] + offset, 3), round(word["end"] + offset, 3)
