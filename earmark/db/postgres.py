@@ -44,13 +44,8 @@ from earmark.db.schema import MIGRATIONS, SCHEMA_VERSION
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
-URL_SCHEMES = ("postgresql://", "postgres://")
 _MIGRATION_LOCK = 0x6561726D   # "earm": the advisory lock migrations hold
 POOL_SIZE = int(os.environ.get("EARMARK_DB_POOL", "10"))
-
-
-def is_postgres_url(location: object) -> bool:
-    return isinstance(location, str) and location.startswith(URL_SCHEMES)
 
 
 def redacted(url: str) -> str:
@@ -406,9 +401,8 @@ class PostgresStore:
 
     # -- the dialect ---------------------------------------------------------------
     def json_text(self, column: str, key: str) -> str:
-        if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", key):
-            raise ValueError(f"not a JSON key this helper quotes: {key!r}")
-        return f"(({column})::json ->> '{key}')"
+        from earmark.db.store import checked_json_key
+        return f"(({column})::json ->> '{checked_json_key(key)}')"
 
     def in_list(self, column: str) -> str:
         return f"{column} = ANY(?)"
@@ -419,8 +413,8 @@ class PostgresStore:
     def cap_memory(self, limit: str) -> None:
         """The server bounds its own memory (exports stream through a server-side
         cursor); the size is checked as DuckDB's store checks it."""
-        if not re.fullmatch(r"\d+(\.\d+)?\s*[KMGT]?i?B", limit):
-            raise ValueError(f"not a memory size: {limit!r}")
+        from earmark.db.store import checked_memory_size
+        checked_memory_size(limit)
 
     bridged = False     # the command line opens PostgreSQL itself, beside running apps
 

@@ -351,9 +351,7 @@ class Store:
     # -- the dialect: what differs between SQL databases ---------------------
     def json_text(self, column: str, key: str) -> str:
         """SQL for the text of the top-level `key` of the JSON in `column` (NULL when absent)."""
-        if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", key):
-            raise ValueError(f"not a JSON key this helper quotes: {key!r}")
-        return f"json_extract_string({column}, '$.{key}')"
+        return f"json_extract_string({column}, '$.{checked_json_key(key)}')"
 
     def in_list(self, column: str) -> str:
         """SQL that is true when `column` is one of the values of a list parameter `?`."""
@@ -365,9 +363,22 @@ class Store:
 
     def cap_memory(self, limit: str) -> None:
         """Bound DuckDB's cache of read blocks (80 % of RAM by default), e.g. "32MB"."""
-        if not re.fullmatch(r"\d+(\.\d+)?\s*[KMGT]?i?B", limit):
-            raise ValueError(f"not a memory size: {limit!r}")
-        self.cursor().execute(f"SET memory_limit = '{limit}'")
+        self.cursor().execute(f"SET memory_limit = '{checked_memory_size(limit)}'")
+
+
+# What the dialect methods put into SQL text, checked the same way for every backend.
+def checked_json_key(key: str) -> str:
+    """`key` when it is a plain JSON key the dialects may quote into SQL; else ValueError."""
+    if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", key):
+        raise ValueError(f"not a JSON key this helper quotes: {key!r}")
+    return key
+
+
+def checked_memory_size(limit: str) -> str:
+    """`limit` when it is a memory size such as "32MB"; else ValueError."""
+    if not re.fullmatch(r"\d+(\.\d+)?\s*[KMGT]?i?B", limit):
+        raise ValueError(f"not a memory size: {limit!r}")
+    return limit
 
 
 def insert_rows(cur: duckdb.DuckDBPyConnection, name: str, columns: dict[str, Any], sql: str) -> list[tuple]:
