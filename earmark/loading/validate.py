@@ -71,7 +71,7 @@ def task_problem(task: object, *, duration: float | None = None,
     if segment is not None:
         if not isinstance(segment, dict):
             return f"`segment` must be an object with `start` and `end`, not {_kind(segment)}"
-        problem = _times_problem("segment", segment, duration)
+        problem = times_problem("segment", segment, duration)
         if problem:
             return problem
     words = task.get("words")
@@ -82,7 +82,7 @@ def task_problem(task: object, *, duration: float | None = None,
             where = f"words[{i}]"
             if not isinstance(word, dict):
                 return f"{where} is not an object"
-            problem = _times_problem(where, word, duration)
+            problem = times_problem(where, word, duration)
             if problem:
                 return problem
             if not isinstance(word.get("text"), str):
@@ -130,7 +130,7 @@ def spans_problem(spans: object, *, duration: float | None = None,
         where = f"audio_spans[{i}]"
         if not isinstance(span, dict):
             return f"{where} is not an object"
-        problem = _times_problem(where, span, duration)
+        problem = times_problem(where, span, duration)
         if problem:
             return problem
         for key in _SPAN_STRINGS:
@@ -214,7 +214,7 @@ def _meta_problem(meta: dict, channels: int | None) -> str | None:
     return None
 
 
-def _times_problem(where: str, item: dict, duration: float | None) -> str | None:
+def times_problem(where: str, item: dict, duration: float | None) -> str | None:
     start, end = item.get("start"), item.get("end")
     if not (_is_number(start) and _is_number(end)):
         return (f"{where} needs finite numeric `start` and `end` seconds "

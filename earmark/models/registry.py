@@ -70,6 +70,7 @@ from pathlib import Path
 import numpy as np
 
 from earmark.loading.sources import check_spans
+from earmark.loading.validate import times_problem
 
 # what a model returns: its regions, or {"audio_spans", "transcript"?, "words"?}
 Found = list[dict] | dict
@@ -587,10 +588,9 @@ def _checked_words(words: object, duration: float | None) -> list[dict]:
             start, end = float(word["start"]), float(word["end"])
         except (KeyError, TypeError, ValueError):
             raise ModelError(f"the model returned word {n} ({word.get('text')!r}) without start and end") from None
-        if not (np.isfinite(start) and np.isfinite(end)) or start < 0 or end < start or \
-                (duration is not None and end > duration + 0.001):
-            raise ModelError(f"the model returned word {n} ({word['text']!r}) at {start}-{end} s, "
-                             "outside the file")
+        problem = times_problem(f"word {n} ({word['text']!r})", {"start": start, "end": end}, duration)
+        if problem:   # the task format's rule for times, as loading checks every task
+            raise ModelError(f"the model returned {problem}")
         checked = {"start": round(start, 3), "end": round(min(end, duration or end), 3), "text": word["text"]}
         if "score" in word:
             checked["score"] = _score(word["score"], f"word {n}'s score")

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import threading
@@ -264,3 +265,25 @@ def test_several_comma_separated_models_run_one_after_the_other(registered):
                                          {"start": 0.0, "end": 1.0, "label": "TICK"}]}
     with pytest.raises(ModelError, match="no function 'nope'"):
         resolve_model("ticks,earmark.models.speech:nope")
+
+
+@pytest.mark.parametrize("words, problem", [
+    ("the words", "words as str, not a list"),
+    ([{"start": 0.0, "end": 1.0}], "word 1 without its text"),
+    ([{"text": "hi", "start": 0.0}], "word 1 ('hi') without start and end"),
+    ([{"text": "hi", "start": 1.0, "end": 0.5}], "word 1 ('hi') has end 0.5 before start 1.0"),
+    ([{"text": "hi", "start": 0.0, "end": 2.5}], "word 1 ('hi') ends at 2.5 s, after the end of the file"),
+    ([{"text": "hi", "start": 0.0, "end": 1.0, "score": 1.5}], "word 1's score 1.5"),
+])
+def test_a_models_bad_words_are_refused_and_named(words, problem):
+    with pytest.raises(ModelError, match=re.escape(problem)):
+        registry.propose(lambda task: {"audio_spans": [], "words": words}, {}, 2.0)
+
+
+def test_a_models_words_come_back_in_file_order_rounded_and_inside_the_file():
+    found = registry.propose(lambda task: {"transcript": "b a", "words": [
+        {"text": "b", "start": 1.5, "end": 2.0004, "score": 0.51234},
+        {"text": "a", "start": 0.0001, "end": 1.0}]}, {}, 2.0)
+    assert found.transcript == "b a"
+    assert found.words == [{"start": 0.0, "end": 1.0, "text": "a"},
+                           {"start": 1.5, "end": 2.0, "text": "b", "score": 0.5123}]
