@@ -519,29 +519,29 @@ def _to_sound_edges(loud: np.ndarray, spans: list[tuple[float, float]]) -> list[
         floor = int(math.ceil(out[-1][1] / SOUND_FRAME)) if out else 0
         ceiling = int(spans[k + 1][0] / SOUND_FRAME) if k + 1 < len(spans) else n
         i = min(int(start / SOUND_FRAME), n - 1)
-        onset, quiet = (i if loud[i] else None), 0
-        for f in range(i - 1, max(floor, i - reach) - 1, -1):
-            if loud[f]:
-                onset, quiet = f, 0
-            else:
-                quiet += 1
-                if quiet >= bridge:
-                    break
+        onset = _farthest_sound(loud, i, range(i - 1, max(floor, i - reach) - 1, -1), bridge)
         if onset is not None:
             start = min(start, onset * SOUND_FRAME)
         j = min(int(end / SOUND_FRAME), n - 1)
-        offset, quiet = (j if loud[j] else None), 0
-        for f in range(j + 1, min(ceiling, j + reach, n)):
-            if loud[f]:
-                offset, quiet = f, 0
-            else:
-                quiet += 1
-                if quiet >= bridge:
-                    break
+        offset = _farthest_sound(loud, j, range(j + 1, min(ceiling, j + reach, n)), bridge)
         if offset is not None:
             end = max(end, (offset + 1) * SOUND_FRAME)
         out.append((start, end))
     return out
+
+
+def _farthest_sound(loud: np.ndarray, at: int, frames: range, bridge: int) -> int | None:
+    """The farthest loud frame reached from `at` walking `frames` (back or on), over pauses
+    shorter than `bridge` frames; `at` itself when loud and nothing farther is; else None."""
+    found, quiet = (at if loud[at] else None), 0
+    for f in frames:
+        if loud[f]:
+            found, quiet = f, 0
+        else:
+            quiet += 1
+            if quiet >= bridge:
+                break
+    return found
 
 
 def _split_long(group: list[int], times: list[tuple[float, float]], longest: float) -> list[list[int]]:
