@@ -11,6 +11,7 @@ from earmark.db.queries import CURRENT_ANNOTATIONS, skipped
 from earmark.db.store import insert_rows
 from earmark.records import StoredTask
 
+_TASK_COLUMNS = "id, dataset, media_id, task, input_hash, task_hash"
 _UNANSWERED = "NOT EXISTS (SELECT 1 FROM annotations a WHERE a.task_id = {0})"
 # the feed's orders (setting `feed_order`): load order, or the least certain proposals
 # first (`tasks.score`, the lowest region or word score; unscored tasks after, in load order)
@@ -63,12 +64,9 @@ def _mark_served(cur, ids: Sequence[int], now: float) -> None:
                     "AND served IS NULL", [now, *ids])
 
 
-def get_task(store, task_id: int) -> StoredTask | None:
-    """The stored task; one whose JSON cannot be read comes back with a `problem`."""
-    row = store.query_one(
-        "SELECT id, dataset, media_id, task, input_hash, task_hash FROM tasks WHERE id = ?", [task_id])
-    if not row:
-        return None
+def _stored_task(row) -> StoredTask:
+    """A tasks row (id, dataset, media_id, task, input_hash, task_hash) as a StoredTask;
+    one whose JSON cannot be read comes back with a `problem`."""
     hashes = {"_input_hash": row[4], "_task_hash": row[5]}
     try:
         data = json.loads(row[3])
@@ -80,10 +78,20 @@ def get_task(store, task_id: int) -> StoredTask | None:
     return StoredTask(row[0], row[1], row[2], {**hashes, **data})
 
 
+def get_task(store, task_id: int) -> StoredTask | None:
+    """The stored task; one whose JSON cannot be read comes back with a `problem`."""
+    found = get_tasks(store, [task_id])
+    return found[0] if found else None
+
+
 def get_tasks(store, ids: Sequence[int]) -> list[StoredTask]:
-    """The stored tasks of `ids`, in that order (ids no longer stored are left out)."""
-    tasks = (get_task(store, i) for i in ids)
-    return [t for t in tasks if t is not None]
+    """The stored tasks of `ids`, in that order (ids no longer stored are left out), in one query."""
+    if not ids:
+        return []
+    rows = store.query(f"SELECT {_TASK_COLUMNS} FROM tasks WHERE id IN ({', '.join('?' * len(ids))})",
+                       [int(i) for i in ids])
+    by_id = {row[0]: row for row in rows}
+    return [_stored_task(by_id[int(i)]) for i in ids if int(i) in by_id]
 
 
 def unanswered_by(store, dataset: str, session: str, size: int, order: str = "file") -> list[int]:
@@ -132,12 +140,14 @@ def claim_tasks(store, dataset: str, session: str, size: int, *, now: float, cla
                 f"AND claimed > ? AND {_UNANSWERED.format('c.task_id')}) AS t WHERE rank > ? "
                 f"ORDER BY {_order(order, id_column='task_id')} LIMIT ?",
                 [dataset, session, now - claim_seconds, fair_floor, size - len(held) - len(free)]).fetchall()]
-        ids = held + free
-        for k, task_id in enumerate(ids):
+        ids = list(dict.fromkeys(held + free))
+        if ids:   # one statement for all: a statement per claim was a fifth of a page run's CPU
             cur.execute(
-                "INSERT INTO claims (dataset, task_id, session, claimed) VALUES (?, ?, ?, ?) "
-                "ON CONFLICT (dataset, task_id) DO UPDATE SET session = excluded.session, "
-                "claimed = excluded.claimed", [dataset, task_id, session, now + k * 1e-6])
+                "INSERT INTO claims (dataset, task_id, session, claimed) VALUES "
+                + ", ".join(["(?, ?, ?, ?)"] * len(ids))
+                + " ON CONFLICT (dataset, task_id) DO UPDATE SET session = excluded.session, "
+                "claimed = excluded.claimed",
+                [v for k, task_id in enumerate(ids) for v in (dataset, task_id, session, now + k * 1e-6)])
         _mark_served(cur, ids[:SHOWN_AHEAD], now)
         return ids
 
