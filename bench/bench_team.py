@@ -65,7 +65,8 @@ from benchlib import machine_cpu_seconds, print_table  # noqa: E402
 from light_client import LightAnnotator  # noqa: E402
 
 CORPUS = Path(os.environ.get("EARMARK_CORPUS", ROOT.parent / "shared" / "corpus"))
-FILES = ("trn01.wav", "trn02.wav", "trn03.wav", "trñ00.wav")   # 60 s each
+FILES = ("trn01.wav", "trn02.wav", "trn03.wav", "trñ00.wav")   # 30 s each
+FILE_SECONDS = 30.0
 SEGMENT, STEP = 2.0, 0.05
 APP_ENV = {"STREAMLIT_SERVER_FILE_WATCHER_TYPE": "none", "STREAMLIT_SERVER_RUN_ON_SAVE": "false",
            "EARMARK_TEST_HOOKS": None}
@@ -167,8 +168,11 @@ def pg_settings(url: str) -> str:
 
 # -- datasets ----------------------------------------------------------------------
 def team_tasks(folder: Path, count: int) -> Path:
-    """A JSONL of `count` two-second segment tasks over the corpus's 60 s recordings."""
-    per_file = int((60.0 - SEGMENT) / STEP)
+    """A JSONL of `count` two-second segment tasks over the corpus's 30 s recordings
+    (2,240 distinct windows; each further round of them starts 10 ms later, up to 5 rounds)."""
+    per_file = int((FILE_SECONDS - SEGMENT) / STEP)
+    if count > 5 * per_file * len(FILES):
+        raise SystemExit(f"bench_team: at most {5 * per_file * len(FILES)} distinct tasks, {count} asked for")
     lines = []
     for k in range(count):
         name, i = FILES[k % len(FILES)], (k // len(FILES)) % per_file
