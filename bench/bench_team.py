@@ -6,7 +6,7 @@ Run from the repository root:
         [--configs duckdb,pg1,pg2] [--pg postgresql://user@host:port/db] [--annotations 100000]
 
 Without `--pg` (or EARMARK_BENCH_PG) a throwaway PostgreSQL cluster is started
-with `scripts/pg.sh start` and stopped at the end; with one, a new database is
+with `scripts/pg.sh start` and stopped at the end (fsync off unless `--durable`); with one, a new database is
 made in that cluster for each configuration and dropped at the end.
 
 1. Annotators (`bench/light_client.py`): each one a tab on the Annotate page
@@ -123,18 +123,21 @@ def ms(value: float | None) -> str:
 
 # -- PostgreSQL -------------------------------------------------------------------------
 @contextmanager
-def postgres(given: str | None):
+def postgres(given: str | None, durable: bool = False):
     """A PostgreSQL server URL (a database in it to connect to for CREATE DATABASE):
     the one given, or a throwaway cluster started and stopped here."""
     if given:
         yield given, None
         return
-    out = subprocess.run(["bash", str(ROOT / "scripts" / "pg.sh"), "start"], capture_output=True, text=True)
+    out = subprocess.run(["bash", str(ROOT / "scripts" / "pg.sh"), "start"], capture_output=True, text=True,
+                         env={**os.environ, "EARMARK_PG_DURABLE": "1" if durable else ""})
     if out.returncode != 0:
         raise SystemExit(f"scripts/pg.sh start failed: {out.stderr}")
     values = dict(line.removeprefix("export ").split("=", 1) for line in out.stdout.split("\n") if "=" in line)
     try:
-        yield values["EARMARK_TEST_PG"], "throwaway cluster (scripts/pg.sh: fsync and synchronous_commit off)"
+        yield values["EARMARK_TEST_PG"], ("throwaway cluster (scripts/pg.sh: fsync and synchronous_commit on, "
+                                          "commits wait for the disk)" if durable else
+                                          "throwaway cluster (scripts/pg.sh: fsync and synchronous_commit off)")
     finally:
         subprocess.run(["bash", str(ROOT / "scripts" / "pg.sh"), "stop", values["EARMARK_PG_DIR"]])
 
@@ -422,6 +425,8 @@ def main() -> int:
     parser.add_argument("--annotations", type=int, default=100_000, help="for the export and pages part (0: skip)")
     parser.add_argument("--no-audio", action="store_true", help="annotators do not fetch the audio")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
+    parser.add_argument("--durable", action="store_true",
+                        help="the throwaway cluster with fsync and synchronous commit on (commits wait for the disk)")
     args = parser.parse_args()
     args.pace = tuple(float(x) for x in args.pace.split(","))
     levels = [int(x) for x in args.levels.split(",") if x]
@@ -436,7 +441,7 @@ def main() -> int:
     export = None
     made: list[str] = []
     try:
-        with postgres(args.pg) as (server, note):
+        with postgres(args.pg, args.durable) as (server, note):
             if any(c.startswith("pg") for c in configs) or args.annotations:
                 print(f"PostgreSQL: {note or 'the server given'}; {pg_settings(server)}", flush=True)
             for config in configs:

@@ -6,6 +6,8 @@
 #   scripts/pg.sh start    prints `export EARMARK_TEST_PG=postgresql://...` and
 #                          `export EARMARK_PG_DIR=...` lines for `eval`
 #   scripts/pg.sh stop DIR stops the cluster of DIR and removes DIR
+# EARMARK_PG_DURABLE=1 keeps PostgreSQL's defaults (fsync and synchronous commit on):
+# commits then wait for the disk, as on a real server (bench/bench_team.py --durable).
 set -euo pipefail
 bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
 [ -n "$bin" ] || { echo "pg.sh: PostgreSQL is not installed (scripts/setup.sh --dev installs it)" >&2; exit 1; }
@@ -23,7 +25,9 @@ case "${1:-}" in
     as_owner "'$bin/initdb' -D '$dir/data' -U earmark -A trust -E UTF8 --no-locale >'$dir/initdb.log' 2>&1" \
       || { cat "$dir/initdb.log" >&2; exit 1; }
     # fsync off: a throwaway cluster need not survive a power cut, and tests commit a lot
-    as_owner "'$bin/pg_ctl' -D '$dir/data' -l '$dir/server.log' -w -o \"-k '$dir' -p $port -h 127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300\" start >/dev/null" \
+    durability="-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+    [ "${EARMARK_PG_DURABLE:-}" = 1 ] && durability=""
+    as_owner "'$bin/pg_ctl' -D '$dir/data' -l '$dir/server.log' -w -o \"-k '$dir' -p $port -h 127.0.0.1 $durability -c max_connections=300\" start >/dev/null" \
       || { cat "$dir/server.log" >&2; exit 1; }
     as_owner "'$bin/createdb' -h '$dir' -p $port -U earmark earmark_test"
     echo "export EARMARK_TEST_PG=postgresql://earmark@127.0.0.1:$port/earmark_test"
