@@ -13,10 +13,13 @@ After answers are committed (`earmark.answers.commit_answers` calls
 `schedule_update` once its transactions are done), a worker thread per dataset
 rebuilds the profiles and relabels the proposals of every task no card has
 received yet (`tasks.served` unset, no claim, no answer) and that has stored
-embeddings: each embedded region takes the label of its nearest profile when
-their cosine similarity is at least `THRESHOLD`, with `profile` (the similarity,
-3 decimals) and a `score` re-scored from it (`profile_score`); a region whose
-nearest profile is below the threshold gets its model's label and score back.
+embeddings. Names go to the model's speakers, not to regions one by one: the
+embedded regions the model gave one label (on one channel) in a task are one
+speaker, whose mean embedding takes the label of its nearest profile when their
+cosine similarity is at least `THRESHOLD`, and no two speakers of a task take
+one profile (the nearer one does). Each region then carries `profile` (its own
+similarity, 3 decimals) and a `score` re-scored from it (`profile_score`); the
+regions of a speaker no profile takes get their model's label and score back.
 Regions without a stored embedding and tasks without any are never touched.
 Answers arriving while the worker runs make it run once more, not once per
 answer. `update_profiles` does the same synchronously.
@@ -27,6 +30,7 @@ from __future__ import annotations
 import logging
 import math
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -147,40 +151,73 @@ def compute_profiles(store, dataset: str, embedder: Embedder | None = None) -> d
 
 
 # -- relabelling -----------------------------------------------------------------
+def _speakers_to_profiles(groups: dict[tuple, np.ndarray], matrix: np.ndarray) -> dict[tuple, int]:
+    """Each of the model's speakers of a task (its regions' mean embedding) -> the index of
+    its profile: nearest first, one speaker per profile and one profile per speaker, at
+    or above `THRESHOLD`. Per region, two speakers the model told apart could both take
+    the one profile they are nearest to (the cross-speaker cosine, 0.66, lies just below
+    the threshold), and two voices would be proposed under one name."""
+    keys = list(groups)
+    if not keys:
+        return {}
+    similarity = np.stack([groups[k] for k in keys]) @ matrix.T
+    chosen: dict[tuple, int] = {}
+    taken: set[int] = set()
+    for flat in np.argsort(-similarity, axis=None, kind="stable"):
+        g, p = divmod(int(flat), similarity.shape[1])
+        if similarity[g, p] < THRESHOLD:
+            break
+        if keys[g] not in chosen and p not in taken:
+            chosen[keys[g]] = p
+            taken.add(p)
+    return chosen
+
+
 def relabelled(task: dict, proposed: list[ProposedRegion], profiles: dict[str, np.ndarray]) -> dict:
-    """The task with each embedded region labelled by its nearest profile at or above
-    `THRESHOLD` (with `profile` and a re-scored `score`), or by its model as loaded."""
+    """The task with each of the model's speakers (its embedded regions of one model label
+    and channel) labelled by its profile (`_speakers_to_profiles`), each region with
+    `profile` (its own similarity) and a re-scored `score`; a speaker no profile takes
+    gets its model's labels and scores as loaded."""
     by_id = {p.region_id: p for p in proposed}
     labels = list(profiles)
     matrix = np.stack([profiles[label] for label in labels]) if labels else None
-    spans = []
-    for span in task.get("audio_spans") or []:
+    spans = list(task.get("audio_spans") or [])
+    vectors: dict[int, np.ndarray] = {}
+    members: dict[tuple, list[int]] = {}
+    for k, span in enumerate(spans):
+        model = by_id.get(str(span.get("id"))) if isinstance(span, dict) else None
+        vector = _unit(model.embedding) if model is not None else None
+        if vector is not None and matrix is not None and matrix.shape[1] == len(vector):
+            vectors[k] = vector
+            members.setdefault((model.label, span.get("channel")), []).append(k)   # type: ignore[union-attr]
+    groups = {key: mean for key, ks in members.items()
+              if (mean := _unit(np.mean([vectors[k] for k in ks], axis=0))) is not None}
+    chosen = _speakers_to_profiles(groups, matrix) if matrix is not None else {}
+    profile_of = {k: chosen[key] for key, ks in members.items() if key in chosen for k in ks}
+    out_spans = []
+    for k, span in enumerate(spans):
         model = by_id.get(str(span.get("id"))) if isinstance(span, dict) else None
         if model is None:
-            spans.append(span)
+            out_spans.append(span)
             continue
-        out = {k: v for k, v in span.items() if k not in ("profile", "score")}
-        vector = _unit(model.embedding)
-        best = None
-        if matrix is not None and vector is not None and matrix.shape[1] == len(vector):
-            similarity = matrix @ vector
-            order = np.argsort(-similarity)
-            best = (labels[order[0]], float(similarity[order[0]]),
-                    float(similarity[order[1]]) if len(order) > 1 else None)
-        if best is not None and best[1] >= THRESHOLD:
-            label, similarity, runner_up = best
+        out = {key: v for key, v in span.items() if key not in ("profile", "score")}
+        if k in profile_of:
+            similarity = matrix @ vectors[k]     # type: ignore[operator]
+            p = profile_of[k]
+            others = np.delete(similarity, p)
+            label = labels[p]
             if label != span.get("label"):
                 out.pop("color", None)   # the model's colour was its label's
             out["label"] = label
-            out["score"] = profile_score(similarity, runner_up)
-            out["profile"] = round(min(max(similarity, 0.0), 1.0), 3)
+            out["score"] = profile_score(float(similarity[p]), float(others.max()) if len(others) else None)
+            out["profile"] = round(min(max(float(similarity[p]), 0.0), 1.0), 3)
         else:
             if model.label is not None:
                 out["label"] = model.label
             if model.score is not None:
                 out["score"] = model.score
-        spans.append(out)
-    return {**task, "audio_spans": spans}
+        out_spans.append(out)
+    return {**task, "audio_spans": out_spans}
 
 
 @dataclass
@@ -219,7 +256,7 @@ def update_profiles(store, dataset: str, embedder: Embedder | None = None) -> Up
     tasks no card has received (synchronously). A dataset without stored region
     embeddings has nothing to relabel: nothing is computed."""
     embedded = has_embeddings(store, dataset)
-    _embedded[(Path(store.path), dataset)] = embedded
+    _embedded[(Path(store.path), dataset)] = (embedded, time.monotonic())
     if not embedded:
         return UpdateReport()
     if embedder is None:
@@ -231,11 +268,13 @@ def update_profiles(store, dataset: str, embedder: Embedder | None = None) -> Up
 
 
 # -- in the background, after answers -----------------------------------------------
-# whether a dataset has stored region embeddings, as last seen in this process: a dataset
-# seen without is not looked at again after answers until a load stores some (a load
-# runs in the process that holds the database), so answers to datasets no model
+# whether a dataset has stored region embeddings, as last seen in this process, and when:
+# a dataset seen without is looked at again after answers only when a load in this
+# process stores some or `RECHECK_SECONDS` have passed (on PostgreSQL the command line
+# and other replicas load beside this process), so answers to datasets no model
 # pre-annotated cost no thread and no query
-_embedded: dict[tuple[Path, str], bool] = {}
+RECHECK_SECONDS = 30.0
+_embedded: dict[tuple[Path, str], tuple[bool, float]] = {}
 _workers: dict[tuple[Path, str], threading.Thread] = {}
 _again: set[tuple[Path, str]] = set()
 _workers_lock = threading.Lock()
@@ -247,7 +286,8 @@ def schedule_update(store, dataset: str) -> None:
     One worker per dataset: a call while it runs makes it run once more when done
     (all the answers since are in that run), never a second worker."""
     key = (Path(store.path), dataset)
-    if _embedded.get(key) is False:
+    seen = _embedded.get(key)
+    if seen is not None and not seen[0] and time.monotonic() - seen[1] < RECHECK_SECONDS:
         return
     with _workers_lock:
         if key in _workers:
@@ -261,7 +301,7 @@ def schedule_update(store, dataset: str) -> None:
 
 def embeddings_stored(store, dataset: str) -> None:
     """A load stored region embeddings in the dataset: answers update its profiles again."""
-    _embedded[(Path(store.path), dataset)] = True
+    _embedded[(Path(store.path), dataset)] = (True, time.monotonic())
 
 
 def _work(store, dataset: str, key: tuple[Path, str]) -> None:
@@ -279,7 +319,6 @@ def _work(store, dataset: str, key: tuple[Path, str]) -> None:
 
 def wait_for_updates(timeout: float = 30.0) -> bool:
     """Wait until no profile worker runs (tests, shutdown); False on timeout."""
-    import time
     deadline = time.monotonic() + timeout
     while True:
         with _workers_lock:

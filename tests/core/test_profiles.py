@@ -291,3 +291,59 @@ def test_tasks_loaded_later_get_the_names_at_load_and_a_drop_takes_the_embedding
     from earmark.datasets import drop_dataset
     assert drop_dataset(store, "d")
     assert store.query_one("SELECT count(*) FROM region_embeddings")[0] == 0
+
+
+
+def _unit(*weights: float) -> np.ndarray:
+    v = np.asarray(weights, dtype=np.float32)
+    return v / np.linalg.norm(v)
+
+
+def test_two_speakers_of_a_task_never_take_one_name_and_a_speakers_regions_take_theirs_together():
+    from earmark.db.queries.profiles import ProposedRegion
+    from earmark.profiles import relabelled
+    diane, bo = _unit(1, 0, 0), _unit(0.6, 0, 1)
+    a, c = _unit(1, 0.2, 0), _unit(1, 1.05, 0.2)     # the model's SPEAKER_00: Diane's voice
+    b = _unit(1, 0, 0.9)                             # its SPEAKER_01: another voice, yet near Diane too
+    assert float(a @ diane) > float(b @ diane) > THRESHOLD > float(c @ diane)
+    task = {"audio_spans": [
+        {"id": "a", "start": 0.0, "end": 1.0, "label": "SPEAKER_00", "score": 0.5, "color": "#111111"},
+        {"id": "b", "start": 1.0, "end": 2.0, "label": "SPEAKER_01", "score": 0.6},
+        {"id": "c", "start": 2.0, "end": 3.0, "label": "SPEAKER_00", "score": 0.7},
+        {"id": "d", "start": 3.0, "end": 4.0, "label": "NOISE"},            # no embedding: untouched
+    ]}
+    proposed = [ProposedRegion("a", "SPEAKER_00", 0.5, a), ProposedRegion("b", "SPEAKER_01", 0.6, b),
+                ProposedRegion("c", "SPEAKER_00", 0.7, c)]
+
+    got = {s["id"]: s for s in relabelled(task, proposed, {"Diane": diane})["audio_spans"]}
+    # region by region, b would be Diane as well: two voices under one name
+    assert got["b"] == {k: v for k, v in task["audio_spans"][1].items()}
+    # SPEAKER_00 is nearer: both its regions are Diane, c (alone below the threshold) with a
+    # score under 0.5, served first when uncertain; the model's colour goes with its label
+    assert got["a"]["label"] == got["c"]["label"] == "Diane" and "color" not in got["a"]
+    assert got["a"]["profile"] == round(float(a @ diane), 3) and got["c"]["profile"] == round(float(c @ diane), 3)
+    assert got["c"]["score"] == profile_score(float(c @ diane)) < 0.5 < got["a"]["score"]
+    assert got["d"] == task["audio_spans"][3]
+
+    # with a profile nearer SPEAKER_01's voice, each speaker takes its own name
+    got = {s["id"]: s for s in relabelled(task, proposed, {"Diane": diane, "Bo": bo})["audio_spans"]}
+    assert {k: got[k]["label"] for k in "abc"} == {"a": "Diane", "b": "Bo", "c": "Diane"}
+    assert got["b"]["score"] == profile_score(float(b @ bo), float(b @ diane))
+    # no profile near: every region as the model gave it
+    assert relabelled(task, proposed, {"X": _unit(0, 1, 0)}) == task
+
+
+def test_embeddings_another_process_loaded_are_found_within_the_recheck_time(loaded, monkeypatch):
+    # this process last saw the dataset without embeddings; the command line (on PostgreSQL,
+    # beside the app) has loaded the model's proposals since, which this process never heard of
+    store, ids = loaded
+    key = (profiles.Path(store.path), "d")
+    profiles._embedded[key] = (False, time.monotonic())
+    before = spans(store, ids["t3"])
+    named = [{**s, "label": "Diane"} if s["label"] == "SPEAKER_01" else s for s in spans(store, ids["t1"])]
+    answer(store, ids["t1"], "ann", "accept", named, seq=1)
+    assert spans(store, ids["t3"]) == before          # not looked at again yet: no query per answer
+    monkeypatch.setattr(profiles, "RECHECK_SECONDS", 0.0)
+    answer(store, ids["t2"], "bob", "accept", spans(store, ids["t2"]), seq=1)
+    assert {voice_of("t3", s): s["label"] for s in spans(store, ids["t3"])}["A"] == "Diane"
+    assert profiles._embedded[key][0] is True
