@@ -69,9 +69,37 @@ def whole_number(value: object) -> int | None:
 
 
 # -- what each block adds to an answer ----------------------------------------
+# What a relabelling from voice profiles changes in a region (earmark.profiles).
+_NAMING_KEYS = ("label", "score", "profile", "color")
+
+
+def _same_place(stored: dict, shown: dict) -> bool:
+    def number(value: object) -> float | None:
+        return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+    times = [(number(stored.get(k)), number(shown.get(k))) for k in ("start", "end")]
+    return (all(a is not None and b is not None and abs(a - b) <= 0.0015 for a, b in times)
+            and stored.get("channel") == shown.get("channel"))
+
+
 def _task_regions(task: "Task", sent: CardEdits, so_far: dict) -> dict:
-    # the annotator could not change them: the answer keeps the task's own, whatever was sent
-    return {"audio_spans": [dict(r) for r in task.data.get("audio_spans") or []]}
+    """The annotator could not change them: the answer keeps the task's own, whatever was
+    sent, but for the names voice profiles gave. A task queued on a card behind the two it
+    may show may be relabelled there (earmark.db.queries.tasks.SHOWN_AHEAD), and answered
+    in a burst before the page sends the card its new labels: a region a profile named
+    (it carries `profile`) that the card showed in the same place under its former label
+    is answered with the label, score and similarity the annotator saw."""
+    shown = {str(r.get("id")): r for r in sent.regions if isinstance(r, dict)}
+    regions = []
+    for stored in task.data.get("audio_spans") or []:
+        region = dict(stored)
+        seen = shown.get(str(region.get("id")))
+        if seen is not None and "profile" in region and _same_place(region, seen):
+            for key in _NAMING_KEYS:
+                region.pop(key, None)
+                if key in seen:
+                    region[key] = seen[key]
+        regions.append(region)
+    return {"audio_spans": regions}
 
 
 def _edited_regions(task: "Task", sent: CardEdits, so_far: dict) -> dict:

@@ -10,6 +10,7 @@ loader stores.
 
 from __future__ import annotations
 
+import json
 import time
 import wave
 
@@ -347,3 +348,38 @@ def test_embeddings_another_process_loaded_are_found_within_the_recheck_time(loa
     answer(store, ids["t2"], "bob", "accept", spans(store, ids["t2"]), seq=1)
     assert {voice_of("t3", s): s["label"] for s in spans(store, ids["t3"])}["A"] == "Diane"
     assert profiles._embedded[key][0] is True
+
+
+def test_a_read_only_answer_keeps_the_names_the_card_showed_when_a_profile_renamed_the_task_since(
+        loaded, monkeypatch):
+    # the `audio` view: the annotator cannot change the regions. A card queued t3 and t6 behind
+    # the first two tasks; a name given meanwhile relabelled them; answered in a burst before
+    # the page ran again, the card still showed the model's labels, and those were accepted
+    store, ids = loaded
+    monkeypatch.setattr("earmark.answers.schedule_update", lambda store, dataset: None)
+    shown = {name: spans(store, ids[name]) for name in ("t3", "t6")}
+    named = [{**s, "label": "Diane"} if s["label"] == "SPEAKER_01" else s for s in spans(store, ids["t1"])]
+    answer(store, ids["t1"], "ann", "accept", named, seq=1)
+    update_profiles(store, "d", spectrum)
+    renamed = {voice_of("t3", s): s for s in spans(store, ids["t3"])}
+    assert renamed["A"]["label"] == "Diane" and "profile" in renamed["A"]
+
+    def read_only(task_id: int, regions: list[dict], seq: int) -> dict:
+        entry = PendingAnswer(client="c-eve", seq=seq, dataset="d", session="eve", task_id=task_id,
+                              answer="accept", regions=regions, ts=1_700_000_100.0 + seq)
+        assert commit_answers(store, [entry], lambda name: ["audio"]).committed
+        row = store.query_one("SELECT annotation FROM annotations WHERE task_id = ? AND session = 'eve'", [task_id])
+        return {voice_of(next(n for n, i in ids.items() if i == task_id), s): s
+                for s in json.loads(row[0])["audio_spans"]}
+
+    saved = read_only(ids["t3"], shown["t3"], 1)
+    before = {voice_of("t3", s): s for s in shown["t3"]}
+    assert saved["A"] == before["A"] and "profile" not in saved["A"]     # as shown: the model's label
+    # anything else sent is not the annotator's to change in this view: a label on a region no
+    # profile named, or a region shown elsewhere than stored, keeps the task's own
+    t6 = spans(store, ids["t6"])
+    forged = [{**s, "label": "Forged", "profile": 0.99} if voice_of("t6", s) == "C" else
+              {**s, "start": s["start"] + 0.5, "label": "Forged"} for s in t6]
+    saved = read_only(ids["t6"], forged, 2)
+    assert saved == {voice_of("t6", s): s for s in t6}
+    assert {s["label"] for s in saved.values()} == {"Diane", "SPEAKER_01"}
