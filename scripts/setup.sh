@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what Earmark needs on a Debian machine with Python 3.11 and Node 20:
-# system packages (ffmpeg; with --dev also Chromium, sox, espeak-ng and PostgreSQL, which the tests
+# system packages (ffmpeg; with --dev also Chromium, sox, espeak-ng, PostgreSQL, nginx and Caddy, which the tests
 # and benchmarks call), a virtualenv in .venv with the pinned requirements and the
 # project itself in editable mode (so `.venv/bin/earmark` runs this checkout's
 # code from any directory), and (with --dev) the component's npm packages.
@@ -20,6 +20,8 @@ if [ $dev = 1 ]; then
   command -v sox >/dev/null && command -v soxi >/dev/null || missing+=(sox)
   command -v espeak-ng >/dev/null || missing+=(espeak-ng)   # test speech for the recogniser
   ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)   # scripts/pg.sh
+  command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || missing+=(nginx-light)   # the README's proxies, tested
+  command -v caddy >/dev/null || missing+=(caddy)
 fi
 if [ ${#missing[@]} -gt 0 ]; then
   echo "setup: installing ${missing[*]} with apt-get" >&2

@@ -15,7 +15,8 @@ import pytest
 
 # what scripts/setup.sh --dev installs, by the Debian package that brings it
 PACKAGES = {"ffmpeg": "ffmpeg", "ffprobe": "ffmpeg", "sox": "sox", "soxi": "sox", "chromium": "chromium",
-            "espeak-ng": "espeak-ng", "initdb": "postgresql", "pg_ctl": "postgresql"}
+            "espeak-ng": "espeak-ng", "initdb": "postgresql", "pg_ctl": "postgresql",
+            "nginx": "nginx-light", "caddy": "caddy"}
 # on every Debian machine of this kind before anything is installed
 BASE_SYSTEM = {"git", "sh", "bash", "mount", "umount", "su", "kill"}
 
