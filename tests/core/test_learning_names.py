@@ -7,9 +7,10 @@ The recording is made of the corpus's clean single-speaker turns (one meeting
 cut into files, `reference.rttm`): MÉO069's monologue in `trn03.wav` and
 MEE068's turns in `trñ00.wav`, alternating, with pauses, so the reference of
 every second is known by construction. Each segment holds turns of both, and
-no turn is heard twice. Two people speak, and the loader is told so
-(`num_speakers=2`, as the setting would): with the count estimated, the
-diarizer heard one voice in a segment of 1.9 s of one and 3 s of the other.
+no turn is heard twice. Two people speak: the loader is told so
+(`num_speakers=2`, as the setting would), or the diarizer counts them (the
+eigengap alone heard one voice in a segment of 1.9 s of one and 3 s of the
+other; the split test of `speakers.two_voices` finds the second).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from __future__ import annotations
 import json
 
 import numpy as np
+import pytest
 
 from earmark import profiles
 from earmark.answers import PendingAnswer, commit_answers
@@ -67,7 +69,8 @@ def named_on_reference(region: dict, reference) -> str:
     return max(reference, key=lambda r: overlap(region["start"], region["end"], r[0], r[1]))[2]
 
 
-def test_names_given_on_the_first_segment_reach_the_other_segments(tmp_path, corpus):
+@pytest.mark.parametrize("model", ["speakers:num_speakers=2", "speakers"], ids=["two-speakers-given", "estimated"])
+def test_names_given_on_the_first_segment_reach_the_other_segments(model, tmp_path, corpus):
     audio = tmp_path / "meeting.wav"
     segments, reference = build(corpus, audio)
     jsonl = tmp_path / "meeting.jsonl"
@@ -76,10 +79,12 @@ def test_names_given_on_the_first_segment_reach_the_other_segments(tmp_path, cor
     store = Store(tmp_path / "learn.duckdb")
     try:
         report = load_sources(store, "m", [jsonl], view="audio_manual",
-                              longform=LongformOptions(model=resolve_model("speakers:num_speakers=2"),
+                              longform=LongformOptions(model=resolve_model(model),
                                                         model_name="speakers"))
         assert report.failures == [] and report.added == len(segments)
         first, *rest = report.task_ids
+        # two voices in every segment, also where they are counted from the audio
+        assert all(len({r["label"] for r in get_task(store, t).data["audio_spans"]}) == 2 for t in report.task_ids)
         proposed = get_task(store, first).data["audio_spans"]
         assert proposed and all(r["label"].startswith("SPEAKER_") for r in proposed)
         # the annotator names the speakers of the first segment (and accepts it)

@@ -192,3 +192,25 @@ def test_diarizing_reports_how_far_it_is():
     with progress_to(seen.append):
         diarize(np.zeros(16000, dtype=np.int16))
     assert seen == [0.0, 2 / 3, 1.0]
+
+
+def test_a_two_way_split_is_two_voices_only_when_its_halves_are_far_apart_and_not_a_stray_window():
+    from earmark.models.speakers import MIN_SPLIT, SPLIT_COSINE, two_voices
+    rng = np.random.default_rng(3)
+
+    def unit(v: np.ndarray) -> np.ndarray:
+        return v / np.linalg.norm(v, axis=-1, keepdims=True)
+
+    def part(direction: np.ndarray, n: int) -> np.ndarray:
+        return unit(np.abs(direction + 0.003 * rng.standard_normal((n, 256))))
+
+    a = unit(np.r_[np.ones(128), np.zeros(128)])
+    for mix, expected in ((0.5, True), (3.0, False)):     # far apart (cosine 0.45); nearly one voice (0.95)
+        b = unit(np.r_[mix * np.ones(128), np.ones(128)])
+        assert (float(a @ b) < SPLIT_COSINE) == expected
+        vectors = np.concatenate([part(a, 10), part(b, 8)])
+        assert two_voices(vectors, np.array([0] * 10 + [1] * 8)) is expected
+    # far apart, but one part is a stray window or two: no second voice
+    b = unit(np.r_[0.5 * np.ones(128), np.ones(128)])
+    vectors = np.concatenate([part(a, 10), part(b, MIN_SPLIT - 1)])
+    assert two_voices(vectors, np.array([0] * 10 + [1] * (MIN_SPLIT - 1))) is False
