@@ -180,42 +180,42 @@ def relabelled(task: dict, proposed: list[ProposedRegion], profiles: dict[str, n
     gets its model's labels and scores as loaded."""
     by_id = {p.region_id: p for p in proposed}
     labels = list(profiles)
-    matrix = np.stack([profiles[label] for label in labels]) if labels else None
+    matrix = np.stack([profiles[label] for label in labels]) if labels else np.zeros((0, 0), np.float32)
     spans = list(task.get("audio_spans") or [])
+    models = {k: by_id[str(span.get("id"))] for k, span in enumerate(spans)
+              if isinstance(span, dict) and str(span.get("id")) in by_id}
     vectors: dict[int, np.ndarray] = {}
     members: dict[tuple, list[int]] = {}
-    for k, span in enumerate(spans):
-        model = by_id.get(str(span.get("id"))) if isinstance(span, dict) else None
-        vector = _unit(model.embedding) if model is not None else None
-        if vector is not None and matrix is not None and matrix.shape[1] == len(vector):
+    for k, model in models.items():
+        vector = _unit(model.embedding)
+        if vector is not None and labels and matrix.shape[1] == len(vector):
             vectors[k] = vector
-            members.setdefault((model.label, span.get("channel")), []).append(k)   # type: ignore[union-attr]
+            members.setdefault((model.label, spans[k].get("channel")), []).append(k)
     groups = {key: mean for key, ks in members.items()
               if (mean := _unit(np.mean([vectors[k] for k in ks], axis=0))) is not None}
-    chosen = _speakers_to_profiles(groups, matrix) if matrix is not None else {}
+    chosen = _speakers_to_profiles(groups, matrix)
     profile_of = {k: chosen[key] for key, ks in members.items() if key in chosen for k in ks}
     out_spans = []
     for k, span in enumerate(spans):
-        model = by_id.get(str(span.get("id"))) if isinstance(span, dict) else None
-        if model is None:
+        proposal = models.get(k)
+        if proposal is None:
             out_spans.append(span)
             continue
         out = {key: v for key, v in span.items() if key not in ("profile", "score")}
         if k in profile_of:
-            similarity = matrix @ vectors[k]     # type: ignore[operator]
             p = profile_of[k]
+            similarity = matrix @ vectors[k]
             others = np.delete(similarity, p)
-            label = labels[p]
-            if label != span.get("label"):
+            if labels[p] != span.get("label"):
                 out.pop("color", None)   # the model's colour was its label's
-            out["label"] = label
+            out["label"] = labels[p]
             out["score"] = profile_score(float(similarity[p]), float(others.max()) if len(others) else None)
             out["profile"] = round(min(max(float(similarity[p]), 0.0), 1.0), 3)
         else:
-            if model.label is not None:
-                out["label"] = model.label
-            if model.score is not None:
-                out["score"] = model.score
+            if proposal.label is not None:
+                out["label"] = proposal.label
+            if proposal.score is not None:
+                out["score"] = proposal.score
         out_spans.append(out)
     return {**task, "audio_spans": out_spans}
 
