@@ -122,3 +122,19 @@ def test_channel_0_of_a_region_is_saved_and_read_back_as_0_not_none(store, corpu
     reopened = previous_answer(store, "q", "ann")
     assert reopened.annotation["audio_spans"] == regions
     assert [r.get("channel", "absent") for r in reopened.annotation["audio_spans"]] == [0, 1, "absent"]
+
+
+def test_tasks_come_in_the_order_asked_for_missing_ones_left_out_in_as_many_queries_as_needed(
+        store, corpus, monkeypatch):
+    from earmark.db.queries import tasks as queries
+    ids = load(store, corpus)
+    assert len(ids) >= 3
+    asked = [ids[2], 10_000_000, ids[0], ids[1], ids[0]]
+    seen = []
+    query = store.query
+    monkeypatch.setattr(store, "query", lambda sql, params=None: seen.append(len(params)) or query(sql, params))
+    monkeypatch.setattr(queries, "IDS_PER_QUERY", 2)
+    got = queries.get_tasks(store, asked)
+    assert [t.id for t in got] == [ids[2], ids[0], ids[1], ids[0]]
+    assert seen == [2, 2, 1] and all(t.dataset == "q" for t in got)
+    assert queries.get_task(store, 10_000_000) is None and queries.get_tasks(store, []) == []

@@ -12,6 +12,7 @@ from earmark.db.store import insert_rows
 from earmark.records import StoredTask
 
 _TASK_COLUMNS = "id, dataset, media_id, task, input_hash, task_hash"
+IDS_PER_QUERY = 1000
 _UNANSWERED = "NOT EXISTS (SELECT 1 FROM annotations a WHERE a.task_id = {0})"
 # the feed's orders (setting `feed_order`): load order, or the least certain proposals
 # first (`tasks.score`, the lowest region or word score; unscored tasks after, in load order)
@@ -85,13 +86,16 @@ def get_task(store, task_id: int) -> StoredTask | None:
 
 
 def get_tasks(store, ids: Sequence[int]) -> list[StoredTask]:
-    """The stored tasks of `ids`, in that order (ids no longer stored are left out), in one query."""
-    if not ids:
-        return []
-    rows = store.query(f"SELECT {_TASK_COLUMNS} FROM tasks WHERE id IN ({', '.join('?' * len(ids))})",
-                       [int(i) for i in ids])
-    by_id = {row[0]: row for row in rows}
-    return [_stored_task(by_id[int(i)]) for i in ids if int(i) in by_id]
+    """The stored tasks of `ids`, in that order (ids no longer stored are left out), in one
+    query per `IDS_PER_QUERY` ids (PostgreSQL takes at most 65,535 parameters)."""
+    wanted = [int(i) for i in ids]
+    by_id = {}
+    for start in range(0, len(wanted), IDS_PER_QUERY):
+        chunk = wanted[start:start + IDS_PER_QUERY]
+        for row in store.query(f"SELECT {_TASK_COLUMNS} FROM tasks WHERE id IN ({', '.join('?' * len(chunk))})",
+                               chunk):
+            by_id[row[0]] = row
+    return [_stored_task(by_id[i]) for i in wanted if i in by_id]
 
 
 def unanswered_by(store, dataset: str, session: str, size: int, order: str = "file") -> list[int]:
