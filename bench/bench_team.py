@@ -33,7 +33,7 @@ made in that cluster for each configuration and dropped at the end.
    (bench_app's Review data: 80,000 tasks, 20,000 of them answered twice),
    copied into PostgreSQL with `earmark migrate`; then on both, in the same
    run: `earmark export` to JSONL (the command line, a fresh process; the two
-   files compared), and the queries behind the Review and Statistics pages
+   files compared), and the queries behind the Annotate (a page run), Review and Statistics pages
    (bench_app.time_queries, median of 3).
 
 Targets (the team issue): 20 annotators on one 2-core server with p95 under
@@ -341,7 +341,7 @@ QUERY_LIMIT_S = 60
 
 
 def page_queries(store, runs: int = 3) -> list[tuple[str, str, float | None]]:
-    """(page, query, median seconds or None: over QUERY_LIMIT_S) of what Review and
+    """(page, query, median seconds or None: over QUERY_LIMIT_S) of what Annotate (per page run), Review and
     Statistics run (bench_app.time_queries' list); on PostgreSQL each statement is
     cancelled after QUERY_LIMIT_S (statement_timeout) so that one slow query is a
     figure, not a hang."""
@@ -350,8 +350,14 @@ def page_queries(store, runs: int = 3) -> list[tuple[str, str, float | None]]:
     from earmark.db.queries.review import ReviewFilter, annotators, labels_in_use, review_table
     from earmark.db.queries.statistics import (annotations_per_hour, dataset_stats, label_totals,
                                                progress_by_annotator, region_durations)
+    from earmark.db.queries.tasks import claim_tasks, latest_answer, progress_counts
     d = "bench"
+    someone = store.query_one("SELECT session FROM annotations WHERE dataset = ? LIMIT 1", [d])[0]
     calls = [
+        ("annotate", "claim_tasks (a queue of 20, every task answered)",
+         lambda: claim_tasks(store, d, "bench-newcomer", 20, now=time.time(), claim_seconds=600, fair_floor=2)),
+        ("annotate", "latest_answer (undo)", lambda: latest_answer(store, d, someone)),
+        ("annotate", "progress_counts", lambda: progress_counts(store, d, someone)),
         ("review", "filter bar: annotators, labels", lambda: (annotators(store, d), labels_in_use(store, d))),
         ("review", "review_table (count + newest 1,000)", lambda: review_table(store, ReviewFilter(dataset=d))),
         ("statistics", "dataset_stats", lambda: dataset_stats(store, d)),
@@ -486,7 +492,7 @@ def main() -> int:
                  f"{export['PostgreSQL']['export_s']:.2f} s")]
         for (page, query, d), (_, _, p) in zip(export["DuckDB"]["queries"], export["PostgreSQL"]["queries"]):
             rows.append((f"{page}: {query}", qms(d), qms(p)))
-        for page in ("review", "statistics"):
+        for page in ("annotate", "review", "statistics"):
             rows.append((f"{page} page's queries, total", *(total(export[b]["queries"], page)
                                                            for b in ("DuckDB", "PostgreSQL"))))
         print_table(["what", "DuckDB", "PostgreSQL"], rows)

@@ -231,7 +231,9 @@ class Store:
         for version in range(current, SCHEMA_VERSION):
             def apply(c: duckdb.DuckDBPyConnection, v: int = version) -> None:
                 step = MIGRATIONS[v]
-                c.execute(step["duckdb"] if isinstance(step, dict) else step)
+                sql = step["duckdb"] if isinstance(step, dict) else step
+                if sql.strip():           # a migration may be PostgreSQL's alone
+                    c.execute(sql)
                 c.execute("INSERT INTO schema_version VALUES (?)", [v + 1])
             self.write(apply)
 

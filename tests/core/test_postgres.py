@@ -37,6 +37,10 @@ def test_a_url_opens_one_postgres_store_per_process_and_a_bad_one_is_named(pg):
     try:
         assert isinstance(store, PostgresStore) and open_store(pg) is store
         assert store.query_one("SELECT max(version) FROM schema_version") == (SCHEMA_VERSION,)
+        # what every Annotate page run asks of a large dataset has its index (migration 5)
+        indexes = {r[0] for r in store.query("SELECT indexname FROM pg_indexes WHERE tablename = 'annotations' "
+                                             "AND schemaname = current_schema()")}
+        assert {"annotations_supersedes", "annotations_session", "annotations_dataset_task"} <= indexes
         assert store.path.parent == Path(os.environ["EARMARK_DATA"]).resolve()   # media/ and the secret
     finally:
         store.close()
