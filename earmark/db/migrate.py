@@ -86,6 +86,7 @@ def migrate(source, target, progress: Callable[[str, int], None] | None = None) 
         counted = target.query_one(f"SELECT count(*) FROM {item.table}")[0]
         if counted != item.rows or source.query_one(f"SELECT count(*) FROM {item.table}")[0] != item.rows:
             raise MigrateError(f"{item.table}: {item.rows} rows copied but {counted} in {target.location}")
+    target.refresh_statistics()
     return copied
 
 

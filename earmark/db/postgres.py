@@ -377,6 +377,12 @@ class PostgresStore:
                 time.sleep(random.uniform(0.001, 0.01 * (attempt + 1)))
         raise AssertionError("unreachable")
 
+    def refresh_statistics(self) -> None:
+        """After a bulk copy: ANALYZE, so that the planner knows the tables' sizes at
+        once (autovacuum would take its time; until then every plan guesses)."""
+        with self._checked_out() as conn:
+            conn.execute("ANALYZE")
+
     @contextmanager
     def transaction(self) -> Iterator[PgCursor]:
         from earmark.db.store import StoreError

@@ -164,6 +164,7 @@ class Backend(Protocol):
     def in_list(self, column: str) -> str: ...
     def insert_rows(self, cur: Any, name: str, columns: dict[str, Any], sql: str) -> list[tuple]: ...
     def cap_memory(self, limit: str) -> None: ...
+    def refresh_statistics(self) -> None: ...
 
 
 class Store:
@@ -333,6 +334,9 @@ class Store:
         error = _write_error(self.path, exc)
         if error is not None:
             raise error from exc
+
+    def refresh_statistics(self) -> None:
+        """After a bulk copy: nothing to do, DuckDB keeps its statistics as it writes."""
 
     @contextmanager
     def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
