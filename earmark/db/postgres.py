@@ -378,10 +378,16 @@ class PostgresStore:
         raise AssertionError("unreachable")
 
     def refresh_statistics(self) -> None:
-        """After a bulk copy: ANALYZE, so that the planner knows the tables' sizes at
-        once (autovacuum would take its time; until then every plan guesses)."""
-        with self._checked_out() as conn:
-            conn.execute("ANALYZE")
+        """After a bulk copy: VACUUM ANALYZE, so that the planner knows the tables' sizes
+        and index-only scans need not visit the rows (autovacuum would take its time;
+        until then every plan guesses). VACUUM runs outside a transaction."""
+        with self._pool.connection() as conn:
+            autocommit = conn.autocommit
+            conn.autocommit = True
+            try:
+                conn.execute("VACUUM ANALYZE")
+            finally:
+                conn.autocommit = autocommit
 
     @contextmanager
     def transaction(self) -> Iterator[PgCursor]:
