@@ -19,7 +19,8 @@ if [ $dev = 1 ]; then
   [ -x /usr/bin/chromium ] || missing+=(chromium)
   command -v sox >/dev/null && command -v soxi >/dev/null || missing+=(sox)
   command -v espeak-ng >/dev/null || missing+=(espeak-ng)   # test speech for the recogniser
-  ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)   # scripts/pg.sh
+  # scripts/pg.sh runs initdb, pg_ctl and createdb from /usr/lib/postgresql/*/bin (not on PATH)
+  ls /usr/lib/postgresql/*/bin/initdb /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || missing+=(postgresql)
   command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || missing+=(nginx-light)   # the README's proxies, tested
   command -v caddy >/dev/null || missing+=(caddy)
 fi

@@ -20,7 +20,8 @@ import pytest
 
 from tests.apprunner import free_port
 from tests.browser.test_card_answers import CardPage
-from tests.browser.test_replicas import answers, receipts, team_db  # noqa: F401  (team_db: a fixture)
+from tests.browser.test_replicas import (answer_in_turn, answers, assert_each_answer_saved_once,  # noqa: F401
+                                         team_db)  # (team_db: a fixture)
 from tests.programs import require
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -158,9 +159,7 @@ def test_the_readmes_proxy_serves_two_replicas_and_outlives_one(proxy_kind, team
     contexts = [wf_browser.new_context(viewport={"width": 1100, "height": 760}) for _ in range(ANNOTATORS)]
     try:
         cards = [CardPage(c.new_page(), proxy.url).open("team", session=f"ann{i}") for i, c in enumerate(contexts)]
-        for _ in range(ROUND):
-            for card in cards:
-                card.page.keyboard.press("a")
+        answer_in_turn(cards, "a", ROUND)
         for card in cards:
             card.wait_saved(timeout=60)
         first = answers(team_db)
@@ -180,20 +179,12 @@ def test_the_readmes_proxy_serves_two_replicas_and_outlives_one(proxy_kind, team
         other = next(r for r in replicas if r is not serving)
         seen = len(used)
         serving.kill()
-        for _ in range(ROUND):
-            for card in cards:
-                card.page.keyboard.press("x")
+        answer_in_turn(cards, "x", ROUND)
         for card in cards:
             card.page.reload()
             card.wait_task(timeout=60_000)
             card.wait_saved(timeout=90)
-        second = answers(team_db)
-        total = 2 * ANNOTATORS * ROUND
-        assert len(second) == total, f"{len(second)} answers saved of {total}"
-        assert len({t for _, t, _ in second}) == total                        # no task to two annotators
-        for i in range(ANNOTATORS):
-            assert [a for s, _, a in second if s == f"ann{i}"] == ["accept"] * ROUND + ["reject"] * ROUND
-        assert receipts(team_db) == total
+        assert_each_answer_saved_once(team_db, ANNOTATORS, ROUND)
         assert other.port in proxy.upstreams()[seen:]
     finally:
         for context in contexts:

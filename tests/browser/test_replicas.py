@@ -37,10 +37,32 @@ def team_db(postgres_url, tmp_path, corpus, monkeypatch):
     return postgres_url
 
 
+def answer_in_turn(cards: list[CardPage], key: str, rounds: int, before_round=None) -> None:
+    """`rounds` answers from each card, as fast as the keys go, the cards interleaved;
+    `before_round(n)` runs before round n (e.g. to kill a replica mid-run)."""
+    for n in range(rounds):
+        if before_round is not None:
+            before_round(n)
+        for card in cards:
+            card.page.keyboard.press(key)
+
+
 def answers(url: str) -> list[tuple]:
     import psycopg
     with psycopg.connect(url) as conn:
         return conn.execute("SELECT session, task_id, answer FROM annotations ORDER BY id").fetchall()
+
+
+def assert_each_answer_saved_once(url: str, annotators: int, rounds: int) -> None:
+    """A round of `accept` then one of `reject` from each annotator ann0, ann1, ...: every
+    answer saved once, in order, with its receipt, and no task given to two annotators."""
+    saved = answers(url)
+    total = 2 * annotators * rounds
+    assert len(saved) == total, f"{len(saved)} answers saved of {total}"
+    assert len({task for _, task, _ in saved}) == total                 # none shared
+    per_session = {f"ann{i}": [a for s, _, a in saved if s == f"ann{i}"] for i in range(annotators)}
+    assert all(v == ["accept"] * rounds + ["reject"] * rounds for v in per_session.values()), per_session
+    assert receipts(url) == total
 
 
 def receipts(url: str) -> int:
@@ -64,9 +86,7 @@ def test_eight_annotators_on_two_replicas_and_one_killed_lose_nothing_and_share_
             cards.append(CardPage(context.new_page(), proxy.url).open("team", session=f"ann{i}"))
 
         # 15 answers each, as fast as the keys go, the eight annotators interleaved
-        for _ in range(ROUND):
-            for card in cards:
-                card.page.keyboard.press("a")
+        answer_in_turn(cards, "a", ROUND)
         for card in cards:
             card.wait_saved(timeout=90)
         first = answers(team_db)
@@ -77,23 +97,13 @@ def test_eight_annotators_on_two_replicas_and_one_killed_lose_nothing_and_share_
 
         # Again, and replica 0 is killed after the first five answers of the round:
         # its annotators' later answers wait in their browsers, then go to replica 1.
-        for n in range(ROUND):
-            if n == 5:
-                replicas[0].kill()
-            for card in cards:
-                card.page.keyboard.press("x")
+        answer_in_turn(cards, "x", ROUND, before_round=lambda n: replicas[0].kill() if n == 5 else None)
         for i, card in enumerate(cards):
             if i % 2 == 0:        # on the killed replica: the browser reconnects through the proxy
                 card.page.reload()
                 card.wait_task(timeout=60_000)
             card.wait_saved(timeout=120)
-        second = answers(team_db)
-        total = 2 * ANNOTATORS * ROUND
-        assert len(second) == total, f"{len(second)} answers saved of {total}"
-        assert len({task for _, task, _ in second}) == total                # still none shared
-        per_session = {f"ann{i}": [a for s, _, a in second if s == f"ann{i}"] for i in range(ANNOTATORS)}
-        assert all(v == ["accept"] * ROUND + ["reject"] * ROUND for v in per_session.values()), per_session
-        assert receipts(team_db) == total
+        assert_each_answer_saved_once(team_db, ANNOTATORS, ROUND)
     finally:
         for context in contexts:
             context.close()
