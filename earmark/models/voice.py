@@ -37,8 +37,11 @@ import importlib.util
 import pickle
 import struct
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -246,8 +249,6 @@ class Encoder:
         own threads spend more time waiting on each other than working there
         (4.5 s of CPU instead of 0.9 s for 74 windows on a busy 2-core machine)."""
         from concurrent.futures import ThreadPoolExecutor
-
-        from threadpoolctl import threadpool_limits
         starts = np.asarray(starts, dtype=np.int64)
         out = np.empty((len(starts), HIDDEN), dtype=np.float32)
         n = workers()
@@ -258,7 +259,7 @@ class Encoder:
         def run(chunk: tuple[int, int]) -> None:
             a, b = chunk
             out[a:b] = self._forward(mel[starts[a:b, None] + offsets])
-        with threadpool_limits(1, user_api="blas"):
+        with one_blas_thread():
             if n == 1 or len(chunks) == 1:
                 for chunk in chunks:
                     run(chunk)
@@ -345,6 +346,32 @@ def _windows(mel: np.ndarray, starts: list[int] | np.ndarray) -> np.ndarray:
     return mel[index]
 
 
+_blas_lock = threading.Lock()
+_blas_users = 0
+_blas_limiter: Any = None
+
+
+@contextmanager
+def one_blas_thread() -> Iterator[None]:
+    """BLAS on one thread while any caller is inside. threadpoolctl's limit is process-wide:
+    with two callers at once, the first to leave gave BLAS its threads back while the other
+    still ran, and the same audio could come out with other rounding."""
+    global _blas_users, _blas_limiter
+    with _blas_lock:
+        if _blas_users == 0:
+            from threadpoolctl import threadpool_limits
+            _blas_limiter = threadpool_limits(1, user_api="blas")
+        _blas_users += 1
+    try:
+        yield
+    finally:
+        with _blas_lock:
+            _blas_users -= 1
+            if _blas_users == 0:
+                _blas_limiter.restore_original_limits()
+                _blas_limiter = None
+
+
 def embed(samples: np.ndarray) -> np.ndarray:
     """resemblyzer's utterance embedding of 16 kHz mono samples (int16, or float32 in [-1, 1]):
     float32, 256 values, unit norm. A clip shorter than one partial window is padded with zeros."""
@@ -353,7 +380,8 @@ def embed(samples: np.ndarray) -> np.ndarray:
     need = (starts[-1] + PARTIAL_FRAMES) * HOP
     if need >= len(wav):
         wav = np.pad(wav, (0, need - len(wav)))
-    partials = encoder().forward(_windows(mel_spectrogram(wav), starts))
+    with one_blas_thread():      # the mel's products too: the same samples, the same embedding
+        partials = encoder().forward(_windows(mel_spectrogram(wav), starts))
     mean = partials.mean(axis=0)
     return (mean / max(float(np.linalg.norm(mean)), 1e-12)).astype(np.float32)
 
